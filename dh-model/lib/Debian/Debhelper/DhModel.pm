@@ -101,7 +101,7 @@ sub _run {
 		}
 		open(STDIN, '<', '/dev/null') or POSIX::_exit(127);
 		{ no warnings 'exec'; exec { $cmd[0] } @cmd; }
-		print {$err_w} "cannot run $cmd[0]: $!\n";
+		syswrite($err_w, "cannot run $cmd[0]: $!\n");
 		POSIX::_exit(127);
 	}
 	close($err_w);
