@@ -44,7 +44,8 @@ int dm_error_prefix(dm_error *err, const char *fmt, ...)
 	vsnprintf(prefix, sizeof prefix, fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof old);
-	snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+	/* the precisions only bound the copy; truncation is acceptable here */
+	snprintf(err->msg, sizeof err->msg, "%.500s: %.500s", prefix, old);
 	return -1;
 }
 

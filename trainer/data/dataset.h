@@ -36,8 +36,9 @@ typedef struct dm_data_spec {
 	 * first of them holds the column names (needed for a named label column). */
 	unsigned header_lines;
 	int header_names;
-	/* libsvm: number of features; 0 = the largest index seen. */
-	size_t features;
+	/* libsvm: number of features; 0 = the largest index seen.  (Renamed
+	 * from "features", which clashed with the path member above.) */
+	size_t nfeatures;
 	/* Targets must be integers in [0, 2^24) (class labels).  When 0 they
 	 * may be any finite number (regression). */
 	int integer_labels;

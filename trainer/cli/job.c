@@ -1,0 +1,518 @@
+/* job.c - the training job: data, checks, normalization, training, gates,
+ * and the output files.  The CLI prints; this file only reports. */
+#include "job.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "math/fmath.h"
+#include "math/fp.h"
+#include "output/atomic.h"
+#include "output/safetensors.h"
+#include "provenance.h"
+
+/* ---- data ---- */
+
+static int load_one(const dm_recipe *r, const dm_data_spec *spec, const char *field,
+		    dm_dataset *d, dm_error *err)
+{
+	if (dm_dataset_load(spec, d, err) == 0)
+		return 0;
+	return dm_error_prefix(err, "%s: line %u: %s", r->file->path,
+			       dm_recipe_field_line(r, field), field);
+}
+
+/* Labels must fit the network's outputs; name the first that does not. */
+static int check_labels(const dm_recipe *r, const dm_dataset *d, const char *field,
+			size_t outputs, dm_error *err)
+{
+	dm_loss loss = r->train_cfg.loss;
+	size_t i;
+	if (!dm_loss_is_classification(loss))
+		return 0;
+	for (i = 0; i < d->n; i++) {
+		float y = d->y[i];
+		size_t limit = loss == DM_LOSS_BCE ? 2 : outputs;
+		if (y >= 0 && (size_t)y < limit)
+			continue;
+		if (loss == DM_LOSS_BCE)
+			return dm_fail(err, "%s: line %u: %s: label %g of sample %zu in %s: "
+				       "binary-cross-entropy expects labels 0 and 1", r->file->path,
+				       dm_recipe_field_line(r, field), field, (double)y, i + 1,
+				       d->files[d->nfiles - 1].path);
+		return dm_fail(err, "%s: line %u: Network: the last layer has %zu outputs, but "
+			       "label %g of sample %zu in %s needs at least %zu", r->file->path,
+			       dm_recipe_field_line(r, "Network"), outputs, (double)y, i + 1,
+			       d->files[d->nfiles - 1].path, (size_t)y + 1);
+	}
+	return 0;
+}
+
+/* x' = (x - shift) * scale, per feature. */
+static void apply_norm(dm_dataset *d, const float *shift, const float *scale)
+{
+	size_t i, j;
+	for (i = 0; i < d->n; i++) {
+		float *x = d->x + i * d->dim;
+		for (j = 0; j < d->dim; j++)
+			x[j] = f_mul(f_sub(x[j], shift[j]), scale[j]);
+	}
+}
+
+/* Mean and standard deviation of each feature over the training rows,
+ * summed in row order with Kahan's correction: fixed, so reproducible. */
+static void standardize_stats(const dm_dataset *d, const size_t *rows, size_t n,
+			      float *mean, float *scale, float *comp)
+{
+	size_t i, j, dim = d->dim;
+	for (j = 0; j < dim; j++)
+		mean[j] = comp[j] = 0.0f;
+	for (i = 0; i < n; i++) {
+		const float *x = d->x + rows[i] * dim;
+		for (j = 0; j < dim; j++) {
+			float y = f_sub(x[j], comp[j]), t = f_add(mean[j], y);
+			comp[j] = f_sub(f_sub(t, mean[j]), y);
+			mean[j] = t;
+		}
+	}
+	for (j = 0; j < dim; j++)
+		mean[j] = f_div(mean[j], (float)n), scale[j] = comp[j] = 0.0f;
+	for (i = 0; i < n; i++) {
+		const float *x = d->x + rows[i] * dim;
+		for (j = 0; j < dim; j++) {
+			float dv = f_sub(x[j], mean[j]);
+			float y = f_sub(f_mul(dv, dv), comp[j]), t = f_add(scale[j], y);
+			comp[j] = f_sub(f_sub(t, scale[j]), y);
+			scale[j] = t;
+		}
+	}
+	for (j = 0; j < dim; j++) {
+		float sd = dm_sqrtf(f_div(scale[j], (float)n));
+		scale[j] = sd > 0 ? f_div(1.0f, sd) : 1.0f;
+	}
+}
+
+static int normalize(const dm_recipe *r, dm_prepared *p, dm_error *err)
+{
+	size_t dim = p->train.dim, j;
+	dm_normalize_kind k = r->normalize;
+	if (k == DM_NORMALIZE_AUTO)
+		k = p->train.bytes_valued ? DM_NORMALIZE_SCALE : DM_NORMALIZE_NONE;
+	if (k == DM_NORMALIZE_NONE)
+		return 0;
+	if (!(p->shift = dm_alloc_floats(dim, err)) || !(p->scale = dm_alloc_floats(dim, err)))
+		return -1;
+	if (k == DM_NORMALIZE_SCALE) {
+		float s = f_div(1.0f, r->normalize == DM_NORMALIZE_AUTO ? 255.0f : r->normalize_scale);
+		for (j = 0; j < dim; j++)
+			p->shift[j] = 0.0f, p->scale[j] = s;
+	} else {
+		float *comp = dm_alloc_floats(dim, err);
+		if (!comp)
+			return -1;
+		/* statistics of the training rows only: nothing leaks from
+		 * the validation or test rows into the model */
+		standardize_stats(&p->train, p->train_rows, p->ntrain, p->shift, p->scale, comp);
+		free(comp);
+	}
+	apply_norm(&p->train, p->shift, p->scale);
+	if (p->have_test)
+		apply_norm(&p->test, p->shift, p->scale);
+	return 0;
+}
+
+/* Hold out a seed-chosen part of the training data for validation.  The
+ * training rows keep their file order (it matters when Shuffle is no). */
+static int split(const dm_recipe *r, dm_prepared *p, dm_error *err)
+{
+	size_t n = p->train.n, i, nv = (size_t)((double)n * (double)r->validation_split);
+	size_t *perm, *is_valid;
+	dm_rng rng;
+	if (r->validation_split > 0 && (nv == 0 || nv == n))
+		return dm_fail(err, "%s: line %u: Validation-Split %g of %zu rows leaves %s",
+			       r->file->path, dm_recipe_field_line(r, "Validation-Split"),
+			       (double)r->validation_split, n,
+			       nv == 0 ? "no validation row" : "no training row");
+	p->nvalid = nv, p->ntrain = n - nv;
+	if (!(p->train_rows = dm_calloc(p->ntrain, sizeof *p->train_rows, err)) ||
+	    !(p->valid_rows = dm_calloc(nv ? nv : 1, sizeof *p->valid_rows, err)) ||
+	    !(perm = dm_calloc(n, sizeof *perm, err)))
+		return -1;
+	if (!(is_valid = dm_calloc(n, sizeof *is_valid, err))) {
+		free(perm);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		perm[i] = i;
+	dm_rng_seed(&rng, r->train_cfg.seed, DM_STREAM_SPLIT);
+	if (nv)
+		dm_shuffle(perm, n, &rng);
+	for (i = 0; i < nv; i++)
+		is_valid[perm[i]] = 1;
+	for (i = 0, nv = 0, n = 0; i < p->train.n; i++)
+		if (is_valid[i])
+			p->valid_rows[nv++] = i;
+		else
+			p->train_rows[n++] = i;
+	free(perm);
+	free(is_valid);
+	return 0;
+}
+
+int dm_prepare(const dm_recipe *r, dm_prepared *p, dm_error *err)
+{
+	size_t outputs = r->layers[r->nlayers - 1].units;
+	memset(p, 0, sizeof *p);
+	if (load_one(r, &r->train, "Dataset", &p->train, err))
+		return -1;
+	if (r->test.features) {
+		if (load_one(r, &r->test, "Test-Dataset", &p->test, err))
+			return -1;
+		p->have_test = 1;
+		if (p->test.dim != p->train.dim)
+			return dm_fail(err, "%s: line %u: Test-Dataset: %s has %zu features per "
+				       "sample, but the training data has %zu", r->file->path,
+				       dm_recipe_field_line(r, "Test-Dataset"), r->test.features,
+				       p->test.dim, p->train.dim);
+	}
+	if (check_labels(r, &p->train, r->train.labels ? "Labels" : "Dataset", outputs, err) ||
+	    (p->have_test && check_labels(r, &p->test, r->test.labels ? "Test-Labels" : "Test-Dataset",
+					  outputs, err)))
+		return -1;
+	return split(r, p, err) || normalize(r, p, err) ? -1 : 0;
+}
+
+void dm_prepared_free(dm_prepared *p)
+{
+	dm_dataset_free(&p->train);
+	if (p->have_test)
+		dm_dataset_free(&p->test);
+	free(p->shift), free(p->scale), free(p->train_rows), free(p->valid_rows);
+	memset(p, 0, sizeof *p);
+}
+
+/* ---- progress ---- */
+
+typedef struct progress_ctx {
+	const dm_recipe *r;
+	const dm_job_opts *o;
+	struct timespec start;
+	double last;
+} progress_ctx;
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) * 1e-9;
+}
+
+static void hms(double s, char *buf, size_t size)
+{
+	long v = (long)(s + 0.5);
+	snprintf(buf, size, "%ld:%02ld:%02ld", v / 3600, v / 60 % 60, v % 60);
+}
+
+/* A line at the end of every epoch and at least every 30 s in between, so
+ * that sbuild (which kills a silent build after 150 min) always sees life. */
+static int on_progress(void *v, const dm_progress *p)
+{
+	progress_ctx *c = v;
+	double now = seconds_since(&c->start);
+	char line[512], el[32], left[32];
+	if (c->o->stop_signal && *c->o->stop_signal)
+		return 1;
+	if (!c->o->say || (!p->epoch_done && now - c->last < 30))
+		return 0;
+	c->last = now;
+	hms(now, el, sizeof el);
+	hms(p->step ? now * (double)(p->total_steps - p->step) / (double)p->step : 0, left,
+	    sizeof left);
+	if (p->epoch_done && p->validation)
+		snprintf(line, sizeof line, "%s: epoch %llu/%llu done, step %llu/%llu, loss %.4f, "
+			 "validation loss %.4f, elapsed %s, left %s", c->r->model,
+			 (unsigned long long)p->epoch, (unsigned long long)p->epochs,
+			 (unsigned long long)p->step, (unsigned long long)p->total_steps,
+			 (double)p->loss, (double)p->validation->loss, el, left);
+	else
+		snprintf(line, sizeof line, "%s: epoch %llu/%llu%s, step %llu/%llu, loss %.4f, "
+			 "elapsed %s, left %s", c->r->model, (unsigned long long)p->epoch,
+			 (unsigned long long)p->epochs, p->epoch_done ? " done" : "",
+			 (unsigned long long)p->step, (unsigned long long)p->total_steps,
+			 (double)p->loss, el, left);
+	c->o->say(c->o->say_ctx, line);
+	return 0;
+}
+
+/* ---- metrics and gates ---- */
+
+static void add_metrics(dm_provenance_in *in, const char *split, const dm_metrics *m,
+			dm_loss loss)
+{
+	dm_named_metric *nm = &in->metrics[in->nmetrics];
+	snprintf(nm->name, sizeof nm->name, "%s-loss", split);
+	nm->value = m->loss;
+	nm++;
+	if (dm_loss_is_classification(loss))
+		snprintf(nm->name, sizeof nm->name, "%s-accuracy", split), nm->value = m->accuracy;
+	else
+		snprintf(nm->name, sizeof nm->name, "%s-rmse", split), nm->value = m->rmse;
+	in->nmetrics += 2;
+}
+
+static const dm_named_metric *find_metric(const dm_provenance_in *in, const char *name)
+{
+	size_t i;
+	for (i = 0; i < in->nmetrics; i++)
+		if (!strcmp(in->metrics[i].name, name))
+			return &in->metrics[i];
+	return NULL;
+}
+
+/* Evaluate every gate; the first that fails is the error (unless nocheck). */
+static int gates(const dm_recipe *r, dm_provenance_in *in, const dm_job_opts *o,
+		 dm_error *err)
+{
+	size_t i;
+	int failed = -1;
+	for (i = 0; i < r->nexpect && i < DM_MAX_GATES; i++) {
+		const dm_named_metric *m = find_metric(in, r->expect[i].metric);
+		in->gate_pass[i] = m && dm_expect_holds(&r->expect[i], m->value);
+		if (!in->gate_pass[i] && failed < 0)
+			failed = (int)i;
+	}
+	in->ngates = i;
+	if (failed < 0 || o->no_expect)
+		return 0;
+	{
+		const dm_expect *e = &r->expect[failed];
+		const dm_named_metric *m = find_metric(in, e->metric);
+		return dm_fail_code(err, DM_EXIT_EXPECT, "%s: line %u: Expect: %s does not hold: "
+				    "%s is %.4f (DEB_BUILD_OPTIONS=nocheck or --no-expect skips the gates)",
+				    r->file->path, dm_recipe_field_line(r, "Expect"), e->text,
+				    e->metric, m ? (double)m->value : NAN);
+	}
+}
+
+/* ---- output ---- */
+
+static int write_outputs(const dm_recipe *r, const dm_job_opts *o, const dm_net *net,
+			 const dm_prepared *p, dm_provenance_in *in, dm_error *err)
+{
+	dm_param_tensor pt[2 * 64 + 2];
+	dm_tensor t[2 * 64 + 2];
+	dm_meta meta[2];
+	size_t nt = 0, np, i;
+	char *json_pretty = NULL, *json_compact = NULL, path[4096], jpath[4096];
+	int rc = -1;
+	if (p->shift) {
+		t[nt] = (dm_tensor){"input.shift", 1, {p->train.dim}, p->train.dim, p->shift};
+		nt++;
+		t[nt] = (dm_tensor){"input.scale", 1, {p->train.dim}, p->train.dim, p->scale};
+		nt++;
+	}
+	np = dm_net_tensors(net, pt, 2 * 64);
+	if (np > 2 * 64)
+		return dm_fail(err, "%s: more than 64 dense layers; expected at most 64",
+			       r->file->path);
+	for (i = 0; i < np; i++, nt++) {
+		t[nt].name = pt[i].name;
+		t[nt].ndim = pt[i].ndim;
+		t[nt].shape[0] = pt[i].shape[0];
+		t[nt].shape[1] = pt[i].shape[1];
+		t[nt].count = pt[i].count;
+		t[nt].data = net->params + pt[i].offset;
+	}
+	in->tensors = t;
+	in->ntensors = nt;
+	if (!(json_pretty = dm_provenance_json(in, 1, err)) ||
+	    !(json_compact = dm_provenance_json(in, 0, err)))
+		goto out;
+	meta[0] = (dm_meta){"format", "pt"};
+	meta[1] = (dm_meta){"dh-model.provenance", json_compact};
+	snprintf(path, sizeof path, "%s/%s.safetensors", o->output_dir, r->model);
+	snprintf(jpath, sizeof jpath, "%s/%s.json", o->output_dir, r->model);
+	if (dm_safetensors_write(path, t, nt, meta, 2, err))
+		goto out;
+	dm_output_pending(path);
+	if (dm_atomic_write(jpath, json_pretty, strlen(json_pretty), err)) {
+		unlink(path); /* weights without their provenance are not an output */
+		dm_output_pending(NULL);
+		goto out;
+	}
+	dm_output_pending(NULL);
+	rc = 0;
+out:
+	free(json_pretty);
+	free(json_compact);
+	return rc;
+}
+
+int dm_job_train(const dm_recipe *r, const dm_job_opts *o, dm_error *err)
+{
+	dm_prepared p;
+	dm_engine *e = NULL;
+	dm_net *net = NULL;
+	dm_train_cfg cfg = r->train_cfg;
+	dm_train_result res;
+	dm_provenance_in in;
+	progress_ctx pc = {r, o, {0, 0}, 0};
+	dm_rows train, valid, test;
+	dm_metrics m;
+	int rc = -1;
+
+	memset(&in, 0, sizeof in);
+	if (dm_prepare(r, &p, err))
+		goto out;
+	if (!(e = dm_engine_new(r->numerics, o->threads, err)) ||
+	    !(net = dm_net_new(r->layers, r->nlayers, p.train.dim,
+			       cfg.batch > 256 ? cfg.batch : 256, err)))
+		goto out;
+	dm_net_init(net, cfg.seed);
+	train = (dm_rows){p.train.x, p.train.y, p.train.dim, p.train_rows, p.ntrain};
+	valid = (dm_rows){p.train.x, p.train.y, p.train.dim, p.valid_rows, p.nvalid};
+	cfg.progress = on_progress;
+	cfg.ctx = &pc;
+	clock_gettime(CLOCK_MONOTONIC, &pc.start);
+	if (dm_train(net, e, &cfg, &train, p.nvalid ? &valid : NULL, &res, err)) {
+		dm_error_prefix(err, "%s: stanza %zu (%s)", r->file->path, r->index, r->model);
+		goto out;
+	}
+	/* the metrics of the weights that are kept, on each part of the data */
+	if (dm_evaluate(net, e, cfg.loss, &train, &m, err))
+		goto out;
+	add_metrics(&in, "train", &m, cfg.loss);
+	if (p.nvalid)
+		add_metrics(&in, "validation", &res.validation, cfg.loss);
+	if (p.have_test) {
+		test = (dm_rows){p.test.x, p.test.y, p.test.dim, NULL, p.test.n};
+		if (dm_evaluate(net, e, cfg.loss, &test, &m, err))
+			goto out;
+		add_metrics(&in, "test", &m, cfg.loss);
+	}
+	in.recipe = r;
+	in.prepared = &p;
+	in.net = net;
+	in.result = &res;
+	in.engine = e;
+	if (gates(r, &in, o, err))
+		goto out;
+	if (o->say) {
+		char line[512];
+		size_t i, len;
+		len = (size_t)snprintf(line, sizeof line, "%s: trained in %llu steps, %.3g FLOP:",
+				       r->model, (unsigned long long)res.steps, (double)e->flop);
+		for (i = 0; i < in.nmetrics && len < sizeof line; i++)
+			len += (size_t)snprintf(line + len, sizeof line - len, " %s %.4f",
+						in.metrics[i].name, (double)in.metrics[i].value);
+		o->say(o->say_ctx, line);
+	}
+	in.flop = e->flop;
+	if (write_outputs(r, o, net, &p, &in, err))
+		goto out;
+	rc = 0;
+out:
+	dm_net_free(net);
+	dm_engine_free(e);
+	dm_prepared_free(&p);
+	return rc;
+}
+
+/* ---- evaluation of saved weights ---- */
+
+static int load_weights(const dm_recipe *r, const char *path, const dm_safetensors *st,
+			dm_net *net, const dm_prepared *p, dm_error *err)
+{
+	dm_param_tensor pt[2 * 64];
+	size_t np = dm_net_tensors(net, pt, 2 * 64), i, expected = np + (p->shift ? 2 : 0);
+	const char *names[2] = {"input.shift", "input.scale"};
+	const float *mine[2] = {p->shift, p->scale};
+	if (np > 2 * 64)
+		return dm_fail(err, "%s: more than 64 dense layers", r->file->path);
+	for (i = 0; i < np; i++) {
+		const dm_tensor *t = dm_safetensors_find(st, pt[i].name);
+		if (!t)
+			return dm_fail(err, "%s: no tensor '%s', which the network of %s (stanza %zu) "
+				       "needs", path, pt[i].name, r->file->path, r->index);
+		if (t->ndim != pt[i].ndim || t->shape[0] != pt[i].shape[0] ||
+		    (t->ndim == 2 && t->shape[1] != pt[i].shape[1]))
+			return dm_fail(err, "%s: tensor '%s' has shape [%zu%s%zu], but the network "
+				       "of %s needs [%zu%s%zu]", path, pt[i].name, t->shape[0],
+				       t->ndim == 2 ? ", " : "", t->ndim == 2 ? t->shape[1] : 0,
+				       r->file->path, pt[i].shape[0], pt[i].ndim == 2 ? ", " : "",
+				       pt[i].ndim == 2 ? pt[i].shape[1] : 0);
+		memcpy(net->params + pt[i].offset, t->data, pt[i].count * sizeof(float));
+	}
+	for (i = 0; i < 2; i++) {
+		const dm_tensor *t = dm_safetensors_find(st, names[i]);
+		if (!t != !mine[i])
+			return dm_fail(err, "%s: %s tensor '%s', but the recipe's normalization %s one",
+				       path, t ? "has a" : "has no", names[i], t ? "has no" : "needs");
+		if (t && (t->count != p->train.dim ||
+			  memcmp(t->data, mine[i], p->train.dim * sizeof(float))))
+			return dm_fail(err, "%s: tensor '%s' differs from the normalization that "
+				       "the recipe gives; the weights come from another recipe or data",
+				       path, names[i]);
+	}
+	if (st->ntensors != expected)
+		return dm_fail(err, "%s: %zu tensors, but the network of %s (stanza %zu) has %zu",
+			       path, st->ntensors, r->file->path, r->index, expected);
+	return 0;
+}
+
+int dm_job_eval(const dm_recipe *r, const char *weights, const dm_job_opts *o,
+		dm_error *err)
+{
+	dm_prepared p;
+	dm_safetensors st;
+	dm_engine *e = NULL;
+	dm_net *net = NULL;
+	dm_rows rows;
+	dm_metrics m;
+	const char *split = "test";
+	int rc = -1, have_st = 0;
+	memset(&st, 0, sizeof st);
+	if (dm_prepare(r, &p, err))
+		goto out;
+	if (dm_safetensors_read(weights, &st, err))
+		goto out;
+	have_st = 1;
+	if (!(e = dm_engine_new(r->numerics, o->threads, err)) ||
+	    !(net = dm_net_new(r->layers, r->nlayers, p.train.dim, 256, err)) ||
+	    load_weights(r, weights, &st, net, &p, err))
+		goto out;
+	if (p.have_test) {
+		rows = (dm_rows){p.test.x, p.test.y, p.test.dim, NULL, p.test.n};
+	} else if (p.nvalid) {
+		rows = (dm_rows){p.train.x, p.train.y, p.train.dim, p.valid_rows, p.nvalid};
+		split = "validation";
+	} else {
+		dm_fail(err, "%s: stanza %zu (%s) has no Test-Dataset and no Validation-Split "
+			"to evaluate on", r->file->path, r->index, r->model);
+		goto out;
+	}
+	if (dm_evaluate(net, e, r->train_cfg.loss, &rows, &m, err))
+		goto out;
+	if (o->say) {
+		char line[256];
+		if (dm_loss_is_classification(r->train_cfg.loss))
+			snprintf(line, sizeof line, "%s: %s-loss %.6f %s-accuracy %.6f (%zu rows)",
+				 r->model, split, (double)m.loss, split, (double)m.accuracy, m.n);
+		else
+			snprintf(line, sizeof line, "%s: %s-loss %.6f %s-rmse %.6f (%zu rows)",
+				 r->model, split, (double)m.loss, split, (double)m.rmse, m.n);
+		o->say(o->say_ctx, line);
+	}
+	rc = 0;
+out:
+	if (have_st)
+		dm_safetensors_free(&st);
+	dm_net_free(net);
+	dm_engine_free(e);
+	dm_prepared_free(&p);
+	return rc;
+}

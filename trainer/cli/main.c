@@ -1,0 +1,236 @@
+/* main.c - dh-model-train: the only part of the trainer that prints or
+ * exits.  It turns arguments into calls, and errors into one line on
+ * stderr and an exit code (base/error.h lists them). */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/version.h"
+#include "cli/commands.h"
+#include "cli/job.h"
+#include "cli/provenance.h"
+#include "math/gemm.h"
+#include "output/atomic.h"
+
+static volatile int stop_signal;
+
+/* SIGINT/SIGTERM: remove whatever is half-written, then die of the signal
+ * as the caller expects.  Only async-signal-safe calls here. */
+static void on_signal(int sig)
+{
+	static const char msg[] = "dh-model-train: interrupted by a signal; no partial output left\n";
+	stop_signal = 1;
+	dm_atomic_cleanup();
+	dm_output_pending_cleanup();
+	if (write(2, msg, sizeof msg - 1) < 0) {
+		/* nothing else to do */
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void say(void *ctx, const char *line)
+{
+	(void)ctx;
+	printf("%s\n", line);
+	fflush(stdout);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "dh-model-train: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'dh-model-train --help'.\n");
+	return DM_EXIT_USAGE;
+}
+
+static int report(const dm_error *err)
+{
+	fprintf(stderr, "dh-model-train: error: %s\n", err->msg);
+	return err->code ? err->code : DM_EXIT_ERROR;
+}
+
+static const char USAGE[] =
+	"Usage: dh-model-train COMMAND [OPTIONS] ARGS\n"
+	"\n"
+	"  train [--threads N] [--output-dir DIR] [--model NAME] [--no-expect] [--quiet] RECIPE\n"
+	"        train every model of RECIPE (or NAME): DIR/NAME.safetensors, DIR/NAME.json\n"
+	"  eval --model NAME [--threads N] RECIPE FILE.safetensors\n"
+	"        recompute the test metrics of saved weights\n"
+	"  inspect FILE.safetensors    tensors and metadata of a weights file\n"
+	"  list RECIPE                 check RECIPE and print NAME<TAB>INSTALL per model\n"
+	"  card FILE.json              the model card (Markdown) of a provenance record\n"
+	"\n"
+	"See dh-model-train(1).\n";
+
+static int parse_threads(const char *s, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*end || end == s || v < 1 || v > 256)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int select_models(const dm_recipes *rs, const char *model, const char *path,
+			 size_t *first, size_t *last, dm_error *err)
+{
+	size_t i;
+	if (!model) {
+		*first = 0, *last = rs->n;
+		return 0;
+	}
+	for (i = 0; i < rs->n; i++)
+		if (!strcmp(rs->v[i].model, model)) {
+			*first = i, *last = i + 1;
+			return 0;
+		}
+	return dm_fail(err, "%s: no stanza has 'Model: %s'", path, model);
+}
+
+static int cmd_train(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"threads", required_argument, 0, 't'}, {"output-dir", required_argument, 0, 'o'},
+		{"model", required_argument, 0, 'm'},   {"no-expect", no_argument, 0, 'n'},
+		{"quiet", no_argument, 0, 'q'},         {0, 0, 0, 0}};
+	dm_job_opts o = {1, ".", 0, say, NULL, &stop_signal};
+	const char *model = NULL;
+	dm_recipes rs;
+	dm_error err = {"", 0};
+	struct stat st;
+	size_t i, first, last;
+	int c, rc = 0;
+	while ((c = getopt_long(argc, argv, "t:o:m:nq", opts, NULL)) != -1) {
+		if (c == 't' && parse_threads(optarg, &o.threads))
+			return usage_error("--threads: expected a number from 1 to 256, got '%s'", optarg);
+		else if (c == 'o')
+			o.output_dir = optarg;
+		else if (c == 'm')
+			model = optarg;
+		else if (c == 'n')
+			o.no_expect = 1;
+		else if (c == 'q')
+			o.say = NULL;
+		else if (c == '?')
+			return usage_error("%s", "bad option for train");
+	}
+	if (optind != argc - 1)
+		return usage_error("%s", "train: expected exactly one RECIPE");
+	if (stat(o.output_dir, &st) || !S_ISDIR(st.st_mode)) {
+		dm_fail(&err, "%s: the output directory does not exist", o.output_dir);
+		return report(&err);
+	}
+	if (dm_recipes_load(argv[optind], &rs, &err) ||
+	    select_models(&rs, model, argv[optind], &first, &last, &err))
+		return report(&err);
+	for (i = first; i < last && rc == 0; i++)
+		if (dm_job_train(&rs.v[i], &o, &err))
+			rc = report(&err);
+	dm_recipes_free(&rs);
+	return rc;
+}
+
+static int cmd_eval(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"threads", required_argument, 0, 't'}, {"model", required_argument, 0, 'm'},
+		{0, 0, 0, 0}};
+	dm_job_opts o = {1, ".", 0, say, NULL, &stop_signal};
+	const char *model = NULL;
+	dm_recipes rs;
+	dm_error err = {"", 0};
+	size_t first, last;
+	int c, rc = 0;
+	while ((c = getopt_long(argc, argv, "t:m:", opts, NULL)) != -1) {
+		if (c == 't' && parse_threads(optarg, &o.threads))
+			return usage_error("--threads: expected a number from 1 to 256, got '%s'", optarg);
+		else if (c == 'm')
+			model = optarg;
+		else if (c == '?')
+			return usage_error("%s", "bad option for eval");
+	}
+	if (optind != argc - 2)
+		return usage_error("%s", "eval: expected RECIPE and FILE.safetensors");
+	if (dm_recipes_load(argv[optind], &rs, &err))
+		return report(&err);
+	if (!model && rs.n > 1) {
+		dm_recipes_free(&rs);
+		return usage_error("%s", "eval: RECIPE has several models; choose one with --model");
+	}
+	if (select_models(&rs, model, argv[optind], &first, &last, &err) ||
+	    dm_job_eval(&rs.v[first], argv[optind + 1], &o, &err))
+		rc = report(&err);
+	dm_recipes_free(&rs);
+	return rc;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	dm_recipes rs;
+	dm_error err = {"", 0};
+	size_t i;
+	if (argc != 2)
+		return usage_error("%s", "list: expected exactly one RECIPE");
+	if (dm_recipes_load(argv[1], &rs, &err))
+		return report(&err);
+	for (i = 0; i < rs.n; i++)
+		printf("%s\t%s\n", rs.v[i].model, rs.v[i].install ? rs.v[i].install : "");
+	dm_recipes_free(&rs);
+	return 0;
+}
+
+static int cmd_inspect(int argc, char **argv)
+{
+	dm_error err = {"", 0};
+	if (argc != 2)
+		return usage_error("%s", "inspect: expected exactly one FILE.safetensors");
+	if (dm_inspect(argv[1], stdout, &err))
+		return report(&err);
+	return 0;
+}
+
+static int cmd_card(int argc, char **argv)
+{
+	dm_error err = {"", 0};
+	if (argc != 2)
+		return usage_error("%s", "card: expected exactly one FILE.json");
+	if (dm_card(argv[1], stdout, &err))
+		return report(&err);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
+		{"train", cmd_train}, {"eval", cmd_eval}, {"inspect", cmd_inspect},
+		{"list", cmd_list},   {"card", cmd_card}};
+	const char *kernel = getenv("DH_MODEL_KERNEL");
+	size_t i;
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(USAGE, argc < 2 ? stderr : stdout);
+		return argc < 2 ? DM_EXIT_USAGE : 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("dh-model-train %s\n", DM_VERSION);
+		return 0;
+	}
+	/* DH_MODEL_KERNEL=generic forces the plain C kernel: the tests use it
+	 * to show that the choice of kernel never changes a bit. */
+	if (kernel && *kernel && dm_gemm_force_kernel(kernel))
+		return usage_error("DH_MODEL_KERNEL: expected auto, generic or avx2-fma "
+				   "(on a CPU that has it), got '%s'", kernel);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGXFSZ, SIG_IGN); /* a full file becomes EFBIG and an error message */
+	for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	return usage_error("unknown command '%s'", argv[1]);
+}

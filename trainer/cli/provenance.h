@@ -1,0 +1,49 @@
+/* provenance.h - the provenance record of a trained model (NAME.json).
+ *
+ * Deterministic JSON: the same recipe, data and seed give the same bytes on
+ * every machine.  It holds no wall-clock time, host, user or build path;
+ * only SOURCE_DATE_EPOCH when it is set.
+ */
+#ifndef DM_PROVENANCE_H
+#define DM_PROVENANCE_H
+
+#include <stdint.h>
+
+#include "job.h"
+#include "output/safetensors.h"
+
+#define DM_MAX_GATES 32
+
+typedef struct dm_named_metric {
+	char name[32];
+	float value;
+} dm_named_metric;
+
+typedef struct dm_provenance_in {
+	const dm_recipe *recipe;
+	const dm_prepared *prepared;
+	const dm_net *net;
+	const dm_train_result *result;
+	const dm_engine *engine;
+	uint64_t flop;
+	dm_named_metric metrics[6];
+	size_t nmetrics;
+	int gate_pass[DM_MAX_GATES];
+	size_t ngates;
+	const dm_tensor *tensors;
+	size_t ntensors;
+} dm_provenance_in;
+
+/* The record as JSON text (malloc'd): pretty for NAME.json, compact for the
+ * safetensors metadata. */
+char *dm_provenance_json(const dm_provenance_in *in, int pretty, dm_error *err);
+
+/* SHA-256 of a tensor's little-endian bytes, as a file reader sees them. */
+void dm_tensor_sha256(const dm_tensor *t, char hex[65]);
+
+/* The weights file that is complete but whose provenance is not yet: a
+ * signal handler removes it (see main.c).  NULL clears it. */
+void dm_output_pending(const char *path);
+void dm_output_pending_cleanup(void);
+
+#endif

@@ -1,0 +1,117 @@
+/* gemm.c - the GEMM front: back-end choice, threads, FLOP counting. */
+#include "gemm.h"
+
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gemm_kernel.h"
+
+int dm_numerics_parse(const char *s, dm_numerics *out)
+{
+	if (!strcmp(s, "portable"))
+		*out = DM_NUMERICS_PORTABLE;
+	else if (!strcmp(s, "openblas"))
+		*out = DM_NUMERICS_OPENBLAS;
+	else
+		return -1;
+	return 0;
+}
+
+const char *dm_numerics_name(dm_numerics n)
+{
+	return n == DM_NUMERICS_OPENBLAS ? "openblas" : "portable";
+}
+
+dm_engine *dm_engine_new(dm_numerics numerics, int threads, dm_error *err)
+{
+	dm_engine *e = dm_calloc(1, sizeof *e, err);
+	int i;
+	if (!e)
+		return NULL;
+	e->numerics = numerics;
+	e->threads = threads < 1 ? 1 : threads;
+	e->pool = dm_pool_new(e->threads, err);
+	e->pack = dm_calloc((size_t)e->threads, sizeof *e->pack, err);
+	if (!e->pool || !e->pack)
+		goto fail;
+	for (i = 0; i < e->threads; i++)
+		if (!(e->pack[i] = dm_alloc_floats(DM_PACK_FLOATS, err)))
+			goto fail;
+	if (numerics == DM_NUMERICS_OPENBLAS)
+		openblas_set_num_threads(e->threads);
+	return e;
+fail:
+	dm_engine_free(e);
+	return NULL;
+}
+
+void dm_engine_free(dm_engine *e)
+{
+	int i;
+	if (!e)
+		return;
+	dm_pool_free(e->pool);
+	if (e->pack)
+		for (i = 0; i < e->threads; i++)
+			free(e->pack[i]);
+	free(e->pack);
+	free(e);
+}
+
+typedef struct gemm_job {
+	dm_engine *e;
+	int ta, tb, split_n;
+	size_t M, N, K, lda, ldb, ldc;
+	const float *A, *B;
+	float *C;
+} gemm_job;
+
+/* One thread's share: a band of rows or of columns of C. */
+static void gemm_band(void *arg, size_t begin, size_t end, int worker)
+{
+	const gemm_job *j = arg;
+	dm_gemm_block blk = {j->ta, j->tb, j->K, j->A, j->lda, j->B, j->ldb,
+			     j->C, j->ldc, 0, 0, 0, 0};
+	if (j->split_n) {
+		blk.i0 = 0, blk.i1 = j->M, blk.j0 = begin, blk.j1 = end;
+	} else {
+		blk.i0 = begin, blk.i1 = end, blk.j0 = 0, blk.j1 = j->N;
+	}
+	dm_gemm_portable_block(&blk, j->e->pack[worker]);
+}
+
+void dm_gemm(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
+	     const float *A, size_t lda, const float *B, size_t ldb, float *C,
+	     size_t ldc)
+{
+	size_t i;
+	if (M == 0 || N == 0)
+		return;
+	e->flop += 2 * (uint64_t)M * N * K;
+	if (K == 0) {
+		for (i = 0; i < M; i++)
+			memset(C + i * ldc, 0, N * sizeof *C);
+		return;
+	}
+	if (e->numerics == DM_NUMERICS_OPENBLAS) {
+		cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+			    tb ? CblasTrans : CblasNoTrans, (int)M, (int)N,
+			    (int)K, 1.0f, A, (int)lda, B, (int)ldb, 0.0f, C,
+			    (int)ldc);
+		return;
+	}
+	{
+		/* Split the larger side of C between the threads, in whole
+		 * micro-tiles.  Each output is computed whole by one thread. */
+		gemm_job j = {e, ta, tb, N >= M, M, N, K, lda, ldb, ldc, A, B, C};
+		size_t grain = j.split_n ? DM_NR : DM_MR;
+		size_t n = j.split_n ? N : M;
+		dm_pool_run(e->pool, n, grain, gemm_band, &j);
+	}
+}
+
+const char *dm_openblas_core(void)
+{
+	return openblas_get_corename();
+}

@@ -1,0 +1,59 @@
+/* gemm.h - the one matrix product the trainer needs, with two back-ends.
+ *
+ *   C[M,N] = op(A)[M,K] . op(B)[K,N]     (row-major; C is overwritten)
+ *
+ * op(A) is A or its transpose, so that one call covers the three products
+ * of a dense layer: Y = X W^T, dX = dY W and dW = dY^T X.
+ *
+ * portable (the default): every C[i][j] is the sum over k = 0, 1, ..., K-1
+ *   in that order, accumulated with fmaf() from +0.  fmaf is exactly
+ *   rounded by IEEE 754, so this fixed order gives the same bits on every
+ *   CPU, architecture and thread count.  Blocking, packing, vector lanes and
+ *   threads only change which outputs are computed when, never the order
+ *   inside one output.  On x86-64 an AVX2+FMA kernel is chosen at run time
+ *   when the CPU has it; the generic kernel computes the same bits.
+ * openblas: cblas_sgemm.  Fast, but its bits depend on the CPU core type
+ *   and the thread count (see README, "Reproducible weights").
+ */
+#ifndef DM_GEMM_H
+#define DM_GEMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/error.h"
+#include "pool.h"
+
+typedef enum dm_numerics {
+	DM_NUMERICS_PORTABLE,
+	DM_NUMERICS_OPENBLAS
+} dm_numerics;
+
+int dm_numerics_parse(const char *s, dm_numerics *out);
+const char *dm_numerics_name(dm_numerics n);
+
+typedef struct dm_engine {
+	dm_numerics numerics;
+	int threads;
+	dm_pool *pool;
+	uint64_t flop;          /* floating-point operations counted so far */
+	float **pack;           /* per thread: packing space for the portable kernel */
+} dm_engine;
+
+dm_engine *dm_engine_new(dm_numerics numerics, int threads, dm_error *err);
+void dm_engine_free(dm_engine *e);
+
+void dm_gemm(dm_engine *e, int trans_a, int trans_b, size_t M, size_t N,
+	     size_t K, const float *A, size_t lda, const float *B, size_t ldb,
+	     float *C, size_t ldc);
+
+/* Which portable kernel runs: "avx2-fma" or "generic".  Forcing "generic"
+ * is how the tests show that the dispatch does not change bits. */
+const char *dm_gemm_kernel(void);
+int dm_gemm_force_kernel(const char *name);
+
+/* The OpenBLAS core ("Haswell", "Zen"...) and its thread count, for the
+ * provenance of the openblas back-end. */
+const char *dm_openblas_core(void);
+
+#endif

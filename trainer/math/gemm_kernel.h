@@ -1,0 +1,31 @@
+/* gemm_kernel.h - the portable back-end's blocked loops (internal). */
+#ifndef DM_GEMM_KERNEL_H
+#define DM_GEMM_KERNEL_H
+
+#include <stddef.h>
+
+/* Micro-tile: MR rows by NR columns of C stay in registers while k runs. */
+#define DM_MR 6
+#define DM_NR 16
+/* Cache blocks: a KC x NC panel of op(B) and an MC x KC block of op(A). */
+#define DM_KC 256
+#define DM_MC 96
+#define DM_NC 1024
+#define DM_PACK_FLOATS (DM_KC * DM_NC + DM_MC * DM_KC)
+
+typedef struct dm_gemm_block {
+	int ta, tb;
+	size_t K;
+	const float *A;
+	size_t lda;
+	const float *B;
+	size_t ldb;
+	float *C;
+	size_t ldc;
+	size_t i0, i1, j0, j1; /* the part of C to compute */
+} dm_gemm_block;
+
+/* Compute C[i0:i1, j0:j1] with pack (DM_PACK_FLOATS floats) as scratch. */
+void dm_gemm_portable_block(const dm_gemm_block *b, float *pack);
+
+#endif

@@ -1,0 +1,196 @@
+/* gemm_portable.c - the portable GEMM: packing, blocking and micro-kernels.
+ *
+ * The loop nest is the usual Goto/BLIS one (NC columns, KC depth, MC rows,
+ * then MR x NR micro-tiles).  What makes it portable is the micro-kernel:
+ * each C element is acc = fmaf(a[k], b[k], acc) for k in increasing order,
+ * starting from +0 at k = 0 and continuing from the stored float at the
+ * next KC block.  Storing and reloading a float does not change it, so the
+ * blocking leaves the order of every sum untouched.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "gemm.h"
+#include "gemm_kernel.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_X86_DISPATCH 1
+#endif
+
+/* op(A)[i][k] and op(B)[k][j] */
+#define AT(b, i, k) ((b)->ta ? (b)->A[(k) * (b)->lda + (i)] : (b)->A[(i) * (b)->lda + (k)])
+#define BT(b, k, j) ((b)->tb ? (b)->B[(j) * (b)->ldb + (k)] : (b)->B[(k) * (b)->ldb + (j)])
+
+/* Pack op(A)[i0:i0+mc, k0:k0+kc] into MR-row panels: p[panel][k][r]. */
+static void pack_a(const dm_gemm_block *b, size_t i0, size_t mc, size_t k0,
+		   size_t kc, float *p)
+{
+	size_t ip, r, k;
+	for (ip = 0; ip < mc; ip += DM_MR)
+		for (k = 0; k < kc; k++)
+			for (r = 0; r < DM_MR; r++)
+				*p++ = ip + r < mc ? AT(b, i0 + ip + r, k0 + k) : 0.0f;
+}
+
+/* Pack op(B)[k0:k0+kc, j0:j0+nc] into NR-column panels: p[panel][k][c]. */
+static void pack_b(const dm_gemm_block *b, size_t k0, size_t kc, size_t j0,
+		   size_t nc, float *p)
+{
+	size_t jp, c, k;
+	if (!b->tb) {
+		for (jp = 0; jp < nc; jp += DM_NR) {
+			size_t w = nc - jp < DM_NR ? nc - jp : DM_NR;
+			for (k = 0; k < kc; k++, p += DM_NR) {
+				memcpy(p, b->B + (k0 + k) * b->ldb + j0 + jp, w * sizeof *p);
+				for (c = w; c < DM_NR; c++)
+					p[c] = 0.0f;
+			}
+		}
+		return;
+	}
+	for (jp = 0; jp < nc; jp += DM_NR)
+		for (k = 0; k < kc; k++)
+			for (c = 0; c < DM_NR; c++)
+				*p++ = jp + c < nc ? BT(b, k0 + k, j0 + jp + c) : 0.0f;
+}
+
+/* The reference micro-kernel, plain C: any compiler, any architecture.
+ * c is a full MR x NR tile with row stride ldc. */
+static void kernel_generic(size_t kc, const float *a, const float *b,
+			   float *c, size_t ldc, int load)
+{
+	float acc[DM_MR][DM_NR];
+	size_t i, j, k;
+	for (i = 0; i < DM_MR; i++)
+		for (j = 0; j < DM_NR; j++)
+			acc[i][j] = load ? c[i * ldc + j] : 0.0f;
+	for (k = 0; k < kc; k++, a += DM_MR, b += DM_NR)
+		for (i = 0; i < DM_MR; i++)
+			for (j = 0; j < DM_NR; j++)
+				acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+	for (i = 0; i < DM_MR; i++)
+		for (j = 0; j < DM_NR; j++)
+			c[i * ldc + j] = acc[i][j];
+}
+
+#ifdef HAVE_X86_DISPATCH
+/* The same arithmetic with AVX2 registers: vfmadd231ps is fmaf on 8 lanes,
+ * one lane per output, so the bits equal kernel_generic's. */
+__attribute__((target("avx2,fma")))
+static void kernel_avx2(size_t kc, const float *a, const float *b, float *c,
+			size_t ldc, int load)
+{
+	__m256 c0l, c0h, c1l, c1h, c2l, c2h, c3l, c3h, c4l, c4h, c5l, c5h;
+	size_t k;
+	if (load) {
+		c0l = _mm256_loadu_ps(c + 0 * ldc), c0h = _mm256_loadu_ps(c + 0 * ldc + 8);
+		c1l = _mm256_loadu_ps(c + 1 * ldc), c1h = _mm256_loadu_ps(c + 1 * ldc + 8);
+		c2l = _mm256_loadu_ps(c + 2 * ldc), c2h = _mm256_loadu_ps(c + 2 * ldc + 8);
+		c3l = _mm256_loadu_ps(c + 3 * ldc), c3h = _mm256_loadu_ps(c + 3 * ldc + 8);
+		c4l = _mm256_loadu_ps(c + 4 * ldc), c4h = _mm256_loadu_ps(c + 4 * ldc + 8);
+		c5l = _mm256_loadu_ps(c + 5 * ldc), c5h = _mm256_loadu_ps(c + 5 * ldc + 8);
+	} else {
+		c0l = c0h = c1l = c1h = c2l = c2h = _mm256_setzero_ps();
+		c3l = c3h = c4l = c4h = c5l = c5h = _mm256_setzero_ps();
+	}
+	for (k = 0; k < kc; k++, a += DM_MR, b += DM_NR) {
+		__m256 bl = _mm256_loadu_ps(b), bh = _mm256_loadu_ps(b + 8), ai;
+		ai = _mm256_broadcast_ss(a + 0);
+		c0l = _mm256_fmadd_ps(ai, bl, c0l), c0h = _mm256_fmadd_ps(ai, bh, c0h);
+		ai = _mm256_broadcast_ss(a + 1);
+		c1l = _mm256_fmadd_ps(ai, bl, c1l), c1h = _mm256_fmadd_ps(ai, bh, c1h);
+		ai = _mm256_broadcast_ss(a + 2);
+		c2l = _mm256_fmadd_ps(ai, bl, c2l), c2h = _mm256_fmadd_ps(ai, bh, c2h);
+		ai = _mm256_broadcast_ss(a + 3);
+		c3l = _mm256_fmadd_ps(ai, bl, c3l), c3h = _mm256_fmadd_ps(ai, bh, c3h);
+		ai = _mm256_broadcast_ss(a + 4);
+		c4l = _mm256_fmadd_ps(ai, bl, c4l), c4h = _mm256_fmadd_ps(ai, bh, c4h);
+		ai = _mm256_broadcast_ss(a + 5);
+		c5l = _mm256_fmadd_ps(ai, bl, c5l), c5h = _mm256_fmadd_ps(ai, bh, c5h);
+	}
+	_mm256_storeu_ps(c + 0 * ldc, c0l), _mm256_storeu_ps(c + 0 * ldc + 8, c0h);
+	_mm256_storeu_ps(c + 1 * ldc, c1l), _mm256_storeu_ps(c + 1 * ldc + 8, c1h);
+	_mm256_storeu_ps(c + 2 * ldc, c2l), _mm256_storeu_ps(c + 2 * ldc + 8, c2h);
+	_mm256_storeu_ps(c + 3 * ldc, c3l), _mm256_storeu_ps(c + 3 * ldc + 8, c3h);
+	_mm256_storeu_ps(c + 4 * ldc, c4l), _mm256_storeu_ps(c + 4 * ldc + 8, c4h);
+	_mm256_storeu_ps(c + 5 * ldc, c5l), _mm256_storeu_ps(c + 5 * ldc + 8, c5h);
+}
+#endif
+
+typedef void (*kernel_fn)(size_t, const float *, const float *, float *,
+			  size_t, int);
+
+static kernel_fn chosen_kernel(void);
+static kernel_fn forced;
+
+const char *dm_gemm_kernel(void)
+{
+	return chosen_kernel() == kernel_generic ? "generic" : "avx2-fma";
+}
+
+int dm_gemm_force_kernel(const char *name)
+{
+	if (!strcmp(name, "generic"))
+		forced = kernel_generic;
+#ifdef HAVE_X86_DISPATCH
+	else if (!strcmp(name, "avx2-fma") && __builtin_cpu_supports("avx2") &&
+		 __builtin_cpu_supports("fma"))
+		forced = kernel_avx2;
+#endif
+	else if (!strcmp(name, "auto"))
+		forced = NULL;
+	else
+		return -1;
+	return 0;
+}
+
+static kernel_fn chosen_kernel(void)
+{
+	if (forced)
+		return forced;
+#ifdef HAVE_X86_DISPATCH
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		return kernel_avx2;
+#endif
+	return kernel_generic;
+}
+
+void dm_gemm_portable_block(const dm_gemm_block *b, float *pack)
+{
+	kernel_fn kernel = chosen_kernel();
+	float *pb = pack, *pa = pack + DM_KC * DM_NC;
+	float edge[DM_MR * DM_NR];
+	size_t jc, pc, ic, jr, ir, i, j;
+	for (jc = b->j0; jc < b->j1; jc += DM_NC) {
+		size_t nc = b->j1 - jc < DM_NC ? b->j1 - jc : DM_NC;
+		for (pc = 0; pc < b->K; pc += DM_KC) {
+			size_t kc = b->K - pc < DM_KC ? b->K - pc : DM_KC;
+			int load = pc > 0; /* continue the sums of the last block */
+			pack_b(b, pc, kc, jc, nc, pb);
+			for (ic = b->i0; ic < b->i1; ic += DM_MC) {
+				size_t mc = b->i1 - ic < DM_MC ? b->i1 - ic : DM_MC;
+				pack_a(b, ic, mc, pc, kc, pa);
+				for (jr = 0; jr < nc; jr += DM_NR) {
+					size_t nr = nc - jr < DM_NR ? nc - jr : DM_NR;
+					for (ir = 0; ir < mc; ir += DM_MR) {
+						size_t mr = mc - ir < DM_MR ? mc - ir : DM_MR;
+						float *c = b->C + (ic + ir) * b->ldc + jc + jr;
+						const float *ap = pa + ir * kc, *bp = pb + jr * kc;
+						if (mr == DM_MR && nr == DM_NR) {
+							kernel(kc, ap, bp, c, b->ldc, load);
+							continue;
+						}
+						/* a partial tile goes through a full one */
+						for (i = 0; i < DM_MR; i++)
+							for (j = 0; j < DM_NR; j++)
+								edge[i * DM_NR + j] = load && i < mr && j < nr ? c[i * b->ldc + j] : 0.0f;
+						kernel(kc, ap, bp, edge, DM_NR, load);
+						for (i = 0; i < mr; i++)
+							memcpy(c + i * b->ldc, edge + i * DM_NR, nr * sizeof *c);
+					}
+				}
+			}
+		}
+	}
+}

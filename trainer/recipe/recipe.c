@@ -1,0 +1,524 @@
+/* recipe.c - from deb822 stanzas to checked recipes. */
+#include "recipe.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const dm_field_info FIELDS[] = {
+	{"Model", 1, "name of the model: lower case letters, digits, '.', '+', '-'"},
+	{"Description", 0, "one line shown in the model card"},
+	{"Dataset", 1, "training data: a file, a compressed file or archive:member"},
+	{"Labels", 0, "training labels (IDX only)"},
+	{"Format", 1, "idx, csv, tsv or libsvm"},
+	{"Test-Dataset", 0, "test data, same format"},
+	{"Test-Labels", 0, "test labels (IDX only)"},
+	{"Validation-Split", 0, "fraction of the training data held out, in [0, 1)"},
+	{"Header-Lines", 0, "CSV/TSV: lines before the data (default 1)"},
+	{"Column-Names", 0, "CSV/TSV: yes if the first header line names the columns"},
+	{"Label-Column", 0, "CSV/TSV: last, first, a 1-based number or a column name"},
+	{"Features", 0, "libsvm: number of features"},
+	{"Normalize", 0, "auto, none, standardize or scale K"},
+	{"Network", 1, "layers, e.g. dense 256 relu, dropout 0.2, dense 10"},
+	{"Loss", 1, "softmax-cross-entropy, binary-cross-entropy or mse"},
+	{"Optimizer", 0, "sgd, adam or adamw (default adam)"},
+	{"Learning-Rate", 0, "step size (default 0.001, sgd 0.01)"},
+	{"Momentum", 0, "sgd momentum in [0, 1) (default 0)"},
+	{"Beta1", 0, "adam beta1 (default 0.9)"},
+	{"Beta2", 0, "adam beta2 (default 0.999)"},
+	{"Epsilon", 0, "adam epsilon (default 1e-8)"},
+	{"Weight-Decay", 0, "L2 penalty; decoupled for adamw (default 0, adamw 0.01)"},
+	{"Clip-Norm", 0, "clip the global gradient norm to this value"},
+	{"LR-Schedule", 0, "constant, step N GAMMA, exponential GAMMA or cosine"},
+	{"Batch-Size", 0, "samples per step (default 32)"},
+	{"Epochs", 1, "passes over the training data"},
+	{"Shuffle", 0, "yes or no: reshuffle every epoch (default yes)"},
+	{"Seed", 1, "seed of every random choice"},
+	{"Early-Stopping", 0, "stop after N epochs without a better validation loss"},
+	{"Expect", 0, "quality gates, e.g. test-accuracy >= 0.87"},
+	{"Numerics", 0, "portable (default, reproducible everywhere) or openblas"},
+	{"License", 0, "licence of the trained weights"},
+	{"Install", 0, "where the package installs the weights, e.g. usr/share/foo/"},
+};
+
+const dm_field_info *dm_recipe_fields(size_t *n)
+{
+	*n = sizeof FIELDS / sizeof FIELDS[0];
+	return FIELDS;
+}
+
+/* Edit distance, for "did you mean" on unknown fields. */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev[64], cur[64];
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (tolower((unsigned char)a[i - 1]) !=
+						   tolower((unsigned char)b[j - 1]));
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, sizeof cur);
+	}
+	return prev[lb];
+}
+
+typedef struct ctx {
+	const char *path;
+	const dm_stanza *s;
+	dm_error *err;
+} ctx;
+
+static int bad(const ctx *c, const dm_field *f, const char *expected)
+{
+	return dm_fail(c->err, "%s: line %u: %s: expected %s, got '%.80s'", c->path,
+		       f->line, f->name, expected, f->value);
+}
+
+static const char *text(const ctx *c, const char *name)
+{
+	const dm_field *f = dm_stanza_get(c->s, name);
+	return f ? f->value : NULL;
+}
+
+static int get_uint(const ctx *c, const char *name, uint64_t lo, uint64_t hi,
+		    uint64_t *out)
+{
+	const dm_field *f = dm_stanza_get(c->s, name);
+	char *end, want[96];
+	unsigned long long v;
+	if (!f)
+		return 0;
+	snprintf(want, sizeof want, "a whole number from %llu to %llu",
+		 (unsigned long long)lo, (unsigned long long)hi);
+	if (!isdigit((unsigned char)f->value[0]))
+		return bad(c, f, want);
+	errno = 0;
+	v = strtoull(f->value, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return bad(c, f, want);
+	*out = v;
+	return 0;
+}
+
+/* A number in [lo, hi] (or [lo, hi) when open_hi, (lo, hi] when open_lo). */
+static int get_float(const ctx *c, const char *name, double lo, double hi,
+		     int open_lo, int open_hi, float *out)
+{
+	const dm_field *f = dm_stanza_get(c->s, name);
+	char *end, want[96];
+	double v;
+	if (!f)
+		return 0;
+	snprintf(want, sizeof want, "a number in %c%g, %g%c", open_lo ? '(' : '[', lo,
+		 hi, open_hi ? ')' : ']');
+	errno = 0;
+	v = strtod(f->value, &end);
+	if (end == f->value || *end || errno || !isfinite(v) || v < lo || v > hi ||
+	    (open_lo && v == lo) || (open_hi && v == hi))
+		return bad(c, f, want);
+	*out = (float)v;
+	return 0;
+}
+
+static int get_bool(const ctx *c, const char *name, int *out)
+{
+	const dm_field *f = dm_stanza_get(c->s, name);
+	if (!f)
+		return 0;
+	if (!strcasecmp(f->value, "yes"))
+		*out = 1;
+	else if (!strcasecmp(f->value, "no"))
+		*out = 0;
+	else
+		return bad(c, f, "yes or no");
+	return 0;
+}
+
+static int check_fields(const ctx *c, size_t index)
+{
+	size_t i, j, nf = sizeof FIELDS / sizeof FIELDS[0];
+	for (i = 0; i < c->s->n; i++) {
+		const dm_field *f = &c->s->fields[i];
+		const char *best = NULL;
+		size_t bestd = 3;
+		for (j = 0; j < nf; j++) {
+			size_t d = distance(f->name, FIELDS[j].name);
+			if (d == 0)
+				break;
+			if (d < bestd)
+				bestd = d, best = FIELDS[j].name;
+		}
+		if (j < nf)
+			continue;
+		if (best)
+			return dm_fail(c->err, "%s: line %u: unknown field '%s' (did you mean '%s'?)",
+				       c->path, f->line, f->name, best);
+		return dm_fail(c->err, "%s: line %u: unknown field '%s'; see dh-model-train(1) "
+			       "for the fields of a recipe", c->path, f->line, f->name);
+	}
+	for (j = 0; j < nf; j++)
+		if (FIELDS[j].required && !dm_stanza_get(c->s, FIELDS[j].name))
+			return dm_fail(c->err, "%s: stanza %zu (line %u): missing required field %s (%s)",
+				       c->path, index, c->s->line, FIELDS[j].name, FIELDS[j].help);
+	return 0;
+}
+
+static int check_model_name(const ctx *c, const char *name)
+{
+	const dm_field *f = dm_stanza_get(c->s, "Model");
+	size_t i, n = strlen(name);
+	if (n == 0 || n > 64 || !(islower((unsigned char)name[0]) || isdigit((unsigned char)name[0])))
+		return bad(c, f, "a name of 1 to 64 characters that starts with a lower-case letter or digit");
+	for (i = 0; i < n; i++)
+		if (!(islower((unsigned char)name[i]) || isdigit((unsigned char)name[i]) ||
+		      strchr(".+-", name[i])))
+			return bad(c, f, "lower-case letters, digits, '.', '+' and '-' only");
+	return 0;
+}
+
+static int parse_expect(const ctx *c, dm_recipe *r)
+{
+	const dm_field *f = dm_stanza_get(c->s, "Expect");
+	static const char *metrics[] = {
+		"test-accuracy", "test-loss", "test-rmse", "validation-accuracy",
+		"validation-loss", "validation-rmse", "train-accuracy", "train-loss",
+		"train-rmse"};
+	char *copy, *item, *save = NULL;
+	if (!f)
+		return 0;
+	if (!(copy = dm_strdup(f->value, c->err)))
+		return -1;
+	for (item = strtok_r(copy, ",\n", &save); item; item = strtok_r(NULL, ",\n", &save)) {
+		dm_expect e;
+		char op[3] = "", metric[40] = "", *end;
+		int used = 0;
+		size_t m;
+		double v;
+		dm_expect *nv;
+		memset(&e, 0, sizeof e);
+		if (sscanf(item, " %39[a-z-] %2[<>=] %n", metric, op, &used) != 2)
+			goto malformed;
+		errno = 0;
+		v = strtod(item + used, &end);
+		while (*end == ' ' || *end == '\t')
+			end++;
+		if (end == item + used || *end || errno || !isfinite(v))
+			goto malformed;
+		for (m = 0; m < sizeof metrics / sizeof metrics[0]; m++)
+			if (!strcmp(metric, metrics[m]))
+				break;
+		if (m == sizeof metrics / sizeof metrics[0]) {
+			free(copy);
+			return dm_fail(c->err, "%s: line %u: Expect: unknown metric '%s'; expected "
+				       "test-, validation- or train- followed by accuracy, loss or rmse",
+				       c->path, f->line, metric);
+		}
+		if (!strcmp(op, ">="))
+			e.cmp = DM_CMP_GE;
+		else if (!strcmp(op, ">"))
+			e.cmp = DM_CMP_GT;
+		else if (!strcmp(op, "<="))
+			e.cmp = DM_CMP_LE;
+		else if (!strcmp(op, "<"))
+			e.cmp = DM_CMP_LT;
+		else
+			goto malformed;
+		snprintf(e.metric, sizeof e.metric, "%s", metric);
+		e.value = (float)v;
+		snprintf(e.text, sizeof e.text, "%s %s %.6g", metric, op, v);
+		nv = realloc(r->expect, (r->nexpect + 1) * sizeof *nv);
+		if (!nv) {
+			free(copy);
+			return dm_fail(c->err, "out of memory");
+		}
+		r->expect = nv;
+		r->expect[r->nexpect++] = e;
+		continue;
+malformed:
+		{
+			char shown[80];
+			snprintf(shown, sizeof shown, "%s", item);
+			free(copy);
+			return dm_fail(c->err, "%s: line %u: Expect: expected 'METRIC OP NUMBER' such as "
+				       "'test-accuracy >= 0.87' (OP is >=, >, <= or <), got '%s'",
+				       c->path, f->line, shown);
+		}
+	}
+	free(copy);
+	return 0;
+}
+
+static int parse_normalize(const ctx *c, dm_recipe *r)
+{
+	const dm_field *f = dm_stanza_get(c->s, "Normalize");
+	double k;
+	char *end;
+	r->normalize = DM_NORMALIZE_AUTO;
+	if (!f)
+		return 0;
+	if (!strcasecmp(f->value, "auto"))
+		r->normalize = DM_NORMALIZE_AUTO;
+	else if (!strcasecmp(f->value, "none"))
+		r->normalize = DM_NORMALIZE_NONE;
+	else if (!strcasecmp(f->value, "standardize"))
+		r->normalize = DM_NORMALIZE_STANDARDIZE;
+	else if (!strncasecmp(f->value, "scale", 5) && (f->value[5] == ' ' || f->value[5] == '\t') &&
+		 (k = strtod(f->value + 6, &end), *end == 0 && end != f->value + 6) &&
+		 isfinite(k) && k > 0) {
+		r->normalize = DM_NORMALIZE_SCALE;
+		r->normalize_scale = (float)k;
+	} else
+		return bad(c, f, "auto, none, standardize or scale K with K > 0");
+	return 0;
+}
+
+static int parse_data(const ctx *c, dm_recipe *r)
+{
+	const dm_field *ff = dm_stanza_get(c->s, "Format");
+	dm_data_spec *t = &r->train, *v = &r->test;
+	uint64_t u;
+	int names = 1;
+	if (dm_format_parse(ff->value, &t->format))
+		return bad(c, ff, "idx, csv, tsv or libsvm");
+	t->features = text(c, "Dataset");
+	t->labels = text(c, "Labels");
+	v->features = text(c, "Test-Dataset");
+	v->labels = text(c, "Test-Labels");
+	if (t->format == DM_FORMAT_IDX) {
+		if (!t->labels)
+			return dm_fail(c->err, "%s: line %u: Format idx needs a Labels field "
+				       "(the IDX file of the training labels)", c->path, ff->line);
+		if (v->features && !v->labels)
+			return dm_fail(c->err, "%s: line %u: Format idx needs Test-Labels "
+				       "next to Test-Dataset", c->path, ff->line);
+	} else {
+		const char *which = t->labels ? "Labels" : v->labels ? "Test-Labels" : NULL;
+		if (which)
+			return dm_fail(c->err, "%s: line %u: %s is only for Format idx; for %s the "
+				       "labels are a column of the data (Label-Column)", c->path,
+				       dm_recipe_field_line(r, which), which, dm_format_name(t->format));
+	}
+	if (v->labels && !v->features)
+		return dm_fail(c->err, "%s: line %u: Test-Labels without Test-Dataset", c->path,
+			       dm_recipe_field_line(r, "Test-Labels"));
+	u = 1;
+	if (get_uint(c, "Header-Lines", 0, 1000, &u))
+		return -1;
+	t->header_lines = (unsigned)u;
+	if (get_bool(c, "Column-Names", &names))
+		return -1;
+	t->header_names = names && t->header_lines > 0;
+	t->label_column = text(c, "Label-Column");
+	u = 0;
+	if (get_uint(c, "Features", 1, 10000000, &u))
+		return -1;
+	t->nfeatures = (size_t)u;
+	if ((t->format == DM_FORMAT_CSV || t->format == DM_FORMAT_TSV) ? 0 :
+	    (dm_stanza_get(c->s, "Header-Lines") || dm_stanza_get(c->s, "Label-Column") ||
+	     dm_stanza_get(c->s, "Column-Names")))
+		return dm_fail(c->err, "%s: line %u: Header-Lines, Column-Names and Label-Column "
+			       "are for Format csv or tsv", c->path, ff->line);
+	if (t->format != DM_FORMAT_LIBSVM && dm_stanza_get(c->s, "Features"))
+		return dm_fail(c->err, "%s: line %u: Features is for Format libsvm", c->path,
+			       dm_recipe_field_line(r, "Features"));
+	{
+		/* the test set is read exactly like the training set */
+		const char *tf = v->features, *tl = v->labels;
+		*v = *t;
+		v->features = tf;
+		v->labels = tl;
+	}
+	return 0;
+}
+
+static int parse_training(const ctx *c, dm_recipe *r)
+{
+	const dm_field *f;
+	dm_train_cfg *t = &r->train_cfg;
+	dm_opt_kind kind = DM_OPT_ADAM;
+	uint64_t u;
+	dm_error sub;
+
+	f = dm_stanza_get(c->s, "Loss");
+	if (dm_loss_parse(f->value, &t->loss))
+		return bad(c, f, "softmax-cross-entropy, binary-cross-entropy or mse");
+	r->train.integer_labels = r->test.integer_labels = dm_loss_is_classification(t->loss);
+	if ((f = dm_stanza_get(c->s, "Optimizer")) && dm_opt_parse(f->value, &kind))
+		return bad(c, f, "sgd, adam or adamw");
+	dm_optim_defaults(kind, &t->optim);
+	if (get_float(c, "Learning-Rate", 0, 10, 1, 0, &t->optim.lr) ||
+	    get_float(c, "Momentum", 0, 1, 0, 1, &t->optim.momentum) ||
+	    get_float(c, "Beta1", 0, 1, 0, 1, &t->optim.beta1) ||
+	    get_float(c, "Beta2", 0, 1, 0, 1, &t->optim.beta2) ||
+	    get_float(c, "Epsilon", 0, 1, 1, 0, &t->optim.eps) ||
+	    get_float(c, "Weight-Decay", 0, 1, 0, 0, &t->optim.weight_decay) ||
+	    get_float(c, "Clip-Norm", 0, 1e6, 1, 0, &t->optim.clip_norm))
+		return -1;
+	if (kind != DM_OPT_SGD && (f = dm_stanza_get(c->s, "Momentum")))
+		return dm_fail(c->err, "%s: line %u: Momentum is for Optimizer sgd; adam and "
+			       "adamw use Beta1", c->path, f->line);
+	if (kind == DM_OPT_SGD && ((f = dm_stanza_get(c->s, "Beta1")) ||
+				   (f = dm_stanza_get(c->s, "Beta2")) ||
+				   (f = dm_stanza_get(c->s, "Epsilon"))))
+		return dm_fail(c->err, "%s: line %u: %s is for Optimizer adam or adamw",
+			       c->path, f->line, f->name);
+	if ((f = dm_stanza_get(c->s, "LR-Schedule")) &&
+	    dm_schedule_parse(f->value, &t->schedule, &sub))
+		return bad(c, f, sub.msg + strlen("expected "));
+	u = 32;
+	if (get_uint(c, "Batch-Size", 1, 65536, &u))
+		return -1;
+	t->batch = (size_t)u;
+	if (get_uint(c, "Epochs", 1, 100000, &t->epochs))
+		return -1;
+	t->shuffle = 1;
+	if (get_bool(c, "Shuffle", &t->shuffle))
+		return -1;
+	if (get_uint(c, "Seed", 0, UINT64_MAX, &t->seed))
+		return -1;
+	u = 0;
+	if (get_uint(c, "Early-Stopping", 1, 100000, &u))
+		return -1;
+	t->patience = (unsigned)u;
+	if (get_float(c, "Validation-Split", 0, 1, 0, 1, &r->validation_split))
+		return -1;
+	if (t->patience && r->validation_split == 0)
+		return dm_fail(c->err, "%s: line %u: Early-Stopping needs a Validation-Split "
+			       "to watch", c->path, dm_recipe_field_line(r, "Early-Stopping"));
+	return 0;
+}
+
+static int check_expect_sources(const ctx *c, dm_recipe *r)
+{
+	size_t i;
+	for (i = 0; i < r->nexpect; i++) {
+		const char *m = r->expect[i].metric;
+		const char *what = strchr(m, '-') + 1;
+		int cls = dm_loss_is_classification(r->train_cfg.loss);
+		if (!strncmp(m, "test-", 5) && !r->test.features)
+			return dm_fail(c->err, "%s: line %u: Expect: %s needs a Test-Dataset",
+				       c->path, dm_recipe_field_line(r, "Expect"), m);
+		if (!strncmp(m, "validation-", 11) && r->validation_split == 0)
+			return dm_fail(c->err, "%s: line %u: Expect: %s needs a Validation-Split",
+				       c->path, dm_recipe_field_line(r, "Expect"), m);
+		if ((!strcmp(what, "accuracy") && !cls) || (!strcmp(what, "rmse") && cls))
+			return dm_fail(c->err, "%s: line %u: Expect: %s does not exist for Loss %s "
+				       "(accuracy is for classification, rmse for mse)", c->path,
+				       dm_recipe_field_line(r, "Expect"), m,
+				       dm_loss_name(r->train_cfg.loss));
+	}
+	return 0;
+}
+
+static int parse_stanza(const ctx *c, dm_recipe *r)
+{
+	const dm_field *f;
+	dm_error sub;
+	if (check_fields(c, r->index))
+		return -1;
+	r->model = text(c, "Model");
+	r->description = text(c, "Description");
+	r->license = text(c, "License");
+	r->install = text(c, "Install");
+	if (check_model_name(c, r->model) || parse_data(c, r) || parse_normalize(c, r) ||
+	    parse_training(c, r) || parse_expect(c, r) || check_expect_sources(c, r))
+		return -1;
+	f = dm_stanza_get(c->s, "Network");
+	if (dm_network_parse(f->value, &r->layers, &r->nlayers, &sub))
+		return dm_fail(c->err, "%s: line %u: Network: %s", c->path, f->line, sub.msg);
+	if (r->train_cfg.loss != DM_LOSS_SOFTMAX_CE && r->layers[r->nlayers - 1].units != 1)
+		return dm_fail(c->err, "%s: line %u: Network: Loss %s needs one output, but the "
+			       "last layer is dense %zu", c->path, f->line,
+			       dm_loss_name(r->train_cfg.loss), r->layers[r->nlayers - 1].units);
+	r->numerics = DM_NUMERICS_PORTABLE;
+	if ((f = dm_stanza_get(c->s, "Numerics")) && dm_numerics_parse(f->value, &r->numerics))
+		return bad(c, f, "portable or openblas");
+	if (r->install && (r->install[0] == '/' || strstr(r->install, "..")))
+		return bad(c, dm_stanza_get(c->s, "Install"),
+			   "a path inside the package, relative, without '..'");
+	return 0;
+}
+
+int dm_recipes_load(const char *path, dm_recipes *out, dm_error *err)
+{
+	size_t i, j;
+	memset(out, 0, sizeof *out);
+	if (dm_deb822_read(path, &out->file, err))
+		return -1;
+	if (out->file.n == 0) {
+		dm_fail(err, "%s: no stanza; expected at least one model recipe", path);
+		goto fail;
+	}
+	if (!(out->v = dm_calloc(out->file.n, sizeof *out->v, err)))
+		goto fail;
+	out->n = out->file.n;
+	for (i = 0; i < out->n; i++) {
+		ctx c = {path, &out->file.stanzas[i], err};
+		dm_recipe *r = &out->v[i];
+		r->file = &out->file;
+		r->stanza = c.s;
+		r->index = i + 1;
+		if (parse_stanza(&c, r))
+			goto fail;
+		for (j = 0; j < i; j++)
+			if (!strcmp(out->v[j].model, r->model)) {
+				dm_fail(err, "%s: line %u: Model '%s' is already defined in stanza %zu "
+					"(line %u)", path, dm_recipe_field_line(r, "Model"), r->model,
+					j + 1, out->v[j].stanza->line);
+				goto fail;
+			}
+	}
+	return 0;
+fail:
+	dm_recipes_free(out);
+	return -1;
+}
+
+void dm_recipes_free(dm_recipes *r)
+{
+	size_t i;
+	for (i = 0; i < r->n; i++) {
+		free(r->v[i].layers);
+		free(r->v[i].expect);
+	}
+	free(r->v);
+	dm_deb822_free(&r->file);
+	memset(r, 0, sizeof *r);
+}
+
+void dm_recipe_where(const dm_recipe *r, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s: stanza %zu (%s)", r->file->path, r->index,
+		 r->model ? r->model : "?");
+}
+
+unsigned dm_recipe_field_line(const dm_recipe *r, const char *field)
+{
+	const dm_field *f = dm_stanza_get(r->stanza, field);
+	return f ? f->line : r->stanza->line;
+}
+
+int dm_expect_holds(const dm_expect *e, float v)
+{
+	switch (e->cmp) {
+	case DM_CMP_GE: return v >= e->value;
+	case DM_CMP_GT: return v > e->value;
+	case DM_CMP_LE: return v <= e->value;
+	default: return v < e->value;
+	}
+}
+
+const char *dm_cmp_text(dm_cmp c)
+{
+	return c == DM_CMP_GE ? ">=" : c == DM_CMP_GT ? ">" : c == DM_CMP_LE ? "<=" : "<";
+}

@@ -1,0 +1,84 @@
+/* recipe.h - a model recipe: one deb822 stanza of debian/PKG.models.
+ *
+ * Every field is checked here, with the file and line in each message.
+ * The checks that need the data (network and data shapes, labels against
+ * the outputs) happen after loading, with dm_recipe_field_line() giving
+ * the line to name.  The fields are documented in dh-model-train(1).
+ */
+#ifndef DM_RECIPE_H
+#define DM_RECIPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/error.h"
+#include "../data/dataset.h"
+#include "../math/gemm.h"
+#include "../model/loss.h"
+#include "../model/net.h"
+#include "../model/optim.h"
+#include "../model/train.h"
+#include "deb822.h"
+
+typedef enum dm_normalize_kind {
+	DM_NORMALIZE_AUTO,        /* scale 1/255 for IDX bytes, else none */
+	DM_NORMALIZE_NONE,
+	DM_NORMALIZE_SCALE,       /* x / K */
+	DM_NORMALIZE_STANDARDIZE  /* (x - mean) / std per feature, from the training data */
+} dm_normalize_kind;
+
+typedef enum dm_cmp { DM_CMP_GE, DM_CMP_GT, DM_CMP_LE, DM_CMP_LT } dm_cmp;
+
+typedef struct dm_expect {
+	char metric[32];   /* e.g. "test-accuracy" */
+	dm_cmp cmp;
+	float value;
+	char text[64];     /* as written, for messages */
+} dm_expect;
+
+typedef struct dm_recipe {
+	const dm_deb822 *file;
+	const dm_stanza *stanza;
+	size_t index;               /* 1-based stanza number */
+
+	const char *model, *description, *license, *install;
+	dm_data_spec train, test;   /* test.features == NULL: no test set */
+	float validation_split;
+	dm_layer_spec *layers;
+	size_t nlayers;
+	dm_normalize_kind normalize;
+	float normalize_scale;      /* DM_NORMALIZE_SCALE: K */
+	dm_train_cfg train_cfg;     /* loss, optimizer, schedule, batch, epochs... */
+	dm_expect *expect;
+	size_t nexpect;
+	dm_numerics numerics;
+} dm_recipe;
+
+typedef struct dm_recipes {
+	dm_deb822 file;
+	dm_recipe *v;
+	size_t n;
+} dm_recipes;
+
+/* Read and check every stanza of path. */
+int dm_recipes_load(const char *path, dm_recipes *out, dm_error *err);
+void dm_recipes_free(dm_recipes *r);
+
+/* "debian/models: stanza 2 (fashion-mlp)" for messages about a recipe. */
+void dm_recipe_where(const dm_recipe *r, char *buf, size_t size);
+/* Line of a field in the recipe, or the stanza's first line if absent. */
+unsigned dm_recipe_field_line(const dm_recipe *r, const char *field);
+
+/* The table of known fields, for the man page test and suggestions. */
+typedef struct dm_field_info {
+	const char *name;
+	int required;
+	const char *help;
+} dm_field_info;
+const dm_field_info *dm_recipe_fields(size_t *n);
+
+/* Evaluate one Expect condition. */
+int dm_expect_holds(const dm_expect *e, float value);
+const char *dm_cmp_text(dm_cmp c);
+
+#endif
