@@ -91,8 +91,8 @@ static int add_field(dm_deb822 *d, const char *line, size_t len, const char *col
 	for (i = 0; i < s->n; i++)
 		if (strlen(s->fields[i].name) == nlen &&
 		    !strncasecmp(s->fields[i].name, line, nlen))
-			return dm_fail(err, "%s: line %u: duplicate field '%s' (first at line %u)",
-				       d->path, lineno, s->fields[i].name, s->fields[i].line);
+			return dm_fail(err, "%s: line %u: duplicate field '%.*s' (first at line %u)",
+				       d->path, lineno, (int)nlen, line, s->fields[i].line);
 	v = realloc(s->fields, (s->n + 1) * sizeof *v);
 	if (!v)
 		return dm_fail(err, "out of memory");

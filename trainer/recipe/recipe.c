@@ -206,7 +206,7 @@ static int parse_expect(const ctx *c, dm_recipe *r)
 		double v;
 		dm_expect *nv;
 		memset(&e, 0, sizeof e);
-		if (sscanf(item, " %39[a-z-] %2[<>=] %n", metric, op, &used) != 2)
+		if (sscanf(item, " %39[a-z0-9-] %2[<>=] %n", metric, op, &used) != 2)
 			goto malformed;
 		errno = 0;
 		v = strtod(item + used, &end);

@@ -30,7 +30,7 @@ typedef enum dm_normalize_kind {
 typedef enum dm_cmp { DM_CMP_GE, DM_CMP_GT, DM_CMP_LE, DM_CMP_LT } dm_cmp;
 
 typedef struct dm_expect {
-	char metric[32];   /* e.g. "test-accuracy" */
+	char metric[40];   /* e.g. "test-accuracy" */
 	dm_cmp cmp;
 	float value;
 	char text[64];     /* as written, for messages */
