@@ -1,0 +1,41 @@
+#!/usr/bin/perl
+# The example package, fashion-mnist-classifier, built with the tree's
+# dh-model: it retrains on the 60,000 Fashion-MNIST images (a minute or more
+# on 2 cores), so it runs only when DH_MODEL_TEST_EXAMPLE=1 (the
+# autopkgtest "build-example" builds it against the installed dh-model).
+
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use File::Temp qw(tempdir);
+use Test::More;
+use DhModelTest;
+
+plan(skip_all => 'slow: set DH_MODEL_TEST_EXAMPLE=1 to build the Fashion-MNIST example')
+	if not $ENV{DH_MODEL_TEST_EXAMPLE};
+need_trainer();
+plan(skip_all => 'needs dataset-fashion-mnist') if not -d '/usr/share/datasets/fashion-mnist';
+
+my $tmp = tempdir('dh-model-example-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+system('cp', '-a', "$TOP/templates/fashion-mnist-classifier", "$tmp/") == 0 or BAIL_OUT('cp');
+my $src = "$tmp/fashion-mnist-classifier";
+my $r = run_in($src, {}, 'dpkg-buildpackage', '-us', '-uc', '-d');
+is($r->{code}, 0, 'dpkg-buildpackage builds the example') or diag($r->{all});
+my $deb = "$tmp/fashion-mnist-classifier_0.1.0_all.deb";
+my @paths = deb_contents($deb);
+ok((grep { $_ eq '/usr/share/fashion-mnist-classifier/fashion-mlp.safetensors' } @paths), 'the .deb ships the weights');
+ok((grep { m{^/usr/share/doc/fashion-mnist-classifier/models/fashion-mlp\.md(?:\.gz)?$} } @paths), '... and the model card');
+ok((grep { $_ eq '/usr/bin/fashion-mnist-classify' } @paths), '... and the consumer');
+
+$r = run_in($tmp, {}, 'dpkg-deb', '-x', $deb, "$tmp/root");
+is($r->{code}, 0, 'dpkg-deb -x');
+$r = run_in($tmp, {}, '/usr/bin/python3', "$tmp/root/usr/bin/fashion-mnist-classify",
+	'--weights', "$tmp/root/usr/share/fashion-mnist-classifier/fashion-mlp.safetensors", '--show', '3');
+is($r->{code}, 0, 'fashion-mnist-classify runs on the built weights') or diag($r->{all});
+like($r->{out}, qr/^image     0: \S/m, '... prints per-image predictions');
+my ($acc) = $r->{out} =~ m/^accuracy: ([0-9.]+)/m;
+diag("fashion-mnist-classify: accuracy $acc") if defined($acc);
+cmp_ok($acc // 0, '>=', 0.85, '... and an accuracy that meets the recipe\'s gate');
+
+done_testing();
