@@ -1,0 +1,267 @@
+/* csv.c - CSV and TSV: a sample a line, the label in one column, every
+ * other column a number.  Cells may be in double quotes ("" for a quote).
+ * Numbers go through strtof/strtod in the C locale the program runs in. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "internal.h"
+
+typedef struct csv {
+	dm_stream *s;
+	const dm_data_spec *spec;
+	char delim;
+	char **cells;
+	size_t ncells, cellcap;
+	size_t ncols;  /* 0 until the names line or the first row */
+	size_t label;  /* its column, from 0 */
+	uint64_t line; /* the line being read */
+	uint64_t blank; /* an empty line seen after the data started */
+	dm_fvec x, y;
+	size_t n;
+} csv;
+
+static int space(const csv *c, char ch)
+{
+	return ch == ' ' || (ch == '\t' && c->delim != '\t');
+}
+
+static int add_cell(csv *c, char *cell, dm_error *err)
+{
+	if (c->ncells == c->cellcap) {
+		size_t cap = c->cellcap ? 2 * c->cellcap : 16;
+		char **p = realloc(c->cells, cap * sizeof *p);
+		if (!p)
+			return dm_fail(err, "%s: out of memory", dm_stream_path(c->s));
+		c->cells = p;
+		c->cellcap = cap;
+	}
+	c->cells[c->ncells++] = cell;
+	return 0;
+}
+
+/* Split the line into c->cells in place: quotes undone, spaces around
+ * cells dropped, each cell NUL-terminated. */
+static int split(csv *c, char *p, dm_error *err)
+{
+	const char *path = dm_stream_path(c->s);
+	c->ncells = 0;
+	for (;;) {
+		char *cell, *end;
+		int more;
+		while (space(c, *p))
+			p++;
+		cell = p;
+		if (*p == '"') {
+			end = cell;
+			for (p++;; p++) {
+				if (!*p)
+					return dm_fail(err, "%s: line %" PRIu64
+						       ", column %zu: a quote that "
+						       "is not closed", path, c->line,
+						       c->ncells + 1);
+				if (*p == '"' && p[1] != '"')
+					break;
+				if (*p == '"')
+					p++;
+				*end++ = *p;
+			}
+			for (p++; space(c, *p); p++)
+				;
+			if (*p && *p != c->delim)
+				return dm_fail(err, "%s: line %" PRIu64 ", column "
+					       "%zu: text after the closing quote",
+					       path, c->line, c->ncells + 1);
+		} else {
+			while (*p && *p != c->delim)
+				p++;
+			for (end = p; end > cell && space(c, end[-1]); end--)
+				;
+		}
+		more = *p == c->delim;
+		*end = '\0'; /* may be the delimiter itself: tested above */
+		if (add_cell(c, cell, err) < 0)
+			return -1;
+		if (!more)
+			return 0;
+		p++;
+	}
+}
+
+static int all_digits(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+/* Once the number of columns is known: which one holds the label.  NAMES
+ * is set when the cells are the names line. */
+static int find_label(csv *c, int names, dm_error *err)
+{
+	const char *path = dm_stream_path(c->s), *want = c->spec->label_column;
+	c->ncols = c->ncells;
+	if (c->ncols < 2)
+		return dm_fail(err, "%s: line %" PRIu64 ": 1 column; expected "
+			       "features and a label", path, c->line);
+	if (!want || strcasecmp(want, "last") == 0) {
+		c->label = c->ncols - 1;
+	} else if (strcasecmp(want, "first") == 0) {
+		c->label = 0;
+	} else if (all_digits(want)) {
+		unsigned long long k = strtoull(want, NULL, 10);
+		if (k == 0 || k > c->ncols)
+			return dm_fail(err, "%s: line %" PRIu64 ": label column "
+				       "%s, but there are %zu columns", path,
+				       c->line, want, c->ncols);
+		c->label = (size_t)k - 1;
+	} else if (names) {
+		for (c->label = 0; c->label < c->ncols; c->label++)
+			if (strcmp(c->cells[c->label], want) == 0)
+				return 0;
+		return dm_fail(err, "%s: line %" PRIu64 ": no column named '%s' "
+			       "for the label", path, c->line, want);
+	} else {
+		return dm_fail(err, "%s: label column '%s' is not 'first', "
+			       "'last' or a column number, and the file has no "
+			       "line of column names", path, want);
+	}
+	return 0;
+}
+
+static int number_error(csv *c, size_t col, const char *cell, int finite,
+			const char *what, dm_error *err)
+{
+	if (finite)
+		return dm_fail(err, "%s: line %" PRIu64 ", column %zu: expected "
+			       "a number%s, got '%.40s'", dm_stream_path(c->s),
+			       c->line, col + 1, what, cell);
+	return dm_fail(err, "%s: line %" PRIu64 ", column %zu: %s'%.40s' is "
+		       "%s", dm_stream_path(c->s), c->line, col + 1,
+		       *what ? "label " : "", cell,
+		       isfinite(strtod(cell, NULL)) ? "beyond the float range" :
+		       "not a finite number");
+}
+
+static int row(csv *c, int keep, dm_error *err)
+{
+	if (keep && dm_fvec_reserve(&c->x, c->ncols - 1, err) < 0)
+		return -1;
+	for (size_t j = 0; j < c->ncols; j++) {
+		const char *cell = c->cells[j];
+		char *end;
+		if (j == c->label) {
+			const char *why;
+			double l = strtod(cell, &end);
+			float v;
+			if (end == cell || *end)
+				return number_error(c, j, cell, 1, " (the label)",
+						    err);
+			why = dm_label_problem(l, c->spec->integer_labels);
+			/* strtof: rounded once, as for the features */
+			v = strtof(cell, NULL);
+			if (!why && !isfinite(v))
+				why = "is beyond the float range";
+			if (why && !isfinite(l))
+				return number_error(c, j, cell, 0, " (the label)",
+						    err);
+			if (why)
+				return dm_fail(err, "%s: line %" PRIu64 ", column "
+					       "%zu: label '%.40s' %s",
+					       dm_stream_path(c->s), c->line, j + 1,
+					       cell, why);
+			if (keep && dm_fvec_push(&c->y, v, err) < 0)
+				return -1;
+		} else {
+			float v = strtof(cell, &end);
+			if (end == cell || *end)
+				return number_error(c, j, cell, 1, "", err);
+			if (!isfinite(v))
+				return number_error(c, j, cell, 0, "", err);
+			if (keep)
+				c->x.v[c->x.n++] = v;
+		}
+	}
+	c->n++;
+	return 0;
+}
+
+static int blank(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return !*p;
+}
+
+static int line(csv *c, char *p, unsigned skip, int keep, dm_error *err)
+{
+	const char *path = dm_stream_path(c->s);
+	if (c->line == 1 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3; /* a UTF-8 byte order mark */
+	if (c->line <= skip) {
+		if (c->line > 1 || !c->spec->header_names)
+			return 0;
+		if (split(c, p, err) < 0)
+			return -1;
+		return find_label(c, 1, err);
+	}
+	if (blank(p)) {
+		if (!c->blank)
+			c->blank = c->line;
+		return 0;
+	}
+	if (c->blank)
+		return dm_fail(err, "%s: line %" PRIu64 ": an empty line, then "
+			       "more data on line %" PRIu64, path, c->blank,
+			       c->line);
+	if (split(c, p, err) < 0)
+		return -1;
+	if (!c->ncols && find_label(c, 0, err) < 0)
+		return -1;
+	if (c->ncells != c->ncols)
+		return dm_fail(err, "%s: line %" PRIu64 ": %zu columns, expected "
+			       "%zu", path, c->line, c->ncells, c->ncols);
+	return row(c, keep, err);
+}
+
+int dm_csv_read(dm_stream *s, const dm_data_spec *spec, int keep,
+		dm_dataset *d, dm_error *err)
+{
+	csv c = {.s = s, .spec = spec};
+	unsigned skip = spec->header_lines;
+	char *p;
+	size_t len;
+	int r;
+	c.delim = spec->format == DM_FORMAT_TSV ? '\t' : ',';
+	if (spec->header_names && skip == 0)
+		skip = 1; /* the names are a header line */
+	while ((r = dm_stream_getline(s, &p, &len, err)) > 0) {
+		c.line = dm_stream_lineno(s);
+		if ((r = line(&c, p, skip, keep, err)) < 0)
+			break;
+	}
+	if (r == 0 && c.n == 0)
+		r = dm_fail(err, "%s: no data rows", dm_stream_path(s));
+	free(c.cells);
+	if (r < 0) {
+		dm_fvec_free(&c.x);
+		dm_fvec_free(&c.y);
+		return -1;
+	}
+	d->n = c.n;
+	d->dim = c.ncols - 1;
+	if (!keep)
+		return 0;
+	d->x = dm_fvec_take(&c.x, err);
+	d->y = d->x ? dm_fvec_take(&c.y, err) : NULL;
+	if (!d->y) {
+		dm_fvec_free(&c.y);
+		return dm_error_prefix(err, "%s", dm_stream_path(s));
+	}
+	return 0;
+}
