@@ -167,11 +167,17 @@ static double value_at(const unsigned char *p, int type, size_t i)
 {
 	union { uint32_t u; float f; } u32;
 	union { uint64_t u; double f; } u64;
+	uint32_t u;
+	/* two's complement by arithmetic, not by implementation-defined casts */
 	switch (type) {
 	case 0x08: return p[i];
-	case 0x09: return (int8_t)p[i];
-	case 0x0B: return (int16_t)(uint16_t)(p[2 * i] << 8 | p[2 * i + 1]);
-	case 0x0C: return (int32_t)be32(p + 4 * i);
+	case 0x09: return p[i] < 0x80 ? p[i] : p[i] - 256.0;
+	case 0x0B:
+		u = (uint32_t)p[2 * i] << 8 | p[2 * i + 1];
+		return u < 0x8000 ? u : u - 65536.0;
+	case 0x0C:
+		u = be32(p + 4 * i);
+		return u < 0x80000000u ? u : u - 4294967296.0;
 	case 0x0D: u32.u = be32(p + 4 * i); return u32.f;
 	default: u64.u = be64(p + 8 * i); return u64.f;
 	}

@@ -109,15 +109,15 @@ static la_int64_t raw_seek(struct archive *a, void *data, la_int64_t off,
 /* Hash the rest of the file on disk, from where the hash stopped. */
 static int drain(dm_stream *s, dm_error *err)
 {
-	ssize_t k = 0;
+	ssize_t k;
 	if (s->raw_pos != s->hashed) {
 		if (lseek(s->fd, (off_t)s->hashed, SEEK_SET) < 0)
-			k = -1, s->raw_errno = errno;
-		else
-			s->raw_pos = s->hashed;
+			return dm_fail(err, "%s: %s", s->file, strerror(errno));
+		s->raw_pos = s->hashed;
 	}
-	while (k == 0 && (k = raw_fill(s)) > 0)
-		k = 0;
+	do
+		k = raw_fill(s);
+	while (k > 0);
 	if (k < 0)
 		return dm_fail(err, "%s: read error: %s", s->file,
 			       strerror(s->raw_errno));
