@@ -39,6 +39,10 @@ void dm_json_float(dm_json_writer *w, float v);    /* non-finite -> null */
 void dm_json_double(dm_json_writer *w, double v);  /* non-finite -> null */
 void dm_json_bool(dm_json_writer *w, int v);
 void dm_json_null(dm_json_writer *w);
+/* 1 if s is valid UTF-8 (no overlong forms, surrogates or code points past
+ * U+10FFFF), which the writer passes through unchanged; the writer turns
+ * each invalid byte into U+FFFD. */
+int dm_json_utf8_valid(const char *s);
 /* Insert already-valid JSON text as a value. */
 void dm_json_raw(dm_json_writer *w, const char *json);
 /* NUL-terminated text (owned by w until dm_json_free), or NULL if out of memory. */
