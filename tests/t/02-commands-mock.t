@@ -136,7 +136,7 @@ edit_file("$src/debian/models", sub { s{^Dataset: .*$}{Dataset: data/train.csv}m
 
 edit_file("$src/debian/models", sub { s{^Expect: .*$}{Expect: test-accuracy >= 0.95}m });
 ($r) = mock_run($src, {}, 'dh_model');
-is($r->{code}, 255, 'a failed Expect gate fails dh_model');
+isnt($r->{code}, 0, 'a failed Expect gate fails dh_model');
 like($r->{err}, qr/dhm-simple-model \(debian\/models\): .*test-accuracy >= 0\.95 failed.*exited with code 3: a quality gate/,
 	'... naming package, recipe, metric and threshold');
 ($r) = mock_run($src, { DEB_BUILD_OPTIONS => 'nocheck' }, 'dh_model');

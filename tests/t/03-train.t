@@ -90,7 +90,7 @@ ok(-f "$stage/simple-mlp.safetensors" && -f "$stage/recipe.sha256", '... and sta
 edit_file("$src/debian/models", sub { s{^Expect: .*$}{Expect: test-accuracy >= 0.75\nColour: blue}m or die });
 $r = run_in($src, {}, 'dh_model');
 isnt($r->{code}, 0, 'an unknown field fails dh_model');
-like($r->{err}, qr/^dh_model: error: dhm-simple-model \(debian\/models\): .*debian\/models:\d+.*Colour/im,
+like($r->{err}, qr/^dh_model: error: dhm-simple-model \(debian\/models\): .*debian\/models:(?: line )?\d+.*Colour/im,
 	'the error names package, recipe, file:line and the field');
 edit_file("$src/debian/models", sub { s{^Colour: blue\n}{}m or die });
 

@@ -28,7 +28,7 @@ our $TOP = abs_path(dirname(__FILE__) . '/../../..');
 # inner builds behave.
 for my $var (keys(%ENV)) {
 	delete($ENV{$var}) if $var =~ m/^(?:DEB_|DH_|DPKG_|MAKE|MFLAGS$|SOURCE_DATE_EPOCH$|DEBEMAIL$|DEBFULLNAME$)/
-		and $var ne 'DH_MODEL_TRAIN';
+		and $var !~ m/^DH_MODEL_/;
 }
 $ENV{DH_COLORS} = 'never';
 $ENV{DPKG_COLORS} = 'never';

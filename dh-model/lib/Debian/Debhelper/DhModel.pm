@@ -34,7 +34,7 @@ use constant MODEL_STAMP => 'recipe.sha256';
 my %EXIT_MEANING = (
 	1 => 'bad input or runtime error',
 	2 => 'usage error (does this dh-model-train match dh_model?)',
-	3 => 'a quality gate (Expect) failed; DEB_BUILD_OPTIONS=nocheck skips the gates',
+	3 => 'a quality gate (Expect) failed',
 	4 => 'over the compute budget, or a cap fired',
 	127 => 'the trainer could not be run',
 );
@@ -108,6 +108,8 @@ sub _run {
 	my $held;
 	while (my $line = <$err_r>) {
 		chomp($line);
+		# The trainer names itself; the prefix below names what matters here.
+		$line =~ s/^(?:\S*\/)?dh-model-train:\s+(?:error:\s+)?//;
 		next if $line eq '';
 		print STDERR "${Debian::Debhelper::Dh_Lib::TOOL_NAME}: ${who}: ${held}\n"
 			if defined($held);
