@@ -322,6 +322,20 @@ static void test_writer_misuse(void)
 	dm_json_free(&w);
 
 	dm_json_init(&w, 0);
+	dm_json_int(&w, 1);
+	dm_json_int(&w, 2);
+	text = dm_json_finish(&w, NULL, &err);
+	ok(!text, "writer: two values at the top level are an error");
+	dm_json_free(&w);
+
+	dm_json_init(&w, 0);
+	dm_json_key(&w, "k");
+	dm_json_int(&w, 2);
+	text = dm_json_finish(&w, NULL, &err);
+	ok(!text, "writer: a key outside an object is an error");
+	dm_json_free(&w);
+
+	dm_json_init(&w, 0);
 	for (i = 0; i < 64; i++)
 		dm_json_begin_array(&w);
 	for (i = 0; i < 64; i++)
@@ -1083,6 +1097,8 @@ static void test_st_malformed(void)
 
 	bad_file(path_in("no-such.safetensors"), "No such file or directory", NULL, "a missing file");
 	bad_file(path_in("atomic"), "expected a regular file", NULL, "a directory");
+	mkfifo(path_in("fifo"), 0644);
+	bad_file(path_in("fifo"), "expected a regular file", NULL, "a FIFO (without hanging)");
 }
 
 static void test_st_write_errors(void)

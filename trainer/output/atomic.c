@@ -95,7 +95,7 @@ static int create_temp(const char *path, dm_error *err)
 	fd = mkostemp(name, O_CLOEXEC);
 	e = errno;
 	if (fd >= 0) {
-		memcpy(tmp_path, name, sizeof tmp_path);
+		memcpy(tmp_path, name, strlen(name) + 1);
 		tmp_active = 1;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

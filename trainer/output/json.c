@@ -21,8 +21,9 @@
 #include <string.h>
 
 #define DEPTH_MAX 64
-/* 2^23 values of 64 bytes = 512 MiB at most; real headers hold far fewer */
-#define VALUES_MAX ((size_t)1 << 23)
+/* 2^22 values of 64 bytes = 256 MiB at most; real headers hold far fewer
+ * (a safetensors header has about 6 values per tensor) */
+#define VALUES_MAX ((size_t)1 << 22)
 
 /* ==== writer ==== */
 
@@ -79,6 +80,15 @@ static void newline_indent(dm_json_writer *w)
 		put(w, "  ", 2);
 }
 
+/* oom == 2 marks a misuse (unbalanced nesting, nesting past 64, a key
+ * outside an object, two top-level values), which dm_json_finish reports
+ * as it reports an allocation failure. */
+static void misuse(dm_json_writer *w)
+{
+	if (!w->oom)
+		w->oom = 2;
+}
+
 /* Before an array element or an object key: comma, and in pretty mode a
  * new line.  A value that follows its key needs nothing. */
 static void separate(dm_json_writer *w)
@@ -87,6 +97,8 @@ static void separate(dm_json_writer *w)
 		w->after_key = 0;
 		return;
 	}
+	if (w->depth == 0 && w->len > 0)
+		misuse(w);   /* a second value at the top level */
 	if (w->depth <= 0 || w->depth > DEPTH_MAX)
 		return;
 	if (w->need_comma[w->depth - 1])
@@ -94,14 +106,6 @@ static void separate(dm_json_writer *w)
 	if (w->pretty)
 		newline_indent(w);
 	w->need_comma[w->depth - 1] = 1;
-}
-
-/* oom == 2 marks a misuse (nesting past 64, unbalanced ends), reported by
- * dm_json_finish like an allocation failure. */
-static void misuse(dm_json_writer *w)
-{
-	if (!w->oom)
-		w->oom = 2;
 }
 
 static void begin(dm_json_writer *w, char open)
@@ -208,7 +212,7 @@ static void write_string(dm_json_writer *w, const char *str)
 
 void dm_json_key(dm_json_writer *w, const char *key)
 {
-	if (w->after_key)
+	if (w->after_key || w->depth == 0)
 		misuse(w);
 	separate(w);
 	write_string(w, key);
@@ -308,8 +312,9 @@ const char *dm_json_finish(dm_json_writer *w, size_t *len, dm_error *err)
 	if (!w->oom && !w->buf)
 		put(w, "", 0);
 	if (w->oom == 2) {
-		dm_fail(err, "JSON writer: unbalanced or too deep (more than %d "
-			"levels) nesting", DEPTH_MAX);
+		dm_fail(err, "JSON writer: calls out of order (unbalanced nesting, "
+			"more than %d levels, a key outside an object or two "
+			"top-level values)", DEPTH_MAX);
 		return NULL;
 	}
 	if (w->oom) {

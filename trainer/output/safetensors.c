@@ -144,7 +144,7 @@ static int check_tensors(const char *path, const dm_tensor *t, size_t nt,
 		for (d = 0; d < t[i].ndim; d++)
 			shape[d] = t[i].shape[d];
 		if (shape_bytes(shape, t[i].ndim, &count, &bytes[i]) ||
-		    count > SIZE_MAX || total > UINT64_MAX - bytes[i])
+		    bytes[i] > SIZE_MAX || total > UINT64_MAX - bytes[i])
 			return dm_fail(err, "%s: tensor '%s': the shape's size "
 				       "overflows", path, shown(t[i].name, b));
 		if (count > 0 && !t[i].data)
@@ -246,7 +246,11 @@ static unsigned char *swapped_data(const dm_tensor *t, size_t nt,
 	size_t i, k;
 	for (i = 0; i < nt; i++)
 		total += bytes[i];
-	if (total > SIZE_MAX || !(buf = dm_malloc((size_t)total, err)))
+	if (total > SIZE_MAX) {
+		dm_fail(err, "out of memory (%" PRIu64 " bytes of tensors)", total);
+		return NULL;
+	}
+	if (!(buf = dm_malloc((size_t)total, err)))
 		return NULL;
 	for (p = buf, i = 0; i < nt; i++)
 		for (k = 0; k < bytes[i] / 4; k++, p += 4)
@@ -626,7 +630,8 @@ int dm_safetensors_read(const char *path, dm_safetensors *out, dm_error *err)
 	dm_json *root = NULL;
 	int rc = -1;
 	memset(out, 0, sizeof *out);
-	if ((r.fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	/* O_NONBLOCK: a FIFO must not hang the open; it is refused below */
+	if ((r.fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
 		return dm_fail(err, "%s: %s", path, strerror(errno));
 	if (fstat(r.fd, &st) < 0)
 		dm_fail(err, "%s: %s", path, strerror(errno));
