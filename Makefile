@@ -17,7 +17,7 @@ MANDIR = $(PREFIX)/share/man
 PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
 PROVE ?= prove
-PYTHON ?= python3
+PYTHON ?= /usr/bin/python3
 
 # Flags the numerics depend on; they come after CFLAGS so that nothing a
 # caller passes can undo them (see README, "Reproducible weights"):
@@ -75,12 +75,47 @@ $(B)/tests/%: tests/c/%.c tests/c/tap.h $(B)/libdhmodel.a
 check: $(TRAINER) $(TEST_BIN)
 	DH_MODEL_TRAIN=$(CURDIR)/$(TRAINER) PYTHON=$(PYTHON) \
 	$(PROVE) $(PROVE_FLAGS) --source Executable --source Perl \
-		$(TEST_BIN) $(sort $(wildcard tests/py/*.py)) \
+		$(TEST_BIN) $(sort $(wildcard tests/py/test_*.py)) \
 		$(sort $(wildcard tests/t/*.t))
 
-install: $(TRAINER)
-	install -d $(DESTDIR)$(BINDIR)
+# Man pages from the POD in the commands and in trainer/dh-model-train.pod.
+VERSION := $(shell sed -n 's/^\#define DM_VERSION "\(.*\)"/\1/p' trainer/base/version.h)
+POD2MAN = pod2man --section=1 --utf8 --release="dh-model $(VERSION)"
+MAN1 = $(B)/man/dh_model.1 $(B)/man/dh_installmodels.1 $(B)/man/dh-model-train.1
+man: $(MAN1)
+$(B)/man/dh_%.1: dh-model/dh_%
+	@mkdir -p $(dir $@)
+	$(POD2MAN) --center=Debhelper $< $@
+$(B)/man/dh-model-train.1: trainer/dh-model-train.pod
+	@mkdir -p $(dir $@)
+	$(POD2MAN) --center=dh-model $< $@
+
+install: $(TRAINER) man
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(PERLDIR)/Debian/Debhelper/Sequence
 	install -m 0755 $(TRAINER) $(DESTDIR)$(BINDIR)/dh-model-train
+	install -m 0755 dh-model/dh_model dh-model/dh_installmodels $(DESTDIR)$(BINDIR)/
+	install -m 0644 dh-model/lib/Debian/Debhelper/DhModel.pm \
+		$(DESTDIR)$(PERLDIR)/Debian/Debhelper/
+	install -m 0644 sequence/Debian/Debhelper/Sequence/model.pm \
+		$(DESTDIR)$(PERLDIR)/Debian/Debhelper/Sequence/
+	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+
+# The main job: build the example source package with dpkg-buildpackage,
+# using this tree's dh-model (-d: dh-sequence-model is not installed, the
+# tree's copy is found through PATH and PERL5LIB).
+DEMO = $(B)/demo/fashion-mnist-classifier
+demo: $(TRAINER)
+	rm -rf $(B)/demo && mkdir -p $(B)/demo
+	cp -a templates/fashion-mnist-classifier $(B)/demo/
+	cd $(DEMO) && PATH=$(CURDIR)/dh-model:$$PATH \
+		PERL5LIB=$(CURDIR)/sequence:$(CURDIR)/dh-model/lib \
+		DH_MODEL_TRAIN=$(CURDIR)/$(TRAINER) dpkg-buildpackage -us -uc -b -d
+	@echo
+	@echo "package:    $$(ls $(B)/demo/*.deb)"
+	@echo "model card: $(DEMO)/debian/.debhelper/model/fashion-mnist-classifier/fashion-mlp.md"
+	@echo "            (in the package: /usr/share/doc/fashion-mnist-classifier/models/)"
+	@grep '^| test-accuracy' $(DEMO)/debian/.debhelper/model/fashion-mnist-classifier/fashion-mlp.md
 
 clean:
 	rm -rf $(B)

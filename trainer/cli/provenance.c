@@ -38,7 +38,7 @@ static void files(dm_json_writer *w, const dm_dataset *d)
 		dm_json_string(w, d->files[i].path);
 		dm_json_key(w, "sha256");
 		dm_json_string(w, d->files[i].sha256);
-		dm_json_key(w, "bytes");
+		dm_json_key(w, "decompressed-bytes");
 		dm_json_uint(w, d->files[i].bytes);
 		dm_json_end_object(w);
 	}

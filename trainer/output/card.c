@@ -90,7 +90,7 @@ static void data_rows(sbuf *b, const char *part, const dm_json *arr)
 		put(b, "| %s | `", part);
 		cell(b, or_dash(str(f, "path")));
 		put(b, "` | `%s` |", or_dash(str(f, "sha256")));
-		if (num(f, "bytes", &bytes))
+		if (num(f, "decompressed-bytes", &bytes))
 			put(b, " %.0f |\n", bytes);
 		else
 			put(b, " - |\n");
@@ -149,7 +149,7 @@ char *dm_card_markdown(const char *path, const char *text, size_t n, dm_error *e
 	put(&b, " |\n");
 	if (num(training, "flop", &v))
 		put(&b, "| Compute | %.3g floating-point operations |\n", v);
-	put(&b, "\n## Data\n\n| Part | File | SHA-256 | Bytes |\n|---|---|---|---|\n");
+	put(&b, "\n## Data\n\n| Part | File | SHA-256 | Decompressed bytes |\n|---|---|---|---|\n");
 	data_rows(&b, "train", data ? dm_json_get(data, "train") : NULL);
 	data_rows(&b, "test", data ? dm_json_get(data, "test") : NULL);
 	if (num(data, "train-rows", &v))

@@ -1,0 +1,116 @@
+"""Shared helpers for the Python tests: TAP output, the trainer, and an
+independent safetensors reader (json + numpy, none of our C code)."""
+import json
+import os
+import struct
+import subprocess
+import sys
+
+import numpy as np
+
+_count = 0
+_failed = 0
+
+
+def ok(cond, name):
+    global _count, _failed
+    _count += 1
+    if not cond:
+        _failed += 1
+    print(("ok" if cond else "not ok") + " %d - %s" % (_count, name), flush=True)
+    return cond
+
+
+def diag(msg):
+    for line in str(msg).splitlines():
+        print("# " + line, flush=True)
+
+
+def skip_all(reason):
+    print("1..0 # SKIP " + reason)
+    sys.exit(0)
+
+
+def done():
+    print("1..%d" % _count)
+    sys.exit(1 if _failed else 0)
+
+
+def trainer():
+    path = os.environ.get("DH_MODEL_TRAIN")
+    if not path or not os.access(path, os.X_OK):
+        skip_all("DH_MODEL_TRAIN is not set to the built trainer (run through make check)")
+    return path
+
+
+def run(args, **kw):
+    return subprocess.run([trainer()] + args, capture_output=True, text=True, **kw)
+
+
+def read_safetensors(path):
+    """The safetensors format by its specification: u64 LE header length,
+    JSON header, then raw little-endian tensor bytes."""
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    meta = header.pop("__metadata__", {})
+    base = 8 + n
+    tensors = {}
+    for name, info in header.items():
+        assert info["dtype"] == "F32", info
+        b, e = info["data_offsets"]
+        arr = np.frombuffer(data[base + b:base + e], dtype="<f4")
+        tensors[name] = arr.reshape(info["shape"])
+    return tensors, meta
+
+
+class Xoshiro:
+    """The trainer's generator (trainer/math/rng.c), re-implemented from its
+    description: splitmix64 seeding, xoshiro256**."""
+    M = (1 << 64) - 1
+
+    def __init__(self, seed, stream):
+        x = (seed ^ (stream * 0xd1342543de82ef95)) & self.M
+        self.s = []
+        for _ in range(4):
+            x = (x + 0x9e3779b97f4a7c15) & self.M
+            z = x
+            z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & self.M
+            z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & self.M
+            self.s.append(z ^ (z >> 31))
+
+    @staticmethod
+    def _rotl(x, k):
+        return ((x << k) | (x >> (64 - k))) & Xoshiro.M
+
+    def next(self):
+        s = self.s
+        result = (self._rotl((s[1] * 5) & self.M, 7) * 9) & self.M
+        t = (s[1] << 17) & self.M
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = self._rotl(s[3], 45)
+        return result
+
+    def uniform(self):
+        return np.float32(self.next() >> 40) * np.float32(2.0 ** -24)
+
+
+def initial_weights(seed, sizes):
+    """PyTorch's nn.Linear default init as the trainer draws it: W then b of
+    each dense layer, uniform in +-1/sqrt(in), from stream 1 (init)."""
+    rng = Xoshiro(seed, 1)
+    layers = []
+    for fan_in, fan_out in sizes:
+        bound = np.float32(1) / np.sqrt(np.float32(fan_in))
+        vals = np.empty(fan_out * fan_in + fan_out, dtype=np.float32)
+        for k in range(vals.size):
+            u = np.float32(2) * rng.uniform() - np.float32(1)
+            vals[k] = u * bound
+        layers.append((vals[:fan_out * fan_in].reshape(fan_out, fan_in),
+                       vals[fan_out * fan_in:]))
+    return layers
