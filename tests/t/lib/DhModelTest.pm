@@ -18,7 +18,7 @@ use POSIX ();
 use Test::More;
 
 our @EXPORT = qw(
-	$TOP real_trainer need_trainer mock_trainer fixture run_in slurp
+	$TOP real_trainer need_trainer fixture run_in slurp
 	write_file staged_files deb_contents edit_file
 );
 
@@ -53,9 +53,6 @@ sub need_trainer {
 		: 'DH_MODEL_TRAIN is not set';
 	plan(skip_all => "needs the trainer ($why; \"make check\" sets it to build/dh-model-train)");
 }
-
-# The stand-in trainer for tests of the Perl side alone.
-sub mock_trainer { return "$TOP/tests/t/lib/mock-dh-model-train"; }
 
 # A fresh copy of tests/fixtures/packages/NAME in a new temporary directory:
 # returns the source tree's path; built .debs land in its parent.
