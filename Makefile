@@ -38,7 +38,7 @@ WARN_FLAGS = -Wall -Wextra
 DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags openblas libarchive)
 DEPS_LIBS := $(shell $(PKG_CONFIG) --libs openblas libarchive) -ltar -lm -lpthread
 
-ALL_CPPFLAGS = -D_GNU_SOURCE -Itrainer $(CPPFLAGS)
+ALL_CPPFLAGS = -D_GNU_SOURCE -Itrainer -DDM_POLICY_DIR='"$(DATADIR)/policy"' $(CPPFLAGS)
 ALL_CFLAGS = $(CFLAGS) $(NUMERICS_FLAGS) $(WARN_FLAGS) $(DEPS_CFLAGS)
 
 B = build
@@ -82,7 +82,11 @@ check: $(TRAINER) $(TEST_BIN)
 VERSION := $(shell sed -n 's/^\#define DM_VERSION "\(.*\)"/\1/p' trainer/base/version.h)
 POD2MAN = pod2man --section=1 --utf8 --release="dh-model $(VERSION)"
 MAN1 = $(B)/man/dh_model.1 $(B)/man/dh_installmodels.1 $(B)/man/dh-model-train.1
-man: $(MAN1)
+MAN5 = $(B)/man/dh-model-policy.5
+man: $(MAN1) $(MAN5)
+$(B)/man/dh-model-policy.5: policy/dh-model-policy.pod
+	@mkdir -p $(dir $@)
+	$(POD2MAN) --section=5 --center=dh-model $< $@
 $(B)/man/dh_%.1: dh-model/dh_%
 	@mkdir -p $(dir $@)
 	$(POD2MAN) --center=Debhelper $< $@
@@ -100,6 +104,9 @@ install: $(TRAINER) man
 	install -m 0644 sequence/Debian/Debhelper/Sequence/model.pm \
 		$(DESTDIR)$(PERLDIR)/Debian/Debhelper/Sequence/
 	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)/policy
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 policy/main policy/strict $(DESTDIR)$(DATADIR)/policy/
 
 # The main job: build the example source package with dpkg-buildpackage,
 # using this tree's dh-model (-d: dh-sequence-model is not installed, the

@@ -202,6 +202,9 @@ typedef struct progress_ctx {
 	const dm_job_opts *o;
 	struct timespec start;
 	double last;
+	double max_wall;          /* the watchdog: 0 = none */
+	double wall_hit;          /* elapsed time when it fired */
+	uint64_t epoch, step;     /* where it fired */
 } progress_ctx;
 
 static double seconds_since(const struct timespec *t0)
@@ -226,6 +229,10 @@ static int on_progress(void *v, const dm_progress *p)
 	char line[512], el[32], left[32];
 	if (c->o->stop_signal && *c->o->stop_signal)
 		return 1;
+	if (c->max_wall && now > c->max_wall) {
+		c->wall_hit = now, c->epoch = p->epoch, c->step = p->step;
+		return 1; /* stop cleanly: nothing has been written yet */
+	}
 	if (!c->o->say || (!p->epoch_done && now - c->last < 30))
 		return 0;
 	c->last = now;
@@ -352,7 +359,19 @@ out:
 	return rc;
 }
 
-int dm_job_train(const dm_recipe *r, const dm_job_opts *o, dm_error *err)
+/* A failed write under RLIMIT_FSIZE is the output cap. */
+static int output_cap_error(const dm_recipe *r, const dm_budget *b, dm_error *err)
+{
+	char v[48];
+	if (!strstr(err->msg, "File too large") || !b->limits.max_output_bytes)
+		return -1;
+	dm_limit_format(DM_UNIT_BYTES, (double)b->limits.max_output_bytes, v, sizeof v);
+	err->code = DM_EXIT_POLICY;
+	return dm_error_prefix(err, "%s: stanza %zu (%s): Max-Output-Bytes of %s reached",
+			       r->file->path, r->index, r->model, v);
+}
+
+int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 {
 	dm_prepared p;
 	dm_engine *e = NULL;
@@ -360,12 +379,20 @@ int dm_job_train(const dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	dm_train_cfg cfg = r->train_cfg;
 	dm_train_result res;
 	dm_provenance_in in;
-	progress_ctx pc = {r, o, {0, 0}, 0};
+	dm_budget b;
+	progress_ctx pc = {r, o, {0, 0}, 0, 0, 0, 0, 0};
 	dm_rows train, valid, test;
 	dm_metrics m;
-	int rc = -1;
+	int rc = -1, have_budget = 0;
 
 	memset(&in, 0, sizeof in);
+	memset(&p, 0, sizeof p);
+	clock_gettime(CLOCK_MONOTONIC, &pc.start);
+	if (dm_budget_check(r, o->threads, &b, err))
+		goto out;
+	have_budget = 1;
+	pc.max_wall = b.limits.max_wall_time;
+	dm_caps_arm(r, &b);
 	if (dm_prepare(r, &p, err))
 		goto out;
 	if (!(e = dm_engine_new(r->numerics, o->threads, err)) ||
@@ -377,9 +404,18 @@ int dm_job_train(const dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	valid = (dm_rows){p.train.x, p.train.y, p.train.dim, p.valid_rows, p.nvalid};
 	cfg.progress = on_progress;
 	cfg.ctx = &pc;
-	clock_gettime(CLOCK_MONOTONIC, &pc.start);
 	if (dm_train(net, e, &cfg, &train, p.nvalid ? &valid : NULL, &res, err)) {
-		dm_error_prefix(err, "%s: stanza %zu (%s)", r->file->path, r->index, r->model);
+		if (pc.wall_hit) {
+			char v[48];
+			dm_limit_format(DM_UNIT_SECONDS, pc.max_wall, v, sizeof v);
+			dm_fail_code(err, DM_EXIT_POLICY, "%s: stanza %zu (%s): Max-Wall-Time of %s "
+				     "reached after %.1f s, at epoch %llu, step %llu; training stopped, "
+				     "no output written", r->file->path, r->index, r->model, v,
+				     pc.wall_hit, (unsigned long long)pc.epoch,
+				     (unsigned long long)pc.step);
+		} else {
+			dm_error_prefix(err, "%s: stanza %zu (%s)", r->file->path, r->index, r->model);
+		}
 		goto out;
 	}
 	/* the metrics of the weights that are kept, on each part of the data */
@@ -412,14 +448,62 @@ int dm_job_train(const dm_recipe *r, const dm_job_opts *o, dm_error *err)
 		o->say(o->say_ctx, line);
 	}
 	in.flop = e->flop;
-	if (write_outputs(r, o, net, &p, &in, err))
+	in.budget = &b;
+	if (write_outputs(r, o, net, &p, &in, err)) {
+		output_cap_error(r, &b, err);
 		goto out;
+	}
 	rc = 0;
 out:
+	dm_caps_disarm();
+	if (rc && err->code == DM_EXIT_ERROR && strstr(err->msg, "out of memory") &&
+	    have_budget && b.limits.max_memory) {
+		char v[48];
+		dm_limit_format(DM_UNIT_BYTES, (double)b.limits.max_memory, v, sizeof v);
+		err->code = DM_EXIT_POLICY;
+		dm_error_prefix(err, "Max-Memory of %s reached", v);
+	}
+	if (have_budget)
+		dm_budget_free(&b);
 	dm_net_free(net);
 	dm_engine_free(e);
 	dm_prepared_free(&p);
 	return rc;
+}
+
+int dm_job_estimate(dm_recipe *r, const dm_job_opts *o, dm_error *err)
+{
+	dm_budget b;
+	const dm_cost *c = &b.cost;
+	char line[768], mem[48], out[48], t[96], lim[48];
+	size_t i;
+	if (dm_budget_check(r, o->threads, &b, err) && err->code != DM_EXIT_POLICY)
+		return -1;
+	snprintf(line, sizeof line, "%s: %.3g FLOP (training %.3g, evaluation %.3g), peak "
+		 "memory %s, weights %s, %zu parameters", r->model, (double)c->flop,
+		 (double)c->flop_train, (double)c->flop_eval,
+		 (dm_limit_format(DM_UNIT_BYTES, (double)c->mem_peak, mem, sizeof mem), mem),
+		 (dm_limit_format(DM_UNIT_BYTES, (double)c->output_bytes, out, sizeof out), out),
+		 c->params);
+	o->say(o->say_ctx, line);
+	for (i = 0; i < b.policy.nref; i++) {
+		const dm_throughput *tp = &b.policy.ref[i];
+		dm_limit_format(DM_UNIT_SECONDS, (double)c->flop / tp->flop_per_second, t, sizeof t);
+		snprintf(line, sizeof line, "  about %s at %.3g GFLOP/s on one %s core (%s)%s", t,
+			 tp->flop_per_second / 1e9, tp->arch, dm_numerics_name(tp->numerics),
+			 tp->numerics == r->numerics ? "" : " [not this recipe's numerics]");
+		o->say(o->say_ctx, line);
+	}
+	dm_limit_format(DM_UNIT_FLOP, b.limits.max_compute, lim, sizeof lim);
+	dm_limit_format(DM_UNIT_BYTES, (double)b.limits.max_memory, mem, sizeof mem);
+	snprintf(line, sizeof line, "  policy %s allows %s and %s: %s; within the budget of "
+		 "main: %s", b.policy.name, b.limits.max_compute ? lim : "any compute",
+		 b.limits.max_memory ? mem : "any memory",
+		 err->code == DM_EXIT_POLICY ? "over the budget" : "within the budget",
+		 b.within_main ? "yes" : "no");
+	o->say(o->say_ctx, line);
+	dm_budget_free(&b);
+	return err->code == DM_EXIT_POLICY ? -1 : 0;
 }
 
 /* ---- evaluation of saved weights ---- */

@@ -33,7 +33,11 @@ int dm_prepare(const dm_recipe *r, dm_prepared *p, dm_error *err);
 void dm_prepared_free(dm_prepared *p);
 
 /* Train one recipe and write OUT/NAME.safetensors and OUT/NAME.json. */
-int dm_job_train(const dm_recipe *r, const dm_job_opts *o, dm_error *err);
+int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err);
+
+/* Print (through say) the cost of a recipe and the policy's verdict,
+ * reading only the headers of the data. */
+int dm_job_estimate(dm_recipe *r, const dm_job_opts *o, dm_error *err);
 
 /* Recompute the metrics of saved weights on the recipe's test data (or
  * its validation rows when there is no test set). */

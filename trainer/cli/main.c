@@ -63,6 +63,8 @@ static const char USAGE[] =
 	"  eval --model NAME [--threads N] RECIPE FILE.safetensors\n"
 	"        recompute the test metrics of saved weights\n"
 	"  inspect FILE.safetensors    tensors and metadata of a weights file\n"
+	"  estimate [--threads N] [--model NAME] RECIPE\n"
+	"        the FLOP and peak memory of each model, and the policy's verdict\n"
 	"  list RECIPE                 check RECIPE and print NAME<TAB>INSTALL per model\n"
 	"  card FILE.json              the model card (Markdown) of a provenance record\n"
 	"\n"
@@ -171,6 +173,39 @@ static int cmd_eval(int argc, char **argv)
 	return rc;
 }
 
+static int cmd_estimate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"threads", required_argument, 0, 't'}, {"model", required_argument, 0, 'm'},
+		{0, 0, 0, 0}};
+	dm_job_opts o = {1, ".", 0, say, NULL, &stop_signal};
+	const char *model = NULL;
+	dm_recipes rs;
+	dm_error err = {"", 0};
+	size_t i, first, last;
+	int c, rc = 0;
+	while ((c = getopt_long(argc, argv, "t:m:", opts, NULL)) != -1) {
+		if (c == 't' && parse_threads(optarg, &o.threads))
+			return usage_error("--threads: expected a number from 1 to 256, got '%s'", optarg);
+		else if (c == 'm')
+			model = optarg;
+		else if (c == '?')
+			return usage_error("%s", "bad option for estimate");
+	}
+	if (optind != argc - 1)
+		return usage_error("%s", "estimate: expected exactly one RECIPE");
+	if (dm_recipes_load(argv[optind], &rs, &err) ||
+	    select_models(&rs, model, argv[optind], &first, &last, &err))
+		return report(&err);
+	for (i = first; i < last; i++) {
+		err.code = 0;
+		if (dm_job_estimate(&rs.v[i], &o, &err))
+			rc = report(&err);
+	}
+	dm_recipes_free(&rs);
+	return rc;
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	dm_recipes rs;
@@ -210,7 +245,7 @@ int main(int argc, char **argv)
 {
 	static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
 		{"train", cmd_train}, {"eval", cmd_eval}, {"inspect", cmd_inspect},
-		{"list", cmd_list},   {"card", cmd_card}};
+		{"list", cmd_list},   {"card", cmd_card},       {"estimate", cmd_estimate}};
 	const char *kernel = getenv("DH_MODEL_KERNEL");
 	size_t i;
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {

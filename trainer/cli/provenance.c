@@ -63,6 +63,52 @@ static void normalization(dm_json_writer *w, const dm_recipe *r, const dm_prepar
 		dm_json_string(w, "scale (input.shift, input.scale)");
 }
 
+static void limits(dm_json_writer *w, const dm_limits *l)
+{
+	const dm_limit_field *f;
+	size_t n, i;
+	char key[64];
+	f = dm_limit_fields(&n);
+	dm_json_begin_object(w);
+	for (i = 0; i < n; i++) {
+		double v = dm_limit_get(l, &f[i]);
+		size_t j;
+		if (v == 0)
+			continue;
+		for (j = 0; f[i].name[j] && j < sizeof key - 1; j++) /* "Max-CPU-Time" -> "max-cpu-time" */
+			key[j] = (char)(f[i].name[j] >= 'A' && f[i].name[j] <= 'Z' ? f[i].name[j] + 32 : f[i].name[j]);
+		key[j] = 0;
+		dm_json_key(w, key);
+		dm_json_double(w, v);
+	}
+	dm_json_end_object(w);
+}
+
+/* The policy's verdict, with the figures behind it. */
+static void budget(dm_json_writer *w, const dm_provenance_in *in)
+{
+	const dm_budget *b = in->budget;
+	if (!b)
+		return;
+	dm_json_key(w, "budget");
+	dm_json_begin_object(w);
+	dm_json_key(w, "policy");
+	dm_json_string(w, b->policy.name);
+	dm_json_key(w, "policy-sha256");
+	dm_json_string(w, b->policy.sha256);
+	dm_json_key(w, "limits");
+	limits(w, &b->limits);
+	dm_json_key(w, "estimated-flop");
+	dm_json_uint(w, b->cost.flop);
+	dm_json_key(w, "counted-flop");
+	dm_json_uint(w, in->flop);
+	dm_json_key(w, "estimated-peak-memory");
+	dm_json_uint(w, b->cost.mem_peak);
+	dm_json_key(w, "within-main");
+	dm_json_bool(w, b->within_main);
+	dm_json_end_object(w);
+}
+
 char *dm_provenance_json(const dm_provenance_in *in, int pretty, dm_error *err)
 {
 	const dm_recipe *r = in->recipe;
@@ -176,6 +222,8 @@ char *dm_provenance_json(const dm_provenance_in *in, int pretty, dm_error *err)
 	dm_json_key(&w, "flop");
 	dm_json_uint(&w, in->flop);
 	dm_json_end_object(&w);
+
+	budget(&w, in);
 
 	dm_json_key(&w, "metrics");
 	dm_json_begin_object(&w);

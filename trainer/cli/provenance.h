@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "budget.h"
 #include "job.h"
 #include "output/safetensors.h"
 
@@ -32,6 +33,7 @@ typedef struct dm_provenance_in {
 	size_t ngates;
 	const dm_tensor *tensors;
 	size_t ntensors;
+	const dm_budget *budget;
 } dm_provenance_in;
 
 /* The record as JSON text (malloc'd): pretty for NAME.json, compact for the

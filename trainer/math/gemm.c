@@ -1,7 +1,9 @@
 /* gemm.c - the GEMM front: back-end choice, threads, FLOP counting. */
 #include "gemm.h"
 
+#ifndef DM_NO_OPENBLAS /* -DDM_NO_OPENBLAS: portable only (tests/cross) */
 #include <cblas.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +29,13 @@ dm_engine *dm_engine_new(dm_numerics numerics, int threads, dm_error *err)
 {
 	dm_engine *e = dm_calloc(1, sizeof *e, err);
 	int i;
+#ifdef DM_NO_OPENBLAS
+	if (numerics == DM_NUMERICS_OPENBLAS) {
+		free(e);
+		dm_fail(err, "numerics openblas: built without OpenBLAS");
+		return NULL;
+	}
+#endif
 	if (!e)
 		return NULL;
 	e->numerics = numerics;
@@ -38,8 +47,10 @@ dm_engine *dm_engine_new(dm_numerics numerics, int threads, dm_error *err)
 	for (i = 0; i < e->threads; i++)
 		if (!(e->pack[i] = dm_alloc_floats(DM_PACK_FLOATS, err)))
 			goto fail;
+#ifndef DM_NO_OPENBLAS
 	if (numerics == DM_NUMERICS_OPENBLAS)
 		openblas_set_num_threads(e->threads);
+#endif
 	return e;
 fail:
 	dm_engine_free(e);
@@ -94,6 +105,7 @@ void dm_gemm(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
 			memset(C + i * ldc, 0, N * sizeof *C);
 		return;
 	}
+#ifndef DM_NO_OPENBLAS
 	if (e->numerics == DM_NUMERICS_OPENBLAS) {
 		cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
 			    tb ? CblasTrans : CblasNoTrans, (int)M, (int)N,
@@ -101,6 +113,7 @@ void dm_gemm(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
 			    (int)ldc);
 		return;
 	}
+#endif
 	{
 		/* Split the larger side of C between the threads, in whole
 		 * micro-tiles.  Each output is computed whole by one thread. */
@@ -113,5 +126,9 @@ void dm_gemm(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
 
 const char *dm_openblas_core(void)
 {
+#ifdef DM_NO_OPENBLAS
+	return "none";
+#else
 	return openblas_get_corename();
+#endif
 }

@@ -43,6 +43,14 @@ static const dm_field_info FIELDS[] = {
 	{"Numerics", 0, "portable (default, reproducible everywhere) or openblas"},
 	{"License", 0, "licence of the trained weights"},
 	{"Install", 0, "where the package installs the weights, e.g. usr/share/foo/"},
+	{"Policy", 0, "the budget policy (default main), see dh-model-policy(5)"},
+	{"Max-Compute", 0, "a lower FLOP budget than the policy's"},
+	{"Max-Memory", 0, "a lower peak memory than the policy's, e.g. 2G"},
+	{"Max-Wall-Time", 0, "a lower wall-clock limit, e.g. 2h"},
+	{"Max-CPU-Time", 0, "a lower CPU-time limit, e.g. 4h"},
+	{"Max-Dataset-Bytes", 0, "a lower cap on decompressed bytes per data file"},
+	{"Max-Output-Bytes", 0, "a lower cap on the size of each output file"},
+	{"Max-Archive-Members", 0, "a lower cap on archive entries scanned for a member"},
 };
 
 const dm_field_info *dm_recipe_fields(size_t *n)
@@ -420,6 +428,33 @@ static int check_expect_sources(const ctx *c, dm_recipe *r)
 	return 0;
 }
 
+static int parse_limits(const ctx *c, dm_recipe *r)
+{
+	const dm_limit_field *lf;
+	size_t n, i;
+	lf = dm_limit_fields(&n);
+	for (i = 0; i < n; i++) {
+		const dm_field *f = dm_stanza_get(c->s, lf[i].name);
+		double v;
+		char *p;
+		if (!f)
+			continue;
+		if (dm_limit_parse(lf[i].unit, f->value, &v))
+			return bad(c, f, lf[i].unit == DM_UNIT_BYTES ? "a positive size such as 2G"
+					 : lf[i].unit == DM_UNIT_SECONDS ? "a positive time such as 2h"
+					 : "a positive number");
+		p = (char *)&r->limits + lf[i].offset;
+		if (lf[i].unit == DM_UNIT_FLOP || lf[i].unit == DM_UNIT_SECONDS)
+			*(double *)(void *)p = v;
+		else
+			*(uint64_t *)(void *)p = (uint64_t)v;
+	}
+	r->policy = text(c, "Policy");
+	if (r->policy && (!*r->policy || strlen(r->policy) > 63 || strchr(r->policy, '/')))
+		return bad(c, dm_stanza_get(c->s, "Policy"), "the name of a policy, such as main");
+	return 0;
+}
+
 static int parse_stanza(const ctx *c, dm_recipe *r)
 {
 	const dm_field *f;
@@ -431,7 +466,8 @@ static int parse_stanza(const ctx *c, dm_recipe *r)
 	r->license = text(c, "License");
 	r->install = text(c, "Install");
 	if (check_model_name(c, r->model) || parse_data(c, r) || parse_normalize(c, r) ||
-	    parse_training(c, r) || parse_expect(c, r) || check_expect_sources(c, r))
+	    parse_training(c, r) || parse_expect(c, r) || check_expect_sources(c, r) ||
+	    parse_limits(c, r))
 		return -1;
 	f = dm_stanza_get(c->s, "Network");
 	if (dm_network_parse(f->value, &r->layers, &r->nlayers, &sub))

@@ -19,6 +19,7 @@
 #include "../model/optim.h"
 #include "../model/train.h"
 #include "deb822.h"
+#include "policy.h"
 
 typedef enum dm_normalize_kind {
 	DM_NORMALIZE_AUTO,        /* scale 1/255 for IDX bytes, else none */
@@ -52,6 +53,8 @@ typedef struct dm_recipe {
 	dm_expect *expect;
 	size_t nexpect;
 	dm_numerics numerics;
+	const char *policy;         /* Policy: a policy name, or NULL */
+	dm_limits limits;           /* Max-*: the recipe's own, lower limits (0 = unset) */
 } dm_recipe;
 
 typedef struct dm_recipes {
