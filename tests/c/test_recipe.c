@@ -156,8 +156,12 @@ int main(void)
 	    "early stopping without validation");
 	bad(BASE "Momentum: 0.9\n", "line 8: Momentum is for Optimizer sgd", NULL,
 	    "momentum with adam");
-	bad(BASE "Install: /usr/share/x\n", "line 8: Install: expected a path inside the package",
+	bad(BASE "Install: /usr/share/x/\n", "line 8: Install: expected a directory inside the package",
 	    NULL, "an absolute install path");
+	bad(BASE "Install: usr/share/x\n", "line 8: Install: expected a directory inside the package",
+	    "ending in '/'", "an install path without its final slash");
+	bad(BASE "Install: usr/share/../x/\n", "Install: expected a directory inside the package",
+	    "'usr/share/../x/'", "an install path with '..'");
 	bad("Model: m\nDataset: d.csv\nFormat: csv\nNetwork: dense 10\nLoss: binary-cross-entropy\n"
 	    "Epochs: 1\nSeed: 1\n", "line 4: Network: Loss binary-cross-entropy needs one output",
 	    "dense 10", "binary loss with ten outputs");

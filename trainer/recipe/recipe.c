@@ -455,6 +455,24 @@ static int parse_limits(const ctx *c, dm_recipe *r)
 	return 0;
 }
 
+/* The same rule as dh_installmodels: "usr/share/foo/" */
+static int install_path_ok(const char *p)
+{
+	size_t n = strlen(p);
+	const char *seg = p;
+	if (n == 0 || p[0] == '/' || p[n - 1] != '/')
+		return 0;
+	while (*seg) {
+		const char *slash = strchr(seg, '/');
+		size_t len = (size_t)(slash - seg);
+		if (len == 0 || (len == 1 && seg[0] == '.') ||
+		    (len == 2 && seg[0] == '.' && seg[1] == '.'))
+			return 0;
+		seg = slash + 1;
+	}
+	return 1;
+}
+
 static int parse_stanza(const ctx *c, dm_recipe *r)
 {
 	const dm_field *f;
@@ -479,9 +497,10 @@ static int parse_stanza(const ctx *c, dm_recipe *r)
 	r->numerics = DM_NUMERICS_PORTABLE;
 	if ((f = dm_stanza_get(c->s, "Numerics")) && dm_numerics_parse(f->value, &r->numerics))
 		return bad(c, f, "portable or openblas");
-	if (r->install && (r->install[0] == '/' || strstr(r->install, "..")))
+	if (r->install && !install_path_ok(r->install))
 		return bad(c, dm_stanza_get(c->s, "Install"),
-			   "a path inside the package, relative, without '..'");
+			   "a directory inside the package: relative, ending in '/', "
+			   "without '.' or '..' components");
 	return 0;
 }
 
