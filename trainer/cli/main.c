@@ -14,6 +14,8 @@
 #include "cli/commands.h"
 #include "cli/job.h"
 #include "cli/provenance.h"
+#include "cli/verify.h"
+#include "recipe/policy.h"
 #include "math/gemm.h"
 #include "output/atomic.h"
 
@@ -67,6 +69,10 @@ static const char USAGE[] =
 	"        the FLOP and peak memory of each model, and the policy's verdict\n"
 	"  list RECIPE                 check RECIPE and print NAME<TAB>INSTALL per model\n"
 	"  card FILE.json              the model card (Markdown) of a provenance record\n"
+	"  verify [--threads N] [--data-dir DIR] FILE.safetensors|BUNDLE.tar\n"
+	"        retrain a model from its provenance and compare the weights bit for bit\n"
+	"  bundle --output BUNDLE.tar [--max-data-bytes SIZE] [--data-dir DIR] FILE.safetensors\n"
+	"        a deterministic tar of the recipe, provenance, card, weights and small data\n"
 	"\n"
 	"See dh-model-train(1).\n";
 
@@ -132,9 +138,16 @@ static int cmd_train(int argc, char **argv)
 	if (dm_recipes_load(argv[optind], &rs, &err) ||
 	    select_models(&rs, model, argv[optind], &first, &last, &err))
 		return report(&err);
-	for (i = first; i < last && rc == 0; i++)
+	for (i = first; i < last && rc == 0; i++) {
+		if (rs.v[i].numerics == DM_NUMERICS_OPENBLAS)
+			fprintf(stderr, "dh-model-train: warning: %s: line %u: Numerics: openblas: the "
+				"weights of %s will be reproducible only on the same CPU core type "
+				"with the same thread count, not on every buildd; the portable "
+				"default is reproducible everywhere\n", argv[optind],
+				dm_recipe_field_line(&rs.v[i], "Numerics"), rs.v[i].model);
 		if (dm_job_train(&rs.v[i], &o, &err))
 			rc = report(&err);
+	}
 	dm_recipes_free(&rs);
 	return rc;
 }
@@ -206,6 +219,56 @@ static int cmd_estimate(int argc, char **argv)
 	return rc;
 }
 
+static int cmd_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"threads", required_argument, 0, 't'}, {"data-dir", required_argument, 0, 'd'},
+		{0, 0, 0, 0}};
+	dm_verify_opts o = {1, NULL, say, NULL};
+	dm_error err = {"", 0};
+	int c;
+	while ((c = getopt_long(argc, argv, "t:d:", opts, NULL)) != -1) {
+		if (c == 't' && parse_threads(optarg, &o.threads))
+			return usage_error("--threads: expected a number from 1 to 256, got '%s'", optarg);
+		else if (c == 'd')
+			o.data_dir = optarg;
+		else if (c == '?')
+			return usage_error("%s", "bad option for verify");
+	}
+	if (optind != argc - 1)
+		return usage_error("%s", "verify: expected exactly one FILE.safetensors or BUNDLE.tar");
+	if (dm_verify(argv[optind], &o, &err))
+		return report(&err);
+	return 0;
+}
+
+static int cmd_bundle(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"output", required_argument, 0, 'o'}, {"max-data-bytes", required_argument, 0, 'b'},
+		{"data-dir", required_argument, 0, 'd'}, {0, 0, 0, 0}};
+	dm_verify_opts o = {1, NULL, say, NULL};
+	dm_error err = {"", 0};
+	const char *output = NULL, *data_dir = NULL;
+	double max = 64.0 * 1024 * 1024;
+	int c;
+	while ((c = getopt_long(argc, argv, "o:b:d:", opts, NULL)) != -1) {
+		if (c == 'o')
+			output = optarg;
+		else if (c == 'd')
+			data_dir = optarg;
+		else if (c == 'b' && dm_limit_parse(DM_UNIT_BYTES, optarg, &max))
+			return usage_error("--max-data-bytes: expected a size such as 64M, got '%s'", optarg);
+		else if (c == '?')
+			return usage_error("%s", "bad option for bundle");
+	}
+	if (optind != argc - 1 || !output)
+		return usage_error("%s", "bundle: expected --output FILE.tar and one FILE.safetensors");
+	if (dm_bundle(argv[optind], output, (uint64_t)max, data_dir, &o, &err))
+		return report(&err);
+	return 0;
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	dm_recipes rs;
@@ -245,7 +308,8 @@ int main(int argc, char **argv)
 {
 	static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
 		{"train", cmd_train}, {"eval", cmd_eval}, {"inspect", cmd_inspect},
-		{"list", cmd_list},   {"card", cmd_card},       {"estimate", cmd_estimate}};
+		{"list", cmd_list},   {"card", cmd_card},       {"estimate", cmd_estimate},
+		{"verify", cmd_verify}, {"bundle", cmd_bundle}};
 	const char *kernel = getenv("DH_MODEL_KERNEL");
 	size_t i;
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {

@@ -281,6 +281,29 @@ static int split_path(dm_stream *s, dm_error *err)
 	return dm_fail(err, "%s: %s", s->path, strerror(whole_errno));
 }
 
+int dm_data_file_of(const char *path, char **file, const char **member,
+		    dm_error *err)
+{
+	struct stat st;
+	*member = NULL;
+	if (stat(path, &st) == 0) {
+		*file = dm_strdup(path, err);
+		return *file ? 0 : -1;
+	}
+	for (const char *c = strchr(path, ':'); c; c = strchr(c + 1, ':')) {
+		char *prefix = strndup(path, (size_t)(c - path));
+		if (!prefix)
+			return dm_fail(err, "%s: out of memory", path);
+		if (stat(prefix, &st) == 0 && S_ISREG(st.st_mode)) {
+			*file = prefix;
+			*member = c + 1;
+			return 0;
+		}
+		free(prefix);
+	}
+	return dm_fail(err, "%s: %s", path, strerror(errno));
+}
+
 /* Entry names compare without a leading "./" or a trailing "/". */
 static int same_name(const char *entry, const char *member)
 {

@@ -59,6 +59,11 @@ const char *dm_stream_path(const dm_stream *s);
  * end.  Always frees s. */
 int dm_stream_close(dm_stream *s, char sha256_hex[65], dm_error *err);
 
+/* The file on disk that a dataset path names, by the rule above: *file is
+ * malloc'd; *member points into path (NULL for a whole file). */
+int dm_data_file_of(const char *path, char **file, const char **member,
+		    dm_error *err);
+
 /* Free without hashing (on an error path).  NULL is fine. */
 void dm_stream_abort(dm_stream *s);
 

@@ -1,0 +1,29 @@
+/* verify.h - anyone can check a shipped model: retrain it from the recipe
+ * and data that its provenance names, and compare the weights bit for
+ * bit; and the reproducibility bundle that carries all of it. */
+#ifndef DM_VERIFY_H
+#define DM_VERIFY_H
+
+#include <stdint.h>
+
+#include "cli/job.h"
+
+typedef struct dm_verify_opts {
+	int threads;
+	const char *data_dir;   /* relative dataset paths start here ("." by default) */
+	void (*say)(void *ctx, const char *line);
+	void *say_ctx;
+} dm_verify_opts;
+
+/* FILE: weights (.safetensors, whose metadata holds the provenance) or a
+ * bundle (.tar).  Returns 0 when identical, -1 with err->code DM_EXIT_DIFFER
+ * and the first tensor that differs, or another error. */
+int dm_verify(const char *file, const dm_verify_opts *o, dm_error *err);
+
+/* Write the bundle of a weights file: NAME.json, NAME.md, NAME.models,
+ * NAME.safetensors and data/ with each dataset file when all of them
+ * together are at most max_data bytes. */
+int dm_bundle(const char *weights, const char *output, uint64_t max_data,
+	      const char *data_dir, const dm_verify_opts *o, dm_error *err);
+
+#endif
