@@ -1,0 +1,265 @@
+#!/usr/bin/perl
+# The bad-input corpus (tests/bad/*.cases) against the real trainer: every
+# case must exit with its code, print exactly its one-line error on stderr,
+# and leave its output directory empty.  tests/bad/README describes the
+# format of the cases.
+#
+#   prove tests/t/20-bad-input.t                 every case
+#   BAD_CASES=csv-nan,gzip-truncated prove ...   only these cases
+#   BAD_KEEP=1 prove ...                         keep the case directories
+#
+# DH_MODEL_TRAIN names the trainer (make check sets it).  The sanitizer run
+# (tests/fuzz/asan-check) runs this file against an ASan+UBSan trainer: any
+# report of theirs is more lines on stderr, and fails the case.
+
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib", "$FindBin::Bin/../bad";
+use Cwd qw(abs_path);
+use File::Path qw(make_path remove_tree);
+use File::Temp qw(tempdir);
+use POSIX qw(WIFEXITED WEXITSTATUS WIFSIGNALED WTERMSIG);
+use Test::More;
+use DhModelTest;
+use Fixtures;
+
+my $trainer = abs_path(need_trainer());
+my $BAD = abs_path("$FindBin::Bin/../bad");
+my %only = map { ($_ => 1) } split(/,/, $ENV{BAD_CASES} // '');
+
+# ---- reading the cases: deb822, as the recipes are ------------------------
+
+sub parse_cases {
+	my ($path) = @_;
+	open(my $fh, '<', $path) or die "$path: $!\n";
+	my (@stanzas, $cur, $field);
+	while (my $line = <$fh>) {
+		chomp($line);
+		next if $line =~ m/^#/;
+		if ($line =~ m/^\s*$/) {
+			undef($cur);
+			next;
+		}
+		if ($line =~ m/^[ \t]/) {
+			die "$path:$.: continuation line outside a field\n" if not $cur;
+			$line =~ s/^[ \t]//;
+			$line = '' if $line eq '.';
+			$cur->{$field} .= ($cur->{$field} eq '' ? '' : "\n") . $line;
+			$cur->{"$field/lines"}++;
+			next;
+		}
+		my ($name, $value) = $line =~ m/^([^:\s]+):[ \t]*(.*?)\s*$/
+			or die "$path:$.: expected 'Field: value'\n";
+		if (not $cur) {
+			$cur = { _file => $path, _line => $. };
+			push(@stanzas, $cur);
+		}
+		die "$path:$.: duplicate field $name\n" if exists($cur->{$name});
+		($field, $cur->{$name}) = ($name, $value);
+		$cur->{"$name/first"} = $value;   # the first line is kept apart
+		$cur->{$name} = '';                # the continuation lines
+		$cur->{"$name/lines"} = 0;
+	}
+	return @stanzas;
+}
+
+my (%base, @cases, %seen);
+for my $file (sort(glob("$BAD/*.cases"))) {
+	for my $s (parse_cases($file)) {
+		if (defined($s->{Base})) {
+			$base{$s->{'Base/first'}} = $s;
+		} elsif (defined($s->{Case})) {
+			my $id = $s->{'Case/first'};
+			die "$file: case $id twice\n" if $seen{$id}++;
+			push(@cases, $s);
+		} else {
+			die "$file:$s->{_line}: a stanza without Case: or Base:\n";
+		}
+	}
+}
+
+# ---- building a case's directory ------------------------------------------
+
+# The recipe: the base's lines with the case's changes.  "Field: value"
+# replaces that field in place (its line number stays) or is added at the
+# end; "-Field" removes it.
+sub recipe_text {
+	my ($case) = @_;
+	my $first = $case->{'Recipe/first'};
+	return $case->{Recipe} if $first eq '';
+	my $b = $base{$first} or die "case $case->{'Case/first'}: no Base: $first\n";
+	my @lines = split(/\n/, $b->{Recipe}, -1);
+	for my $change (split(/\n/, $case->{Recipe})) {
+		if ($change =~ m/^-(\S+)$/) {
+			my $f = $1;
+			@lines = grep { !m/^\Q$f\E:/i } @lines;
+		} elsif ($change =~ m/^([^:]+):/) {
+			my $f = $1;
+			my ($i) = grep { $lines[$_] =~ m/^\Q$f\E:/i } 0 .. $#lines;
+			if (defined($i)) {
+				$lines[$i] = $change;
+			} else {
+				push(@lines, $change);
+			}
+		} else {
+			die "case $case->{'Case/first'}: bad recipe change '$change'\n";
+		}
+	}
+	return join("\n", @lines) . "\n";
+}
+
+my $weights;   # a valid weights file of the csv base recipe, trained once
+sub weights {
+	return $weights if defined($weights);
+	my $dir = tempdir(CLEANUP => 1);
+	my $case = { Recipe => '', 'Recipe/first' => 'csv', 'Case/first' => 'weights' };
+	write_files($dir, $base{csv});
+	write_file("$dir/models", recipe_text($case));
+	mkdir("$dir/out");
+	system("cd '$dir' && '$trainer' train --quiet -o out models >/dev/null") == 0
+		or die "cannot train the weights fixture\n";
+	$weights = slurp("$dir/out/m.safetensors");
+	return $weights;
+}
+sub fixture_file { return slurp("$TOP/tests/fixtures/packages/$_[0]"); }
+
+# "NAME = PERL EXPRESSION" per line; the expression has Fixtures' functions,
+# weights() and fixture_file() at hand.
+sub write_files {
+	my ($dir, $stanza) = @_;
+	return if not defined($stanza->{Files});
+	for my $line ($stanza->{'Files/first'}, split(/\n/, $stanza->{Files})) {
+		next if $line =~ m/^\s*$/;
+		my ($name, $expr) = $line =~ m/^(\S+)\s+=\s+(.*)$/
+			or die "bad Files line '$line'\n";
+		my $data = eval($expr);
+		die "$name = $expr: $@" if $@;
+		die "$name = $expr: undefined\n" if not defined($data);
+		make_path($1) if "$dir/$name" =~ m{^(.*)/[^/]+$};
+		open(my $fh, '>:raw', "$dir/$name") or die "$dir/$name: $!\n";
+		print {$fh} $data;
+		close($fh) or die "$dir/$name: $!\n";
+	}
+}
+
+# ---- running one case ------------------------------------------------------
+
+# The command line, through bash so that Setup can set limits; returns
+# (wait status, stdout, stderr).
+sub run_case {
+	my ($dir, $case) = @_;
+	my @args = split(' ', $case->{'Run/first'} || 'train -o out models');
+	my $setup = $case->{'Setup/first'} // '';
+	my $pre = '';
+	my @wrap;
+	if ($setup eq '') {
+	} elsif ($setup =~ m/^file-size-limit (\d+)$/) {
+		$pre = "ulimit -f $1; ";           # KiB; SIGXFSZ is ignored by the trainer
+	} elsif ($setup eq 'read-only-output') {
+		# root writes anywhere: run as nobody on a directory owned by root
+		chmod(0555, "$dir/out");
+		if ($> == 0) {
+			system('chmod', '-R', 'a+rX', $dir);
+			chmod(0711, $_) for parents($dir);
+			@wrap = ('setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--');
+		}
+	} elsif ($setup =~ m/^sigterm-after ([\d.]+)$/) {
+		return run_and_kill($dir, $1, @args);
+	} else {
+		die "case $case->{'Case/first'}: unknown Setup '$setup'\n";
+	}
+	my $cmd = join(' ', map { "'$_'" } @wrap, $trainer, @args);
+	system('bash', '-c', "cd '$dir' && $pre exec $cmd >stdout.txt 2>stderr.txt");
+	return ($?, slurp("$dir/stdout.txt"), slurp("$dir/stderr.txt"));
+}
+
+sub parents {
+	my ($d) = @_;
+	my @p;
+	while ($d =~ s{/[^/]+$}{} and $d ne '') {
+		push(@p, $d) if (stat($d))[4] == 0;
+	}
+	return @p;
+}
+
+sub run_and_kill {
+	my ($dir, $after, @args) = @_;
+	my $pid = fork() // die "fork: $!\n";
+	if ($pid == 0) {
+		chdir($dir) or POSIX::_exit(127);
+		open(STDOUT, '>', 'stdout.txt') or POSIX::_exit(127);
+		open(STDERR, '>', 'stderr.txt') or POSIX::_exit(127);
+		exec($trainer, @args) or POSIX::_exit(127);
+	}
+	# wait until it trains (a progress line), then a little more
+	my $t0 = time();
+	select(undef, undef, undef, 0.05) until (slurp("$dir/stdout.txt") // '') =~ m/epoch|step/ or time() - $t0 > 20;
+	select(undef, undef, undef, $after);
+	kill('TERM', $pid);
+	waitpid($pid, 0);
+	return ($?, slurp("$dir/stdout.txt"), slurp("$dir/stderr.txt"));
+}
+
+# "A ... B": A, then anything, then B; nothing else is a pattern.
+sub error_re {
+	my ($text) = @_;
+	return join('.*', map { quotemeta($_) } split(/ \.\.\. /, $text));
+}
+
+sub check_case {
+	my ($case) = @_;
+	my $id = $case->{'Case/first'};
+	my $dir = tempdir("bad-$id-XXXXXX", TMPDIR => 1, CLEANUP => !$ENV{BAD_KEEP});
+	diag("case $id: $dir") if $ENV{BAD_KEEP};
+	mkdir("$dir/out") or die "$dir/out: $!\n";
+	write_files($dir, $base{$case->{'Recipe/first'}}) if ($case->{'Recipe/first'} // '') ne ''
+		and not $case->{'No-Base-Files'};
+	write_files($dir, $case);
+	write_file("$dir/models", recipe_text($case)) if defined($case->{Recipe});
+	my ($status, $out, $err) = run_case($dir, $case);
+	$err //= '';
+	my $want = $case->{'Exit/first'};
+	my $got = WIFSIGNALED($status) ? 'signal ' . (WTERMSIG($status) == 15 ? 'TERM' : WTERMSIG($status))
+		: WEXITSTATUS($status);
+	is($got, $want, "$id: exit $want") or diag("stderr: $err");
+	my @lines = split(/\n/, $err);
+	my $nlines = $case->{'Stderr-Lines/first'} // 1;
+	is(scalar(@lines), $nlines, "$id: $nlines line" . ($nlines == 1 ? '' : 's') . ' on stderr')
+		or diag("stderr: $err");
+	my $re = error_re($case->{'Error/first'});
+	like($lines[0] // '', qr/^dh-model-train: .*$re/, "$id: the message")
+		or diag("expected: $case->{'Error/first'}");
+	opendir(my $dh, "$dir/out") or die "$dir/out: $!\n";
+	my @left = grep { !m/^\.\.?$/ } readdir($dh);
+	closedir($dh);
+	is_deeply(\@left, [], "$id: nothing left in the output directory");
+	system('chmod', '-R', 'u+w', $dir);
+}
+
+my $n = 0;
+for my $case (@cases) {
+	my $id = $case->{'Case/first'};
+	next if %only and not $only{$id};
+	for my $f (qw(Exit Error)) {
+		die "case $id: no $f\n" if not defined($case->{"$f/first"});
+	}
+	if (my $tools = $case->{'Needs/first'}) {
+		my @missing = grep { !have_tool($_) } split(/[\s,]+/, $tools);
+		if (@missing) {
+			SKIP: { skip("$id: needs @missing", 4); }
+			next;
+		}
+	}
+	$n++;
+	if (my $todo = $case->{'Todo/first'}) {
+		TODO: {
+			local $TODO = "$id: $todo";
+			check_case($case);
+		}
+	} else {
+		check_case($case);
+	}
+}
+note("$n cases");
+done_testing();
