@@ -41,12 +41,17 @@ static float softmax_ce(const float *z, size_t C, size_t label, float *dz,
 		if (z[c] > m)
 			m = z[c], best = c;
 	*right = best == label;
-	for (c = 0; c < C; c++)
-		s = f_add(s, dm_expf(f_sub(z[c], m)));
+	/* the exponentials wait in dz (when there is one) for the gradient */
+	for (c = 0; c < C; c++) {
+		float ex = dm_expf(f_sub(z[c], m));
+		if (dz)
+			dz[c] = ex;
+		s = f_add(s, ex);
+	}
 	logs = dm_logf(s);
 	if (dz)
 		for (c = 0; c < C; c++) {
-			float p = f_div(dm_expf(f_sub(z[c], m)), s);
+			float p = f_div(dz[c], s);
 			dz[c] = f_mul(c == label ? f_sub(p, 1.0f) : p, inv_b);
 		}
 	return f_sub(logs, f_sub(z[label], m));
