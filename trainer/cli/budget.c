@@ -162,7 +162,10 @@ int dm_budget_check(dm_recipe *r, int threads, dm_budget *b, dm_error *err)
 	in.loss = r->train_cfg.loss;
 	in.optim = r->train_cfg.optim;
 	in.patience = r->train_cfg.patience;
-	in.threads = threads;
+	/* The estimate counts one thread's packing space whatever the thread
+	 * count (each more thread adds 1.1 MiB): the verdict and the
+	 * provenance must not depend on parallel=N. */
+	in.threads = 1;
 	b->threads = threads;
 	in.normalized = r->normalize != DM_NORMALIZE_NONE &&
 			!(r->normalize == DM_NORMALIZE_AUTO && r->train.format != DM_FORMAT_IDX);

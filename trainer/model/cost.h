@@ -34,7 +34,7 @@ typedef struct dm_cost_in {
 	dm_loss loss;
 	dm_optim_cfg optim;
 	unsigned patience;
-	int threads;
+	int threads;                /* packing space is per thread; the budget passes 1 */
 	int normalized;
 	uint64_t train_load_bytes;  /* transient bytes while the files are read */
 	uint64_t test_load_bytes;
