@@ -20,6 +20,10 @@
 #   idx(TYPE, [DIMS], [VALUES]) TYPE: u8 s8 i16 i32 f32 f64, or a number
 #                             for the whole magic (a wrong magic)
 #   safetensors($json_header, $data)  8-byte length, header, data
+#   st_edit($file, sub { my ($header, $data) = @_; ... })
+#                             change a safetensors file: the sub gets the
+#                             decoded header (a hash) and the data (a
+#                             string), and may change both in place
 #   f32(@floats)              little-endian F32 bytes
 #   csv_rows(N, DIM, CLASSES) a separable CSV dataset with a header line
 package Fixtures;
@@ -30,8 +34,9 @@ use Exporter qw(import);
 use Compress::Zlib ();
 use File::Temp qw(tempfile);
 use IO::Compress::Gzip qw(gzip $GzipError);
+use JSON::PP ();
 
-our @EXPORT = qw(gz xz zst bz2 cut poke zeros tar zip idx safetensors f32
+our @EXPORT = qw(gz xz zst bz2 cut poke zeros tar zip idx safetensors st_edit f32
 	csv_rows have_tool);
 
 sub have_tool {
@@ -174,6 +179,15 @@ sub idx {
 sub safetensors {
 	my ($header, $data) = @_;
 	return pack('Q<', length($header)) . $header . ($data // '');
+}
+
+sub st_edit {
+	my ($file, $edit) = @_;
+	my $n = unpack('Q<', $file);
+	my $header = JSON::PP->new->decode(substr($file, 8, $n));
+	my $data = substr($file, 8 + $n);
+	$edit->($header, $data);
+	return safetensors(JSON::PP->new->canonical->encode($header), $data);
 }
 
 sub f32 { return pack('f<*', @_); }

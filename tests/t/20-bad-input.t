@@ -83,24 +83,30 @@ for my $file (sort(glob("$BAD/*.cases"))) {
 
 # The recipe: the base's lines with the case's changes.  "Field: value"
 # replaces that field in place (its line number stays) or is added at the
-# end; "-Field" removes it.
+# end; an indented line continues the field changed just before; "-Field"
+# removes a field.
 sub recipe_text {
 	my ($case) = @_;
 	my $first = $case->{'Recipe/first'};
 	return $case->{Recipe} if $first eq '';
 	my $b = $base{$first} or die "case $case->{'Case/first'}: no Base: $first\n";
 	my @lines = split(/\n/, $b->{Recipe}, -1);
+	my $last;   # the line changed last, for continuation lines
 	for my $change (split(/\n/, $case->{Recipe})) {
-		if ($change =~ m/^-(\S+)$/) {
+		if ($change =~ m/^[ \t]/ and defined($last)) {
+			splice(@lines, ++$last, 0, $change);
+		} elsif ($change =~ m/^-(\S+)$/) {
 			my $f = $1;
 			@lines = grep { !m/^\Q$f\E:/i } @lines;
+			undef($last);
 		} elsif ($change =~ m/^([^:]+):/) {
 			my $f = $1;
-			my ($i) = grep { $lines[$_] =~ m/^\Q$f\E:/i } 0 .. $#lines;
-			if (defined($i)) {
-				$lines[$i] = $change;
+			($last) = grep { $lines[$_] =~ m/^\Q$f\E:/i } 0 .. $#lines;
+			if (defined($last)) {
+				$lines[$last] = $change;
 			} else {
 				push(@lines, $change);
+				$last = $#lines;
 			}
 		} else {
 			die "case $case->{'Case/first'}: bad recipe change '$change'\n";
@@ -145,33 +151,62 @@ sub write_files {
 
 # ---- running one case ------------------------------------------------------
 
-# The command line, through bash so that Setup can set limits; returns
-# (wait status, stdout, stderr).
+# How a Setup runs the trainer: in a mount namespace (root only) with a
+# small or read-only tmpfs on out/, as another user, under a limit, or
+# killed in the middle.  out.before/ holds what out/ holds before the run
+# (the Output field); a copy of out/ after the run goes to out.after/,
+# taken inside the namespace, where the tmpfs is visible.
 sub run_case {
 	my ($dir, $case) = @_;
 	my @args = split(' ', $case->{'Run/first'} || 'train -o out models');
 	my $setup = $case->{'Setup/first'} // '';
-	my $pre = '';
-	my @wrap;
+	my ($pre, $mount, $remount, @wrap) = ('', '', '');
 	if ($setup eq '') {
 	} elsif ($setup =~ m/^file-size-limit (\d+)$/) {
-		$pre = "ulimit -f $1; ";           # KiB; SIGXFSZ is ignored by the trainer
-	} elsif ($setup eq 'read-only-output') {
-		# root writes anywhere: run as nobody on a directory owned by root
-		chmod(0555, "$dir/out");
+		$pre = "ulimit -f $1;";            # KiB; SIGXFSZ is ignored by the trainer
+	} elsif ($setup =~ m/^full-tmpfs (\d+k)$/) {
+		$mount = "mount -t tmpfs -o size=$1,mode=0755 dh-model-test out || exit 97";
+	} elsif ($setup eq 'read-only-tmpfs') {
+		$mount = 'mount -t tmpfs -o size=64k,mode=0755 dh-model-test out || exit 97';
+		$remount = 'mount -o remount,ro out || exit 97';
+	} elsif ($setup eq 'read-only-output' or $setup eq 'as-nobody') {
+		# root reads and writes anywhere: run as nobody, on files owned by
+		# root; a directory secret/ is for root alone
 		if ($> == 0) {
 			system('chmod', '-R', 'a+rX', $dir);
 			chmod(0711, $_) for parents($dir);
 			@wrap = ('setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--');
 		}
+		chmod(0700, "$dir/secret") if -d "$dir/secret";
+		$remount = 'chmod 0555 out' if $setup eq 'read-only-output';
 	} elsif ($setup =~ m/^sigterm-after ([\d.]+)$/) {
 		return run_and_kill($dir, $1, @args);
 	} else {
 		die "case $case->{'Case/first'}: unknown Setup '$setup'\n";
 	}
 	my $cmd = join(' ', map { "'$_'" } @wrap, $trainer, @args);
-	system('bash', '-c', "cd '$dir' && $pre exec $cmd >stdout.txt 2>stderr.txt");
-	return ($?, slurp("$dir/stdout.txt"), slurp("$dir/stderr.txt"));
+	my $script = join("\n", "cd '$dir' || exit 97", $mount,
+		'cp -a out.before/. out/ || exit 97', $remount,
+		"( $pre exec $cmd ) >stdout.txt 2>stderr.txt", 'rc=$?',
+		'mkdir out.after && cp -a out/. out.after/ || exit 97', 'exit $rc');
+	my @shell = ('bash', '-c', $script);
+	unshift(@shell, 'unshare', '-m', '--propagation', 'private') if $mount;
+	system(@shell);
+	my $status = $?;
+	my ($out, $err) = (slurp("$dir/stdout.txt"), slurp("$dir/stderr.txt"));
+	die "case $case->{'Case/first'}: the set-up failed: $err\n"
+		if WIFEXITED($status) and WEXITSTATUS($status) == 97;
+	# bash reports a trainer killed by signal N as exit 128 + N
+	return ((WIFEXITED($status) && WEXITSTATUS($status) > 128 ? signame(WEXITSTATUS($status) - 128)
+		: outcome($status)), $out, $err);
+}
+
+# Can this run mount a tmpfs in a namespace of its own?
+my $can_mount;
+sub can_mount {
+	$can_mount //= $> == 0 && system('unshare -m --propagation private '
+		. 'mount -t tmpfs -o size=4k dh-model-test /tmp >/dev/null 2>&1') == 0;
+	return $can_mount;
 }
 
 sub parents {
@@ -185,6 +220,7 @@ sub parents {
 
 sub run_and_kill {
 	my ($dir, $after, @args) = @_;
+	system('cp', '-a', "$dir/out.before/.", "$dir/out/") == 0 or die "cp failed\n";
 	my $pid = fork() // die "fork: $!\n";
 	if ($pid == 0) {
 		chdir($dir) or POSIX::_exit(127);
@@ -192,13 +228,28 @@ sub run_and_kill {
 		open(STDERR, '>', 'stderr.txt') or POSIX::_exit(127);
 		exec($trainer, @args) or POSIX::_exit(127);
 	}
-	# wait until it trains (a progress line), then a little more
+	# wait until it trains (its first progress line), then a little more
 	my $t0 = time();
-	select(undef, undef, undef, 0.05) until (slurp("$dir/stdout.txt") // '') =~ m/epoch|step/ or time() - $t0 > 20;
+	select(undef, undef, undef, 0.05)
+		until (slurp("$dir/stdout.txt") // '') =~ m/step/ or time() - $t0 > 30;
 	select(undef, undef, undef, $after);
 	kill('TERM', $pid);
 	waitpid($pid, 0);
-	return ($?, slurp("$dir/stdout.txt"), slurp("$dir/stderr.txt"));
+	my $status = $?;
+	system('cp', '-a', "$dir/out/.", "$dir/out.after/") == 0 or die "cp failed\n";
+	return (outcome($status), slurp("$dir/stdout.txt"), slurp("$dir/stderr.txt"));
+}
+
+# An exit code, or "signal TERM".
+sub signame {
+	my ($n) = @_;
+	my %names = (2 => 'INT', 6 => 'ABRT', 9 => 'KILL', 11 => 'SEGV', 15 => 'TERM',
+		24 => 'XCPU', 25 => 'XFSZ');
+	return 'signal ' . ($names{$n} // $n);
+}
+sub outcome {
+	my ($status) = @_;
+	return WIFSIGNALED($status) ? signame(WTERMSIG($status)) : WEXITSTATUS($status);
 }
 
 # "A ... B": A, then anything, then B; nothing else is a pattern.
@@ -207,21 +258,30 @@ sub error_re {
 	return join('.*', map { quotemeta($_) } split(/ \.\.\. /, $text));
 }
 
+# name => content of the files in a directory, dot files too.
+sub snapshot {
+	my ($d) = @_;
+	opendir(my $dh, $d) or die "$d: $!\n";
+	my %files = map { ($_ => -d "$d/$_" ? '(a directory)' : slurp("$d/$_")) }
+		grep { !m/^\.\.?$/ } readdir($dh);
+	closedir($dh);
+	return \%files;
+}
+
 sub check_case {
 	my ($case) = @_;
 	my $id = $case->{'Case/first'};
 	my $dir = tempdir("bad-$id-XXXXXX", TMPDIR => 1, CLEANUP => !$ENV{BAD_KEEP});
 	diag("case $id: $dir") if $ENV{BAD_KEEP};
-	mkdir("$dir/out") or die "$dir/out: $!\n";
-	write_files($dir, $base{$case->{'Recipe/first'}}) if ($case->{'Recipe/first'} // '') ne ''
-		and not $case->{'No-Base-Files'};
+	mkdir("$dir/$_") or die "$dir/$_: $!\n" for qw(out out.before);
+	write_files($dir, $base{$case->{'Recipe/first'}}) if ($case->{'Recipe/first'} // '') ne '';
 	write_files($dir, $case);
+	write_files("$dir/out.before", { Files => $case->{Output}, 'Files/first' => $case->{'Output/first'} })
+		if defined($case->{Output});
 	write_file("$dir/models", recipe_text($case)) if defined($case->{Recipe});
-	my ($status, $out, $err) = run_case($dir, $case);
+	my ($got, $out, $err) = run_case($dir, $case);
 	$err //= '';
 	my $want = $case->{'Exit/first'};
-	my $got = WIFSIGNALED($status) ? 'signal ' . (WTERMSIG($status) == 15 ? 'TERM' : WTERMSIG($status))
-		: WEXITSTATUS($status);
 	is($got, $want, "$id: exit $want") or diag("stderr: $err");
 	my @lines = split(/\n/, $err);
 	my $nlines = $case->{'Stderr-Lines/first'} // 1;
@@ -230,10 +290,8 @@ sub check_case {
 	my $re = error_re($case->{'Error/first'});
 	like($lines[0] // '', qr/^dh-model-train: .*$re/, "$id: the message")
 		or diag("expected: $case->{'Error/first'}");
-	opendir(my $dh, "$dir/out") or die "$dir/out: $!\n";
-	my @left = grep { !m/^\.\.?$/ } readdir($dh);
-	closedir($dh);
-	is_deeply(\@left, [], "$id: nothing left in the output directory");
+	is_deeply(snapshot("$dir/out.after"), snapshot("$dir/out.before"),
+		"$id: the output directory holds what it held before, and nothing else");
 	system('chmod', '-R', 'u+w', $dir);
 }
 
@@ -245,7 +303,7 @@ for my $case (@cases) {
 		die "case $id: no $f\n" if not defined($case->{"$f/first"});
 	}
 	if (my $tools = $case->{'Needs/first'}) {
-		my @missing = grep { !have_tool($_) } split(/[\s,]+/, $tools);
+		my @missing = grep { $_ eq 'mount' ? !can_mount() : !have_tool($_) } split(/[\s,]+/, $tools);
 		if (@missing) {
 			SKIP: { skip("$id: needs @missing", 4); }
 			next;
