@@ -14,6 +14,8 @@
 #include "output/atomic.h"
 #include "output/safetensors.h"
 #include "provenance.h"
+#include "upstream.h"
+#include "verdict.h"
 
 /* ---- data ---- */
 
@@ -380,6 +382,8 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	dm_train_result res;
 	dm_provenance_in in;
 	dm_budget b;
+	dm_verdict verdict;
+	dm_upstream up;
 	progress_ctx pc = {r, o, {0, 0}, 0, 0, 0, 0, 0};
 	dm_rows train, valid, test;
 	dm_metrics m;
@@ -387,6 +391,7 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 
 	memset(&in, 0, sizeof in);
 	memset(&p, 0, sizeof p);
+	memset(&verdict, 0, sizeof verdict);
 	clock_gettime(CLOCK_MONOTONIC, &pc.start);
 	if (dm_budget_check(r, o->threads, &b, err))
 		goto out;
@@ -449,6 +454,13 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	}
 	in.flop = e->flop;
 	in.budget = &b;
+	/* upstream's weights side by side (its gate fails like Expect), and the
+	 * ML-Policy verdict, into the provenance and the build log */
+	if (dm_upstream_compare(r, &p, net, o, &up, err) ||
+	    dm_job_verdict(r, &p, &b, in.flop, o, &verdict, err))
+		goto out;
+	in.upstream = &up;
+	in.verdict = &verdict;
 	if (write_outputs(r, o, net, &p, &in, err)) {
 		output_cap_error(r, &b, err);
 		goto out;
@@ -465,6 +477,7 @@ out:
 	}
 	if (have_budget)
 		dm_budget_free(&b);
+	dm_verdict_free(&verdict);
 	dm_net_free(net);
 	dm_engine_free(e);
 	dm_prepared_free(&p);

@@ -109,6 +109,198 @@ static void budget(dm_json_writer *w, const dm_provenance_in *in)
 	dm_json_end_object(w);
 }
 
+static void string_or_null(dm_json_writer *w, const char *s)
+{
+	if (s)
+		dm_json_string(w, s);
+	else
+		dm_json_null(w);
+}
+
+/* The ML-Policy verdict and each data file's licence, with where it came
+ * from: anyone can check it against the copyright files. */
+static void verdict(dm_json_writer *w, const dm_provenance_in *in)
+{
+	static const char *sources[] = {"none", "source-copyright", "package-copyright",
+					"recipe"};
+	const dm_verdict *v = in->verdict;
+	size_t i;
+	if (!v)
+		return;
+	dm_json_key(w, "verdict");
+	dm_json_begin_object(w);
+	dm_json_key(w, "class");
+	dm_json_string(w, dm_verdict_class_name(v->cls));
+	dm_json_key(w, "reason");
+	dm_json_string(w, v->reason);
+	dm_json_key(w, "weights");
+	dm_json_begin_object(w);
+	dm_json_key(w, "license");
+	string_or_null(w, v->weights_license);
+	dm_json_key(w, "free");
+	dm_json_bool(w, v->weights_free);
+	dm_json_key(w, "why");
+	dm_json_string(w, v->weights_license ? v->weights_why : "no License field");
+	dm_json_end_object(w);
+	dm_json_key(w, "data");
+	dm_json_begin_array(w);
+	for (i = 0; i < v->ndata; i++) {
+		const dm_data_licence *d = &v->data[i];
+		dm_json_begin_object(w);
+		dm_json_key(w, "part");
+		dm_json_string(w, d->part);
+		dm_json_key(w, "path");
+		dm_json_string(w, d->path);
+		dm_json_key(w, "sha256");
+		dm_json_string(w, d->sha256);
+		dm_json_key(w, "license");
+		string_or_null(w, d->license);
+		dm_json_key(w, "free");
+		dm_json_bool(w, d->free);
+		dm_json_key(w, "why");
+		dm_json_string(w, d->why);
+		dm_json_key(w, "license-from");
+		dm_json_string(w, sources[d->source]);
+		if (d->copyright) {
+			dm_json_key(w, "copyright-file");
+			dm_json_string(w, d->copyright);
+		}
+		if (d->stanza) {
+			dm_json_key(w, "stanza");
+			dm_json_string(w, d->stanza);
+			dm_json_key(w, "stanza-line");
+			dm_json_uint(w, d->stanza_line);
+		}
+		if (d->package) {
+			dm_json_key(w, "package");
+			dm_json_string(w, d->package);
+			if (d->build_depends >= 0) {
+				dm_json_key(w, "in-build-depends");
+				dm_json_bool(w, d->build_depends);
+			}
+		}
+		dm_json_key(w, "note");
+		dm_json_string(w, d->note);
+		dm_json_end_object(w);
+	}
+	dm_json_end_array(w);
+	if (v->data_license_unused) {
+		dm_json_key(w, "data-license-unused");
+		dm_json_bool(w, 1);
+	}
+	dm_json_key(w, "training");
+	dm_json_begin_object(w);
+	dm_json_key(w, "program");
+	dm_json_string(w, "dh-model-train " DM_VERSION);
+	dm_json_key(w, "from-source");
+	dm_json_bool(w, 1);
+	dm_json_key(w, "policy");
+	string_or_null(w, v->policy);
+	dm_json_key(w, "within-policy");
+	dm_json_bool(w, v->within_policy);
+	dm_json_key(w, "within-main");
+	dm_json_bool(w, v->within_main);
+	dm_json_end_object(w);
+	dm_json_key(w, "free-licenses");
+	dm_json_begin_object(w);
+	dm_json_key(w, "file");
+	dm_json_string(w, v->list_name);
+	dm_json_key(w, "sha256");
+	dm_json_string(w, v->list_sha256);
+	dm_json_end_object(w);
+	dm_json_end_object(w);
+}
+
+static void upstream_metrics(dm_json_writer *w, const dm_upstream *u, const dm_metrics *m)
+{
+	char key[48];
+	dm_json_begin_object(w);
+	snprintf(key, sizeof key, "%s-loss", u->split);
+	dm_json_key(w, key);
+	dm_json_float(w, m->loss);
+	snprintf(key, sizeof key, "%s-%s", u->split, u->classification ? "accuracy" : "rmse");
+	dm_json_key(w, key);
+	dm_json_float(w, u->classification ? m->accuracy : m->rmse);
+	dm_json_end_object(w);
+}
+
+static void upstream(dm_json_writer *w, const dm_provenance_in *in)
+{
+	const dm_upstream *u = in->upstream;
+	char key[48];
+	if (!u || !u->done)
+		return;
+	dm_json_key(w, "upstream");
+	dm_json_begin_object(w);
+	dm_json_key(w, "weights");
+	dm_json_string(w, u->path);
+	dm_json_key(w, "sha256");
+	dm_json_string(w, u->sha256);
+	dm_json_key(w, "format");
+	dm_json_string(w, u->format);
+	dm_json_key(w, "network");
+	dm_json_string(w, u->network);
+	dm_json_key(w, "parameters");
+	dm_json_uint(w, u->parameters);
+	dm_json_key(w, "normalization");
+	dm_json_string(w, u->normalization);
+	dm_json_key(w, "split");
+	dm_json_string(w, u->split);
+	dm_json_key(w, "rows");
+	dm_json_uint(w, u->rows);
+	dm_json_key(w, "retrained");
+	upstream_metrics(w, u, &u->mine);
+	dm_json_key(w, "upstream");
+	upstream_metrics(w, u, &u->theirs);
+	dm_json_key(w, "difference");
+	dm_json_begin_object(w);
+	snprintf(key, sizeof key, "%s-loss", u->split);
+	dm_json_key(w, key);
+	dm_json_float(w, u->mine.loss - u->theirs.loss);
+	snprintf(key, sizeof key, "%s-%s", u->split, u->classification ? "accuracy" : "rmse");
+	dm_json_key(w, key);
+	dm_json_float(w, u->classification ? u->mine.accuracy - u->theirs.accuracy
+					   : u->mine.rmse - u->theirs.rmse);
+	dm_json_end_object(w);
+	if (u->has_max) {
+		dm_json_key(w, "max-regression");
+		dm_json_begin_object(w);
+		dm_json_key(w, "metric");
+		snprintf(key, sizeof key, "%s-%s", u->split, u->metric);
+		dm_json_string(w, key);
+		dm_json_key(w, "allowed");
+		dm_json_float(w, u->max_regression);
+		dm_json_key(w, "worse-by");
+		dm_json_float(w, u->worse_by);
+		dm_json_key(w, "result");
+		dm_json_string(w, u->pass ? "pass" : "fail");
+		dm_json_end_object(w);
+	}
+	dm_json_end_object(w);
+}
+
+/* What dh_installmodels needs for its audit of the binary package. */
+static void audit(dm_json_writer *w, const dm_recipe *r)
+{
+	if (r->unexplained_error < 0 && !r->model_files && !r->not_model_files)
+		return;
+	dm_json_key(w, "audit");
+	dm_json_begin_object(w);
+	if (r->unexplained_error >= 0) {
+		dm_json_key(w, "unexplained-models");
+		dm_json_string(w, r->unexplained_error ? "error" : "warn");
+	}
+	if (r->model_files) {
+		dm_json_key(w, "model-files");
+		dm_json_string(w, r->model_files);
+	}
+	if (r->not_model_files) {
+		dm_json_key(w, "not-model-files");
+		dm_json_string(w, r->not_model_files);
+	}
+	dm_json_end_object(w);
+}
+
 char *dm_provenance_json(const dm_provenance_in *in, int pretty, dm_error *err)
 {
 	const dm_recipe *r = in->recipe;
@@ -133,6 +325,7 @@ char *dm_provenance_json(const dm_provenance_in *in, int pretty, dm_error *err)
 		dm_json_key(&w, "license");
 		dm_json_string(&w, r->license);
 	}
+	verdict(&w, in);
 
 	dm_json_key(&w, "recipe");
 	dm_json_begin_object(&w);
@@ -232,6 +425,9 @@ char *dm_provenance_json(const dm_provenance_in *in, int pretty, dm_error *err)
 		dm_json_float(&w, in->metrics[i].value);
 	}
 	dm_json_end_object(&w);
+
+	upstream(&w, in);
+	audit(&w, r);
 
 	if (in->ngates) {
 		dm_json_key(&w, "expect");

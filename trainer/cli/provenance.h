@@ -12,6 +12,8 @@
 #include "budget.h"
 #include "job.h"
 #include "output/safetensors.h"
+#include "upstream.h"
+#include "verdict.h"
 
 #define DM_MAX_GATES 32
 
@@ -34,6 +36,8 @@ typedef struct dm_provenance_in {
 	const dm_tensor *tensors;
 	size_t ntensors;
 	const dm_budget *budget;
+	const dm_verdict *verdict;    /* Free Model, ToxicCandy or Non-free, or NULL */
+	const dm_upstream *upstream;  /* the comparison with upstream's weights, or NULL */
 } dm_provenance_in;
 
 /* The record as JSON text (malloc'd): pretty for NAME.json, compact for the

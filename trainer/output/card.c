@@ -97,6 +97,173 @@ static void data_rows(sbuf *b, const char *part, const dm_json *arr)
 	}
 }
 
+static int boolean(const dm_json *obj, const char *key, int *out)
+{
+	const dm_json *v = obj ? dm_json_get(obj, key) : NULL;
+	if (!v || v->type != DM_JSON_BOOL)
+		return 0;
+	*out = v->boolean;
+	return 1;
+}
+
+static const char *bytes_text(double v, char *buf, size_t size)
+{
+	static const char *u[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+	int i = 0;
+	while (v >= 1024 && i < 4)
+		v /= 1024, i++;
+	snprintf(buf, size, i ? "%.3g %s" : "%.0f %s", v, u[i]);
+	return buf;
+}
+
+/* The verdict first: what a reader of the card wants to know. */
+static void verdict_section(sbuf *b, const dm_json *v)
+{
+	const char *cls = str(v, "class");
+	if (!v || v->type != DM_JSON_OBJECT || !cls)
+		return;
+	put(b, "## Verdict: %s\n\n", cls);
+	if (!strcmp(cls, "Free Model"))
+		put(b, "A **Free Model** in the sense of Debian's ML policy: ");
+	else if (!strcmp(cls, "ToxicCandy"))
+		put(b, "**ToxicCandy** in the sense of Debian's ML policy (a free licence, but "
+			"training data that are not free or not known to be): ");
+	else
+		put(b, "**Non-free** in the sense of Debian's ML policy (the licence of the "
+			"weights is not free): ");
+	cell(b, or_dash(str(v, "reason")));
+	put(b, ".\n\n");
+}
+
+static void licence_rows(sbuf *b, const dm_json *v)
+{
+	const dm_json *data = v ? dm_json_get(v, "data") : NULL, *list;
+	size_t i;
+	int yes;
+	if (!data || data->type != DM_JSON_ARRAY || !data->len)
+		return;
+	put(b, "\n### Licences of the data\n\n| Part | File | Licence | Free | From |\n"
+	    "|---|---|---|---|---|\n");
+	for (i = 0; i < data->len; i++) {
+		const dm_json *d = &data->items[i];
+		const char *from = str(d, "license-from");
+		double line;
+		put(b, "| %s | `", or_dash(str(d, "part")));
+		cell(b, or_dash(str(d, "path")));
+		put(b, "` | ");
+		cell(b, str(d, "license") ? str(d, "license") : "none known");
+		put(b, " | %s | ", boolean(d, "free", &yes) && yes ? "yes" : "**no**");
+		if (from && !strcmp(from, "recipe")) {
+			put(b, "stated by the recipe's Data-License: no copyright file covers it; ");
+		} else if (str(d, "copyright-file")) {
+			put(b, "`");
+			cell(b, str(d, "copyright-file"));
+			put(b, "`");
+			if (str(d, "package")) {
+				int bd;
+				put(b, " (package %s", or_dash(str(d, "package")));
+				if (boolean(d, "in-build-depends", &bd) && !bd)
+					put(b, ", **not in Build-Depends**");
+				put(b, ")");
+			}
+			if (str(d, "stanza")) {
+				put(b, ", `");
+				cell(b, str(d, "stanza"));
+				put(b, "`");
+				if (num(d, "stanza-line", &line))
+					put(b, " at line %.0f", line);
+			}
+			put(b, "; ");
+		}
+		cell(b, or_dash(str(d, "note")));
+		if (!(boolean(d, "free", &yes) && yes)) {
+			put(b, "; ");
+			cell(b, or_dash(str(d, "why")));
+		}
+		put(b, " |\n");
+	}
+	if (boolean(v, "data-license-unused", &yes) && yes)
+		put(b, "\nThe recipe's Data-License is not used: a copyright file covers every "
+			"data file.\n");
+	list = dm_json_get(v, "free-licenses");
+	if (list && str(list, "sha256"))
+		put(b, "\nFree licences: the list `%s` (SHA-256 `%s`) of dh-model.\n",
+		    or_dash(str(list, "file")), str(list, "sha256"));
+}
+
+static void budget_row(sbuf *b, const dm_json *training, const dm_json *budget)
+{
+	const dm_json *limits = budget ? dm_json_get(budget, "limits") : NULL;
+	double v, est;
+	char t[48];
+	int yes;
+	if (num(training, "flop", &v))
+		put(b, "| Compute | %.3g floating-point operations", v);
+	else if (budget)
+		put(b, "| Compute | -");
+	else
+		return;
+	if (budget && budget->type == DM_JSON_OBJECT) {
+		if (num(budget, "estimated-flop", &est))
+			put(b, " (estimated before training: %.3g)", est);
+		put(b, "; policy %s allows ", or_dash(str(budget, "policy")));
+		if (num(limits, "max-compute", &v))
+			put(b, "%.3g FLOP", v);
+		else
+			put(b, "any compute");
+		if (num(limits, "max-memory", &v))
+			put(b, " and %s of memory", bytes_text(v, t, sizeof t));
+		if (num(budget, "estimated-peak-memory", &v))
+			put(b, " (estimated peak: %s)", bytes_text(v, t, sizeof t));
+		if (boolean(budget, "within-main", &yes))
+			put(b, "; within the budget of main: %s", yes ? "yes" : "**no**");
+	}
+	put(b, " |\n");
+}
+
+static void upstream_section(sbuf *b, const dm_json *u)
+{
+	const dm_json *mine, *theirs, *diff, *gate;
+	double v, w, d;
+	size_t i;
+	if (!u || u->type != DM_JSON_OBJECT)
+		return;
+	mine = dm_json_get(u, "retrained");
+	theirs = dm_json_get(u, "upstream");
+	diff = dm_json_get(u, "difference");
+	gate = dm_json_get(u, "max-regression");
+	put(b, "\n## Upstream comparison\n\nUpstream's prebuilt weights `");
+	cell(b, or_dash(str(u, "weights")));
+	put(b, "` (%s, SHA-256 `%s`), network ", or_dash(str(u, "format")),
+	    or_dash(str(u, "sha256")));
+	cell(b, or_dash(str(u, "network")));
+	if (num(u, "parameters", &v))
+		put(b, " (%.0f parameters)", v);
+	put(b, ", evaluated on the same");
+	if (num(u, "rows", &v))
+		put(b, " %.0f", v);
+	put(b, " %s rows as the retrained model (normalization: %s).\n\n", or_dash(str(u, "split")),
+	    or_dash(str(u, "normalization")));
+	put(b, "| Metric | Retrained | Upstream | Difference |\n|---|---|---|---|\n");
+	for (i = 0; mine && mine->type == DM_JSON_OBJECT && i < mine->len; i++) {
+		const char *k = mine->keys[i];
+		if (mine->items[i].type != DM_JSON_NUMBER || !num(theirs, k, &w))
+			continue;
+		v = mine->items[i].number;
+		put(b, "| %s | %.4f | %.4f | ", k, v, w);
+		if (num(diff, k, &d))
+			put(b, "%+.4f", d);
+		put(b, " |\n");
+	}
+	if (gate && gate->type == DM_JSON_OBJECT && num(gate, "allowed", &v)) {
+		put(b, "\nUpstream-Max-Regression: the retrained model's %s may be at most %g worse "
+			"than upstream's", or_dash(str(gate, "metric")), v);
+		if (num(gate, "worse-by", &w))
+			put(b, "; it is %s by %.4f", w > 0 ? "worse" : "better or equal", w > 0 ? w : -w);
+		put(b, ": %s.\n", or_dash(str(gate, "result")));
+	}
+}
+
 char *dm_card_markdown(const char *path, const char *text, size_t n, dm_error *err)
 {
 	dm_json *doc = dm_json_parse(text, n, err);
@@ -128,9 +295,17 @@ char *dm_card_markdown(const char *path, const char *text, size_t n, dm_error *e
 	put(&b, "# Model card: %s\n\n", model);
 	if (str(doc, "description"))
 		put(&b, "%s\n\n", str(doc, "description"));
+	verdict_section(&b, dm_json_get(doc, "verdict"));
 	put(&b, "| | |\n|---|---|\n");
 	put(&b, "| Licence of the weights | ");
 	cell(&b, or_dash(str(doc, "license")));
+	{
+		const dm_json *vw = dm_json_get(doc, "verdict");
+		int yes;
+		vw = vw ? dm_json_get(vw, "weights") : NULL;
+		if (boolean(vw, "free", &yes))
+			put(&b, yes ? " (free)" : " (**not free**: %s)", or_dash(str(vw, "why")));
+	}
 	put(&b, " |\n| Trainer | %s %s, numerics %s |\n", or_dash(str(trainer, "name")),
 	    or_dash(str(trainer, "version")), or_dash(numerics));
 	put(&b, "| Recipe | `");
@@ -147,8 +322,7 @@ char *dm_card_markdown(const char *path, const char *text, size_t n, dm_error *e
 	if (num(training, "seed", &v))
 		put(&b, ", seed %.0f", v);
 	put(&b, " |\n");
-	if (num(training, "flop", &v))
-		put(&b, "| Compute | %.3g floating-point operations |\n", v);
+	budget_row(&b, training, dm_json_get(doc, "budget"));
 	put(&b, "\n## Data\n\n| Part | File | SHA-256 | Decompressed bytes |\n|---|---|---|---|\n");
 	data_rows(&b, "train", data ? dm_json_get(data, "train") : NULL);
 	data_rows(&b, "test", data ? dm_json_get(data, "test") : NULL);
@@ -163,11 +337,13 @@ char *dm_card_markdown(const char *path, const char *text, size_t n, dm_error *e
 	if (str(data, "normalize"))
 		put(&b, "; normalization: %s", str(data, "normalize"));
 	put(&b, ".\n");
+	licence_rows(&b, dm_json_get(doc, "verdict"));
 
 	put(&b, "\n## Metrics\n\n| Metric | Value |\n|---|---|\n");
 	for (i = 0; metrics && metrics->type == DM_JSON_OBJECT && i < metrics->len; i++)
 		if (metrics->items[i].type == DM_JSON_NUMBER)
 			put(&b, "| %s | %.4f |\n", metrics->keys[i], metrics->items[i].number);
+	upstream_section(&b, dm_json_get(doc, "upstream"));
 	if (expect && expect->type == DM_JSON_ARRAY && expect->len) {
 		put(&b, "\n## Quality gates\n\n");
 		for (i = 0; i < expect->len; i++)

@@ -51,6 +51,14 @@ static const dm_field_info FIELDS[] = {
 	{"Max-Dataset-Bytes", 0, "a lower cap on decompressed bytes per data file"},
 	{"Max-Output-Bytes", 0, "a lower cap on the size of each output file"},
 	{"Max-Archive-Members", 0, "a lower cap on archive entries scanned for a member"},
+	{"Data-License", 0, "licence of data files that no copyright file covers"},
+	{"Upstream-Weights", 0, "upstream's prebuilt weights, evaluated next to the retrained model"},
+	{"Upstream-Format", 0, "safetensors (default) or raw-f32le"},
+	{"Upstream-Network", 0, "the layers of the upstream weights (default: Network)"},
+	{"Upstream-Max-Regression", 0, "fail if the retrained model is worse than upstream's by more"},
+	{"Unexplained-Models", 0, "warn (default) or error: model files no recipe produced"},
+	{"Model-Files", 0, "more globs of model files in the package, for the audit"},
+	{"Not-Model-Files", 0, "globs of files in the package that are not models"},
 };
 
 const dm_field_info *dm_recipe_fields(size_t *n)
@@ -455,6 +463,133 @@ static int parse_limits(const ctx *c, dm_recipe *r)
 	return 0;
 }
 
+/* A licence expression on one line: DEP-5 short names, "and", "or", ",". */
+static int parse_licence(const ctx *c, const char *name, const char **out)
+{
+	const dm_field *f = dm_stanza_get(c->s, name);
+	const char *p;
+	*out = NULL;
+	if (!f)
+		return 0;
+	if (!*f->value || strchr(f->value, '\n'))
+		return bad(c, f, "a licence on one line: a DEP-5 or SPDX short name such as "
+			   "CC0-1.0, or an expression such as 'GPL-2+ or MIT'");
+	for (p = f->value; *p; p++)
+		if ((unsigned char)*p < 32 || (unsigned char)*p == 127)
+			return bad(c, f, "printable characters");
+	*out = f->value;
+	return 0;
+}
+
+/* Globs for the audit of the binary package, separated by white space or
+ * commas: a path from the package root such as "usr/share/foo/" "*.bin",
+ * or a file name pattern such as "*.dat". */
+static int parse_globs(const ctx *c, const char *name, const char **out)
+{
+	const dm_field *f = dm_stanza_get(c->s, name);
+	const char *p;
+	*out = NULL;
+	if (!f)
+		return 0;
+	if (!*f->value)
+		return bad(c, f, "one or more file name patterns such as usr/share/foo/*.bin");
+	for (p = f->value; *p; p++)
+		if ((unsigned char)*p < 32 && *p != '\n' && *p != '\t')
+			return bad(c, f, "printable file name patterns");
+	for (p = f->value; *p;) {
+		size_t n = strcspn(p, " \t\n,");
+		if (n && p[0] == '/')
+			return bad(c, f, "patterns relative to the package root (no leading '/')");
+		p += n;
+		p += strspn(p, " \t\n,");
+	}
+	*out = f->value;
+	return 0;
+}
+
+static int parse_audit(const ctx *c, dm_recipe *r)
+{
+	const dm_field *f = dm_stanza_get(c->s, "Unexplained-Models");
+	r->unexplained_error = -1;
+	if (f) {
+		if (!strcasecmp(f->value, "warn"))
+			r->unexplained_error = 0;
+		else if (!strcasecmp(f->value, "error"))
+			r->unexplained_error = 1;
+		else
+			return bad(c, f, "warn or error");
+	}
+	return parse_globs(c, "Model-Files", &r->model_files) ||
+	       parse_globs(c, "Not-Model-Files", &r->not_model_files) ||
+	       parse_licence(c, "Data-License", &r->data_license);
+}
+
+static int parse_upstream(const ctx *c, dm_recipe *r)
+{
+	static const char *others[] = {"Upstream-Format", "Upstream-Network",
+				       "Upstream-Max-Regression"};
+	dm_upstream_spec *u = &r->upstream;
+	const dm_field *f = dm_stanza_get(c->s, "Upstream-Weights"), *g;
+	dm_error sub;
+	size_t i;
+	int cls = dm_loss_is_classification(r->train_cfg.loss);
+	if (!f) {
+		for (i = 0; i < sizeof others / sizeof others[0]; i++)
+			if ((g = dm_stanza_get(c->s, others[i])))
+				return dm_fail(c->err, "%s: line %u: %s needs Upstream-Weights (the "
+					       "file of upstream's weights)", c->path, g->line, g->name);
+		return 0;
+	}
+	if (!*f->value || strchr(f->value, '\n'))
+		return bad(c, f, "the path of upstream's weights file");
+	u->weights = f->value;
+	if (!r->test.features && r->validation_split == 0)
+		return dm_fail(c->err, "%s: line %u: Upstream-Weights needs a Test-Dataset or a "
+			       "Validation-Split to evaluate both models on", c->path, f->line);
+	if ((g = dm_stanza_get(c->s, "Upstream-Format"))) {
+		if (!strcasecmp(g->value, "safetensors"))
+			u->format = DM_UPSTREAM_SAFETENSORS;
+		else if (!strcasecmp(g->value, "raw-f32le") || !strcasecmp(g->value, "raw-f32"))
+			u->format = DM_UPSTREAM_RAW_F32LE;
+		else
+			return bad(c, g, "safetensors or raw-f32le");
+	}
+	g = dm_stanza_get(c->s, "Upstream-Network");
+	if (dm_network_parse(g ? g->value : dm_stanza_get(c->s, "Network")->value, &u->layers,
+			     &u->nlayers, &sub))
+		return dm_fail(c->err, "%s: line %u: Upstream-Network: %s", c->path,
+			       g ? g->line : f->line, sub.msg);
+	if (u->layers[u->nlayers - 1].units != r->layers[r->nlayers - 1].units)
+		return dm_fail(c->err, "%s: line %u: Upstream-Network: its last layer has %zu "
+			       "outputs, but Network's has %zu; both models must do the same task",
+			       c->path, g ? g->line : f->line, u->layers[u->nlayers - 1].units,
+			       r->layers[r->nlayers - 1].units);
+	if ((g = dm_stanza_get(c->s, "Upstream-Max-Regression"))) {
+		char metric[16] = "", *end;
+		const char *num = g->value;
+		double v;
+		int used = 0;
+		const char *want = cls ? "[accuracy|loss] NUMBER >= 0, such as 0.01 (how much lower "
+				   "the retrained model's accuracy may be)"
+				 : "[rmse|loss] NUMBER >= 0, such as 0.05 (how much higher the "
+				   "retrained model's rmse may be)";
+		if (sscanf(g->value, "%15[a-z] %n", metric, &used) == 1)
+			num = g->value + used;
+		else
+			snprintf(metric, sizeof metric, "%s", cls ? "accuracy" : "rmse");
+		if (strcmp(metric, "loss") && strcmp(metric, cls ? "accuracy" : "rmse"))
+			return bad(c, g, want);
+		errno = 0;
+		v = strtod(num, &end);
+		if (end == num || *end || errno || !isfinite(v) || v < 0)
+			return bad(c, g, want);
+		u->has_max = 1;
+		snprintf(u->metric, sizeof u->metric, "%s", metric);
+		u->max_regression = (float)v;
+	}
+	return 0;
+}
+
 /* The same rule as dh_installmodels: "usr/share/foo/" */
 static int install_path_ok(const char *p)
 {
@@ -501,6 +636,8 @@ static int parse_stanza(const ctx *c, dm_recipe *r)
 		return bad(c, dm_stanza_get(c->s, "Install"),
 			   "a directory inside the package: relative, ending in '/', "
 			   "without '.' or '..' components");
+	if (parse_audit(c, r) || parse_upstream(c, r))
+		return -1;
 	return 0;
 }
 
@@ -545,6 +682,7 @@ void dm_recipes_free(dm_recipes *r)
 	for (i = 0; i < r->n; i++) {
 		free(r->v[i].layers);
 		free(r->v[i].expect);
+		free(r->v[i].upstream.layers);
 	}
 	free(r->v);
 	dm_deb822_free(&r->file);

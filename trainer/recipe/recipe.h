@@ -37,6 +37,23 @@ typedef struct dm_expect {
 	char text[64];     /* as written, for messages */
 } dm_expect;
 
+typedef enum dm_upstream_format {
+	DM_UPSTREAM_SAFETENSORS,  /* tensors by name, as the trainer writes them */
+	DM_UPSTREAM_RAW_F32LE     /* the Upstream-Network's tensors in order, no header */
+} dm_upstream_format;
+
+/* Upstream-*: upstream's prebuilt weights, evaluated next to the retrained
+ * model on the same test data. */
+typedef struct dm_upstream_spec {
+	const char *weights;        /* Upstream-Weights, or NULL: no comparison */
+	dm_upstream_format format;
+	dm_layer_spec *layers;      /* Upstream-Network (default: a copy of Network) */
+	size_t nlayers;
+	int has_max;                /* Upstream-Max-Regression was given */
+	char metric[16];            /* "accuracy", "loss" or "rmse" */
+	float max_regression;
+} dm_upstream_spec;
+
 typedef struct dm_recipe {
 	const dm_deb822 *file;
 	const dm_stanza *stanza;
@@ -55,6 +72,12 @@ typedef struct dm_recipe {
 	dm_numerics numerics;
 	const char *policy;         /* Policy: a policy name, or NULL */
 	dm_limits limits;           /* Max-*: the recipe's own, lower limits (0 = unset) */
+	const char *data_license;   /* Data-License: only for data no copyright file covers */
+	dm_upstream_spec upstream;
+	/* the audit of model-like files in the binary package (dh_installmodels) */
+	int unexplained_error;      /* Unexplained-Models: -1 unset, 0 warn, 1 error */
+	const char *model_files;    /* Model-Files: more globs that are models */
+	const char *not_model_files;/* Not-Model-Files: globs that are not */
 } dm_recipe;
 
 typedef struct dm_recipes {

@@ -1,0 +1,569 @@
+/* verdict.c - Free Model, ToxicCandy or Non-free: see verdict.h. */
+#include "verdict.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/version.h"
+#include "recipe/dep5.h"
+#include "recipe/license.h"
+
+#ifndef DM_POLICY_DIR
+#define DM_POLICY_DIR "/usr/share/dh-model/policy"
+#endif
+
+const char *dm_verdict_class_name(dm_verdict_class c)
+{
+	return c == DM_VERDICT_FREE ? "Free Model" : c == DM_VERDICT_TOXIC ? "ToxicCandy" : "Non-free";
+}
+
+__attribute__((format(printf, 3, 4)))
+static void cat(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	va_list ap;
+	if (len + 1 >= size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + len, size - len, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- the list of free licences ---- */
+
+/* $DH_MODEL_FREE_LICENSES; else free-licenses next to the installed policy
+ * directory (/usr/share/dh-model/free-licenses), or in it; else policy/ next
+ * to a trainer run from its build tree (build/../policy/free-licenses). */
+static int load_list(dm_license_list *l, dm_error *err)
+{
+	const char *env = getenv("DH_MODEL_FREE_LICENSES");
+	char cand[3][PATH_MAX], looked[3 * PATH_MAX + 64] = "";
+	size_t n = 0, i;
+	ssize_t len;
+	if (env && *env)
+		return dm_license_list_read(env, l, err) ? dm_error_prefix(err, "DH_MODEL_FREE_LICENSES") : 0;
+	snprintf(cand[n], sizeof cand[n], "%s", DM_POLICY_DIR);
+	{
+		char *slash = strrchr(cand[n], '/');
+		if (slash && slash != cand[n]) {
+			*slash = 0;
+			cat(cand[n], sizeof cand[n], "/free-licenses");
+			n++;
+		}
+	}
+	snprintf(cand[n++], PATH_MAX, "%s/free-licenses", DM_POLICY_DIR);
+	len = readlink("/proc/self/exe", cand[n], PATH_MAX - 32);
+	if (len > 0) {
+		char *slash;
+		cand[n][len] = 0;
+		if ((slash = strrchr(cand[n], '/'))) {
+			strcpy(slash, "/../policy/free-licenses");
+			n++;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (access(cand[i], R_OK) == 0)
+			return dm_license_list_read(cand[i], l, err);
+		cat(looked, sizeof looked, "%s%s", i ? ", " : "", cand[i]);
+	}
+	return dm_fail(err, "cannot find the list of free licences (looked for %s); is dh-model "
+		       "installed completely? DH_MODEL_FREE_LICENSES may name it", looked);
+}
+
+/* ---- where a data file is ---- */
+
+/* "./data//x/../y.csv" -> "data/y.csv"; -1 if it leaves the tree. */
+static int lexical(const char *in, char *out, size_t size)
+{
+	size_t n = 0;
+	const char *s = in;
+	out[0] = 0;
+	while (*s) {
+		size_t len = strcspn(s, "/");
+		if (len == 0 || (len == 1 && s[0] == '.')) {
+			/* nothing */
+		} else if (len == 2 && s[0] == '.' && s[1] == '.') {
+			char *slash;
+			if (n == 0)
+				return -1;
+			slash = strrchr(out, '/');
+			n = slash ? (size_t)(slash - out) : 0;
+			out[n] = 0;
+		} else {
+			if (n + len + 2 > size)
+				return -1;
+			if (n)
+				out[n++] = '/';
+			memcpy(out + n, s, len);
+			n += len;
+			out[n] = 0;
+		}
+		s += len + (s[len] == '/');
+	}
+	return n ? 0 : -1;
+}
+
+static int under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	return !strncmp(path, dir, n) && path[n] == '/' && path[n + 1];
+}
+
+typedef struct located {
+	char rel[PATH_MAX];      /* a path of the source tree, or "" */
+	char abs[PATH_MAX];      /* an absolute path outside it, or "" */
+} located;
+
+static void locate(const char *file, const char *top, located *l, char *note, size_t nsize)
+{
+	char *rp = realpath(file, NULL);
+	l->rel[0] = l->abs[0] = 0;
+	if (file[0] != '/') {
+		if (lexical(file, l->rel, sizeof l->rel) == 0 && (!rp || !top || under(rp, top))) {
+			free(rp);
+			return;
+		}
+		l->rel[0] = 0;
+		if (rp && top && under(rp, top)) {
+			snprintf(l->rel, sizeof l->rel, "%s", rp + strlen(top) + 1);
+		} else {
+			snprintf(l->abs, sizeof l->abs, "%s", rp ? rp : file);
+			snprintf(note, nsize, "%s is outside the source tree (%s); ", file,
+				 rp ? rp : "it cannot be resolved");
+		}
+	} else if (rp && top && under(rp, top)) {
+		snprintf(l->rel, sizeof l->rel, "%s", rp + strlen(top) + 1);
+	} else {
+		snprintf(l->abs, sizeof l->abs, "%s", file);
+	}
+	free(rp);
+}
+
+/* "Files:" and the patterns, white space collapsed, for messages */
+static char *stanza_text(const char *patterns, dm_error *err)
+{
+	char buf[160] = "Files:";
+	const char *q = patterns;
+	while (*q) {
+		size_t n;
+		while (*q == ' ' || *q == '\t' || *q == '\n')
+			q++;
+		n = strcspn(q, " \t\n");
+		if (!n)
+			break;
+		if (strlen(buf) + n + 2 >= 120) {
+			cat(buf, sizeof buf, " ...");
+			break;
+		}
+		cat(buf, sizeof buf, " %.*s", (int)n, q);
+		q += n;
+	}
+	return dm_strdup(buf, err);
+}
+
+/* A stanza of a package's copyright file that names an installed path:
+ * copyright files describe the source tree, not /usr, so a pattern other
+ * than a bare "*" names the file when it matches the path's end
+ * (the pattern "fashion-mnist/" "*.gz" names
+ * /usr/share/datasets/fashion-mnist/x.gz). */
+static const dm_dep5_files *named_by(const dm_dep5 *c, const char *abs)
+{
+	size_t i = c->nfiles;
+	while (i-- > 0) {
+		const char *q = c->files[i].patterns;
+		while (*q) {
+			char pat[1024];
+			const char *s;
+			size_t n;
+			while (*q == ' ' || *q == '\t' || *q == '\n')
+				q++;
+			n = strcspn(q, " \t\n");
+			if (!n)
+				break;
+			if (n < sizeof pat && !(n == 1 && q[0] == '*')) {
+				memcpy(pat, q, n);
+				pat[n] = 0;
+				for (s = abs; s; s = strchr(s + 1, '/'))
+					if (s[1] && dm_dep5_glob(pat, s + 1))
+						return &c->files[i];
+			}
+			q += n;
+		}
+	}
+	return NULL;
+}
+
+static const dm_dep5_files *catch_all(const dm_dep5 *c)
+{
+	size_t i = c->nfiles;
+	while (i-- > 0)
+		if (c->files[i].catch_all)
+			return &c->files[i];
+	return NULL;
+}
+
+/* ---- the decision ---- */
+
+typedef struct ctx {
+	const dm_recipe *r;
+	const dm_license_list *list;
+	char top[PATH_MAX];
+	int have_top;
+	/* debian/copyright: 0 not read yet, 1 read, -1 missing or unreadable */
+	int src_state;
+	dm_dep5 src;
+	char src_problem[640];
+	dm_error *err;
+} ctx;
+
+static int use_stanza(dm_data_licence *d, const char *copyright, const dm_dep5_files *f,
+		      const dm_license_list *list, dm_error *err)
+{
+	if (!(d->copyright = dm_strdup(copyright, err)) ||
+	    !(d->stanza = stanza_text(f->patterns, err)))
+		return -1;
+	d->stanza_line = f->line;
+	if (f->license && !(d->license = dm_strdup(f->license, err)))
+		return -1;
+	if (d->license)
+		d->free = dm_license_expr_free(list, d->license, d->why, sizeof d->why);
+	else
+		snprintf(d->why, sizeof d->why, "the stanza %s (%s, line %u) has no License field",
+			 d->stanza, copyright, f->line);
+	return 0;
+}
+
+static int from_source(ctx *c, dm_data_licence *d, const char *rel)
+{
+	const dm_dep5_files *f;
+	if (c->src_state == 0) {
+		dm_error sub = {"", 0};
+		if (access("debian/copyright", F_OK) != 0) {
+			c->src_state = -1;
+			snprintf(c->src_problem, sizeof c->src_problem, "there is no debian/copyright");
+		} else if (dm_dep5_read("debian/copyright", &c->src, &sub)) {
+			c->src_state = -1;
+			snprintf(c->src_problem, sizeof c->src_problem, "%s", sub.msg);
+		} else if (!c->src.machine_readable) {
+			c->src_state = -1;
+			snprintf(c->src_problem, sizeof c->src_problem, "%s", c->src.problem);
+			dm_dep5_free(&c->src);
+		} else {
+			c->src_state = 1;
+		}
+	}
+	if (c->src_state < 0) {
+		cat(d->note, sizeof d->note, "%s", c->src_problem);
+		return 0;
+	}
+	if (!(f = dm_dep5_match(&c->src, rel))) {
+		cat(d->note, sizeof d->note, "no Files: stanza of debian/copyright matches %s", rel);
+		return 0;
+	}
+	d->source = DM_LSRC_SOURCE;
+	if (use_stanza(d, "debian/copyright", f, c->list, c->err))
+		return -1;
+	cat(d->note, sizeof d->note, "the last Files: stanza of debian/copyright that matches %s", rel);
+	return 0;
+}
+
+static int from_package(ctx *c, dm_data_licence *d, const char *abs)
+{
+	char path[PATH_MAX];
+	dm_dep5 cr;
+	dm_error sub = {"", 0};
+	const dm_dep5_files *f;
+	int rc = 0;
+	snprintf(path, sizeof path, "/usr/share/doc/%s/copyright", d->package);
+	if (dm_dep5_read(path, &cr, &sub)) {
+		cat(d->note, sizeof d->note, "%s owns %s, but %s", d->package, abs, sub.msg);
+		return 0;
+	}
+	if (!cr.machine_readable) {
+		cat(d->note, sizeof d->note, "%s owns %s, but %s", d->package, abs, cr.problem);
+		goto out;
+	}
+	if ((f = named_by(&cr, abs))) {
+		d->source = DM_LSRC_PACKAGE;
+		if ((rc = use_stanza(d, path, f, c->list, c->err)))
+			goto out;
+		cat(d->note, sizeof d->note, "%s owns it; the last Files: stanza of its copyright "
+		    "file whose pattern matches the installed path", d->package);
+	} else if ((f = catch_all(&cr))) {
+		/* which source file became this installed file is not known: the
+		 * Files: * stanza is used, and it is sound only if no other
+		 * stanza, which might be the one, is less free */
+		size_t i;
+		d->source = DM_LSRC_PACKAGE;
+		if ((rc = use_stanza(d, path, f, c->list, c->err)))
+			goto out;
+		cat(d->note, sizeof d->note, "%s owns it; no Files: pattern names the installed path, "
+		    "so the Files: * stanza applies", d->package);
+		for (i = 0; d->free && i < cr.nfiles; i++) {
+			char why[640];
+			if (&cr.files[i] == f || (cr.files[i].license &&
+			    dm_license_expr_free(c->list, cr.files[i].license, why, sizeof why)))
+				continue;
+			d->free = 0;
+			d->why[0] = 0;
+			cat(d->why, sizeof d->why, "the installed path matches no Files: pattern "
+				 "of %s, and its stanza at line %u (%s) may be the one that covers it: %s",
+				 path, cr.files[i].line, cr.files[i].license ? cr.files[i].license :
+				 "no License", cr.files[i].license ? why : "no licence");
+		}
+		if (d->free && cr.nfiles > 1)
+			cat(d->note, sizeof d->note, " (every other stanza is free too)");
+	} else {
+		cat(d->note, sizeof d->note, "%s owns %s, but no Files: stanza of %s covers it",
+		    d->package, abs, path);
+	}
+out:
+	dm_dep5_free(&cr);
+	return rc;
+}
+
+static const char *part_name(int test, int labels)
+{
+	return test ? (labels ? "test labels" : "test data")
+		    : (labels ? "training labels" : "training data");
+}
+
+static int licences(ctx *c, const dm_prepared *p, dm_verdict *v)
+{
+	const char *abs[4];
+	char *owners[4] = {NULL, NULL, NULL, NULL};
+	located loc[4];
+	size_t i, nabs = 0;
+	int t, k, rc = -1, have_owners = 0;
+	char dpkg_problem[600] = "";
+	const char *admindir = getenv("DPKG_ADMINDIR");
+	for (t = 0; t < 2; t++) {
+		const dm_dataset *d = t ? &p->test : &p->train;
+		if (t && !p->have_test)
+			break;
+		for (k = 0; k < d->nfiles && v->ndata < 4; k++) {
+			dm_data_licence *dl = &v->data[v->ndata];
+			char *file = NULL;
+			const char *member;
+			dm_error sub = {"", 0};
+			dl->part = part_name(t, k);
+			dl->path = d->files[k].path;
+			dl->build_depends = -1;
+			memcpy(dl->sha256, d->files[k].sha256, sizeof dl->sha256);
+			if (dm_data_file_of(dl->path, &file, &member, &sub)) {
+				snprintf(dl->note, sizeof dl->note, "%s", sub.msg);
+				loc[v->ndata].rel[0] = loc[v->ndata].abs[0] = 0;
+			} else {
+				locate(file, c->have_top ? c->top : NULL, &loc[v->ndata], dl->note,
+				       sizeof dl->note);
+				free(file);
+			}
+			v->ndata++;
+		}
+	}
+	for (i = 0; i < v->ndata; i++)
+		if (loc[i].abs[0])
+			abs[nabs++] = loc[i].abs;
+	if (nabs) {
+		dm_error sub = {"", 0};
+		if (dm_dpkg_owners(admindir && *admindir ? admindir : "/var/lib/dpkg", abs, nabs,
+				   owners, &sub))
+			snprintf(dpkg_problem, sizeof dpkg_problem, "%s", sub.msg);
+		else
+			have_owners = 1;
+	}
+	for (i = 0, nabs = 0; i < v->ndata; i++) {
+		dm_data_licence *dl = &v->data[i];
+		if (loc[i].rel[0]) {
+			if (from_source(c, dl, loc[i].rel))
+				goto out;
+		} else if (loc[i].abs[0]) {
+			char *owner = have_owners ? owners[nabs] : NULL;
+			nabs++;
+			if (!owner) {
+				cat(dl->note, sizeof dl->note, "%s", have_owners ?
+				    "no installed package owns it (dpkg's file lists)" : dpkg_problem);
+				continue;
+			}
+			if (!(dl->package = dm_strdup(owner, c->err)))
+				goto out;
+			if (access("debian/control", R_OK) == 0) {
+				dm_error sub = {"", 0};
+				dl->build_depends = dm_control_build_depends("debian/control", owner, &sub);
+			}
+			if (from_package(c, dl, loc[i].abs))
+				goto out;
+		}
+	}
+	rc = 0;
+out:
+	for (i = 0; i < 4; i++)
+		free(owners[i]);
+	return rc;
+}
+
+static void decide(const dm_recipe *r, dm_verdict *v)
+{
+	size_t i, bad = 0, first = 0;
+	char where[300];
+	for (i = 0; i < v->ndata; i++)
+		if (!v->data[i].free && bad++ == 0)
+			first = i;
+	snprintf(where, sizeof where, "License, %s line %u", r->file->path,
+		 dm_recipe_field_line(r, "License"));
+	if (!v->weights_free) {
+		v->cls = DM_VERDICT_NONFREE;
+		if (v->weights_license)
+			snprintf(v->reason, sizeof v->reason, "the weights' licence is not free: %s (%s)",
+				 v->weights_why, where);
+		else
+			snprintf(v->reason, sizeof v->reason, "the weights have no licence: %s has no "
+				 "License field for model %s, so nobody may redistribute them",
+				 r->file->path, r->model);
+	} else if (bad) {
+		v->cls = DM_VERDICT_TOXIC;
+		snprintf(v->reason, sizeof v->reason, "the weights are %s, but the data are not free",
+			 v->weights_why);
+	} else {
+		v->cls = DM_VERDICT_FREE;
+		snprintf(v->reason, sizeof v->reason, "the weights are %s (%s); the data are free "
+			 "(%zu file%s):", v->weights_why, where, v->ndata, v->ndata == 1 ? "" : "s");
+		for (i = 0; i < v->ndata; i++) {
+			const dm_data_licence *d = &v->data[i];
+			size_t j;
+			for (j = 0; j < i; j++) /* each licence and source once */
+				if (!strcmp(d->why, v->data[j].why) && d->source == v->data[j].source &&
+				    !strcmp(d->copyright ? d->copyright : "", v->data[j].copyright ?
+					    v->data[j].copyright : ""))
+					break;
+			if (j < i)
+				continue;
+			cat(v->reason, sizeof v->reason, "%s %s per %s", i ? "," : "", d->why,
+			    d->source == DM_LSRC_RECIPE ? "the recipe's Data-License (no copyright "
+			    "file covers it)" : d->copyright);
+		}
+		cat(v->reason, sizeof v->reason, "; retrained from source by dh-model-train %s "
+		    "within policy %s (%.3g of %.3g FLOP)", DM_VERSION, v->policy, v->flop,
+		    v->max_compute);
+		if (!v->within_main)
+			cat(v->reason, sizeof v->reason, ", but over the budget of main");
+		return;
+	}
+	if (bad) {
+		const dm_data_licence *d = &v->data[first];
+		cat(v->reason, sizeof v->reason, "%s the %s %s: %s",
+		    v->cls == DM_VERDICT_TOXIC ? ":" : "; the data are not free either:", d->part,
+		    d->path, d->why);
+		if (d->source == DM_LSRC_RECIPE)
+			cat(v->reason, sizeof v->reason, " (Data-License, %s line %u)", r->file->path,
+			    dm_recipe_field_line(r, "Data-License"));
+		else if (d->stanza)
+			cat(v->reason, sizeof v->reason, " (%s, %s, line %u)", d->copyright, d->stanza,
+			    d->stanza_line);
+		if (bad > 1)
+			cat(v->reason, sizeof v->reason, "; %zu more data files are not free", bad - 1);
+	}
+}
+
+int dm_job_verdict(const dm_recipe *r, const dm_prepared *p, const dm_budget *b,
+		   uint64_t flop, const dm_job_opts *o, dm_verdict *v, dm_error *err)
+{
+	dm_license_list list;
+	ctx c;
+	size_t i;
+	int covered = 0;
+	memset(v, 0, sizeof *v);
+	memset(&c, 0, sizeof c);
+	if (load_list(&list, err))
+		return -1;
+	c.r = r;
+	c.list = &list;
+	c.err = err;
+	c.have_top = realpath(".", c.top) != NULL;
+	snprintf(v->list_name, sizeof v->list_name, "%s",
+		 strrchr(list.path, '/') ? strrchr(list.path, '/') + 1 : list.path);
+	memcpy(v->list_sha256, list.sha256, sizeof v->list_sha256);
+
+	v->weights_license = r->license;
+	if (r->license)
+		v->weights_free = dm_license_expr_free(&list, r->license, v->weights_why,
+						       sizeof v->weights_why);
+	if (licences(&c, p, v))
+		goto fail;
+	for (i = 0; i < v->ndata; i++) {
+		dm_data_licence *d = &v->data[i];
+		if (d->source != DM_LSRC_NONE) {
+			covered++;
+			continue;
+		}
+		if (r->data_license) {
+			/* only where no copyright file covers the file */
+			d->source = DM_LSRC_RECIPE;
+			if (!(d->license = dm_strdup(r->data_license, err)))
+				goto fail;
+			d->free = dm_license_expr_free(&list, d->license, d->why, sizeof d->why);
+			{
+				char why_none[640];
+				snprintf(why_none, sizeof why_none, "%s", d->note);
+				d->note[0] = 0;
+				cat(d->note, sizeof d->note, "stated by the recipe's Data-License "
+					 "(%s line %u), as no copyright file covers it: %s", r->file->path,
+					 dm_recipe_field_line(r, "Data-License"), why_none);
+			}
+		} else {
+			snprintf(d->why, sizeof d->why, "no licence known: %s", d->note);
+		}
+	}
+	v->data_license_unused = r->data_license && covered == (int)v->ndata;
+	v->policy = b->policy.name;
+	v->within_policy = 1; /* else dm_budget_check refused it before training */
+	v->within_main = b->within_main;
+	v->flop = (double)flop;
+	v->max_compute = b->limits.max_compute;
+	decide(r, v);
+	if (o->say) {
+		char line[2048];
+		snprintf(line, sizeof line, "%s: verdict: %s: %s", r->model,
+			 dm_verdict_class_name(v->cls), v->reason);
+		o->say(o->say_ctx, line);
+		if (v->data_license_unused) {
+			snprintf(line, sizeof line, "%s: Data-License (%s line %u) is not used: a "
+				 "copyright file covers every data file", r->model, r->file->path,
+				 dm_recipe_field_line(r, "Data-License"));
+			o->say(o->say_ctx, line);
+		}
+		for (i = 0; i < v->ndata; i++)
+			if (v->data[i].build_depends == 0) {
+				snprintf(line, sizeof line, "%s: warning: %s comes from %s, which is not "
+					 "in Build-Depends of debian/control: a clean build would not "
+					 "have it", r->model, v->data[i].path, v->data[i].package);
+				o->say(o->say_ctx, line);
+			}
+	}
+	if (c.src_state == 1)
+		dm_dep5_free(&c.src);
+	dm_license_list_free(&list);
+	return 0;
+fail:
+	if (c.src_state == 1)
+		dm_dep5_free(&c.src);
+	dm_license_list_free(&list);
+	dm_verdict_free(v);
+	return -1;
+}
+
+void dm_verdict_free(dm_verdict *v)
+{
+	size_t i;
+	for (i = 0; i < v->ndata; i++) {
+		free(v->data[i].license);
+		free(v->data[i].copyright);
+		free(v->data[i].stanza);
+		free(v->data[i].package);
+	}
+	memset(v, 0, sizeof *v);
+}

@@ -1,0 +1,84 @@
+/* verdict.h - the ML-Policy verdict of a trained model: Free Model,
+ * ToxicCandy or Non-free, with the facts behind it.
+ *
+ * Debian's ML policy: a Free Model has a free licence, training data that
+ * are free and publicly available, and a training program that is present
+ * and complete; ToxicCandy has a free licence but data that are not free or
+ * not available; a Non-free model's licence itself is not free.
+ *
+ * dh-model decides it from what it holds:
+ *  - the weights' licence: the recipe's License field;
+ *  - the licence of every data file (training and test, samples and
+ *    labels) from a machine-readable copyright file (DEP-5): the source
+ *    package's debian/copyright for a file in the source tree (the last
+ *    Files: stanza that matches), /usr/share/doc/PKG/copyright for a file
+ *    that an installed package PKG owns (dpkg's file lists); only where no
+ *    copyright file covers a file may the recipe's Data-License state it;
+ *  - the list of free licences (a data file, see license.h);
+ *  - the training: dh-model-train, which is free, retrained the weights
+ *    from source within the budget of the policy that applied.
+ */
+#ifndef DM_VERDICT_H
+#define DM_VERDICT_H
+
+#include <stdint.h>
+
+#include "budget.h"
+#include "job.h"
+
+typedef enum dm_verdict_class {
+	DM_VERDICT_FREE,    /* "Free Model" */
+	DM_VERDICT_TOXIC,   /* "ToxicCandy" */
+	DM_VERDICT_NONFREE  /* "Non-free" */
+} dm_verdict_class;
+
+typedef enum dm_licence_source {
+	DM_LSRC_NONE,       /* no copyright file covers it, no Data-License */
+	DM_LSRC_SOURCE,     /* debian/copyright of the source package */
+	DM_LSRC_PACKAGE,    /* /usr/share/doc/PKG/copyright of its owner */
+	DM_LSRC_RECIPE      /* the recipe's Data-License */
+} dm_licence_source;
+
+typedef struct dm_data_licence {
+	const char *part;        /* "training data", "training labels", "test data", "test labels" */
+	const char *path;        /* as in the recipe */
+	char sha256[65];
+	char *license;           /* the licence expression, or NULL */
+	int free;
+	char why[640];           /* see dm_license_expr_free, or why there is no licence */
+	dm_licence_source source;
+	char *copyright;         /* the copyright file that was read, or NULL */
+	char *stanza;            /* "Files: " and the patterns, or NULL */
+	unsigned stanza_line;
+	char *package;           /* the installed package that owns the file */
+	int build_depends;       /* package is in Build-Depends: 1, 0, -1 unknown */
+	char note[640];          /* how the licence was found, or why not */
+} dm_data_licence;
+
+typedef struct dm_verdict {
+	dm_verdict_class cls;
+	char reason[1536];       /* one line, naming the file, the licence, the limit */
+	const char *weights_license;   /* the recipe's License, or NULL */
+	int weights_free;
+	char weights_why[640];
+	dm_data_licence data[4];
+	size_t ndata;
+	int data_license_unused; /* Data-License given, but every file is covered */
+	/* the training */
+	const char *policy;
+	int within_policy, within_main;
+	double flop, max_compute;
+	/* the list of free licences */
+	char list_name[64];
+	char list_sha256[65];
+} dm_verdict;
+
+const char *dm_verdict_class_name(dm_verdict_class c);
+
+/* Decide the verdict of a trained recipe and say it (through o->say).
+ * Fails only when the list of free licences cannot be found or read. */
+int dm_job_verdict(const dm_recipe *r, const dm_prepared *p, const dm_budget *b,
+		   uint64_t flop, const dm_job_opts *o, dm_verdict *v, dm_error *err);
+void dm_verdict_free(dm_verdict *v);
+
+#endif

@@ -1,0 +1,65 @@
+/* dep5.h - machine-readable copyright files (DEP-5), and where an installed
+ * file comes from.
+ *
+ * DEP-5 is Debian's copyright-format 1.0
+ * (https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/):
+ * a header stanza with Format:, then Files: stanzas, each with a License:
+ * whose first line (the synopsis) names the licence.  Files: patterns are
+ * relative to the top of the source tree and separated by white space; only
+ * '*' (any characters, '/' and leading dots included) and '?' (one
+ * character) are wildcards, and a backslash escapes '*', '?' and itself.
+ * The last Files: stanza that matches a file applies to it.
+ */
+#ifndef DM_DEP5_H
+#define DM_DEP5_H
+
+#include <stddef.h>
+
+#include "../base/error.h"
+#include "deb822.h"
+
+typedef struct dm_dep5_files {
+	const char *patterns;   /* the Files: value */
+	char *license;          /* the synopsis: first line of License:, or NULL */
+	unsigned line;          /* of the Files: field */
+	int catch_all;          /* one of its patterns is "*" */
+} dm_dep5_files;
+
+typedef struct dm_dep5 {
+	dm_deb822 doc;
+	int machine_readable;   /* the first stanza has a DEP-5 Format: */
+	char problem[512];      /* why it is not machine-readable, for messages */
+	dm_dep5_files *files;   /* the Files: stanzas, in order */
+	size_t nfiles;
+} dm_dep5;
+
+/* Read a copyright file (at most 8 MiB).  -1 only when it cannot be read or
+ * is not deb822 at all (the message names the file and the line).  A deb822
+ * file that is not DEP-5 loads with machine_readable 0 and a problem text. */
+int dm_dep5_read(const char *path, dm_dep5 *out, dm_error *err);
+int dm_dep5_parse(const char *path, const char *text, size_t len, dm_dep5 *out,
+		  dm_error *err);
+void dm_dep5_free(dm_dep5 *c);
+
+/* Does one DEP-5 pattern match a path?  1 yes, 0 no (a bad escape never
+ * matches). */
+int dm_dep5_glob(const char *pattern, const char *path);
+
+/* The stanza that applies to a path of the source tree (the last that
+ * matches), or NULL. */
+const dm_dep5_files *dm_dep5_match(const dm_dep5 *c, const char *path);
+
+/* The installed package that owns each absolute path, from the file lists
+ * of dpkg's database, ADMINDIR/info/PKG.list (PKG:ARCH.list for Multi-Arch:
+ * same): the lists that "dpkg -S" reads.  owners[i] is malloc'd, or NULL
+ * when no package lists paths[i] (nor its canonical form).  If several
+ * packages list a path, the first by name.  Diversions are not followed. */
+int dm_dpkg_owners(const char *admindir, const char *const *paths, size_t n,
+		   char **owners, dm_error *err);
+
+/* Is package a build dependency in the source stanza of control (Build-
+ * Depends, -Indep or -Arch, any alternative)?  1 yes, 0 no, -1 the file
+ * cannot be read (err says why). */
+int dm_control_build_depends(const char *control, const char *package, dm_error *err);
+
+#endif
