@@ -33,6 +33,14 @@ static void cat(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The recipe as the provenance names it: an absolute path only by its last
+ * component, so that the build directory never shows. */
+static const char *recipe_shown(const dm_recipe *r)
+{
+	const char *path = r->file->path, *slash = strrchr(path, '/');
+	return path[0] == '/' && slash ? slash + 1 : path;
+}
+
 /* ---- the list of free licences ---- */
 
 /* $DH_MODEL_FREE_LICENSES; else free-licenses next to the installed policy
@@ -132,8 +140,8 @@ static void locate(const char *file, const char *top, located *l, char *note, si
 			snprintf(l->rel, sizeof l->rel, "%s", rp + strlen(top) + 1);
 		} else {
 			snprintf(l->abs, sizeof l->abs, "%s", rp ? rp : file);
-			snprintf(note, nsize, "%s is outside the source tree (%s); ", file,
-				 rp ? rp : "it cannot be resolved");
+			/* not the resolved path: it may hold the build directory */
+			snprintf(note, nsize, "%s leads outside the source tree; ", file);
 		}
 	} else if (rp && top && under(rp, top)) {
 		snprintf(l->rel, sizeof l->rel, "%s", rp + strlen(top) + 1);
@@ -413,7 +421,7 @@ static void decide(const dm_recipe *r, dm_verdict *v)
 	for (i = 0; i < v->ndata; i++)
 		if (!v->data[i].free && bad++ == 0)
 			first = i;
-	snprintf(where, sizeof where, "License, %s line %u", r->file->path,
+	snprintf(where, sizeof where, "License, %s line %u", recipe_shown(r),
 		 dm_recipe_field_line(r, "License"));
 	if (!v->weights_free) {
 		v->cls = DM_VERDICT_NONFREE;
@@ -423,7 +431,7 @@ static void decide(const dm_recipe *r, dm_verdict *v)
 		else
 			snprintf(v->reason, sizeof v->reason, "the weights have no licence: %s has no "
 				 "License field for model %s, so nobody may redistribute them",
-				 r->file->path, r->model);
+				 recipe_shown(r), r->model);
 	} else if (bad) {
 		v->cls = DM_VERDICT_TOXIC;
 		snprintf(v->reason, sizeof v->reason, "the weights are %s, but the data are not free",
@@ -459,7 +467,7 @@ static void decide(const dm_recipe *r, dm_verdict *v)
 		    v->cls == DM_VERDICT_TOXIC ? ":" : "; the data are not free either:", d->part,
 		    d->path, d->why);
 		if (d->source == DM_LSRC_RECIPE)
-			cat(v->reason, sizeof v->reason, " (Data-License, %s line %u)", r->file->path,
+			cat(v->reason, sizeof v->reason, " (Data-License, %s line %u)", recipe_shown(r),
 			    dm_recipe_field_line(r, "Data-License"));
 		else if (d->stanza)
 			cat(v->reason, sizeof v->reason, " (%s, %s, line %u)", d->copyright, d->stanza,
@@ -511,7 +519,7 @@ int dm_job_verdict(const dm_recipe *r, const dm_prepared *p, const dm_budget *b,
 				snprintf(why_none, sizeof why_none, "%s", d->note);
 				d->note[0] = 0;
 				cat(d->note, sizeof d->note, "stated by the recipe's Data-License "
-					 "(%s line %u), as no copyright file covers it: %s", r->file->path,
+					 "(%s line %u), as no copyright file covers it: %s", recipe_shown(r),
 					 dm_recipe_field_line(r, "Data-License"), why_none);
 			}
 		} else {
@@ -532,7 +540,7 @@ int dm_job_verdict(const dm_recipe *r, const dm_prepared *p, const dm_budget *b,
 		o->say(o->say_ctx, line);
 		if (v->data_license_unused) {
 			snprintf(line, sizeof line, "%s: Data-License (%s line %u) is not used: a "
-				 "copyright file covers every data file", r->model, r->file->path,
+				 "copyright file covers every data file", r->model, recipe_shown(r),
 				 dm_recipe_field_line(r, "Data-License"));
 			o->say(o->say_ctx, line);
 		}

@@ -23,6 +23,9 @@ our @EXPORT = qw(
 	model_run_trainer
 	model_capture_trainer
 	model_check_name
+	model_file_class
+	model_glob_match
+	model_staged_records
 	MODEL_STAMP
 );
 
@@ -182,6 +185,158 @@ sub model_list {
 	}
 	error("${package} (${recipe}): the recipe has no model stanza") if not @models;
 	return @models;
+}
+
+# ---- the audit of model-like files ----
+
+# Extensions of model files, and the class each suggests.
+my @MODEL_EXTENSIONS = (
+	[qr/\.safetensors$/i, 'safetensors weights'],
+	[qr/\.onnx$/i, 'ONNX model'],
+	[qr/\.(?:pt|pth)$/i, 'PyTorch checkpoint'],
+	[qr/\.ckpt$/i, 'checkpoint (.ckpt)'],
+	[qr/(?:^|\/)saved_model\.pbtxt?$/i, 'TensorFlow SavedModel'],
+	[qr/\.pbtxt?$/i, 'TensorFlow graph (.pb)'],
+	[qr/\.data-\d{5}-of-\d{5}$/, 'TensorFlow checkpoint shard'],
+	[qr/\.(?:h5|hdf5)$/i, 'Keras/HDF5 weights'],
+	[qr/\.keras$/i, 'Keras model'],
+	[qr/\.gguf$/i, 'GGUF model'],
+	[qr/\.ggml$/i, 'GGML model'],
+	[qr/\.tflite$/i, 'TensorFlow Lite model'],
+	[qr/\.npz$/i, 'NumPy arrays (.npz)'],
+	[qr/\.npy$/i, 'NumPy array (.npy)'],
+	[qr/\.caffemodel$/i, 'Caffe model'],
+	[qr/\.weights$/i, 'darknet weights'],
+	[qr/\.ftz$/i, 'fastText model'],
+	[qr/\.mlmodel$/i, 'Core ML model'],
+	[qr/\.joblib$/i, 'pickled model (joblib)'],
+);
+
+# The names of the members of a zip file, from its central directory, or ().
+sub _zip_members {
+	my ($fd, $size) = @_;
+	my $tail_len = $size < 65536 + 22 ? $size : 65536 + 22;
+	my $tail;
+	seek($fd, $size - $tail_len, 0) or return ();
+	read($fd, $tail, $tail_len) == $tail_len or return ();
+	my $eocd = rindex($tail, "PK\x05\x06");
+	return () if $eocd < 0 or $eocd + 22 > length($tail);
+	my ($entries, $cd_size, $cd_off) = unpack('v V V', substr($tail, $eocd + 10, 10));
+	return () if $cd_off + $cd_size > $size or $cd_size > 64 << 20;
+	my $cd;
+	seek($fd, $cd_off, 0) or return ();
+	read($fd, $cd, $cd_size) == $cd_size or return ();
+	my @names;
+	my $pos = 0;
+	while (@names < $entries and $pos + 46 <= length($cd) and substr($cd, $pos, 4) eq "PK\x01\x02") {
+		my ($nlen, $xlen, $clen) = unpack('v v v', substr($cd, $pos + 28, 6));
+		push(@names, substr($cd, $pos + 46, $nlen));
+		$pos += 46 + $nlen + $xlen + $clen;
+	}
+	return @names;
+}
+
+# What the content of a file says it is, or undef.
+sub _magic_class {
+	my ($path) = @_;
+	open(my $fd, '<:raw', $path) or return undef;
+	my $size = -s $fd // 0;
+	my $head = '';
+	read($fd, $head, 4096);
+	my $class;
+	if (length($head) >= 16) {
+		my ($lo, $hi) = unpack('V V', substr($head, 0, 8));
+		if ($hi == 0 and $lo >= 2 and 8 + $lo <= $size and substr($head, 8, 1) eq '{') {
+			$class = 'safetensors weights';
+		}
+	}
+	if (defined($class)) {
+		# found
+	} elsif ($head =~ m/^GGUF/) {
+		$class = 'GGUF model';
+	} elsif ($head =~ m/^(?:lmgg|fmgg|tjgg|algg|ggml|ggjt)/) {
+		$class = 'GGML model';
+	} elsif (length($head) >= 8 and substr($head, 4, 4) eq 'TFL3') {
+		$class = 'TensorFlow Lite model';
+	} elsif ($head =~ m/^\x89HDF\r\n\x1a\n/) {
+		$class = 'Keras/HDF5 weights';
+	} elsif ($head =~ m/^\x93NUMPY/) {
+		$class = 'NumPy array (.npy)';
+	} elsif (length($head) >= 4 and unpack('V', $head) == 793712314) {
+		$class = 'fastText model';
+	} elsif ($head =~ m/^\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19/) {
+		$class = 'PyTorch checkpoint (legacy pickle)';
+	} elsif ($head =~ m/^\x80[\x02-\x05]/ and $head =~ m/sklearn|joblib|xgboost|lightgbm/) {
+		$class = 'pickled model (scikit-learn/joblib)';
+	} elsif ($head =~ m/^\x08[\x01-\x0c][\x12\x1a\x22\x28\x32\x3a\x42]/
+		and $head =~ m/onnx|pytorch|tf2onnx|skl2onnx|keras2onnx/i) {
+		$class = 'ONNX model';
+	} elsif ($head =~ m/^PK\x03\x04/) {
+		my @members = _zip_members($fd, $size);
+		if (grep { m{(?:^|/)data\.pkl$} } @members) {
+			$class = 'PyTorch checkpoint (zip with data.pkl)';
+		} elsif ((grep { $_ eq 'config.json' } @members) and (grep { m/\.weights\.h5$/ } @members)) {
+			$class = 'Keras model (zip)';
+		} elsif (@members and not grep { !m/\.npy$/ } @members) {
+			$class = 'NumPy arrays (.npz)';
+		}
+	}
+	close($fd);
+	return $class;
+}
+
+# The likely class of a model-like file, with how it was recognised
+# ("ONNX model, by extension and content"), or undef.
+sub model_file_class {
+	my ($path) = @_;
+	return undef if -l $path or not -f _;
+	my $by_ext;
+	for my $e (@MODEL_EXTENSIONS) {
+		if ($path =~ $e->[0]) {
+			$by_ext = $e->[1];
+			last;
+		}
+	}
+	my $by_magic = _magic_class($path);
+	return "${by_magic}, by extension and content" if defined($by_magic) and defined($by_ext);
+	return "${by_magic}, by content" if defined($by_magic);
+	return "${by_ext}, by extension" if defined($by_ext);
+	return undef;
+}
+
+# Globs of Model-Files and Not-Model-Files: "*" matches any characters
+# ("/" too) and "?" one; a pattern with a "/" is matched against the path
+# from the package root, one without against the file name.
+sub model_glob_match {
+	my ($patterns, $path) = @_;
+	(my $base = $path) =~ s{.*/}{};
+	for my $p (split(/[\s,]+/, $patterns // '')) {
+		next if $p eq '';
+		my $re = join('', map { $_ eq '*' ? '.*' : $_ eq '?' ? '.' : quotemeta($_) } split(/([*?])/, $p));
+		return 1 if ($p =~ m{/} ? $path : $base) =~ m/^${re}$/s;
+	}
+	return 0;
+}
+
+# The provenance records that dh_model staged for a package's models, as
+# [NAME, decoded JSON] pairs (the trainer wrote them; no recipe is parsed).
+sub model_staged_records {
+	my ($package, @models) = @_;
+	require JSON::PP;
+	my $stage = model_staging_dir($package);
+	my @records;
+	for my $model (@models) {
+		my ($name) = @{$model};
+		my $path = "${stage}/${name}.json";
+		open(my $fd, '<:raw', $path) or next;
+		local $/ = undef;
+		my $text = <$fd>;
+		close($fd);
+		my $doc = eval { JSON::PP->new->decode($text) };
+		error("${path}: not a provenance record: $@") if not ref($doc);
+		push(@records, [$name, $doc]);
+	}
+	return @records;
 }
 
 1;
