@@ -473,7 +473,8 @@ static void decide(const dm_recipe *r, dm_verdict *v)
 			cat(v->reason, sizeof v->reason, " (%s, %s, line %u)", d->copyright, d->stanza,
 			    d->stanza_line);
 		if (bad > 1)
-			cat(v->reason, sizeof v->reason, "; %zu more data files are not free", bad - 1);
+			cat(v->reason, sizeof v->reason, "; %zu more data file%s not free", bad - 1,
+			    bad - 1 == 1 ? " is" : "s are");
 	}
 }
 
