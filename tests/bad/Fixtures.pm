@@ -16,7 +16,8 @@
 #                             header, as GNU tar writes it
 #   zip([NAME => $bytes], [NAME => {link => TARGET}], {bad_crc => 1})
 #                             stored (uncompressed) members; a symbolic
-#                             link is a member with Unix mode 0120777
+#                             link is a member with Unix mode 0120777;
+#                             {size => N} declares N bytes uncompressed
 #   idx(TYPE, [DIMS], [VALUES]) TYPE: u8 s8 i16 i32 f32 f64, or a number
 #                             for the whole magic (a wrong magic)
 #   safetensors($json_header, $data)  8-byte length, header, data
@@ -146,7 +147,7 @@ sub zip {
 		my $offset = length($local);
 		# version 10, no flags, stored, time 0 1980-01-01
 		my $fields = pack('v v v v v V V V v v', 10, 0, 0, 0, 0x21, $crc,
-			length($data), length($data), length($name), 0);
+			length($data), $opt{size} // length($data), length($name), 0);
 		$local .= "PK\3\4" . $fields . $name . $data;
 		# made by 3 (Unix) version 20, so that the mode is the external attribute
 		$central .= "PK\1\2" . pack('v', 0x031e) . $fields

@@ -54,8 +54,11 @@ static const char *fuzz_file(int slot, const uint8_t *data, size_t size)
 /* A message must be one line: the CLI prints it as "error: MSG\n". */
 static void fuzz_check_message(const char *msg)
 {
-	FUZZ_CHECK(msg[0] != '\0');
-	FUZZ_CHECK(strchr(msg, '\n') == NULL);
+	if (msg[0] == '\0' || strchr(msg, '\n')) {
+		fprintf(stderr, "the message: \"%s\"\n", msg);
+		FUZZ_CHECK(msg[0] != '\0');
+		FUZZ_CHECK(strchr(msg, '\n') == NULL);
+	}
 }
 
 #endif
