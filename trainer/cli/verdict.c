@@ -279,15 +279,30 @@ static int from_source(ctx *c, dm_data_licence *d, const char *rel)
 	return 0;
 }
 
+/* $DPKG_ROOT, as dpkg honours it: the root of the installation whose
+ * database is read ("" for /). */
+static const char *dpkg_root(void)
+{
+	static char root[PATH_MAX];
+	const char *env = getenv("DPKG_ROOT");
+	size_t n;
+	snprintf(root, sizeof root, "%s", env ? env : "");
+	n = strlen(root);
+	while (n && root[n - 1] == '/')
+		root[--n] = 0;
+	return root;
+}
+
 static int from_package(ctx *c, dm_data_licence *d, const char *abs)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], file[PATH_MAX + 64];
 	dm_dep5 cr;
 	dm_error sub = {"", 0};
 	const dm_dep5_files *f;
 	int rc = 0;
 	snprintf(path, sizeof path, "/usr/share/doc/%s/copyright", d->package);
-	if (dm_dep5_read(path, &cr, &sub)) {
+	snprintf(file, sizeof file, "%s%s", dpkg_root(), path);
+	if (dm_dep5_read(file, &cr, &sub)) {
 		cat(d->note, sizeof d->note, "%s owns %s, but %s", d->package, abs, sub.msg);
 		return 0;
 	}
@@ -348,7 +363,10 @@ static int licences(ctx *c, const dm_prepared *p, dm_verdict *v)
 	size_t i, nabs = 0;
 	int t, k, rc = -1, have_owners = 0;
 	char dpkg_problem[600] = "";
-	const char *admindir = getenv("DPKG_ADMINDIR");
+	const char *admindir = getenv("DPKG_ADMINDIR"), *root = dpkg_root();
+	char default_admindir[PATH_MAX];
+	size_t rootlen = strlen(root);
+	snprintf(default_admindir, sizeof default_admindir, "%s/var/lib/dpkg", root);
 	for (t = 0; t < 2; t++) {
 		const dm_dataset *d = t ? &p->test : &p->train;
 		if (t && !p->have_test)
@@ -374,11 +392,12 @@ static int licences(ctx *c, const dm_prepared *p, dm_verdict *v)
 		}
 	}
 	for (i = 0; i < v->ndata; i++)
-		if (loc[i].abs[0])
-			abs[nabs++] = loc[i].abs;
+		if (loc[i].abs[0]) /* dpkg's lists hold paths below DPKG_ROOT */
+			abs[nabs++] = rootlen && !strncmp(loc[i].abs, root, rootlen) &&
+				      loc[i].abs[rootlen] == '/' ? loc[i].abs + rootlen : loc[i].abs;
 	if (nabs) {
 		dm_error sub = {"", 0};
-		if (dm_dpkg_owners(admindir && *admindir ? admindir : "/var/lib/dpkg", abs, nabs,
+		if (dm_dpkg_owners(admindir && *admindir ? admindir : default_admindir, abs, nabs,
 				   owners, &sub))
 			snprintf(dpkg_problem, sizeof dpkg_problem, "%s", sub.msg);
 		else
@@ -403,7 +422,7 @@ static int licences(ctx *c, const dm_prepared *p, dm_verdict *v)
 				dm_error sub = {"", 0};
 				dl->build_depends = dm_control_build_depends("debian/control", owner, &sub);
 			}
-			if (from_package(c, dl, loc[i].abs))
+			if (from_package(c, dl, abs[nabs - 1]))
 				goto out;
 		}
 	}

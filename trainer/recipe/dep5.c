@@ -113,8 +113,19 @@ int dm_dep5_parse(const char *path, const char *text, size_t len, dm_dep5 *c,
 	const dm_field *fmt;
 	size_t i;
 	memset(c, 0, sizeof *c);
-	if (dm_deb822_parse(path, text, len, &c->doc, err))
-		return -1;
+	if (dm_deb822_parse(path, text, len, &c->doc, err)) {
+		/* free text, as copyright files were before DEP-5: not an error,
+		 * only not machine-readable; a file that says it is DEP-5 but is
+		 * not deb822 is broken, and the error names the line */
+		size_t i = 0;
+		while (i < len && (text[i] == '#' || text[i] == '\n'))
+			i += text[i] == '#' ? strcspn(text + i, "\n") : 1;
+		if (len - i >= 7 && !strncasecmp(text + i, "Format:", 7))
+			return -1;
+		snprintf(c->problem, sizeof c->problem, "%s is not machine-readable (not in the "
+			 "deb822 format of copyright-format 1.0)", path);
+		return 0;
+	}
 	if (c->doc.n == 0 || !(fmt = dm_stanza_get(&c->doc.stanzas[0], "Format")) ||
 	    !dep5_format(fmt->value)) {
 		snprintf(c->problem, sizeof c->problem, "%s is not machine-readable (its first "
