@@ -37,7 +37,7 @@ use constant MODEL_STAMP => 'recipe.sha256';
 my %EXIT_MEANING = (
 	1 => 'bad input or runtime error',
 	2 => 'usage error (does this dh-model-train match dh_model?)',
-	3 => 'a quality gate (Expect) failed',
+	3 => 'a quality gate (Expect or Upstream-Max-Regression) failed',
 	4 => 'over the compute budget, or a cap fired',
 	127 => 'the trainer could not be run',
 );
