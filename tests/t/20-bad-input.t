@@ -184,10 +184,12 @@ sub run_case {
 	} else {
 		die "case $case->{'Case/first'}: unknown Setup '$setup'\n";
 	}
+	my $env = join('', map { m/^(\w+)=(.*)$/ ? "export $1='$2'; " : die("bad Env line '$_'\n") }
+		grep { $_ ne '' } ($case->{'Env/first'} // '', split(/\n/, $case->{Env} // '')));
 	my $cmd = join(' ', map { "'$_'" } @wrap, $trainer, @args);
 	my $script = join("\n", "cd '$dir' || exit 97", $mount,
 		'cp -a out.before/. out/ || exit 97', $remount,
-		"( $pre exec $cmd ) >stdout.txt 2>stderr.txt", 'rc=$?',
+		"( $env$pre exec $cmd ) >stdout.txt 2>stderr.txt", 'rc=$?',
 		'mkdir out.after && cp -a out/. out.after/ || exit 97', 'exit $rc');
 	my @shell = ('bash', '-c', $script);
 	unshift(@shell, 'unshare', '-m', '--propagation', 'private') if $mount;
