@@ -96,8 +96,22 @@ typedef struct ctx {
 
 static int bad(const ctx *c, const dm_field *f, const char *expected)
 {
-	return dm_fail(c->err, "%s: line %u: %s: expected %s, got '%.80s'", c->path,
-		       f->line, f->name, expected, f->value);
+	/* the message is one line: continuation lines are shown as " / " */
+	char shown[96];
+	size_t i, n = 0;
+	for (i = 0; f->value[i] && n + 4 < sizeof shown && i < 80; i++) {
+		if (f->value[i] == '\n') {
+			memcpy(shown + n, " / ", 3);
+			n += 3;
+		} else if ((unsigned char)f->value[i] < 32 || f->value[i] == 127) {
+			shown[n++] = '?';
+		} else {
+			shown[n++] = f->value[i];
+		}
+	}
+	shown[n] = 0;
+	return dm_fail(c->err, "%s: line %u: %s: expected %s, got '%s'", c->path, f->line,
+		       f->name, expected, shown);
 }
 
 static const char *text(const ctx *c, const char *name)
