@@ -107,6 +107,7 @@ install: $(TRAINER) man
 	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)/policy
 	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 policy/main policy/strict $(DESTDIR)$(DATADIR)/policy/
+	install -m 0644 policy/free-licenses $(DESTDIR)$(DATADIR)/
 
 # The main job: build the example source package with dpkg-buildpackage,
 # using this tree's dh-model (-d: dh-sequence-model is not installed, the

@@ -17,6 +17,7 @@
 #include "output/card.h"
 #include "output/json.h"
 #include "output/safetensors.h"
+#include "cli/upstream.h"
 
 #define MAX_MEMBER (1ull << 32) /* a bundle member larger than 4 GiB is refused */
 
@@ -285,7 +286,10 @@ static int retrain_and_compare(const char *what, const model_file *orig, const c
 			 orig->name);
 		o->say(o->say_ctx, line);
 	}
+	/* verify compares weights; upstream's file need not be present */
+	dm_upstream_enable(0);
 	rc = dm_job_train(&rs.v[0], &jo, err);
+	dm_upstream_enable(1);
 	if (chdir(cwd) && rc == 0)
 		rc = dm_fail(err, "%s: cannot return: %s", cwd, strerror(errno));
 	dm_recipes_free(&rs);
