@@ -2,8 +2,9 @@
 """The ML-Policy verdict from the trainer's side: licence expressions and the
 list of free licences, DEP-5 matching (the last stanza wins, '*' crosses
 '/', escapes), copyright files that are missing or not machine-readable,
-dpkg's file lists (with a database of our own through DPKG_ROOT), the rules
-of Data-License, and what the record and the card say."""
+the owner of an installed file from dpkg-query (with a database of our own
+through DPKG_ROOT), the rules of Data-License, and what the record and the
+card say."""
 import json
 import os
 import shutil
@@ -76,6 +77,23 @@ class Tree:
     def card(self):
         return subprocess.run([TRAINER, "card", "out/m.json"], cwd=self.dir, capture_output=True,
                               text=True).stdout
+
+
+def dpkg_db(admindir, packages, diversions=()):
+    """A minimal dpkg database that dpkg-query reads: status with each
+    (name, architecture, Multi-Arch, paths) installed, info/format (1: the
+    lists of Multi-Arch: same packages are PKG:ARCH.list), info/*.list and
+    diversions (from, to, package)."""
+    stanzas = []
+    for name, arch, ma, paths in packages:
+        stanzas.append("Package: %s\nStatus: install ok installed\nMaintainer: Nobody <nobody@example.org>\n"
+                       "Architecture: %s\n%sVersion: 1.0\nDescription: %s for the tests\n"
+                       % (name, arch, "Multi-Arch: %s\n" % ma if ma else "", name))
+        write(os.path.join(admindir, "info", "%s%s.list" % (name, ":" + arch if ma == "same" else "")),
+              "".join(p + "\n" for p in paths))
+    write(os.path.join(admindir, "status"), "\n".join(stanzas))
+    write(os.path.join(admindir, "info/format"), "1\n")
+    write(os.path.join(admindir, "diversions"), "".join("%s\n%s\n%s\n" % d for d in diversions))
 
 
 def verdict_of(tree, recipe_text, **kw):
@@ -249,14 +267,25 @@ with tempfile.TemporaryDirectory() as tmp:
         ok(r.returncode == 1 and "debian/models: line 9: Data-License: expected a licence %s" % what in r.stderr,
            "Data-License %r is refused with its line" % value) or diag(r.stderr)
 
-    # ---- dpkg's file lists: a database of our own under DPKG_ROOT ----------
+    # ---- who owns an installed file: dpkg-query, with a database of our own --
     root = os.path.join(tmp, "root")
     share = os.path.join(root, "usr/share/datasets/toy")
-    write(os.path.join(share, "train.csv"), csv_text())
-    write(os.path.join(share, "other.csv"), csv_text())
-    write(os.path.join(root, "var/lib/dpkg/info/toy-data.list"),
-          "/.\n/usr\n/usr/share\n/usr/share/datasets/toy\n/usr/share/datasets/toy/train.csv\n")
-    write(os.path.join(root, "var/lib/dpkg/info/toy-nodoc:amd64.list"), "/usr/share/datasets/toy/other.csv\n")
+    for name in ("train.csv", "other.csv", "shared.csv", "a*b.csv", "[x].csv", "b\\c.csv", "diverted.csv"):
+        write(os.path.join(share, name), csv_text())
+    arch = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True).stdout.strip()
+    admindir = os.path.join(root, "var/lib/dpkg")
+    dpkg_db(admindir, [
+        ("toy-data", "all", None, ["/.", "/usr", "/usr/share", "/usr/share/datasets/toy",
+                                   "/usr/share/datasets/toy/train.csv", "/usr/share/datasets/toy/a*b.csv",
+                                   "/usr/share/datasets/toy/[x].csv", "/usr/share/datasets/toy/b\\c.csv",
+                                   "/usr/share/datasets/toy/shared.csv", "/usr/share/datasets/toy/diverted.csv"]),
+        ("toy-nodoc", arch, "same", ["/usr/share/datasets/toy/other.csv", "/usr/share/datasets/toy/shared.csv"]),
+        ("toy-zzz", "all", None, ["/usr/share/datasets/toy/shared.csv"]),
+    ], diversions=[("/usr/share/datasets/toy/diverted.csv", "/usr/share/datasets/toy/diverted.csv.toy",
+                    "toy-zzz")])
+    ok(subprocess.run(["dpkg-query", "--admindir=" + admindir, "--search", "/usr/share/datasets/toy/train.csv"],
+                      capture_output=True, text=True).stdout == "toy-data: /usr/share/datasets/toy/train.csv\n",
+       "the test's own dpkg database is one that dpkg-query reads")
     write(os.path.join(root, "usr/share/doc/toy-data/copyright"), dep5(
         ("*", "Expat"), ("debian/*", "GPL-2+"), ("toy/*.csv", "CC-BY-4.0")))
     env = {"DPKG_ROOT": root}
@@ -297,9 +326,48 @@ with tempfile.TemporaryDirectory() as tmp:
        "a file that no package owns has no licence")
     v = verdict_of(t, recipe(dataset=os.path.join(share, "stray.csv"), extra="Data-License: CC0-1.0\n"), env=env)
     ok(v["class"] == "Free Model" and v["data"][0]["license-from"] == "recipe", "... unless Data-License states it")
+    # exactly the path: its wildcards are not wildcards, and no other file matches
+    write(os.path.join(root, "usr/share/doc/toy-data/copyright"), dep5(("*", "CC0-1.0")))
+    for name in ("a*b.csv", "[x].csv", "b\\c.csv"):
+        v = verdict_of(t, recipe(dataset=os.path.join(share, name)), env=env)
+        ok(v["class"] == "Free Model" and v["data"][0].get("package") == "toy-data",
+           "a file whose name has glob characters, %s: its owner" % name) or diag(json.dumps(v, indent=1))
+    for name in ("a?b.csv", "[a]*b.csv", "tr\\ain.csv", "t*.csv", "train.cs"):
+        write(os.path.join(share, name), csv_text())
+        v = verdict_of(t, recipe(dataset=os.path.join(share, name)), env=env)
+        ok(v["class"] == "ToxicCandy" and "package" not in v["data"][0] and
+           "no installed package owns it (dpkg's file lists)" in v["reason"],
+           "%s is not taken for a pattern nor a substring: no package owns it" % name) or diag(v["reason"])
+    v = verdict_of(t, recipe(dataset=os.path.join(share, "shared.csv")), env=env)
+    ok(v["data"][0].get("package") == "toy-data", "several packages own a file: the first by name, "
+       "without a Multi-Arch package's :ARCH") or diag(json.dumps(v, indent=1))
+    v = verdict_of(t, recipe(dataset=os.path.join(share, "diverted.csv")), env=env)
+    ok(v["data"][0].get("package") == "toy-data", "a diverted file: the package whose list has it, not the "
+       "diverting one") or diag(json.dumps(v, indent=1))
+    # without DPKG_ROOT, the paths of a database that DPKG_ADMINDIR names are those of /
+    other_db = os.path.join(tmp, "other-db")
+    dpkg_db(other_db, [("toy-elsewhere", "all", None, [os.path.join(share, "train.csv")])])
+    v = verdict_of(t, recipe(dataset=os.path.join(share, "train.csv")), env={"DPKG_ADMINDIR": other_db})
+    ok(v["data"][0].get("package") == "toy-elsewhere", "DPKG_ADMINDIR names the database") \
+        or diag(json.dumps(v, indent=1))
+    v = verdict_of(t, recipe(dataset=os.path.join(share, "train.csv")), env=dict(env, DPKG_ADMINDIR=""))
+    ok(v["data"][0].get("package") == "toy-data", "an empty DPKG_ADMINDIR is as unset: DPKG_ROOT's database") \
+        or diag(json.dumps(v, indent=1))
+
     v = verdict_of(t, recipe(dataset=os.path.join(share, "train.csv")),
                    env={"DPKG_ADMINDIR": os.path.join(tmp, "nowhere")})
-    ok(v["class"] == "ToxicCandy" and "cannot read dpkg's database" in v["reason"], "no dpkg database: said")
+    ok(v["class"] == "ToxicCandy" and "cannot read dpkg's database" in v["reason"] and
+       "dpkg-query finds no package in it" in v["reason"], "no dpkg database: said") or diag(v["reason"])
+    broken = write(os.path.join(tmp, "broken-db", "status"), "this is not a status file\n")
+    v = verdict_of(t, recipe(dataset=os.path.join(share, "train.csv")),
+                   env={"DPKG_ADMINDIR": os.path.dirname(broken)})
+    ok(v["class"] == "ToxicCandy" and "cannot read dpkg's database: dpkg-query --search exited with status 2"
+       in v["reason"], "dpkg-query fails: said, with its exit status") or diag(v["reason"])
+    empty_path = os.path.join(tmp, "empty-path")
+    os.makedirs(empty_path)
+    v = verdict_of(t, recipe(dataset=os.path.join(share, "train.csv")), env=dict(env, PATH=empty_path))
+    ok(v["class"] == "ToxicCandy" and "cannot run dpkg-query: No such file or directory" in v["reason"],
+       "no dpkg-query: said") or diag(v["reason"])
     # a symbolic link in the tree to an installed file: the installed file counts
     os.makedirs(os.path.join(t.dir, "data"), exist_ok=True)
     os.symlink(os.path.join(share, "train.csv"), os.path.join(t.dir, "data/link.csv"))
@@ -328,6 +396,15 @@ with tempfile.TemporaryDirectory() as tmp:
            v["data"][0]["copyright-file"] == "/usr/share/doc/dataset-fashion-mnist/copyright" and
            v["data"][0]["stanza-line"] == 4, "dataset-fashion-mnist: Expat from the Files: * stanza at line 4")
         ok("in-build-depends" not in v["data"][0], "... (no debian/control here: nothing said about Build-Depends)")
+        # through a symbolic link outside the tree: the owner of the canonical path
+        link = os.path.join(tmp, "fashion-link")
+        os.symlink(fm, link)
+        r, rec = t2.train("Model: m\nDataset: %s/t10k-images-idx3-ubyte.gz\nLabels: %s/t10k-labels-idx1-ubyte.gz\n"
+                          "Format: idx\nNetwork: dense 10\nLoss: softmax-cross-entropy\nEpochs: 1\nSeed: 1\n"
+                          "License: Expat\n" % (link, link))
+        v = rec["verdict"] if rec else {"data": []}
+        ok([d.get("package") for d in v["data"]] == ["dataset-fashion-mnist"] * 2,
+           "a path through a symbolic link: the package that owns its canonical path") or diag(r.stderr)
 
     # ---- the record is the same wherever the tree is ------------------------
     a = Tree(tmp, "where-a", copyright=dep5(("*", "Expat")))

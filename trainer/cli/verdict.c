@@ -280,7 +280,7 @@ static int from_source(ctx *c, dm_data_licence *d, const char *rel)
 }
 
 /* $DPKG_ROOT, as dpkg honours it: the root of the installation whose
- * database is read ("" for /). */
+ * packages own the data ("" for /). */
 static const char *dpkg_root(void)
 {
 	static char root[PATH_MAX];
@@ -363,10 +363,8 @@ static int licences(ctx *c, const dm_prepared *p, dm_verdict *v)
 	size_t i, nabs = 0;
 	int t, k, rc = -1, have_owners = 0;
 	char dpkg_problem[600] = "";
-	const char *admindir = getenv("DPKG_ADMINDIR"), *root = dpkg_root();
-	char default_admindir[PATH_MAX];
+	const char *root = dpkg_root();
 	size_t rootlen = strlen(root);
-	snprintf(default_admindir, sizeof default_admindir, "%s/var/lib/dpkg", root);
 	for (t = 0; t < 2; t++) {
 		const dm_dataset *d = t ? &p->test : &p->train;
 		if (t && !p->have_test)
@@ -392,13 +390,14 @@ static int licences(ctx *c, const dm_prepared *p, dm_verdict *v)
 		}
 	}
 	for (i = 0; i < v->ndata; i++)
-		if (loc[i].abs[0]) /* dpkg's lists hold paths below DPKG_ROOT */
+		if (loc[i].abs[0]) /* dpkg knows the paths below DPKG_ROOT */
 			abs[nabs++] = rootlen && !strncmp(loc[i].abs, root, rootlen) &&
 				      loc[i].abs[rootlen] == '/' ? loc[i].abs + rootlen : loc[i].abs;
 	if (nabs) {
 		dm_error sub = {"", 0};
-		if (dm_dpkg_owners(admindir && *admindir ? admindir : default_admindir, abs, nabs,
-				   owners, &sub))
+		/* dpkg-query finds the database from DPKG_ROOT and DPKG_ADMINDIR,
+		 * which it inherits */
+		if (dm_dpkg_owners(NULL, abs, nabs, owners, &sub))
 			snprintf(dpkg_problem, sizeof dpkg_problem, "%s", sub.msg);
 		else
 			have_owners = 1;

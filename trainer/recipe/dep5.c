@@ -1,14 +1,19 @@
-/* dep5.c - DEP-5 copyright files, dpkg's file lists, Build-Depends. */
+/* dep5.c - DEP-5 copyright files, who owns an installed file (dpkg-query),
+ * Build-Depends. */
 #include "dep5.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define MAX_COPYRIGHT (8u << 20)
 
@@ -185,95 +190,344 @@ void dm_dep5_free(dm_dep5 *c)
 	memset(c, 0, sizeof *c);
 }
 
-/* ---- dpkg's database ---- */
+/* ---- who owns an installed file: dpkg-query ---- */
 
-static int cmp_str(const void *a, const void *b)
+extern char **environ;
+
+#define MAX_QUERY_OUTPUT (64u << 20)
+
+/* A descriptor above 0, 1 and 2, close-on-exec: the child's file actions
+ * then never overwrite it before using it (0, 1 or 2 may be closed in the
+ * parent, and pipe2 would hand them out). */
+static int above_stdio(int fd)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	int moved;
+	if (fd > 2)
+		return fd;
+	moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	close(fd);
+	return moved;
 }
 
+/* The environment of dpkg-query: ours, with LC_ALL=C so that its output (the
+ * "diversion by" lines) is not translated, and without an empty
+ * DPKG_ADMINDIR, which we take as unset where dpkg would take it as "". */
+static char **child_environ(dm_error *err)
+{
+	static char lc_all[] = "LC_ALL=C";
+	size_t n = 0, k = 0, i;
+	char **env;
+	while (environ && environ[n])
+		n++;
+	if (!(env = dm_calloc(n + 2, sizeof *env, err)))
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (strncmp(environ[i], "LC_ALL=", 7) && strcmp(environ[i], "DPKG_ADMINDIR="))
+			env[k++] = environ[i];
+	env[k++] = lc_all;
+	env[k] = NULL;
+	return env;
+}
+
+/* Run dpkg-query with argv (argv[0] "dpkg-query", found through PATH; no
+ * shell), stdin from /dev/null and stderr discarded; its stdout, read while
+ * it runs so that it never blocks on a full pipe, into *out (malloc'd,
+ * NUL-terminated).  0 with *status its exit status, or -1 when it cannot be
+ * run, is killed, or its output cannot be read. */
+static int run_dpkg_query(char *const *argv, char **out, int *status, dm_error *err)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, deflt;
+	char **env, *buf = NULL, scratch[4096];
+	size_t len = 0, cap = 0;
+	int fds[2], rc, st, read_errno = 0, too_big = 0, no_memory = 0;
+	pid_t pid;
+	*out = NULL;
+	if (!(env = child_environ(err)))
+		return -1;
+	if (pipe2(fds, O_CLOEXEC)) {
+		free(env);
+		return dm_fail(err, "cannot run dpkg-query: pipe: %s", strerror(errno));
+	}
+	fds[0] = above_stdio(fds[0]);
+	fds[1] = above_stdio(fds[1]);
+	if (fds[0] < 0 || fds[1] < 0) {
+		int e = errno;
+		if (fds[0] >= 0)
+			close(fds[0]);
+		if (fds[1] >= 0)
+			close(fds[1]);
+		free(env);
+		return dm_fail(err, "cannot run dpkg-query: %s", strerror(e));
+	}
+	/* both ends are close-on-exec; the child's stdout is a copy that is not */
+	sigemptyset(&none);
+	sigemptyset(&deflt);
+	sigaddset(&deflt, SIGPIPE);
+	if ((rc = posix_spawn_file_actions_init(&fa)) == 0) {
+		if ((rc = posix_spawnattr_init(&attr)) == 0) {
+			if (!(rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)) &&
+			    !(rc = posix_spawn_file_actions_adddup2(&fa, fds[1], 1)) &&
+			    !(rc = posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0)) &&
+			    !(rc = posix_spawnattr_setsigmask(&attr, &none)) &&
+			    !(rc = posix_spawnattr_setsigdefault(&attr, &deflt)) &&
+			    !(rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+								  POSIX_SPAWN_SETSIGDEF)))
+				rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv, env);
+			posix_spawnattr_destroy(&attr);
+		}
+		posix_spawn_file_actions_destroy(&fa);
+	}
+	free(env);
+	close(fds[1]);
+	if (rc) {
+		close(fds[0]);
+		return dm_fail(err, "cannot run dpkg-query: %s", strerror(rc));
+	}
+	for (;;) {
+		ssize_t got;
+		char *into = scratch;
+		size_t room = sizeof scratch;
+		if (!too_big && !no_memory) {
+			if (cap - len < sizeof scratch + 1) {
+				size_t ncap = cap ? 2 * cap : 4 * sizeof scratch;
+				char *nbuf = realloc(buf, ncap);
+				if (!nbuf)
+					no_memory = 1;
+				else
+					buf = nbuf, cap = ncap;
+			}
+			if (!no_memory)
+				into = buf + len, room = cap - len - 1;
+		}
+		got = read(fds[0], into, room);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			read_errno = errno;
+			break;
+		}
+		if (got == 0)
+			break;
+		if (into != scratch) {
+			len += (size_t)got;
+			too_big = len > MAX_QUERY_OUTPUT;
+		}
+	}
+	/* after an early stop the child gets EPIPE or SIGPIPE: it cannot block */
+	close(fds[0]);
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR) {
+			int e = errno;
+			free(buf);
+			return dm_fail(err, "dpkg-query: cannot wait for it: %s", strerror(e));
+		}
+	}
+	if (read_errno || too_big || no_memory) {
+		free(buf);
+		return read_errno ? dm_fail(err, "cannot read dpkg-query's output: %s", strerror(read_errno))
+		       : too_big ? dm_fail(err, "dpkg-query's output is larger than %u MiB",
+					   MAX_QUERY_OUTPUT >> 20)
+				 : dm_fail(err, "out of memory");
+	}
+	if (WIFSIGNALED(st)) {
+		free(buf);
+		return dm_fail(err, "dpkg-query was killed by signal %d (%s)", WTERMSIG(st),
+			       strsignal(WTERMSIG(st)));
+	}
+	if (!buf && !(buf = dm_malloc(1, err)))
+		return -1;
+	buf[len] = 0;
+	*out = buf;
+	*status = WEXITSTATUS(st);
+	if (*status == 127) { /* what a fork-and-exec spawn says for "not found" */
+		free(buf);
+		*out = NULL;
+		return dm_fail(err, "cannot run dpkg-query: it exited with status 127");
+	}
+	return 0;
+}
+
+/* How dpkg-query was pointed at the database, for messages. */
+static void where_db(const char *admindir, char *buf, size_t size)
+{
+	const char *env = getenv("DPKG_ADMINDIR"), *root = getenv("DPKG_ROOT");
+	if (admindir)
+		snprintf(buf, size, " (--admindir=%s)", admindir);
+	else if (env && *env)
+		snprintf(buf, size, " (DPKG_ADMINDIR=%s)", env);
+	else if (root && *root)
+		snprintf(buf, size, " (DPKG_ROOT=%s)", root);
+	else
+		buf[0] = 0;
+}
+
+/* The arguments that ask dpkg-query for exactly one path: it matches an
+ * argument with none of '*', '[', '?' and '\' literally, and any other as
+ * a glob in which '\' escapes, so those four are escaped. */
+static char *exact_pattern(const char *path, dm_error *err)
+{
+	size_t n = 0;
+	const char *s;
+	char *q, *p;
+	for (s = path; *s; s++)
+		n += strchr("*[?\\", *s) ? 2 : 1;
+	if (!(q = dm_malloc(n + 1, err)))
+		return NULL;
+	for (s = path, p = q; *s; s++) {
+		if (strchr("*[?\\", *s))
+			*p++ = '\\';
+		*p++ = *s;
+	}
+	*p = 0;
+	return q;
+}
+
+/* One line of "dpkg-query --search": "PKG[:ARCH], PKG...: PATH".  Each
+ * owner, without its architecture, replaces owners[i] for every query i
+ * whose path is PATH if it comes first by name. */
+static int take_line(const char *line, const char *const *qpath, const size_t *qidx,
+		     size_t nq, char **owners, dm_error *err)
+{
+	const char *sep = strstr(line, ": "), *path, *name;
+	size_t j;
+	if (!strncmp(line, "diversion by ", 13) || !strncmp(line, "local diversion ", 16) || !sep)
+		return 0; /* as the file lists say: diversions are not followed */
+	path = sep + 2;
+	for (j = 0; j < nq; j++) {
+		if (strcmp(qpath[j], path))
+			continue;
+		for (name = line; name < sep;) {
+			size_t len = strcspn(name, ",:"), full = strcspn(name, ",");
+			char **cur = &owners[qidx[j]];
+			if (name + full > sep)
+				full = (size_t)(sep - name);
+			if (len > full)
+				len = full;
+			if (len && (!*cur || strncmp(name, *cur, len) < 0 ||
+				    (!strncmp(name, *cur, len) && (*cur)[len]))) {
+				char *copy = dm_malloc(len + 1, err);
+				if (!copy)
+					return -1;
+				memcpy(copy, name, len);
+				copy[len] = 0;
+				free(*cur);
+				*cur = copy;
+			}
+			name += full;
+			while (name < sep && (*name == ',' || *name == ' '))
+				name++;
+		}
+	}
+	return 0;
+}
+
+/* See dep5.h.  The library prints nothing and exits never; this is where it
+ * runs a helper program, dpkg-query, because dpkg's database is not an
+ * interface: one "dpkg-query --search" for every path (and canonical path)
+ * at once, and a "dpkg-query --show" only when no path has an owner. */
 int dm_dpkg_owners(const char *admindir, const char *const *paths, size_t n,
 		   char **owners, dm_error *err)
 {
-	char dir[PATH_MAX], file[PATH_MAX + 256], **names = NULL, **canon = NULL;
-	size_t nnames = 0, i, k;
-	DIR *d;
-	struct dirent *ent;
-	char *line = NULL;
-	size_t cap = 0;
-	int rc = -1;
+	char **canon = NULL, **argv = NULL, *admin_arg = NULL, *out = NULL, where[PATH_MAX + 32];
+	const char **qpath = NULL;
+	size_t *qidx = NULL, nq = 0, i, nargs = 0, first = 0;
+	int rc = -1, status, found = 0;
 	for (i = 0; i < n; i++)
 		owners[i] = NULL;
 	if (n == 0)
 		return 0;
-	snprintf(dir, sizeof dir, "%s/info", admindir);
-	if (!(d = opendir(dir)))
-		return dm_fail(err, "%s: cannot read dpkg's database: %s", dir, strerror(errno));
-	/* the lists in name order, so that the answer never depends on readdir */
-	while ((ent = readdir(d))) {
-		size_t len = strlen(ent->d_name);
-		char **v;
-		if (len < 6 || strcmp(ent->d_name + len - 5, ".list"))
-			continue;
-		if (!(v = realloc(names, (nnames + 1) * sizeof *v)) ||
-		    !(v[nnames] = strdup(ent->d_name))) {
-			if (v)
-				names = v;
-			dm_fail(err, "out of memory");
-			closedir(d);
+	where_db(admindir, where, sizeof where);
+	if (!(canon = dm_calloc(n, sizeof *canon, err)) ||
+	    !(qpath = dm_calloc(2 * n, sizeof *qpath, err)) ||
+	    !(qidx = dm_calloc(2 * n, sizeof *qidx, err)) ||
+	    !(argv = dm_calloc(2 * n + 4, sizeof *argv, err)))
+		goto out;
+	/* each path as given, and its canonical form when it names the file
+	 * through a symbolic link; only absolute paths (dpkg-query would take
+	 * any other as a substring to look for), and none with a newline,
+	 * which can be neither in a file list nor in dpkg-query's output */
+	for (i = 0; i < n; i++) {
+		if (paths[i][0] == '/' && !strchr(paths[i], '\n'))
+			qidx[nq] = i, qpath[nq++] = paths[i];
+		canon[i] = realpath(paths[i], NULL);
+		if (canon[i] && strcmp(canon[i], paths[i]) && !strchr(canon[i], '\n'))
+			qidx[nq] = i, qpath[nq++] = canon[i];
+	}
+	if (nq == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (admindir) {
+		size_t len = strlen(admindir) + sizeof "--admindir=";
+		if (!(admin_arg = dm_malloc(len, err)))
+			goto out;
+		snprintf(admin_arg, len, "--admindir=%s", admindir);
+	}
+	argv[nargs++] = "dpkg-query";
+	if (admin_arg)
+		argv[nargs++] = admin_arg;
+	argv[nargs++] = "--search";
+	first = nargs; /* argv[first..nargs) are ours to free */
+	for (i = 0; i < nq; i++)
+		if (!(argv[nargs++] = exact_pattern(qpath[i], err)))
+			goto out;
+	if (run_dpkg_query(argv, &out, &status, err))
+		goto out;
+	if (status > 1) { /* 1 is for a path that no package owns */
+		dm_fail(err, "cannot read dpkg's database: dpkg-query --search exited with "
+			"status %d%s", status, where);
+		goto out;
+	}
+	{
+		char *line = out, *nl;
+		for (; *line; line = nl + 1) {
+			if ((nl = strchr(line, '\n')))
+				*nl = 0;
+			if (take_line(line, qpath, qidx, nq, owners, err))
+				goto out;
+			if (!nl)
+				break;
+		}
+	}
+	for (i = 0; i < n; i++)
+		found |= owners[i] != NULL;
+	if (!found) {
+		/* dpkg-query takes a database that is not there for an empty one,
+		 * in which no package owns anything: that is not the answer */
+		char *show[5];
+		size_t k = 0;
+		show[k++] = "dpkg-query";
+		if (admin_arg)
+			show[k++] = admin_arg;
+		show[k++] = "--show";
+		show[k++] = "--showformat=.";
+		show[k] = NULL;
+		free(out);
+		out = NULL;
+		if (run_dpkg_query(show, &out, &status, err))
+			goto out;
+		if (status > 1) {
+			dm_fail(err, "cannot read dpkg's database: dpkg-query --show exited with "
+				"status %d%s", status, where);
 			goto out;
 		}
-		names = v;
-		nnames++;
-	}
-	closedir(d);
-	qsort(names, nnames, sizeof *names, cmp_str);
-	/* a path may name a file through a symbolic link: also look for its
-	 * canonical form */
-	if (!(canon = dm_calloc(n, sizeof *canon, err)))
-		goto out;
-	for (i = 0; i < n; i++)
-		canon[i] = realpath(paths[i], NULL);
-	for (k = 0; k < nnames; k++) {
-		FILE *f;
-		ssize_t got;
-		size_t left = 0;
-		for (i = 0; i < n; i++)
-			left += owners[i] == NULL;
-		if (!left)
-			break;
-		snprintf(file, sizeof file, "%s/%s", dir, names[k]);
-		if (!(f = fopen(file, "r")))
-			continue; /* removed while we read: as dpkg -S, skip it */
-		while ((got = getline(&line, &cap, f)) > 0) {
-			if (line[got - 1] == '\n')
-				line[--got] = 0;
-			for (i = 0; i < n; i++) {
-				if (owners[i] || !(strcmp(line, paths[i]) == 0 ||
-						   (canon[i] && strcmp(line, canon[i]) == 0)))
-					continue;
-				{
-					size_t plen = strlen(names[k]) - 5;
-					char *colon = memchr(names[k], ':', plen);
-					if (colon)
-						plen = (size_t)(colon - names[k]);
-					if (!(owners[i] = dm_malloc(plen + 1, err))) {
-						fclose(f);
-						goto out;
-					}
-					memcpy(owners[i], names[k], plen);
-					owners[i][plen] = 0;
-				}
-			}
+		if (status || !*out) {
+			dm_fail(err, "cannot read dpkg's database: dpkg-query finds no package "
+				"in it%s", where);
+			goto out;
 		}
-		fclose(f);
 	}
 	rc = 0;
 out:
-	free(line);
-	for (k = 0; k < nnames; k++)
-		free(names[k]);
-	free(names);
+	free(out);
+	for (i = first; argv && i < nargs; i++)
+		free(argv[i]);
+	free(argv);
+	free(admin_arg);
+	free(qidx);
+	free(qpath);
 	for (i = 0; canon && i < n; i++)
 		free(canon[i]);
 	free(canon);

@@ -49,11 +49,19 @@ int dm_dep5_glob(const char *pattern, const char *path);
  * matches), or NULL. */
 const dm_dep5_files *dm_dep5_match(const dm_dep5 *c, const char *path);
 
-/* The installed package that owns each absolute path, from the file lists
- * of dpkg's database, ADMINDIR/info/PKG.list (PKG:ARCH.list for Multi-Arch:
- * same): the lists that "dpkg -S" reads.  owners[i] is malloc'd, or NULL
- * when no package lists paths[i] (nor its canonical form).  If several
- * packages list a path, the first by name.  Diversions are not followed. */
+/* The installed package that owns each absolute path, as "dpkg-query
+ * --search" says: this runs dpkg-query (through PATH, with posix_spawnp; no
+ * shell, stdin from /dev/null, stderr discarded, LC_ALL=C), since dpkg's
+ * database is not an interface.  admindir is passed as --admindir; NULL
+ * leaves dpkg-query to find the database from DPKG_ADMINDIR or DPKG_ROOT in
+ * the environment, which it inherits (an empty DPKG_ADMINDIR is dropped, as
+ * unset).  A path is matched exactly (its '*', '[', '?' and '\' escaped),
+ * and so is its canonical form when it leads through a symbolic link;
+ * relative paths are not looked up.  owners[i] is malloc'd, without the
+ * ":ARCH" of a Multi-Arch package, or NULL when no package owns paths[i];
+ * if several do, the first by name.  Diversions are not followed.  -1 when
+ * dpkg-query cannot be run or fails, or when the database holds no package
+ * at all (dpkg-query takes a missing database for an empty one). */
 int dm_dpkg_owners(const char *admindir, const char *const *paths, size_t n,
 		   char **owners, dm_error *err);
 
