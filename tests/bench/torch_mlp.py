@@ -10,11 +10,12 @@ Same network (Linear/ReLU, PyTorch's default initialisation), same data
 shuffle every epoch.  The threads are whatever the caller set:
 torch.set_num_threads(OMP_NUM_THREADS) for torch's own OpenMP pool, and
 OPENBLAS_NUM_THREADS for the OpenBLAS that Debian's torch calls for the
-products.  Prints one JSON line: the wall time of every epoch, measured
-around the training loop only (no loading, no evaluation), and the test
-accuracy.  With --probe, trains for about SECONDS after 10 warm-up steps
-and prints only the time per step: a cheap way to pick the best thread
-setting (bounded in time, as an oversubscribed setting can be very slow).
+products.  Prints one JSON line: the wall and CPU time (all threads) of
+every epoch, measured around the training loop only (no loading, no
+evaluation), and the test accuracy.  With --probe, trains for about SECONDS
+after 10 warm-up steps and prints only the time per step: a cheap way to
+pick the best thread setting (bounded in time, as an oversubscribed setting
+can be very slow).
 """
 import gzip
 import json
@@ -85,18 +86,20 @@ def main():
             s += 1
         print(json.dumps({"step_seconds": (time.perf_counter() - t0) / (s - 10)}))
         return
-    times, loss_sum = [], 0.0
+    times, cpu_times, loss_sum = [], [], 0.0
     for epoch in range(epochs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         perm = torch.randperm(n)
         loss_sum = 0.0
         for first in range(0, n, batch):
             idx = perm[first:first + batch]
             loss_sum += step(idx).item() * len(idx)
         times.append(time.perf_counter() - t0)
+        cpu_times.append(time.process_time() - c0)
     with torch.no_grad():
         acc = (model(tx).argmax(1) == ty).float().mean().item()
-    print(json.dumps({"epoch_seconds": times, "train_loss": loss_sum / n,
+    print(json.dumps({"epoch_seconds": times, "epoch_cpu_seconds": cpu_times,
+                      "train_loss": loss_sum / n,
                       "test_accuracy": acc, "torch": torch.__version__,
                       "threads": torch.get_num_threads()}))
 
