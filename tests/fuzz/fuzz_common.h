@@ -62,9 +62,10 @@ static void fuzz_check_message(const char *msg)
 }
 
 /* Known, reported, not ours to fix (trainer/recipe/policy.c): a deb822
- * value with a continuation line is quoted whole in a message, which then
- * spans two lines (tests/bad case policy-multiline-reference; recipe.c had
- * the same, fixed in 20f3454).  Build with -DFUZZ_STRICT to see it again. */
+ * value with a continuation line is quoted whole in a message, or becomes
+ * the policy's name, which then spans two lines (tests/bad cases
+ * policy-multiline-reference and policy-multiline-name; recipe.c had the
+ * same, fixed in 20f3454).  Build with -DFUZZ_STRICT to see it again. */
 static int fuzz_known_multiline(const uint8_t *data, size_t size, const char *msg)
 {
 #ifdef FUZZ_STRICT
