@@ -156,12 +156,18 @@ ls -l "$WORK"/deb-amd64/*.deb
 # With the tree's dh-model, as "make demo" does (dh-sequence-model is not
 # installed on the host, hence -d): this also shows that nothing of where
 # dh-model lives reaches the outputs.
+# (A snapshot of it in $WORK/tools, so that a "make clean" meanwhile does
+# not pull the trainer away.)
 timed "make (the tree's trainer, for the host build)" make -C "$TOP" --no-print-directory
+mkdir -p "$WORK/tools/build"
+cp -a "$TOP/dh-model" "$TOP/sequence" "$TOP/policy" "$WORK/tools/"
+cp -a "$TOP/build/dh-model-train" "$WORK/tools/build/"
 cp -a "$TOP/templates/$PKG" "$WORK/host/"
 timed "host: dpkg-buildpackage -us -uc -b -d of $PKG (the tree's dh-model)" \
 	logged "$WORK/host/$PKG" "$WORK/host/build.log" \
-	env PATH="$TOP/dh-model:$PATH" PERL5LIB="$TOP/sequence:$TOP/dh-model/lib" \
-	DH_MODEL_TRAIN="$TOP/build/dh-model-train" DEB_BUILD_OPTIONS="parallel=$JOBS" \
+	env PATH="$WORK/tools/dh-model:$PATH" \
+	PERL5LIB="$WORK/tools/sequence:$WORK/tools/dh-model/lib" \
+	DH_MODEL_TRAIN="$WORK/tools/build/dh-model-train" DEB_BUILD_OPTIONS="parallel=$JOBS" \
 	dpkg-buildpackage -us -uc -b -d
 DEB_HOST=$WORK/host/${PKG}_${PVERSION}_all.deb
 [ -f "$DEB_HOST" ] || die "no $DEB_HOST"
