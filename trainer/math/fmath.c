@@ -174,8 +174,3 @@ float dm_cosf(float x)
 		p = f_add(f_mul(p, x2), c[i]);
 	return f_mul(p, neg);
 }
-
-float dm_sqrtf(float x)
-{
-	return sqrtf(x); /* IEEE 754 requires sqrt to be correctly rounded */
-}

@@ -15,6 +15,11 @@ float dm_log1pf(float x);     /* log(1 + x) for x > -1, exact near 0 */
 float dm_tanhf(float x);
 float dm_sigmoidf(float x);   /* 1 / (1 + exp(-x)), no overflow */
 float dm_cosf(float x);       /* for x in [0, pi] */
-float dm_sqrtf(float x);      /* IEEE sqrt: correctly rounded everywhere */
+/* IEEE 754 requires sqrt to be correctly rounded, so libm's is the same
+ * everywhere; inline, so that loops over it vectorize (-fno-math-errno). */
+static inline float dm_sqrtf(float x)
+{
+	return __builtin_sqrtf(x);
+}
 
 #endif

@@ -18,19 +18,34 @@
 #define HAVE_X86_DISPATCH 1
 #endif
 
-/* op(A)[i][k] and op(B)[k][j] */
-#define AT(b, i, k) ((b)->ta ? (b)->A[(k) * (b)->lda + (i)] : (b)->A[(i) * (b)->lda + (k)])
-#define BT(b, k, j) ((b)->tb ? (b)->B[(j) * (b)->ldb + (k)] : (b)->B[(k) * (b)->ldb + (j)])
-
-/* Pack op(A)[i0:i0+mc, k0:k0+kc] into MR-row panels: p[panel][k][r]. */
+/* Pack op(A)[i0:i0+mc, k0:k0+kc] into MR-row panels: p[panel][k][r].
+ * Packing only moves floats; one loop per layout, each reading its source
+ * in order, because packing is a fifth of the time at batch 64. */
 static void pack_a(const dm_gemm_block *b, size_t i0, size_t mc, size_t k0,
 		   size_t kc, float *p)
 {
 	size_t ip, r, k;
-	for (ip = 0; ip < mc; ip += DM_MR)
-		for (k = 0; k < kc; k++)
-			for (r = 0; r < DM_MR; r++)
-				*p++ = ip + r < mc ? AT(b, i0 + ip + r, k0 + k) : 0.0f;
+	for (ip = 0; ip < mc; ip += DM_MR, p += DM_MR * kc) {
+		size_t h = mc - ip < DM_MR ? mc - ip : DM_MR;
+		if (b->ta) { /* op(A) rows are A's columns: MR adjacent floats per k */
+			for (k = 0; k < kc; k++) {
+				const float *src = b->A + (k0 + k) * b->lda + i0 + ip;
+				for (r = 0; r < h; r++)
+					p[k * DM_MR + r] = src[r];
+				for (; r < DM_MR; r++)
+					p[k * DM_MR + r] = 0.0f;
+			}
+		} else {
+			for (r = 0; r < h; r++) {
+				const float *src = b->A + (i0 + ip + r) * b->lda + k0;
+				for (k = 0; k < kc; k++)
+					p[k * DM_MR + r] = src[k];
+			}
+			for (; r < DM_MR; r++)
+				for (k = 0; k < kc; k++)
+					p[k * DM_MR + r] = 0.0f;
+		}
+	}
 }
 
 /* Pack op(B)[k0:k0+kc, j0:j0+nc] into NR-column panels: p[panel][k][c]. */
@@ -38,21 +53,25 @@ static void pack_b(const dm_gemm_block *b, size_t k0, size_t kc, size_t j0,
 		   size_t nc, float *p)
 {
 	size_t jp, c, k;
-	if (!b->tb) {
-		for (jp = 0; jp < nc; jp += DM_NR) {
-			size_t w = nc - jp < DM_NR ? nc - jp : DM_NR;
-			for (k = 0; k < kc; k++, p += DM_NR) {
-				memcpy(p, b->B + (k0 + k) * b->ldb + j0 + jp, w * sizeof *p);
+	for (jp = 0; jp < nc; jp += DM_NR, p += DM_NR * kc) {
+		size_t w = nc - jp < DM_NR ? nc - jp : DM_NR;
+		if (!b->tb) { /* rows of B: NR adjacent floats per k */
+			for (k = 0; k < kc; k++) {
+				memcpy(p + k * DM_NR, b->B + (k0 + k) * b->ldb + j0 + jp, w * sizeof *p);
 				for (c = w; c < DM_NR; c++)
-					p[c] = 0.0f;
+					p[k * DM_NR + c] = 0.0f;
 			}
+		} else { /* op(B) columns are B's rows: read each row in order */
+			for (c = 0; c < w; c++) {
+				const float *src = b->B + (j0 + jp + c) * b->ldb + k0;
+				for (k = 0; k < kc; k++)
+					p[k * DM_NR + c] = src[k];
+			}
+			for (; c < DM_NR; c++)
+				for (k = 0; k < kc; k++)
+					p[k * DM_NR + c] = 0.0f;
 		}
-		return;
 	}
-	for (jp = 0; jp < nc; jp += DM_NR)
-		for (k = 0; k < kc; k++)
-			for (c = 0; c < DM_NR; c++)
-				*p++ = jp + c < nc ? BT(b, k0 + k, j0 + jp + c) : 0.0f;
 }
 
 /* The reference micro-kernel, plain C: any compiler, any architecture.

@@ -101,42 +101,80 @@ typedef struct step_job {
 	float decay;               /* adamw: 1 - lr wd */
 } step_job;
 
+/* The update of one parameter, inlined into loops whose flags are
+ * constants there, so that each loop has no branch and vectorizes. */
+/* Adam's constants for one step, as values: loads through a pointer could
+ * alias the parameters in the compiler's eyes and stop vectorization. */
+typedef struct adam_k {
+	float beta1, beta2, one_b1, one_b2, eps, wd, decay, step_size, bc2_sqrt;
+} adam_k;
+
+static inline void adam_one(float *p, float *m, float *v, float g, adam_k k, int decoupled,
+			    int l2)
+{
+	float denom;
+	if (decoupled)
+		*p = f_mul(*p, k.decay);
+	if (l2)
+		g = f_add(g, f_mul(k.wd, *p));
+	*m = f_add(f_mul(k.beta1, *m), f_mul(k.one_b1, g));
+	*v = f_add(f_mul(k.beta2, *v), f_mul(f_mul(k.one_b2, g), g));
+	denom = f_add(f_div(dm_sqrtf(*v), k.bc2_sqrt), k.eps);
+	*p = f_sub(*p, f_mul(k.step_size, f_div(*m, denom)));
+}
+
+static inline void sgd_one(float *p, float *buf, float g, float wd, float mu, float lr,
+			   int first, int momentum, int l2)
+{
+	if (l2)
+		g = f_add(g, f_mul(wd, *p));
+	if (momentum) {
+		*buf = first ? g : f_add(f_mul(mu, *buf), g);
+		g = *buf;
+	}
+	*p = f_sub(*p, f_mul(lr, g));
+}
+
 static void step_range(void *arg, size_t begin, size_t end, int worker)
 {
 	const step_job *j = arg;
 	const dm_optim_cfg *c = &j->o->cfg;
-	float *p = j->p, *g = j->g;
+	float *restrict p = j->p;
+	const float *restrict g = j->g;
 	size_t i, n = j->o->n;
 	(void)worker;
 	if (c->kind == DM_OPT_SGD) {
-		float *buf = j->o->state;
-		int first = j->o->step == 1;
-		for (i = begin; i < end; i++) {
-			float gi = g[i];
-			if (c->weight_decay != 0)
-				gi = f_add(gi, f_mul(c->weight_decay, p[i]));
-			if (c->momentum != 0) {
-				buf[i] = first ? gi : f_add(f_mul(c->momentum, buf[i]), gi);
-				gi = buf[i];
-			}
-			p[i] = f_sub(p[i], f_mul(j->lr, gi));
-		}
+		float *restrict buf = j->o->state;
+		int first = j->o->step == 1, mom = c->momentum != 0, l2 = c->weight_decay != 0;
+		float lr = j->lr, wd = c->weight_decay, mu = c->momentum;
+#define SGD_LOOP(F, M, L) for (i = begin; i < end; i++) sgd_one(&p[i], &buf[i], g[i], wd, mu, lr, F, M, L)
+		if (!mom && !l2)
+			SGD_LOOP(0, 0, 0);
+		else if (!mom)
+			SGD_LOOP(0, 0, 1);
+		else if (first && l2)
+			SGD_LOOP(1, 1, 1);
+		else if (first)
+			SGD_LOOP(1, 1, 0);
+		else if (l2)
+			SGD_LOOP(0, 1, 1);
+		else
+			SGD_LOOP(0, 1, 0);
+#undef SGD_LOOP
 		return;
 	}
 	{
-		float *m = j->o->state, *v = j->o->state + n;
-		float one_b1 = f_sub(1.0f, c->beta1), one_b2 = f_sub(1.0f, c->beta2);
-		for (i = begin; i < end; i++) {
-			float gi = g[i], denom;
-			if (c->kind == DM_OPT_ADAMW)
-				p[i] = f_mul(p[i], j->decay);
-			else if (c->weight_decay != 0)
-				gi = f_add(gi, f_mul(c->weight_decay, p[i]));
-			m[i] = f_add(f_mul(c->beta1, m[i]), f_mul(one_b1, gi));
-			v[i] = f_add(f_mul(c->beta2, v[i]), f_mul(f_mul(one_b2, gi), gi));
-			denom = f_add(f_div(dm_sqrtf(v[i]), j->bc2_sqrt), c->eps);
-			p[i] = f_sub(p[i], f_mul(j->step_size, f_div(m[i], denom)));
-		}
+		float *restrict m = j->o->state, *restrict v = j->o->state + n;
+		adam_k k = {c->beta1, c->beta2, f_sub(1.0f, c->beta1), f_sub(1.0f, c->beta2), c->eps,
+			    c->weight_decay, j->decay, j->step_size, j->bc2_sqrt};
+#define ADAM_LOOP(D, L) for (i = begin; i < end; i++) adam_one(&p[i], &m[i], &v[i], g[i], k, D, L)
+		if (c->kind == DM_OPT_ADAMW)
+			ADAM_LOOP(1, 0);
+		else if (c->weight_decay != 0)
+			ADAM_LOOP(0, 1);
+		else
+			ADAM_LOOP(0, 0);
+#undef ADAM_LOOP
 	}
 }
 
