@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "math/fmath.h"
@@ -24,6 +25,11 @@ static int load_one(const dm_recipe *r, const dm_data_spec *spec, const char *fi
 {
 	if (dm_dataset_load(spec, d, err) == 0)
 		return 0;
+	/* the data part names the file: an error in the labels file is the
+	 * Labels (or Test-Labels) line's */
+	if (spec->labels && !strncmp(err->msg, spec->labels, strlen(spec->labels)) &&
+	    err->msg[strlen(spec->labels)] == ':')
+		field = !strcmp(field, "Dataset") ? "Labels" : "Test-Labels";
 	return dm_error_prefix(err, "%s: line %u: %s", r->file->path,
 			       dm_recipe_field_line(r, field), field);
 }
@@ -365,7 +371,12 @@ out:
 static int output_cap_error(const dm_recipe *r, const dm_budget *b, dm_error *err)
 {
 	char v[48];
+	struct rlimit rl;
 	if (!strstr(err->msg, "File too large") || !b->limits.max_output_bytes)
+		return -1;
+	/* a lower limit from outside (ulimit -f) is not the policy's */
+	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < (rlim_t)b->limits.max_output_bytes)
 		return -1;
 	dm_limit_format(DM_UNIT_BYTES, (double)b->limits.max_output_bytes, v, sizeof v);
 	err->code = DM_EXIT_POLICY;

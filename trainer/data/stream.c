@@ -141,11 +141,17 @@ static int fail(dm_stream *s, dm_error *err, const char *fmt, ...)
 static int fail_archive(dm_stream *s, dm_error *err, const char *what)
 {
 	const char *why = archive_error_string(s->a);
+	int n;
 	if (s->raw_errno)
 		return fail(s, err, "%s: read error: %s", s->path,
 			    strerror(s->raw_errno));
-	return fail(s, err, "%s: %s (%s)", s->path, what,
-		    why ? why : "unexpected end of data");
+	if (!why)
+		why = "unexpected end of data";
+	/* some of libarchive's messages end in a newline: one line is ours */
+	n = (int)strlen(why);
+	while (n > 0 && (why[n - 1] == '\n' || why[n - 1] == ' '))
+		n--;
+	return fail(s, err, "%s: %s (%.*s)", s->path, what, n, why);
 }
 
 static void crc_init(dm_stream *s)

@@ -61,8 +61,18 @@ static int parse_item(char *item, int index, dm_layer_spec **v, size_t *n,
 {
 	char *tok[4], *save = NULL, *t, shown[128];
 	int ntok = 0;
+	size_t len = 0;
 	dm_layer_spec s = {DM_LAYER_DENSE, 0, 0};
-	snprintf(shown, sizeof shown, "%s", item);
+	/* the item as messages show it: one line, blanks collapsed */
+	for (t = item; *t && len + 2 < sizeof shown; t++) {
+		int blank = *t == ' ' || *t == '\t' || *t == '\n' || *t == '\r';
+		if (blank && (len == 0 || shown[len - 1] == ' '))
+			continue;
+		shown[len++] = blank ? ' ' : ((unsigned char)*t < 32 ? '?' : *t);
+	}
+	while (len && shown[len - 1] == ' ')
+		len--;
+	shown[len] = 0;
 	for (t = strtok_r(item, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save)) {
 		if (ntok == 3)
 			return dm_fail(err, "item %d '%s': too many words; expected "

@@ -133,7 +133,8 @@ static int parse_references(const char *path, const dm_field *f, dm_policy *p,
 		    row[used] || !(flops > 0)) {
 			if (n > 0)
 				return dm_fail(err, "%s: line %u: Reference-Throughput: expected 'ARCH "
-					       "NUMERICS FLOP-PER-SECOND', got '%.60s'", path, line, s);
+					       "NUMERICS FLOP-PER-SECOND', got '%.*s'", path, line,
+					       (int)(n > 60 ? 60 : n), s);
 		} else {
 			v = realloc(p->ref, (p->nref + 1) * sizeof *v);
 			if (!v)
@@ -164,8 +165,9 @@ static int parse_policy(const char *path, const dm_deb822 *d, dm_policy *p, dm_e
 	for (i = 0; i < s->n; i++) {
 		f = &s->fields[i];
 		if (!strcasecmp(f->name, "Policy")) {
-			if (!*f->value || strlen(f->value) >= sizeof p->name || strchr(f->value, '/'))
-				return dm_fail(err, "%s: line %u: Policy: expected a short name", path, f->line);
+			if (!*f->value || strlen(f->value) >= sizeof p->name ||
+			    strspn(f->value, "abcdefghijklmnopqrstuvwxyz0123456789.+-") != strlen(f->value))
+				return dm_fail(err, "%s: line %u: Policy: expected a short name of lower-case letters, digits, '.', '+' and '-'", path, f->line);
 			snprintf(p->name, sizeof p->name, "%s", f->value);
 			continue;
 		}

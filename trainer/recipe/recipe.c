@@ -188,8 +188,19 @@ static int check_fields(const ctx *c, size_t index)
 			if (d < bestd)
 				bestd = d, best = FIELDS[j].name;
 		}
-		if (j < nf)
+		if (j < nf) {
+			/* only lists may go on over continuation lines; a path or
+			 * a number with a newline in it is a mistake */
+			static const char *multi[] = {"Description", "Network", "Upstream-Network",
+						      "Expect", "Model-Files", "Not-Model-Files"};
+			size_t m;
+			for (m = 0; m < sizeof multi / sizeof multi[0]; m++)
+				if (!strcasecmp(f->name, multi[m]))
+					break;
+			if (m == sizeof multi / sizeof multi[0] && strchr(f->value, '\n'))
+				return bad(c, f, "one line");
 			continue;
+		}
 		if (best)
 			return dm_fail(c->err, "%s: line %u: unknown field '%s' (did you mean '%s'?)",
 				       c->path, f->line, f->name, best);
