@@ -77,6 +77,9 @@ static int probe(const dm_recipe *r, const dm_data_spec *spec, const char *field
 {
 	if (dm_dataset_probe(spec, n, dim, err) == 0)
 		return 0;
+	if (spec->labels && !strncmp(err->msg, spec->labels, strlen(spec->labels)) &&
+	    err->msg[strlen(spec->labels)] == ':') /* the labels file's line */
+		field = !strcmp(field, "Dataset") ? "Labels" : "Test-Labels";
 	return dm_error_prefix(err, "%s: line %u: %s", r->file->path,
 			       dm_recipe_field_line(r, field), field);
 }
