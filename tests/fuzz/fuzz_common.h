@@ -61,7 +61,8 @@ static void fuzz_check_message(const char *msg)
 	}
 }
 
-/* Known, reported, not ours to fix (trainer/recipe/policy.c): a deb822
+/* Known, reported, not ours to fix (trainer/recipe/policy.c, and
+ * trainer/model/net.c for Network items): a deb822
  * value with a continuation line is quoted whole in a message, or becomes
  * the policy's name, which then spans two lines (tests/bad cases
  * policy-multiline-reference and policy-multiline-name; recipe.c had the
