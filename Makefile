@@ -42,15 +42,16 @@ NUMERICS_FLAGS += -fvect-cost-model=dynamic
 endif
 
 WARN_FLAGS = -Wall -Wextra
-DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags openblas libarchive)
-DEPS_LIBS := $(shell $(PKG_CONFIG) --libs openblas libarchive) -ltar -lm -lpthread
+DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags openblas libarchive libseccomp)
+DEPS_LIBS := $(shell $(PKG_CONFIG) --libs openblas libarchive libseccomp) -ltar -lm -lpthread
 
 ALL_CPPFLAGS = -D_GNU_SOURCE -Itrainer -DDM_POLICY_DIR='"$(DATADIR)/policy"' $(CPPFLAGS)
 ALL_CFLAGS = $(CFLAGS) $(NUMERICS_FLAGS) $(WARN_FLAGS) $(DEPS_CFLAGS)
 
 B = build
 LIB_SRC := $(sort $(wildcard trainer/base/*.c trainer/math/*.c \
-	trainer/model/*.c trainer/data/*.c trainer/recipe/*.c trainer/output/*.c))
+	trainer/model/*.c trainer/data/*.c trainer/recipe/*.c trainer/output/*.c \
+	trainer/os/*.c))
 CLI_SRC := $(sort $(wildcard trainer/cli/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)

@@ -262,9 +262,10 @@ with tempfile.TemporaryDirectory() as tmp:
        "Data-License cannot override a copyright file that covers the data")
     ok("m: Data-License (debian/models line 9) is not used: a copyright file covers every data file"
        in r.stdout, "... and the build log says that it went unused")
-    for value, what in [("CC0-1.0\n more", "on one line"), ("", "on one line")]:
+    for value, want in [("CC0-1.0\n more", "Data-License: expected one line"),
+                        ("", "Data-License: expected a licence on one line")]:
         r, _ = t.train(recipe(extra="Data-License: %s\n" % value))
-        ok(r.returncode == 1 and "debian/models: line 9: Data-License: expected a licence %s" % what in r.stderr,
+        ok(r.returncode == 1 and "debian/models: line 9: " + want in r.stderr,
            "Data-License %r is refused with its line" % value) or diag(r.stderr)
 
     # ---- who owns an installed file: dpkg-query, with a database of our own --

@@ -12,6 +12,7 @@
 
 #include "math/fmath.h"
 #include "math/fp.h"
+#include "os/sandbox.h"
 #include "output/atomic.h"
 #include "output/safetensors.h"
 #include "provenance.h"
@@ -367,6 +368,24 @@ out:
 	return rc;
 }
 
+/* Once per process: the inputs are read, nothing more needs the network
+ * or a write outside the output directory. */
+static int sandbox(const dm_job_opts *o, dm_error *err)
+{
+	static int done;
+	char what[512], line[600];
+	if (done)
+		return 0;
+	if (dm_sandbox(o->sandbox_dir, what, sizeof what, err))
+		return -1;
+	done = 1;
+	if (o->say) {
+		snprintf(line, sizeof line, "sandbox: %s", what);
+		o->say(o->say_ctx, line);
+	}
+	return 0;
+}
+
 /* A failed write under RLIMIT_FSIZE is the output cap. */
 static int output_cap_error(const dm_recipe *r, const dm_budget *b, dm_error *err)
 {
@@ -410,6 +429,8 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	pc.max_wall = b.limits.max_wall_time;
 	dm_caps_arm(r, &b);
 	if (dm_prepare(r, &p, err))
+		goto out;
+	if (o->sandbox_dir && sandbox(o, err))
 		goto out;
 	if (!(e = dm_engine_new(r->numerics, o->threads, err)) ||
 	    !(net = dm_net_new(r->layers, r->nlayers, p.train.dim,

@@ -17,6 +17,9 @@ typedef struct dm_job_opts {
 	void (*say)(void *ctx, const char *line);
 	void *say_ctx;
 	volatile int *stop_signal;  /* set by a signal handler: stop training */
+	/* after the data are read, restrict the process (os/sandbox.h) so
+	 * that it writes only beneath this directory; NULL: no sandbox */
+	const char *sandbox_dir;
 } dm_job_opts;
 
 /* Everything the data stage hands to training and evaluation. */

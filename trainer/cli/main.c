@@ -108,7 +108,7 @@ static int cmd_train(int argc, char **argv)
 		{"threads", required_argument, 0, 't'}, {"output-dir", required_argument, 0, 'o'},
 		{"model", required_argument, 0, 'm'},   {"no-expect", no_argument, 0, 'n'},
 		{"quiet", no_argument, 0, 'q'},         {0, 0, 0, 0}};
-	dm_job_opts o = {1, ".", 0, say, NULL, &stop_signal};
+	dm_job_opts o = {1, ".", 0, say, NULL, &stop_signal, NULL};
 	const char *model = NULL;
 	dm_recipes rs;
 	dm_error err = {"", 0};
@@ -131,6 +131,7 @@ static int cmd_train(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return usage_error("%s", "train: expected exactly one RECIPE");
+	o.sandbox_dir = o.output_dir;
 	if (stat(o.output_dir, &st) || !S_ISDIR(st.st_mode)) {
 		dm_fail(&err, "%s: the output directory does not exist", o.output_dir);
 		return report(&err);
@@ -157,7 +158,7 @@ static int cmd_eval(int argc, char **argv)
 	static const struct option opts[] = {
 		{"threads", required_argument, 0, 't'}, {"model", required_argument, 0, 'm'},
 		{0, 0, 0, 0}};
-	dm_job_opts o = {1, ".", 0, say, NULL, &stop_signal};
+	dm_job_opts o = {1, ".", 0, say, NULL, &stop_signal, NULL};
 	const char *model = NULL;
 	dm_recipes rs;
 	dm_error err = {"", 0};
@@ -191,7 +192,7 @@ static int cmd_estimate(int argc, char **argv)
 	static const struct option opts[] = {
 		{"threads", required_argument, 0, 't'}, {"model", required_argument, 0, 'm'},
 		{0, 0, 0, 0}};
-	dm_job_opts o = {1, ".", 0, say, NULL, &stop_signal};
+	dm_job_opts o = {1, ".", 0, say, NULL, &stop_signal, NULL};
 	const char *model = NULL;
 	dm_recipes rs;
 	dm_error err = {"", 0};

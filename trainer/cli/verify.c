@@ -264,7 +264,7 @@ static int retrain_and_compare(const char *what, const model_file *orig, const c
 {
 	char out[4096], weights[4096], json[4096], cwd[4096];
 	dm_recipes rs;
-	dm_job_opts jo = {o->threads, out, 1, NULL, NULL, NULL};
+	dm_job_opts jo = {o->threads, out, 1, NULL, NULL, NULL, tmp};
 	dm_safetensors again;
 	const dm_json *pol = path_get(orig->prov, "budget", "policy");
 	int rc;
