@@ -61,20 +61,4 @@ static void fuzz_check_message(const char *msg)
 	}
 }
 
-/* Known, reported, not ours to fix (trainer/recipe/policy.c, and
- * trainer/model/net.c for Network items): a deb822
- * value with a continuation line is quoted whole in a message, or becomes
- * the policy's name, which then spans two lines (tests/bad cases
- * policy-multiline-reference and policy-multiline-name; recipe.c had the
- * same, fixed in 20f3454).  Build with -DFUZZ_STRICT to see it again. */
-static int fuzz_known_multiline(const uint8_t *data, size_t size, const char *msg)
-{
-#ifdef FUZZ_STRICT
-	(void)data, (void)size, (void)msg;
-	return 0;
-#else
-	return strchr(msg, '\n') && (memmem(data, size, "\n ", 2) || memmem(data, size, "\n\t", 2));
-#endif
-}
-
 #endif
