@@ -263,6 +263,7 @@ void dm_caps_arm(const dm_recipe *r, const dm_budget *b)
 		signal(SIGALRM, on_alarm);
 		setitimer(ITIMER_REAL, &it, NULL);
 	}
+#ifndef __SANITIZE_ADDRESS__ /* ASan reserves terabytes of address space */
 	if (l->max_memory) {
 		/* address space is larger than what is touched: thread stacks,
 		 * malloc arenas and library mappings are reserved, not used */
@@ -270,6 +271,7 @@ void dm_caps_arm(const dm_recipe *r, const dm_budget *b)
 			    (rlim_t)(b->threads < 1 ? 1 : b->threads) * ((rlim_t)80 << 20);
 		set_soft(RLIMIT_AS, as);
 	}
+#endif
 	if (l->max_output_bytes)
 		set_soft(RLIMIT_FSIZE, (rlim_t)l->max_output_bytes);
 }

@@ -423,9 +423,9 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	memset(&p, 0, sizeof p);
 	memset(&verdict, 0, sizeof verdict);
 	clock_gettime(CLOCK_MONOTONIC, &pc.start);
+	have_budget = 1;   /* dm_budget_check zeroes b first; it is freed at out */
 	if (dm_budget_check(r, o->threads, &b, err))
 		goto out;
-	have_budget = 1;
 	pc.max_wall = b.limits.max_wall_time;
 	dm_caps_arm(r, &b);
 	if (dm_prepare(r, &p, err))
@@ -522,8 +522,10 @@ int dm_job_estimate(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	const dm_cost *c = &b.cost;
 	char line[768], mem[48], out[48], t[96], lim[48];
 	size_t i;
-	if (dm_budget_check(r, o->threads, &b, err) && err->code != DM_EXIT_POLICY)
+	if (dm_budget_check(r, o->threads, &b, err) && err->code != DM_EXIT_POLICY) {
+		dm_budget_free(&b);
 		return -1;
+	}
 	snprintf(line, sizeof line, "%s: %.3g FLOP (training %.3g, evaluation %.3g), peak "
 		 "memory %s, weights %s, %zu parameters", r->model, (double)c->flop,
 		 (double)c->flop_train, (double)c->flop_eval,

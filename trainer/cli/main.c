@@ -136,9 +136,12 @@ static int cmd_train(int argc, char **argv)
 		dm_fail(&err, "%s: the output directory does not exist", o.output_dir);
 		return report(&err);
 	}
-	if (dm_recipes_load(argv[optind], &rs, &err) ||
-	    select_models(&rs, model, argv[optind], &first, &last, &err))
+	if (dm_recipes_load(argv[optind], &rs, &err))
 		return report(&err);
+	if (select_models(&rs, model, argv[optind], &first, &last, &err)) {
+		dm_recipes_free(&rs);
+		return report(&err);
+	}
 	for (i = first; i < last && rc == 0; i++) {
 		if (rs.v[i].numerics == DM_NUMERICS_OPENBLAS)
 			fprintf(stderr, "dh-model-train: warning: %s: line %u: Numerics: openblas: the "
@@ -208,9 +211,12 @@ static int cmd_estimate(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return usage_error("%s", "estimate: expected exactly one RECIPE");
-	if (dm_recipes_load(argv[optind], &rs, &err) ||
-	    select_models(&rs, model, argv[optind], &first, &last, &err))
+	if (dm_recipes_load(argv[optind], &rs, &err))
 		return report(&err);
+	if (select_models(&rs, model, argv[optind], &first, &last, &err)) {
+		dm_recipes_free(&rs);
+		return report(&err);
+	}
 	for (i = first; i < last; i++) {
 		err.code = 0;
 		if (dm_job_estimate(&rs.v[i], &o, &err))

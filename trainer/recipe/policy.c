@@ -189,7 +189,8 @@ static int parse_policy(const char *path, const dm_deb822 *d, dm_policy *p, dm_e
 						       path, f->line, f->name,
 						       FIELDS[j].unit == DM_UNIT_BYTES ? "size such as 4G"
 						       : FIELDS[j].unit == DM_UNIT_SECONDS ? "time such as 6h"
-						       : "number", f->value);
+						       : "number", f->value[strcspn(f->value, "\n")] ?
+						       "(more than one line)" : f->value);
 				limit_set(&p->limits, &FIELDS[j], v);
 				break;
 			}
