@@ -59,7 +59,7 @@ TEST_SRC := $(sort $(wildcard tests/c/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/c/%.c=$(B)/tests/%)
 TRAINER = $(B)/dh-model-train
 
-.PHONY: all check install clean demo bench fuzz man
+.PHONY: all check install clean demo bench fuzz man check-sanitizers
 all: $(TRAINER)
 
 $(B)/obj/%.o: %.c
@@ -132,6 +132,14 @@ demo: $(TRAINER)
 	@echo "model card: $(DEMO)/debian/.debhelper/model/fashion-mnist-classifier/fashion-mlp.md"
 	@echo "            (in the package: /usr/share/doc/fashion-mnist-classifier/models/)"
 	@grep '^| test-accuracy' $(DEMO)/debian/.debhelper/model/fashion-mnist-classifier/fashion-mlp.md
+
+# Fuzzing (libFuzzer, clang) and the sanitizer run of the C tests and the
+# bad-input corpus; see tests/fuzz/README.  Not part of check: CI runs both.
+FUZZ_SECONDS ?= 30
+fuzz:
+	tests/fuzz/run-fuzz $(FUZZ_SECONDS)
+check-sanitizers:
+	tests/fuzz/asan-check
 
 clean:
 	rm -rf $(B)
