@@ -17,6 +17,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <dirent.h>
+#include <seccomp.h>
 #include <unistd.h>
 
 #include "output/atomic.h"
@@ -653,11 +654,55 @@ static void say(int fd, const char *s)
 		_exit(3);
 }
 
-/* As a user who may not write into a directory. */
+/* ---- the ways atomic.c can take, forced in a child ----
+ *
+ * atomic.c writes through an unnamed O_TMPFILE inode, linked by
+ * /proc/self/fd/N or else by AT_EMPTY_PATH, and falls back to a named
+ * temporary file.  A seccomp filter in a child makes the kernel refuse a
+ * step as an old kernel, a file system without O_TMPFILE or a system
+ * without /proc (or the capability) would. */
+enum way { WAY_DEFAULT, WAY_NO_TMPFILE, WAY_NO_PROC_LINK, WAY_NO_LINK, NWAYS };
+static const char *const way_name[NWAYS] = {
+	"unnamed O_TMPFILE, linked by /proc", "named temporary (no O_TMPFILE)",
+	"unnamed, linked by AT_EMPTY_PATH (no /proc)",
+	"named again after linkat fails (no /proc, no capability)"};
+
+static int restrict_to(enum way w)
+{
+	const unsigned long tmpfile_bit = O_TMPFILE & ~O_DIRECTORY;
+	scmp_filter_ctx ctx;
+	int rc = 0;
+	if (w == WAY_DEFAULT)
+		return 0;
+	seccomp_api_set(1);   /* load with prctl, which valgrind knows, not seccomp(2) */
+	if (!(ctx = seccomp_init(SCMP_ACT_ALLOW)))
+		return -1;
+	if (w == WAY_NO_TMPFILE) {
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EOPNOTSUPP), SCMP_SYS(openat), 1,
+				      SCMP_A2(SCMP_CMP_MASKED_EQ, tmpfile_bit, tmpfile_bit));
+		/* open(2) where it exists; glibc uses openat */
+		seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EOPNOTSUPP), SCMP_SYS(open), 1,
+				 SCMP_A1(SCMP_CMP_MASKED_EQ, tmpfile_bit, tmpfile_bit));
+	} else if (w == WAY_NO_PROC_LINK) {
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOENT), SCMP_SYS(linkat), 1,
+				      SCMP_A4(SCMP_CMP_MASKED_EQ, AT_SYMLINK_FOLLOW,
+					      AT_SYMLINK_FOLLOW));
+	} else {
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(linkat), 0);
+	}
+	if (rc == 0)
+		rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return rc;
+}
+
+/* As a user who may not write into a directory; arg is an enum way * or
+ * NULL. */
 static void child_readonly(int fd, void *arg)
 {
 	dm_error err = {"", 0};
-	(void)arg;
+	if (arg && restrict_to(*(enum way *)arg))
+		_exit(2);
 	if (geteuid() == 0 && (setgid(65534) || setuid(65534)))
 		_exit(2);
 	if (dm_atomic_write(path_in("ro/m.safetensors"), "data", 4, &err) == 0)
@@ -737,6 +782,203 @@ static void test_atomic_failures(void)
 	status = in_child(child_signal, path_in("full/sig.bin"), msg, sizeof msg);
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 7 && count_entries(path_in("full")) == 1,
 	   "atomic: a signal handler's dm_atomic_cleanup removes the temporary file");
+}
+
+/* Can this directory hold an unnamed file? */
+static int have_tmpfile(const char *where)
+{
+	int fd = open(where, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+static int same_file(const char *a, const char *b)
+{
+	size_t na = 0, nb = 0;
+	unsigned char *x = slurp(a, &na), *y = slurp(b, &nb);
+	struct stat sa, sb;
+	int same = x && y && na == nb && memcmp(x, y, na) == 0 && stat(a, &sa) == 0 &&
+		   stat(b, &sb) == 0 && (sa.st_mode & 07777) == (sb.st_mode & 07777);
+	free(x);
+	free(y);
+	return same;
+}
+
+static int has_content(const char *path, const char *want, size_t n)
+{
+	size_t got = 0;
+	unsigned char *x = slurp(path, &got);
+	int same = x && got == n && memcmp(x, want, n) == 0;
+	free(x);
+	return same;
+}
+
+/* What every way writes, in way<N>/ (made by the parent with old.bin and
+ * an empty sub/): a new file, an overwrite, a failed rename over a
+ * directory, and a write past RLIMIT_FSIZE.  The child sends one letter
+ * per check (1 or 0), then the two error messages, each after a "|". */
+static const char way_a[] = "{\"weights\": ", way_b[] = "[1, 2, 3]}\n";
+
+static void child_way(int fd, void *arg)
+{
+	enum way w = *(enum way *)arg;
+	dm_piece pieces[] = {{way_a, sizeof way_a - 1}, {NULL, 0}, {way_b, sizeof way_b - 1}};
+	const size_t n = sizeof way_a - 1 + sizeof way_b - 1;
+	char whole[64], d[32], name[64], out[2200];
+	struct rlimit lim = {1000, 1000};
+	static char big[4096];
+	dm_error e_dir = {"", 0}, e_big = {"", 0};
+	struct stat st;
+	int i = 0;
+	memcpy(whole, way_a, sizeof way_a - 1);
+	memcpy(whole + sizeof way_a - 1, way_b, sizeof way_b);
+	snprintf(d, sizeof d, "way%d", (int)w);
+	if (restrict_to(w))
+		_exit(2);
+	umask(022);
+	snprintf(name, sizeof name, "%s/new.bin", d);
+	out[i++] = '0' + (dm_atomic_writev(path_in(name), pieces, 3, &e_dir) == 0);
+	out[i++] = '0' + has_content(path_in(name), whole, n);
+	out[i++] = '0' + (stat(path_in(name), &st) == 0 && (st.st_mode & 07777) == 0644);
+	snprintf(name, sizeof name, "%s/old.bin", d);
+	out[i++] = '0' + (dm_atomic_writev(path_in(name), pieces, 3, &e_dir) == 0 &&
+			  has_content(path_in(name), whole, n));
+	snprintf(name, sizeof name, "%s/sub", d);
+	out[i++] = '0' + (dm_atomic_write(path_in(name), "x", 1, &e_dir) == -1 &&
+			  strstr(e_dir.msg, "/sub: rename: Is a directory") != NULL &&
+			  count_entries(path_in(name)) == 0);
+	out[i++] = '0' + (count_entries(path_in(d)) == 3);
+	signal(SIGXFSZ, SIG_IGN);
+	snprintf(name, sizeof name, "%s/old.bin", d);
+	out[i++] = '0' + (setrlimit(RLIMIT_FSIZE, &lim) == 0 &&
+			  dm_atomic_write(path_in(name), big, sizeof big, &e_big) == -1 &&
+			  strstr(e_big.msg, "old.bin: write: File too large") != NULL &&
+			  has_content(path_in(name), whole, n) && count_entries(path_in(d)) == 3);
+	snprintf(out + i, sizeof out - (size_t)i, "|%s|%s", e_dir.msg, e_big.msg);
+	say(fd, out);
+}
+
+/* Killed while the data is being written: RLIMIT_FSIZE stops the write,
+ * and the SIGXFSZ handler looks at the directory, sends the number of its
+ * entries, and dies of SIGKILL, which no cleanup can catch.  (opendir in a
+ * handler is fine here: the handler interrupts write(), nothing else.) */
+static int kill_pipe = -1;
+static char kill_dir[512];
+
+static void on_xfsz_kill(int sig)
+{
+	char c = (char)('0' + count_entries(kill_dir));
+	(void)sig;
+	if (write(kill_pipe, &c, 1) < 0)
+		_exit(3);
+	kill(getpid(), SIGKILL);
+}
+
+static void child_midwrite(int fd, void *arg)
+{
+	enum way w = *(enum way *)arg;
+	struct rlimit lim = {1000, 1000};
+	static char big[4096];
+	dm_error err = {"", 0};
+	char name[64];
+	if (restrict_to(w))
+		_exit(2);
+	kill_pipe = fd;
+	snprintf(name, sizeof name, "kill%d", (int)w);
+	snprintf(kill_dir, sizeof kill_dir, "%s", path_in(name));
+	snprintf(name, sizeof name, "kill%d/m.bin", (int)w);
+	memset(big, 'n', sizeof big);
+	signal(SIGXFSZ, on_xfsz_kill);
+	if (setrlimit(RLIMIT_FSIZE, &lim))
+		_exit(2);
+	dm_atomic_write(path_in(name), big, sizeof big, &err);
+	_exit(1);
+}
+
+static void test_atomic_ways(void)
+{
+	char msg[2200], want[600], name[64], *field;
+	int status, w, unnamed = have_tmpfile(dir), during;
+	enum way way;
+	DIR *dp;
+	struct dirent *de;
+
+	diag("O_TMPFILE in %s: %s", dir, unnamed ? "supported" : "not supported, only the named way is tested");
+	for (w = 0; w < NWAYS; w++) {
+		way = (enum way)w;
+		snprintf(name, sizeof name, "way%d", w);
+		mkdir(path_in(name), 0755);
+		snprintf(name, sizeof name, "way%d/sub", w);
+		mkdir(path_in(name), 0755);
+		snprintf(name, sizeof name, "way%d/old.bin", w);
+		write_bytes(path_in(name), "old\n", 4);
+		status = in_child(child_way, &way, msg, sizeof msg);
+		if (!ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 && strlen(msg) > 7,
+			"atomic, %s: the child ran (status %d)", way_name[w], status))
+			continue;
+		ok(memcmp(msg, "111", 3) == 0, "atomic, %s: a new file, its content, mode 0644 (%.3s)",
+		   way_name[w], msg);
+		ok(msg[3] == '1', "atomic, %s: an existing file is replaced", way_name[w]);
+		field = strchr(msg, '|');
+		ok(msg[4] == '1' && msg[5] == '1', "atomic, %s: rename over a directory fails, "
+		   "nothing left: %.*s", way_name[w], (int)strcspn(field + 1, "|"), field + 1);
+		ok(msg[6] == '1', "atomic, %s: past RLIMIT_FSIZE the old file stays, nothing "
+		   "left: %s", way_name[w], strchr(field + 1, '|') + 1);
+		snprintf(name, sizeof name, "way%d/new.bin", w);
+		snprintf(want, sizeof want, "%s", path_in(name));
+		ok(same_file(want, path_in("way0/new.bin")),
+		   "atomic, %s: the same bytes and mode as the unnamed way", way_name[w]);
+	}
+
+	/* read-only directory, the named way: the same message */
+	way = WAY_NO_TMPFILE;
+	status = in_child(child_readonly, &way, msg, sizeof msg);
+	snprintf(want, sizeof want, "%s: cannot create a temporary file in %s: Permission denied",
+		 path_in("ro/m.safetensors"), path_in("ro"));
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 && strcmp(msg, want) == 0 &&
+	   count_entries(path_in("ro")) == 0, "atomic, %s: read-only directory: %s",
+	   way_name[way], msg);
+
+	/* SIGKILL in the middle of the write */
+	for (w = WAY_DEFAULT; w <= WAY_NO_TMPFILE; w++) {
+		way = (enum way)w;
+		snprintf(name, sizeof name, "kill%d", w);
+		mkdir(path_in(name), 0755);
+		snprintf(name, sizeof name, "kill%d/m.bin", w);
+		write_bytes(path_in(name), "old\n", 4);
+		status = in_child(child_midwrite, &way, msg, sizeof msg);
+		during = msg[0] ? msg[0] - '0' : -1;
+		ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && has_content(path_in(name), "old\n", 4),
+		   "atomic, %s: SIGKILL in the middle of the write leaves the old file whole",
+		   way_name[w]);
+		snprintf(name, sizeof name, "kill%d", w);
+		if (w == WAY_DEFAULT && !unnamed) {
+			ok(1, "# SKIP no O_TMPFILE in %s", dir);
+			ok(1, "# SKIP no O_TMPFILE in %s", dir);
+		} else if (w == WAY_DEFAULT) {
+			ok(during == 1, "atomic, %s: while the data is written the directory holds "
+			   "only the old file (%d entries)", way_name[w], during);
+			ok(count_entries(path_in(name)) == 1,
+			   "atomic, %s: after SIGKILL mid-write nothing is left behind", way_name[w]);
+		} else {
+			ok(during == 2, "atomic, %s: the temporary name is there while the data "
+			   "is written (%d entries)", way_name[w], during);
+			diag("%s: after SIGKILL mid-write %d entries (a temporary name that no "
+			     "handler could remove: why the unnamed way comes first)", way_name[w],
+			     count_entries(path_in(name)));
+			/* remove the leftover */
+			if ((dp = opendir(path_in(name))) != NULL) {
+				while ((de = readdir(dp)) != NULL)
+					if (strncmp(de->d_name, ".m.bin.", 7) == 0) {
+						snprintf(want, sizeof want, "%s/%s", path_in(name), de->d_name);
+						unlink(want);
+					}
+				closedir(dp);
+			}
+		}
+	}
 }
 
 /* ==== safetensors ==== */
@@ -1154,6 +1396,7 @@ int main(void)
 	test_locale("ps_AF");
 	test_atomic_basic();
 	test_atomic_failures();
+	test_atomic_ways();
 	test_st_round_trip();
 	test_st_exact_bytes();
 	test_st_python();

@@ -352,6 +352,11 @@ static int write_outputs(const dm_recipe *r, const dm_job_opts *o, const dm_net 
 	meta[1] = (dm_meta){"dh-model.provenance", json_compact};
 	snprintf(path, sizeof path, "%s/%s.safetensors", o->output_dir, r->model);
 	snprintf(jpath, sizeof jpath, "%s/%s.json", o->output_dir, r->model);
+	/* The weights first, then the JSON: each appears whole (atomic.c), but
+	 * a SIGKILL between the two leaves new weights beside an old JSON, which
+	 * the provenance inside the weights tells apart.  This order keeps that
+	 * window to the JSON's write (a few kB and an fsync); the other order
+	 * would open it for the whole weights write. */
 	if (dm_safetensors_write(path, t, nt, meta, 2, err))
 		goto out;
 	dm_output_pending(path);

@@ -1,10 +1,43 @@
-/* atomic.c - write a file under a temporary name, fsync, rename.
+/* atomic.c - write a file so that it appears whole or not at all.
  *
- * The temporary name is ".NAME.XXXXXX" in the target's directory (rename
- * is atomic only within one file system).  While it exists its path sits
- * in a static buffer that dm_atomic_cleanup() may unlink from a signal
- * handler.  One write at a time: these functions are not meant to be
- * called from two threads at once.
+ * Two ways, the first wherever the kernel and the file system allow it:
+ *
+ * 1. An unnamed file.  open(DIR, O_TMPFILE) makes an inode in the target's
+ *    directory that has no name: nothing shows in the directory while the
+ *    data is written, fchmod'ed and fsync'ed.  Only when it is complete is
+ *    it given a name, with linkat() of /proc/self/fd/N (AT_SYMLINK_FOLLOW;
+ *    where /proc is missing, linkat(fd, "", AT_EMPTY_PATH), which wants
+ *    CAP_DAC_READ_SEARCH).  If the final name does not exist yet, the file
+ *    is linked straight to it (linkat never replaces, so a concurrent
+ *    creator makes it fail with EEXIST and we go on as below).  Otherwise
+ *    it is linked to a temporary name ".NAME.XXXXXX" and renamed over the
+ *    final name, as linkat cannot replace a name.  Then the directory is
+ *    synced.
+ *    Why: a named temporary file is removed by the SIGINT/SIGTERM handlers
+ *    (dm_atomic_cleanup), but SIGKILL, the OOM killer or a power cut leave
+ *    it behind, often large and half-written.  An unnamed inode is freed by
+ *    the kernel when the process dies (after a crash, by the file system's
+ *    orphan list on the next mount), so a kill during the write leaves
+ *    nothing.  What remains is the instant between linkat to the temporary
+ *    name and the rename: two system calls with nothing in between, and the
+ *    file then complete and synced; only there can a SIGKILL leave a
+ *    temporary name behind (a signal handler still removes it).  There is
+ *    no system call that links an unnamed inode over an existing name.
+ *
+ * 2. A named temporary file, where O_TMPFILE is not supported (open fails
+ *    with EOPNOTSUPP; EISDIR on kernels before 3.11, which read O_TMPFILE
+ *    as O_DIRECTORY; EINVAL), or where it cannot be given a name (no /proc
+ *    and no capability: then the data is written once more this way).
+ *    mkostemp creates ".NAME.XXXXXX" in the target's directory (rename is
+ *    atomic only within one file system), the data is written, fsync'ed,
+ *    and the file renamed over the final name; the directory is synced.
+ *
+ * Either way the file's mode is 0666 less the umask, as open() would give,
+ * and errors name the path, the step and the system error.  While a
+ * temporary name exists its path sits in a static buffer that
+ * dm_atomic_cleanup() may unlink from a signal handler.  One write at a
+ * time: these functions are not meant to be called from two threads at
+ * once.
  */
 #include "atomic.h"
 
@@ -12,10 +45,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The temporary file being written, for dm_atomic_cleanup().  The buffer
@@ -23,6 +58,10 @@
  * while tmp_active is 1. */
 static char tmp_path[PATH_MAX + 16];
 static volatile sig_atomic_t tmp_active;
+
+/* Set once an unnamed file could not be given a name (no /proc, no
+ * capability): later writes of this process go the named way at once. */
+static int cannot_link;
 
 void dm_atomic_cleanup(void)
 {
@@ -78,17 +117,13 @@ static mode_t current_umask(void)
 /* Create the temporary file and publish its name for the signal handler.
  * Signals are blocked meanwhile, so that none can come between the file's
  * creation and tmp_active = 1 (in this thread). */
-static int create_temp(const char *path, dm_error *err)
+static int create_temp(const char *path, const char *dir, const char *base,
+		       dm_error *err)
 {
-	char dir[PATH_MAX], name[sizeof tmp_path];
-	const char *base = strrchr(path, '/');
+	char name[sizeof tmp_path];
 	sigset_t all, old;
 	int fd, e;
-	base = base ? base + 1 : path;
-	if (*base == '\0')
-		return dm_fail(err, "%s: expected a file name, not a directory", path);
-	if (dir_of(path, dir, sizeof dir) ||
-	    (size_t)snprintf(name, sizeof name, "%s/.%s.XXXXXX", dir, base) >= sizeof name)
+	if ((size_t)snprintf(name, sizeof name, "%s/.%s.XXXXXX", dir, base) >= sizeof name)
 		return dm_fail(err, "%s: %s", path, strerror(ENAMETOOLONG));
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -135,15 +170,12 @@ static int sync_fd(int fd)
 	return rc;
 }
 
-/* Make the rename durable.  A directory that cannot be opened, or a file
+/* Make the new name durable.  A directory that cannot be opened, or a file
  * system that cannot sync directories (EINVAL), is no error: the data
  * itself is already on disk. */
-static int sync_dir(const char *path, dm_error *err)
+static int sync_dir(const char *path, const char *dir, dm_error *err)
 {
-	char dir[PATH_MAX];
 	int fd, e;
-	if (dir_of(path, dir, sizeof dir))
-		return 0;
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
@@ -157,48 +189,46 @@ static int sync_dir(const char *path, dm_error *err)
 	return 0;
 }
 
-/* Fill the open temporary file and close it; on failure says which step
- * failed, with errno set. */
-static const char *fill(int fd, const dm_piece *pieces, size_t count)
+/* Write the pieces into the open file, set its mode and sync it; the file
+ * stays open.  On failure closes it and says which step failed, with errno
+ * set. */
+static const char *fill(int fd, const dm_piece *pieces, size_t count, mode_t mode)
 {
+	const char *step = NULL;
 	size_t i;
 	int e;
-	for (i = 0; i < count; i++)
+	for (i = 0; i < count && !step; i++)
 		if (pieces[i].n > 0 && write_all(fd, pieces[i].data, pieces[i].n) < 0)
-			goto fail_write;
-	if (fchmod(fd, 0666 & ~current_umask()) < 0) {
+			step = "write";
+	if (!step && fchmod(fd, mode) < 0)
+		step = "chmod";
+	if (!step && sync_fd(fd) < 0)
+		step = "fsync";
+	if (step) {
 		e = errno;
 		close(fd);
 		errno = e;
-		return "chmod";
 	}
-	if (sync_fd(fd) < 0) {
-		e = errno;
-		close(fd);
-		errno = e;
-		return "fsync";
-	}
-	/* close can report a delayed write error (NFS) */
-	if (close(fd) < 0 && errno != EINTR)
-		return "close";
-	return NULL;
-fail_write:
-	e = errno;
-	close(fd);
-	errno = e;
-	return "write";
+	return step;
 }
 
-int dm_atomic_writev(const char *path, const dm_piece *pieces, size_t count,
-		     dm_error *err)
+/* close() can report a delayed write error (NFS). */
+static int close_checked(int fd)
+{
+	return close(fd) < 0 && errno != EINTR ? -1 : 0;
+}
+
+/* The named way (2 above). */
+static int write_named(const char *path, const char *dir, const char *base,
+		       const dm_piece *pieces, size_t count, mode_t mode,
+		       dm_error *err)
 {
 	const char *step;
 	int fd, e;
-	if (!path || !*path)
-		return dm_fail(err, "atomic write: expected a file name, got an empty one");
-	if ((fd = create_temp(path, err)) < 0)
+	if ((fd = create_temp(path, dir, base, err)) < 0)
 		return -1;
-	if ((step = fill(fd, pieces, count)) != NULL) {
+	if ((step = fill(fd, pieces, count, mode)) != NULL ||
+	    (close_checked(fd) < 0 && (step = "close"))) {
 		e = errno;
 		dm_atomic_cleanup();   /* unlink the temp */
 		return dm_fail(err, "%s: %s: %s", path, step, strerror(e));
@@ -211,7 +241,151 @@ int dm_atomic_writev(const char *path, const dm_piece *pieces, size_t count,
 	/* cleared after the rename: an unlink of the old name in between
 	 * finds nothing, while clearing first could leave the temp behind */
 	tmp_active = 0;
-	return sync_dir(path, err);
+	return sync_dir(path, dir, err);
+}
+
+/* Give the unnamed file fd the name to; -1 with errno set if not (EEXIST:
+ * the name is taken). */
+static int link_fd(int fd, const char *to)
+{
+	char proc[40];
+	int e;
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, to, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if ((e = errno) == EEXIST)
+		return -1;
+	if (linkat(fd, "", AT_FDCWD, to, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno != EEXIST)
+		errno = e;   /* the /proc way's reason */
+	return -1;
+}
+
+/* Six letters or digits for a temporary name, different on each call. */
+static void random_suffix(char *out)
+{
+	static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	static uint64_t counter;
+	struct timespec ts;
+	uint64_t x;
+	int i;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	x = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 30 ^ (uint64_t)getpid() << 42 ^
+	    ++counter * 0x9e3779b97f4a7c15ULL;
+	for (i = 0; i < 6; i++) {
+		x ^= x >> 31;   /* splitmix64's finalizer */
+		x *= 0xbf58476d1ce4e5b9ULL;
+		x ^= x >> 27;
+		out[i] = chars[x % 62];
+	}
+	out[6] = '\0';
+}
+
+/* Link the complete unnamed file fd to a fresh temporary name, published
+ * for the signal handler as create_temp does.  Returns 0, or -1 with errno
+ * set. */
+static int link_temp(int fd, const char *dir, const char *base)
+{
+	char name[sizeof tmp_path], suffix[8];
+	sigset_t all, old;
+	int tries, rc = -1, e = EEXIST;
+	if ((size_t)snprintf(name, sizeof name, "%s/.%s.XXXXXX", dir, base) >= sizeof name) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	sigfillset(&all);
+	for (tries = 0; tries < 100 && rc < 0 && e == EEXIST; tries++) {
+		random_suffix(suffix);
+		memcpy(name + strlen(name) - 6, suffix, 6);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		rc = link_fd(fd, name);
+		e = errno;
+		if (rc == 0) {
+			memcpy(tmp_path, name, strlen(name) + 1);
+			tmp_active = 1;
+		}
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	errno = e;
+	return rc;
+}
+
+/* The unnamed way (1 above).  Returns 0 or -1 (err set), or 1 when this
+ * way is not available here and nothing was done that the named way must
+ * undo. */
+static int write_unnamed(const char *path, const char *dir, const char *base,
+			 const dm_piece *pieces, size_t count, mode_t mode,
+			 dm_error *err)
+{
+	const char *step;
+	int fd, e;
+	if (cannot_link)
+		return 1;
+	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+	if (fd < 0) {
+		e = errno;
+		if (e == EOPNOTSUPP || e == EISDIR || e == EINVAL)
+			return 1;
+		return dm_fail(err, "%s: cannot create a temporary file in %s: %s",
+			       path, dir, strerror(e));
+	}
+	if ((step = fill(fd, pieces, count, mode)) != NULL) {
+		e = errno;   /* fd is closed: the inode is gone */
+		return dm_fail(err, "%s: %s: %s", path, step, strerror(e));
+	}
+	/* a new name: linked straight to it, atomically and without a window */
+	if (link_fd(fd, path) == 0) {
+		if (close_checked(fd) < 0) {
+			e = errno;
+			unlink(path);
+			return dm_fail(err, "%s: close: %s", path, strerror(e));
+		}
+		return sync_dir(path, dir, err);
+	}
+	if (errno != EEXIST || link_temp(fd, dir, base) < 0) {
+		e = errno;
+		close(fd);
+		if (e == ENAMETOOLONG)
+			return dm_fail(err, "%s: %s", path, strerror(e));
+		if (e == ENOENT || e == EPERM)   /* no /proc, no capability */
+			cannot_link = 1;         /* the named way from now on */
+		return 1;   /* written once more, the named way */
+	}
+	if (close_checked(fd) < 0) {
+		e = errno;
+		dm_atomic_cleanup();   /* unlink the temp */
+		return dm_fail(err, "%s: close: %s", path, strerror(e));
+	}
+	if (rename(tmp_path, path) < 0) {
+		e = errno;
+		dm_atomic_cleanup();   /* unlink the temp */
+		return dm_fail(err, "%s: rename: %s", path, strerror(e));
+	}
+	tmp_active = 0;   /* after the rename, as in write_named */
+	return sync_dir(path, dir, err);
+}
+
+int dm_atomic_writev(const char *path, const dm_piece *pieces, size_t count,
+		     dm_error *err)
+{
+	char dir[PATH_MAX];
+	const char *base;
+	mode_t mode;
+	int rc;
+	if (!path || !*path)
+		return dm_fail(err, "atomic write: expected a file name, got an empty one");
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	if (*base == '\0')
+		return dm_fail(err, "%s: expected a file name, not a directory", path);
+	if (dir_of(path, dir, sizeof dir))
+		return dm_fail(err, "%s: %s", path, strerror(ENAMETOOLONG));
+	mode = 0666 & ~current_umask();
+	rc = write_unnamed(path, dir, base, pieces, count, mode, err);
+	if (rc <= 0)
+		return rc;
+	return write_named(path, dir, base, pieces, count, mode, err);
 }
 
 int dm_atomic_write(const char *path, const void *data, size_t n, dm_error *err)

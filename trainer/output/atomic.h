@@ -1,10 +1,17 @@
 /* atomic.h - output files appear whole or not at all.
  *
- * Each file is written to a temporary name in the same directory, flushed
- * with fsync, and renamed over the final name; then the directory is
- * synced.  If anything fails, the temporary file is removed and the old
- * file (if any) stays as it was.  A signal handler in the CLI calls
- * dm_atomic_cleanup() so that an interrupted write leaves nothing behind.
+ * Each file is written into an unnamed file (O_TMPFILE) in the target's
+ * directory, flushed with fsync, and only then given a name: linked
+ * straight to the final name if there is none yet, else linked to a
+ * temporary name and renamed over the final name; then the directory is
+ * synced.  A process killed while writing, even by SIGKILL, leaves
+ * nothing: the kernel frees an unnamed file.  Where the file system or
+ * the kernel has no O_TMPFILE, the data is written to a named temporary
+ * file in the same directory instead, then renamed the same way.  If
+ * anything fails, the temporary file is removed and the old file (if any)
+ * stays as it was.  A signal handler in the CLI calls dm_atomic_cleanup()
+ * so that a temporary name (the named way's, or the instant between link
+ * and rename) is not left behind by SIGINT or SIGTERM.  atomic.c says why.
  */
 #ifndef DM_ATOMIC_H
 #define DM_ATOMIC_H
