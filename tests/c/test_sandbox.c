@@ -47,7 +47,7 @@ static int child(void)
 	snprintf(back, sizeof back, "%s/moved", outside);
 	if (rename(path, back) != 0 && (errno == EACCES || errno == EXDEV))
 		bits |= RENAME_OUT_REFUSED;
-	snprintf(path, sizeof path, "%s/old", outside);
+	snprintf(path, sizeof path, "%s/keep", outside);
 	fd = open(path, O_RDONLY);
 	if (fd >= 0 && read(fd, buf, 3) == 3 && !memcmp(buf, "old", 3))
 		bits |= READ_OUTSIDE_OK;
@@ -69,6 +69,11 @@ int main(void)
 	mkdir(inside, 0755);
 	mkdir(outside, 0755);
 	snprintf(path, sizeof path, "%s/old", outside);
+	fd = open(path, O_WRONLY | O_CREAT, 0644);
+	if (fd < 0 || write(fd, "old", 3) != 3)
+		return 1;
+	close(fd);
+	snprintf(path, sizeof path, "%s/keep", outside);
 	fd = open(path, O_WRONLY | O_CREAT, 0644);
 	if (fd < 0 || write(fd, "old", 3) != 3)
 		return 1;
@@ -98,13 +103,14 @@ int main(void)
 		ok(bits & REMOVE_OUTSIDE_REFUSED, "removing a file outside it is refused");
 		ok(bits & RENAME_OUT_REFUSED, "moving a file out of it is refused");
 	} else {
-		printf("ok %d # skip no Landlock in this kernel\n", ++tap_count);
+		printf("ok %d # skip no Landlock (this kernel, or a sanitizer build)\n", ++tap_count);
 	}
 	ok(bits & WRITE_INSIDE_OK, "writing inside the output directory works");
 	ok(bits & READ_OUTSIDE_OK, "reading anywhere still works");
 	ok(bits & DEVNULL_OK, "/dev/null stays writable (for child processes)");
 	snprintf(path, sizeof path, "%s/new", outside);
-	ok(access(path, F_OK) != 0, "and indeed nothing appeared outside");
+	if (bits & LANDLOCK)
+		ok(access(path, F_OK) != 0, "and indeed nothing appeared outside");
 	snprintf(path, sizeof path, "rm -rf %s", top);
 	if (system(path) != 0)
 		return 1;
