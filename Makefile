@@ -133,6 +133,12 @@ demo: $(TRAINER)
 	@echo "            (in the package: /usr/share/doc/fashion-mnist-classifier/models/)"
 	@grep '^| test-accuracy' $(DEMO)/debian/.debhelper/model/fashion-mnist-classifier/fashion-mlp.md
 
+# The speed benchmark (issue 6), not part of check: about 8 to 13 minutes on
+# 2 cores; one Markdown table on stdout and in $(B)/bench/results.md.  Needs
+# dataset-fashion-mnist python3-torch python3-sklearn liblinear-tools time.
+bench: $(TRAINER)
+	DH_MODEL_TRAIN=$(CURDIR)/$(TRAINER) $(PYTHON) tests/bench/run-bench $(B)/bench/results.md
+
 # Fuzzing (libFuzzer, clang) and the sanitizer run of the C tests and the
 # bad-input corpus; see tests/fuzz/README.  Not part of check: CI runs both.
 FUZZ_SECONDS ?= 30
