@@ -16,10 +16,20 @@ float dm_tanhf(float x);
 float dm_sigmoidf(float x);   /* 1 / (1 + exp(-x)), no overflow */
 float dm_cosf(float x);       /* for x in [0, pi] */
 /* IEEE 754 requires sqrt to be correctly rounded, so libm's is the same
- * everywhere; inline, so that loops over it vectorize (-fno-math-errno). */
+ * everywhere; inline, so that loops over it vectorize (-fno-math-errno).
+ * On x87 (FLT_EVAL_METHOD 2, Debian i386) GCC -O2 inlines fsqrt and keeps
+ * its 64-bit result through the caller's next operation, even across this
+ * function's return: Adam's weights then differed from every other
+ * architecture (tests/cross, -O0 agreed).  A store to memory rounds it to
+ * float; the double rounding is harmless for sqrt (64 >= 2 * 24 + 2). */
 static inline float dm_sqrtf(float x)
 {
+#if defined(__FLT_EVAL_METHOD__) && __FLT_EVAL_METHOD__ != 0
+	volatile float rounded = __builtin_sqrtf(x);
+	return rounded;
+#else
 	return __builtin_sqrtf(x);
+#endif
 }
 
 #endif
