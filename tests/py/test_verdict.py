@@ -369,6 +369,20 @@ with tempfile.TemporaryDirectory() as tmp:
     v = verdict_of(t, recipe(dataset=os.path.join(share, "train.csv")), env=dict(env, PATH=empty_path))
     ok(v["class"] == "ToxicCandy" and "cannot run dpkg-query: No such file or directory" in v["reason"],
        "no dpkg-query: said") or diag(v["reason"])
+    # dpkg-query runs before the trainer restricts itself (Landlock, seccomp),
+    # which its children inherit: like libfaketime under reprotest, which
+    # creates shared memory in /dev/shm, this one writes outside the output
+    # directory first, and must still answer
+    wrap_dir = os.path.join(tmp, "wrapped-path")
+    marker = os.path.join(tmp, "dpkg-query-wrote-here")
+    write(os.path.join(wrap_dir, "dpkg-query"),
+          "#!/bin/sh\nset -e\necho ran >> %s\nexec /usr/bin/dpkg-query \"$@\"\n" % marker)
+    os.chmod(os.path.join(wrap_dir, "dpkg-query"), 0o755)
+    v = verdict_of(t, recipe(dataset=os.path.join(share, "train.csv")),
+                   env=dict(env, PATH=wrap_dir + ":" + os.environ["PATH"]))
+    ok(v["class"] == "Free Model" and v["data"][0].get("package") == "toy-data" and os.path.exists(marker),
+       "dpkg-query runs outside the sandbox: a wrapper that writes outside the output still answers") \
+        or diag(json.dumps(v, indent=1))
     # a symbolic link in the tree to an installed file: the installed file counts
     os.makedirs(os.path.join(t.dir, "data"), exist_ok=True)
     os.symlink(os.path.join(share, "train.csv"), os.path.join(t.dir, "data/link.csv"))

@@ -433,7 +433,7 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 		goto out;
 	pc.max_wall = b.limits.max_wall_time;
 	dm_caps_arm(r, &b);
-	if (dm_prepare(r, &p, err))
+	if (dm_prepare(r, &p, err) || dm_verdict_facts(r, &p, &verdict, err))
 		goto out;
 	if (o->sandbox_dir && sandbox(o, err))
 		goto out;
@@ -493,9 +493,9 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	in.budget = &b;
 	/* upstream's weights side by side (its gate fails like Expect), and the
 	 * ML-Policy verdict, into the provenance and the build log */
-	if (dm_upstream_compare(r, &p, net, o, &up, err) ||
-	    dm_job_verdict(r, &p, &b, in.flop, o, &verdict, err))
+	if (dm_upstream_compare(r, &p, net, o, &up, err))
 		goto out;
+	dm_verdict_decide(r, &b, in.flop, o, &verdict);
 	in.upstream = &up;
 	in.verdict = &verdict;
 	if (write_outputs(r, o, net, &p, &in, err)) {

@@ -496,8 +496,7 @@ static void decide(const dm_recipe *r, dm_verdict *v)
 	}
 }
 
-int dm_job_verdict(const dm_recipe *r, const dm_prepared *p, const dm_budget *b,
-		   uint64_t flop, const dm_job_opts *o, dm_verdict *v, dm_error *err)
+int dm_verdict_facts(const dm_recipe *r, const dm_prepared *p, dm_verdict *v, dm_error *err)
 {
 	dm_license_list list;
 	ctx c;
@@ -546,6 +545,22 @@ int dm_job_verdict(const dm_recipe *r, const dm_prepared *p, const dm_budget *b,
 		}
 	}
 	v->data_license_unused = r->data_license && covered == (int)v->ndata;
+	if (c.src_state == 1)
+		dm_dep5_free(&c.src);
+	dm_license_list_free(&list);
+	return 0;
+fail:
+	if (c.src_state == 1)
+		dm_dep5_free(&c.src);
+	dm_license_list_free(&list);
+	dm_verdict_free(v);
+	return -1;
+}
+
+void dm_verdict_decide(const dm_recipe *r, const dm_budget *b, uint64_t flop,
+		       const dm_job_opts *o, dm_verdict *v)
+{
+	size_t i;
 	v->policy = b->policy.name;
 	v->within_policy = 1; /* else dm_budget_check refused it before training */
 	v->within_main = b->within_main;
@@ -571,16 +586,6 @@ int dm_job_verdict(const dm_recipe *r, const dm_prepared *p, const dm_budget *b,
 				o->say(o->say_ctx, line);
 			}
 	}
-	if (c.src_state == 1)
-		dm_dep5_free(&c.src);
-	dm_license_list_free(&list);
-	return 0;
-fail:
-	if (c.src_state == 1)
-		dm_dep5_free(&c.src);
-	dm_license_list_free(&list);
-	dm_verdict_free(v);
-	return -1;
 }
 
 void dm_verdict_free(dm_verdict *v)

@@ -75,10 +75,18 @@ typedef struct dm_verdict {
 
 const char *dm_verdict_class_name(dm_verdict_class c);
 
-/* Decide the verdict of a trained recipe and say it (through o->say).
- * Fails only when the list of free licences cannot be found or read. */
-int dm_job_verdict(const dm_recipe *r, const dm_prepared *p, const dm_budget *b,
-		   uint64_t flop, const dm_job_opts *o, dm_verdict *v, dm_error *err);
+/* The verdict comes in two steps.  dm_verdict_facts finds the licence of
+ * the weights and of every data file: it reads copyright files and runs
+ * dpkg-query, so it runs with the inputs, before the trainer restricts
+ * itself (a child of the sandboxed trainer inherits the sandbox: under
+ * reprotest's faketime, libfaketime in dpkg-query could not create its
+ * shared memory and dpkg-query printed nothing).  It fails only when the
+ * list of free licences cannot be found or read.  dm_verdict_decide, after
+ * training, adds the compute used and the policy, decides the class and
+ * says it (through o->say). */
+int dm_verdict_facts(const dm_recipe *r, const dm_prepared *p, dm_verdict *v, dm_error *err);
+void dm_verdict_decide(const dm_recipe *r, const dm_budget *b, uint64_t flop,
+		       const dm_job_opts *o, dm_verdict *v);
 void dm_verdict_free(dm_verdict *v);
 
 #endif
