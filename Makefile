@@ -28,6 +28,7 @@ PYTHON ?= /usr/bin/python3
 #  -fexcess-precision=standard
 #                           on x87 (i386) round every assignment and cast to
 #                           float, so each operation is rounded as on SSE
+#                           (except GCC's inline fsqrt: see fmath.h)
 #  -fno-fast-math           in case CFLAGS asked for it
 #  -fno-math-errno          sqrtf becomes the (correctly rounded) instruction
 #                           and vectorizes; no result changes, only errno
@@ -59,7 +60,7 @@ TEST_SRC := $(sort $(wildcard tests/c/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/c/%.c=$(B)/tests/%)
 TRAINER = $(B)/dh-model-train
 
-.PHONY: all check install clean demo bench fuzz man check-sanitizers
+.PHONY: all check check-all install clean demo bench fuzz man check-sanitizers
 all: $(TRAINER)
 
 $(B)/obj/%.o: %.c
@@ -79,12 +80,23 @@ $(B)/tests/%: tests/c/%.c tests/c/tap.h $(B)/libdhmodel.a
 		$(B)/libdhmodel.a $(DEPS_LIBS)
 
 # Every test, through prove: C unit tests (TAP executables), Perl tool
-# tests and end-to-end tests (.t), and the Python oracles (*.py, TAP).
+# tests and end-to-end tests (.t), the Python oracles (*.py, TAP), and the
+# cross-architecture weight hashes (tests/cross: parts whose compilers or
+# qemu are missing say "skip" and why).
 check: $(TRAINER) $(TEST_BIN)
 	DH_MODEL_TRAIN=$(CURDIR)/$(TRAINER) PYTHON=$(PYTHON) \
+	CROSS_BUILD_DIR=$(CURDIR)/$(B)/cross \
 	$(PROVE) $(PROVE_FLAGS) --source Executable --source Perl \
 		$(TEST_BIN) $(sort $(wildcard tests/py/test_*.py)) \
-		$(sort $(wildcard tests/t/*.t))
+		$(sort $(wildcard tests/t/*.t)) tests/cross/run-cross.sh
+
+# CI: the sanitizer and leak run, every fuzz target for FUZZ_SECONDS, then
+# the whole suite, last so that the output ends with prove's Result line.
+# Needs the packages in tests/ci-packages besides the Build-Depends.
+check-all:
+	$(MAKE) check-sanitizers
+	$(MAKE) fuzz
+	$(MAKE) check
 
 # Man pages from the POD in the commands and in trainer/dh-model-train.pod.
 VERSION := $(shell sed -n 's/^\#define DM_VERSION "\(.*\)"/\1/p' trainer/base/version.h)
@@ -140,7 +152,8 @@ bench: $(TRAINER)
 	DH_MODEL_TRAIN=$(CURDIR)/$(TRAINER) $(PYTHON) tests/bench/run-bench $(B)/bench/results.md
 
 # Fuzzing (libFuzzer, clang) and the sanitizer run of the C tests and the
-# bad-input corpus; see tests/fuzz/README.  Not part of check: CI runs both.
+# bad-input corpus; see tests/fuzz/run-fuzz and tests/fuzz/asan-check.  Not
+# part of check: check-all (CI) runs both.
 FUZZ_SECONDS ?= 30
 fuzz:
 	tests/fuzz/run-fuzz $(FUZZ_SECONDS)
