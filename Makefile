@@ -90,12 +90,14 @@ check: $(TRAINER) $(TEST_BIN)
 		$(TEST_BIN) $(sort $(wildcard tests/py/test_*.py)) \
 		$(sort $(wildcard tests/t/*.t)) tests/cross/run-cross.sh
 
-# CI: the sanitizer and leak run, every fuzz target for FUZZ_SECONDS, then
-# the whole suite, last so that the output ends with prove's Result line.
-# Needs the packages in tests/ci-packages besides the Build-Depends.
+# CI: the sanitizer and leak run, every fuzz target for FUZZ_SECONDS,
+# reprotest on the example package, then the whole suite, last so that the
+# output ends with prove's Result line.  Needs the packages in
+# tests/ci-packages besides the Build-Depends.
 check-all:
 	$(MAKE) check-sanitizers
 	$(MAKE) fuzz
+	tests/repro/reprotest.sh
 	$(MAKE) check
 
 # Man pages from the POD in the commands and in trainer/dh-model-train.pod.
