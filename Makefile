@@ -95,10 +95,10 @@ check: $(TRAINER) $(TEST_BIN)
 # output ends with prove's Result line.  Needs the packages in
 # tests/ci-packages besides the Build-Depends.
 check-all:
-	$(MAKE) check-sanitizers
-	$(MAKE) fuzz
+	$(MAKE) --no-print-directory check-sanitizers
+	$(MAKE) --no-print-directory fuzz
 	tests/repro/reprotest.sh
-	$(MAKE) check
+	$(MAKE) --no-print-directory check
 
 # Man pages from the POD in the commands and in trainer/dh-model-train.pod.
 VERSION := $(shell sed -n 's/^\#define DM_VERSION "\(.*\)"/\1/p' trainer/base/version.h)
