@@ -63,7 +63,10 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 # shellcheck disable=SC2016 # $(NUMERICS_FLAGS) is for make, not the shell
 numerics_flags() {
 	local f
+	# without the calling make's MAKEFLAGS (dh's "w" would add "Entering
+	# directory" lines to the output)
 	f=$(printf 'print-numerics-flags:\n\t@echo $(NUMERICS_FLAGS)\n' |
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 		make -s --no-print-directory -f Makefile -f - CC="$1" \
 			print-numerics-flags 2>/dev/null) || return 1
 	case " $f " in
