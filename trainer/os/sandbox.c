@@ -83,12 +83,18 @@ static int no_sockets(dm_error *err)
 	int rc;
 	if (!ctx)
 		return dm_fail(err, "seccomp_init failed");
-	rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 0);
+	/* the kernel's own errno from seccomp_load: without this attribute
+	 * libseccomp 2.5 turns every failure into ECANCELED, and a kernel or
+	 * an emulator without seccomp (qemu-user, as in an arm64 sbuild on
+	 * amd64: ENOSYS or EINVAL) could not be told from a real error */
+	rc = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 0);
 	if (rc == 0)
 		rc = seccomp_load(ctx);
 	seccomp_release(ctx);
 	if (rc == -EINVAL || rc == -ENOSYS || rc == -EOPNOTSUPP)
-		return 1; /* no seccomp in this kernel */
+		return 1; /* no seccomp in this kernel or emulator */
 	if (rc)
 		return dm_fail(err, "seccomp: %s", strerror(-rc));
 	return 0;
@@ -117,7 +123,7 @@ int dm_sandbox(const char *output_dir, char *what, size_t size, dm_error *err)
 	sc = no_sockets(err);
 	if (sc < 0)
 		return -1;
-	snprintf(what + n, n < size ? size - n : 0, sc ? ", no seccomp in this kernel"
+	snprintf(what + n, n < size ? size - n : 0, sc ? ", no seccomp here (kernel or emulator)"
 							 : ", seccomp (no sockets)");
 	return 0;
 }
