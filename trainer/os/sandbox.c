@@ -87,9 +87,8 @@ static int no_sockets(dm_error *err)
 	 * libseccomp 2.5 turns every failure into ECANCELED, and a kernel or
 	 * an emulator without seccomp (qemu-user, as in an arm64 sbuild on
 	 * amd64: ENOSYS or EINVAL) could not be told from a real error */
-	rc = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
-	if (rc == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 0);
+	(void)seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1); /* 2.5.0 and later */
+	rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 0);
 	if (rc == 0)
 		rc = seccomp_load(ctx);
 	seccomp_release(ctx);
