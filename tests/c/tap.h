@@ -18,9 +18,17 @@ static int ok(int cond, const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
-	if (!cond)
-		tap_failed++;
 	fflush(stdout);
+	if (!cond) {
+		/* also on stderr, which prove shows: a failure in a package
+		 * build's log then says which test it was */
+		tap_failed++;
+		fprintf(stderr, "#   Failed test %d: ", tap_count);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fprintf(stderr, "\n");
+	}
 	return cond;
 }
 

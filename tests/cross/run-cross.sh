@@ -52,7 +52,12 @@ n=0
 failed=0
 
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+notok() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n - $*"
+	echo "#   Failed test $n: $*" >&2 # prove shows stderr
+}
 skip() { n=$((n + 1)); echo "ok $n # skip $*"; }
 diag() { sed 's/^/# /' "$@"; }
 now() { date +%s.%N; }

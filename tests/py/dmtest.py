@@ -12,18 +12,29 @@ _count = 0
 _failed = 0
 
 
+_last_failed = False
+
+
 def ok(cond, name):
-    global _count, _failed
+    global _count, _failed, _last_failed
     _count += 1
+    _last_failed = not cond
     if not cond:
         _failed += 1
     print(("ok" if cond else "not ok") + " %d - %s" % (_count, name), flush=True)
+    if not cond:
+        # as Test::More does: prove shows stderr, so a failure in a package
+        # build's log says which test it was and why
+        print("#   Failed test %d: %s" % (_count, name), file=sys.stderr, flush=True)
     return cond
 
 
 def diag(msg):
+    """A comment; after a failed test also on stderr, where prove shows it."""
     for line in str(msg).splitlines():
         print("# " + line, flush=True)
+        if _last_failed:
+            print("# " + line, file=sys.stderr, flush=True)
 
 
 def skip_all(reason):
