@@ -129,6 +129,7 @@ int dm_budget_check(dm_recipe *r, int threads, dm_budget *b, dm_error *err)
 	dm_layer *layers;
 	dm_cost_in in;
 	const dm_limits *lm;
+	int audit_error;
 
 	memset(b, 0, sizeof *b);
 	debian_arch(b->arch, sizeof b->arch);
@@ -136,6 +137,13 @@ int dm_budget_check(dm_recipe *r, int threads, dm_budget *b, dm_error *err)
 		name = r->policy ? r->policy : "main";
 	if (dm_policy_load(name, dirs, ndirs, &b->policy, err) ||
 	    dm_policy_load("main", dirs, ndirs, &b->main, err))
+		return -1;
+	/* the audit's mode is dh_auditmodels' business, but a recipe that asks
+	 * for less than its policy is refused here, like a higher limit, before
+	 * any work */
+	snprintf(where, sizeof where, "%s: line %u", r->file->path,
+		 dm_recipe_field_line(r, "Unexplained-Models"));
+	if (dm_audit_effective(&b->policy, r->unexplained_error, where, &audit_error, err))
 		return -1;
 	dm_recipe_where(r, where, sizeof where);
 	if (dm_limits_effective(&b->policy, &r->limits, where, &b->limits, err))

@@ -279,16 +279,22 @@ static void upstream(dm_json_writer *w, const dm_provenance_in *in)
 	dm_json_end_object(w);
 }
 
-/* What dh_installmodels needs for its audit of the binary package. */
-static void audit(dm_json_writer *w, const dm_recipe *r)
+/* What dh_auditmodels needs for its audit of the binary package: the
+ * recipe's settings, and the Unexplained-Models of the policy that applied
+ * (the audit fails the build when either says error). */
+static void audit(dm_json_writer *w, const dm_recipe *r, const dm_budget *b)
 {
-	if (r->unexplained_error < 0 && !r->model_files && !r->not_model_files)
+	if (!b && r->unexplained_error < 0 && !r->model_files && !r->not_model_files)
 		return;
 	dm_json_key(w, "audit");
 	dm_json_begin_object(w);
 	if (r->unexplained_error >= 0) {
 		dm_json_key(w, "unexplained-models");
 		dm_json_string(w, r->unexplained_error ? "error" : "warn");
+	}
+	if (b) {
+		dm_json_key(w, "policy-unexplained-models");
+		dm_json_string(w, b->policy.unexplained_error ? "error" : "warning");
 	}
 	if (r->model_files) {
 		dm_json_key(w, "model-files");
@@ -427,7 +433,7 @@ char *dm_provenance_json(const dm_provenance_in *in, int pretty, dm_error *err)
 	dm_json_end_object(&w);
 
 	upstream(&w, in);
-	audit(&w, r);
+	audit(&w, r, in->budget);
 
 	if (in->ngates) {
 		dm_json_key(&w, "expect");

@@ -181,6 +181,20 @@ static int parse_policy(const char *path, const dm_deb822 *d, dm_policy *p, dm_e
 				return -1;
 			continue;
 		}
+		if (!strcasecmp(f->name, "Unexplained-Models")) {
+			/* "warn" as well: the word of the recipe field and of
+			 * DH_MODEL_UNEXPLAINED */
+			if (!strcasecmp(f->value, "warning") || !strcasecmp(f->value, "warn"))
+				p->unexplained_error = 0;
+			else if (!strcasecmp(f->value, "error"))
+				p->unexplained_error = 1;
+			else
+				return dm_fail(err, "%s: line %u: Unexplained-Models: expected warning or "
+					       "error, got '%.40s'", path, f->line,
+					       f->value[strcspn(f->value, "\n")] ? "(more than one line)"
+					       : f->value);
+			continue;
+		}
 		for (j = 0; j < sizeof FIELDS / sizeof FIELDS[0]; j++)
 			if (!strcasecmp(f->name, FIELDS[j].name)) {
 				double v;
@@ -296,5 +310,16 @@ int dm_limits_effective(const dm_policy *p, const dm_limits *recipe, const char 
 		}
 		limit_set(out, &FIELDS[j], mine);
 	}
+	return 0;
+}
+
+int dm_audit_effective(const dm_policy *p, int recipe, const char *where, int *out,
+		       dm_error *err)
+{
+	if (recipe == 0 && p->unexplained_error)
+		return dm_fail(err, "%s: Unexplained-Models: warn is weaker than policy %s, which "
+			       "says error; a recipe may only make the audit stricter (remove the "
+			       "field)", where, p->name);
+	*out = recipe > 0 || p->unexplained_error;
 	return 0;
 }

@@ -59,6 +59,10 @@ typedef struct dm_policy {
 	dm_limits limits;
 	dm_throughput *ref;
 	size_t nref;
+	/* Unexplained-Models: what the audit of a binary package (dh_auditmodels)
+	 * does with model files that no recipe produced: 0 warning (default),
+	 * 1 error. */
+	int unexplained_error;
 } dm_policy;
 
 /* Load policy NAME from the first of dirs that has it (a NAME with a '/'
@@ -75,5 +79,13 @@ const dm_throughput *dm_policy_reference(const dm_policy *p, const char *arch,
  * asking for more than the policy is an error naming both figures. */
 int dm_limits_effective(const dm_policy *p, const dm_limits *recipe,
 			const char *where, dm_limits *out, dm_error *err);
+
+/* The same for the audit: recipe is the recipe's Unexplained-Models (-1
+ * unset, 0 warn, 1 error).  It may make the audit stricter than the
+ * policy, never weaker: warn under a policy that says error is an error
+ * naming where (the recipe's file and line) and the policy.  *out is 1 when
+ * the audit fails the build. */
+int dm_audit_effective(const dm_policy *p, int recipe, const char *where, int *out,
+		       dm_error *err);
 
 #endif

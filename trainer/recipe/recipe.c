@@ -56,7 +56,7 @@ static const dm_field_info FIELDS[] = {
 	{"Upstream-Format", 0, "safetensors (default) or raw-f32le"},
 	{"Upstream-Network", 0, "the layers of the upstream weights (default: Network)"},
 	{"Upstream-Max-Regression", 0, "fail if the retrained model is worse than upstream's by more"},
-	{"Unexplained-Models", 0, "warn (default) or error: model files no recipe produced"},
+	{"Unexplained-Models", 0, "warn (default) or error: model files no recipe produced; never weaker than the policy"},
 	{"Model-Files", 0, "more globs of model files in the package, for the audit"},
 	{"Not-Model-Files", 0, "globs of files in the package that are not models"},
 };
@@ -537,7 +537,7 @@ static int parse_audit(const ctx *c, dm_recipe *r)
 	const dm_field *f = dm_stanza_get(c->s, "Unexplained-Models");
 	r->unexplained_error = -1;
 	if (f) {
-		if (!strcasecmp(f->value, "warn"))
+		if (!strcasecmp(f->value, "warn") || !strcasecmp(f->value, "warning"))
 			r->unexplained_error = 0;
 		else if (!strcasecmp(f->value, "error"))
 			r->unexplained_error = 1;

@@ -74,8 +74,8 @@ typedef struct dm_recipe {
 	dm_limits limits;           /* Max-*: the recipe's own, lower limits (0 = unset) */
 	const char *data_license;   /* Data-License: only for data no copyright file covers */
 	dm_upstream_spec upstream;
-	/* the audit of model-like files in the binary package (dh_installmodels) */
-	int unexplained_error;      /* Unexplained-Models: -1 unset, 0 warn, 1 error */
+	/* the audit of model-like files in the binary package (dh_auditmodels) */
+	int unexplained_error;      /* Unexplained-Models: -1 unset, 0 warn(ing), 1 error */
 	const char *model_files;    /* Model-Files: more globs that are models */
 	const char *not_model_files;/* Not-Model-Files: globs that are not */
 } dm_recipe;
