@@ -326,8 +326,12 @@ static void activation(const dm_layer *l, dm_engine *e, int backward,
 		return;
 	}
 	if (l->kind == DM_LAYER_RELU)
-		for (i = 0; i < n; i++)
-			dx[i] = y[i] > 0 ? dy[i] : 0.0f;
+		for (i = 0; i < n; i++) {
+			/* dy read whatever y is: a conditional load stops GCC
+			 * from vectorizing (a select, the same bits) */
+			float g = dy[i];
+			dx[i] = y[i] > 0 ? g : 0.0f;
+		}
 	else if (l->kind == DM_LAYER_TANH)
 		for (i = 0; i < n; i++)
 			dx[i] = f_mul(dy[i], f_sub(1.0f, f_mul(y[i], y[i])));
