@@ -1,10 +1,12 @@
 /* test_recipe.c - recipes: every field parsed, every mistake named with
- * the file and the line. */
+ * the file and the line; and the debian/copyright next to them (dep5.c),
+ * the inputs that the fuzz target dep5 found wrong. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "recipe/dep5.h"
 #include "recipe/recipe.h"
 #include "tap.h"
 
@@ -100,11 +102,28 @@ static void test_good(void)
 	dm_recipes_free(&rs);
 }
 
+#define DEP5_FORMAT "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n"
+
+/* Regressions of tests/fuzz/corpus/dep5/crash-*: a copyright file of the
+ * trainer's is only ever read, never refused (the verdict says what is
+ * wrong with it), so they are here and not in tests/bad/. */
+static void test_dep5(void)
+{
+	static const char nul[] = DEP5_FORMAT "\nFiles: *\nLicense: Expat\x00x\n";
+	dm_dep5 c;
+	dm_error err = {"", 0};
+	ok(dm_dep5_parse("dc", nul, sizeof nul - 1, &c, &err) == -1 &&
+		   strstr(err.msg, "dc: line 4: contains a NUL byte"),
+	   "dep5: a NUL byte in a DEP-5 file is an error that names its line: %s", err.msg);
+	dm_dep5_free(&c);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
 		return 1;
 	test_good();
+	test_dep5();
 	bad(BASE "Epoch: 3\n", "line 8: unknown field 'Epoch' (did you mean 'Epochs'?)", NULL,
 	    "a misspelt field");
 	bad(BASE "Frobnicate: yes\n", "line 8: unknown field 'Frobnicate'", "dh-model-train(1)",

@@ -125,8 +125,21 @@ int dm_dep5_parse(const char *path, const char *text, size_t len, dm_dep5 *c,
 		size_t i = 0;
 		while (i < len && (text[i] == '#' || text[i] == '\n'))
 			i += text[i] == '#' ? strcspn(text + i, "\n") : 1;
-		if (len - i >= 7 && !strncasecmp(text + i, "Format:", 7))
+		if (len - i >= 7 && !strncasecmp(text + i, "Format:", 7)) {
+			/* deb822 says that there is a NUL byte, not where: the
+			 * message names the line, as dep5.h promises (found by
+			 * tests/fuzz/fuzz_dep5.c) */
+			const char *nul = memchr(text, 0, len);
+			if (nul) {
+				unsigned line = 1;
+				const char *s;
+				for (s = text; s < nul; s++)
+					line += *s == '\n';
+				dm_fail(err, "%s: line %u: contains a NUL byte; expected a text file",
+					path, line);
+			}
 			return -1;
+		}
 		snprintf(c->problem, sizeof c->problem, "%s is not machine-readable (not in the "
 			 "deb822 format of copyright-format 1.0)", path);
 		return 0;
