@@ -110,11 +110,22 @@ static void test_good(void)
 static void test_dep5(void)
 {
 	static const char nul[] = DEP5_FORMAT "\nFiles: *\nLicense: Expat\x00x\n";
+	static const char vt[] = DEP5_FORMAT "\nFiles: *\vdata/x\nLicense: Expat\n\n"
+				 "Files: debian/*\nLicense: GPL-2+\n";
 	dm_dep5 c;
 	dm_error err = {"", 0};
 	ok(dm_dep5_parse("dc", nul, sizeof nul - 1, &c, &err) == -1 &&
 		   strstr(err.msg, "dc: line 4: contains a NUL byte"),
 	   "dep5: a NUL byte in a DEP-5 file is an error that names its line: %s", err.msg);
+	ok(dm_dep5_parse("dc", vt, sizeof vt - 1, &c, &err) == 0 && c.machine_readable &&
+		   c.nfiles == 2, "dep5: a vertical tab between patterns parses");
+	if (c.nfiles == 2) {
+		ok(c.files[0].catch_all, "dep5: '*' before a vertical tab is a catch-all pattern");
+		ok(dm_dep5_match(&c, "data/x") == &c.files[0] &&
+			   dm_dep5_match(&c, "src/y.c") == &c.files[0] &&
+			   dm_dep5_match(&c, "debian/rules") == &c.files[1],
+		   "dep5: white space of any kind separates patterns, the last match applies");
+	}
 	dm_dep5_free(&c);
 }
 

@@ -69,15 +69,21 @@ int dm_dep5_glob(const char *p, const char *s)
 	}
 }
 
+/* The patterns of a Files: value are separated by white space, the same
+ * characters before a pattern and after it.  (It skipped every isspace()
+ * character before a pattern but ended one only at a space, tab, CR or
+ * LF: "Files: *\vx" was the pattern "*\vx", not a catch-all "*"; found by
+ * tests/fuzz/fuzz_dep5.c.) */
+#define PATTERN_SPACE " \t\n\r\v\f"
+
 static int matches_any(const char *patterns, const char *path)
 {
 	char pat[4096];
 	const char *q = patterns;
 	while (*q) {
 		size_t n;
-		while (*q && isspace((unsigned char)*q))
-			q++;
-		n = strcspn(q, " \t\n\r");
+		q += strspn(q, PATTERN_SPACE);
+		n = strcspn(q, PATTERN_SPACE);
 		if (n == 0)
 			break;
 		if (n < sizeof pat) {
