@@ -1,12 +1,14 @@
 /* test_recipe.c - recipes: every field parsed, every mistake named with
- * the file and the line; and the debian/copyright next to them (dep5.c),
- * the inputs that the fuzz target dep5 found wrong. */
+ * the file and the line; and the debian/copyright next to them (dep5.c)
+ * and licence names (license.c), the inputs that the fuzz targets dep5 and
+ * license found wrong. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "recipe/dep5.h"
+#include "recipe/license.h"
 #include "recipe/recipe.h"
 #include "tap.h"
 
@@ -129,12 +131,34 @@ static void test_dep5(void)
 	dm_dep5_free(&c);
 }
 
+/* Regression of tests/fuzz/corpus/license/crash-long-name-cut. */
+static void test_license(void)
+{
+	static const char list[] = "BSD-2-Clause-*\n!*-NC-*  non-commercial use only\n";
+	char name[200], why[640];
+	dm_license_list l;
+	dm_error err = {"", 0};
+	const dm_license_entry *e;
+	if (!ok(dm_license_list_parse("fl", list, sizeof list - 1, &l, &err) == 0,
+		"license: a list parses: %s", err.msg))
+		return;
+	snprintf(name, sizeof name, "BSD-2-Clause-%0120d-NC-4.0", 0);
+	ok(dm_license_name_free(&l, name, &e) == 0 && e && e->not_free,
+	   "license: a '!' line wins over a name of %zu characters too", strlen(name));
+	ok(dm_license_expr_free(&l, name, why, sizeof why) == 0 && strstr(why, "non-commercial"),
+	   "license: ... and the expression is not free: %.60s...", why);
+	ok(dm_license_name_free(&l, "BSD-2-Clause-Patent", &e) == 1,
+	   "license: a short name is free as before");
+	dm_license_list_free(&l);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
 		return 1;
 	test_good();
 	test_dep5();
+	test_license();
 	bad(BASE "Epoch: 3\n", "line 8: unknown field 'Epoch' (did you mean 'Epochs'?)", NULL,
 	    "a misspelt field");
 	bad(BASE "Frobnicate: yes\n", "line 8: unknown field 'Frobnicate'", "dh-model-train(1)",

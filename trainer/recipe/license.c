@@ -172,20 +172,28 @@ void dm_license_list_free(dm_license_list *l)
 int dm_license_name_free(const dm_license_list *l, const char *name,
 			 const dm_license_entry **entry)
 {
-	char norm[128];
-	size_t i;
-	int pass;
-	dm_license_normalize(name, norm, sizeof norm);
+	/* The whole name, however long.  Cut to 127 characters, as it was,
+	 * "BSD-2-Clause-<120 x>-NC-4.0" lost the "-NC" that a '!' line matches
+	 * and was free by "BSD-2-Clause-*" (found by tests/fuzz/fuzz_license.c). */
+	size_t len = strlen(name), i;
+	char small[128], *norm = len < sizeof small ? small : malloc(len + 1);
+	int pass, result = -1;
 	if (entry)
 		*entry = NULL;
-	for (pass = 1; pass >= 0; pass--) /* the '!' lines first: they win */
+	if (!norm)
+		return -1; /* out of memory: not known to be free */
+	dm_license_normalize(name, norm, len + 1);
+	for (pass = 1; pass >= 0 && result < 0; pass--) /* the '!' lines first: they win */
 		for (i = 0; i < l->n; i++)
 			if (l->v[i].not_free == pass && fnmatch(l->v[i].pattern, norm, 0) == 0) {
 				if (entry)
 					*entry = &l->v[i];
-				return !pass;
+				result = !pass;
+				break;
 			}
-	return -1;
+	if (norm != small)
+		free(norm);
+	return result;
 }
 
 /* ---- expressions ---- */
