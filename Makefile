@@ -103,7 +103,8 @@ check-all:
 # Man pages from the POD in the commands and in trainer/dh-model-train.pod.
 VERSION := $(shell sed -n 's/^\#define DM_VERSION "\(.*\)"/\1/p' trainer/base/version.h)
 POD2MAN = pod2man --section=1 --utf8 --release="dh-model $(VERSION)"
-MAN1 = $(B)/man/dh_model.1 $(B)/man/dh_installmodels.1 $(B)/man/dh-model-train.1
+MAN1 = $(B)/man/dh_model.1 $(B)/man/dh_installmodels.1 $(B)/man/dh_auditmodels.1 \
+	$(B)/man/dh-model-train.1
 MAN5 = $(B)/man/dh-model-policy.5
 man: $(MAN1) $(MAN5)
 $(B)/man/dh-model-policy.5: policy/dh-model-policy.pod
@@ -120,7 +121,8 @@ install: $(TRAINER) man
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(PERLDIR)/Debian/Debhelper/Sequence
 	install -m 0755 $(TRAINER) $(DESTDIR)$(BINDIR)/dh-model-train
-	install -m 0755 dh-model/dh_model dh-model/dh_installmodels $(DESTDIR)$(BINDIR)/
+	install -m 0755 dh-model/dh_model dh-model/dh_installmodels dh-model/dh_auditmodels \
+		$(DESTDIR)$(BINDIR)/
 	install -m 0644 dh-model/lib/Debian/Debhelper/DhModel.pm \
 		$(DESTDIR)$(PERLDIR)/Debian/Debhelper/
 	install -m 0644 sequence/Debian/Debhelper/Sequence/model.pm \

@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# The Perl side of dh_model and dh_installmodels, with the real trainer
+# The Perl side of dh_model, dh_installmodels and dh_auditmodels, with the real trainer
 # ($DH_MODEL_TRAIN, the tree's build/dh-model-train under "make check"):
 # how the build options reach the trainer (seen in the command that -v
 # prints, and in what the trainer then does), package selection, --no-act,
@@ -132,18 +132,41 @@ edit_file("$src/debian/models", sub { s/^Epochs: 30$/Epochs: 31/m or die });
 $r = run_in($src, {}, 'dh_installmodels');
 isnt($r->{code}, 0, 'dh_installmodels fails when the recipe changed after training');
 like($r->{err}, qr/dhm-simple-model \(debian\/models\): the recipe changed after dh_model trained it/, '... and says so');
+$r = run_in($src, {}, 'dh_auditmodels');
+isnt($r->{code}, 0, 'so does dh_auditmodels (the staged records would not be the recipe\'s)');
+like($r->{err}, qr/^dh_auditmodels: error: dhm-simple-model \(debian\/models\): the recipe changed after dh_model trained it/m,
+	'... and says so') or diag($r->{err});
 $r = run_in($src, {}, 'dh_model');
 is($r->{code}, 0, 'dh_model retrains the changed recipe') or diag($r->{all});
 like($r->{out}, qr/^simple-mlp: epoch 31\/31 done/m, '... with the new number of epochs');
 
-# Files that look like weights but no recipe produced.
+# Files that look like weights but no recipe produced: dh_auditmodels.
+is(run_in($src, {}, 'dh_installmodels')->{code}, 0, 'dh_installmodels');
 system('mkdir', '-p', "$pkg/usr/share/dhm-simple") == 0 or die;
 write_file("$pkg/usr/share/dhm-simple/blob.onnx", "x");
 $r = run_in($src, {}, 'dh_installmodels');
+is($r->{code}, 0, 'dh_installmodels with an unexplained model file in the package') or diag($r->{all});
+unlike($r->{err}, qr/looks like model weights/, '... does not audit it (dh_auditmodels does)');
+$r = run_in($src, {}, 'dh_installmodels', '--strict');
+isnt($r->{code}, 0, 'dh_installmodels --strict is an error');
+like($r->{err}, qr/--strict is an option of dh_auditmodels/, '... that points to dh_auditmodels');
+$r = run_in($src, {}, 'dh_auditmodels');
 is($r->{code}, 0, 'an unexplained model file is not an error') or diag($r->{all});
-like($r->{err}, qr/warning: dhm-simple-model: usr\/share\/dhm-simple\/blob\.onnx looks like model weights/,
+like($r->{err}, qr/^dh_auditmodels: warning: dhm-simple-model: usr\/share\/dhm-simple\/blob\.onnx looks like model weights/m,
 	'... but a warning names it');
 unlike($r->{err}, qr/simple-mlp\.safetensors looks like/, 'the recipe\'s own weights are not flagged');
+$r = run_in($src, {}, 'dh_auditmodels', '--no-act', '--strict');
+is($r->{code}, 0, 'dh_auditmodels --no-act --strict audits nothing') or diag($r->{all});
+unlike($r->{err}, qr/looks like/, '... and says nothing');
+$r = run_in($src, { DH_MODEL_UNEXPLAINED => 'sometimes' }, 'dh_auditmodels');
+isnt($r->{code}, 0, 'DH_MODEL_UNEXPLAINED=sometimes is an error');
+like($r->{err}, qr/DH_MODEL_UNEXPLAINED=sometimes: expected warn or error/, '... that says what is expected');
+$r = run_in($src, { DH_QUIET => 1 }, 'dh_auditmodels');
+like($r->{err}, qr/blob\.onnx looks like model weights/, 'DH_QUIET does not silence the warning');
+unlink("$pkg/usr/share/dhm-simple/blob.onnx") or die;
+$r = run_in($src, {}, 'dh_auditmodels', '--strict');
+is($r->{code}, 0, 'dh_auditmodels --strict passes a package with only its retrained model') or diag($r->{all});
+is($r->{all}, '', '... silently');
 
 # An Install: path the package cannot use is refused: the trainer checks it
 # when dh_model lists the recipe, with the same rule that dh_installmodels
@@ -227,5 +250,22 @@ $r = run_in($mixed, {}, 'dh_installmodels', '-p', 'dhm-mixed-data');
 is($r->{code}, 0, 'dh_installmodels -p dhm-mixed-data') or diag($r->{all});
 ok(-f "$mixed/debian/dhm-mixed-data/usr/share/dhm-mixed-data/data-mlp.safetensors", '... installs that package');
 ok(!-e "$mixed/debian/dhm-mixed-tool", '... and no other');
+
+# dh_auditmodels audits the packages it is asked to.
+is(run_in($mixed, {}, 'dh_installmodels')->{code}, 0, 'dh_installmodels (both packages)');
+for my $p (qw(dhm-mixed-tool dhm-mixed-data)) {
+	write_file("$mixed/debian/$p/usr/share/$p/stray.onnx", "x");
+}
+for my $case ([['-p', 'dhm-mixed-data'], 'dhm-mixed-data'], [['-N', 'dhm-mixed-data'], 'dhm-mixed-tool'],
+	[['-a'], 'dhm-mixed-tool'], [['-i'], 'dhm-mixed-data'], [[], 'dhm-mixed-data dhm-mixed-tool']) {
+	my ($args, $want) = @{$case};
+	my $what = join(' ', 'dh_auditmodels', '--strict', @{$args});
+	$r = run_in($mixed, {}, 'dh_auditmodels', '--strict', @{$args});
+	isnt($r->{code}, 0, "$what fails");
+	is(join(' ', sort($r->{err} =~ m/^dh_auditmodels: warning: (\S+): usr\/share\/\S+\/stray\.onnx looks like/mg)), $want,
+		"... warning about $want") or diag($r->{err});
+	is(join(' ', sort($r->{err} =~ m/(?:error: |; )(\S+): 1 model file that no recipe produced/g)), $want,
+		"... and failing for $want, in one error");
+}
 
 done_testing();

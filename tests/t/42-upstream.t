@@ -53,7 +53,7 @@ $r = run_in($src, {}, 'dpkg-buildpackage', '-us', '-uc', '-d', '-b');
 is($r->{code}, 0, 'dpkg-buildpackage builds the example with the comparison') or diag($r->{all});
 like($r->{out}, qr/^fashion-mlp: upstream's upstream\/pretrained\.safetensors \(dense 64, relu, dense 10, 50890 parameters\) on the 10000 test rows: accuracy 0\.\d{4} retrained vs 0\.\d{4} upstream \([+-]0\.\d{4}\); loss \d\.\d{4} retrained vs \d\.\d{4} upstream \([+-]\d\.\d{4}\); within Upstream-Max-Regression$/m,
 	'the build log shows both accuracies and the difference');
-like($r->{all}, qr/^dh_installmodels: warning: source package: upstream\/pretrained\.safetensors looks like model weights \(safetensors weights, by extension and content\): a blob in the source package, which Debian cannot rebuild; it is the Upstream-Weights of model fashion-mlp \(fashion-mnist-classifier\), evaluated next to the retrained model$/m,
+like($r->{all}, qr/^dh_auditmodels: warning: source package: upstream\/pretrained\.safetensors looks like model weights \(safetensors weights, by extension and content\): a blob in the source package, which Debian cannot rebuild; it is the Upstream-Weights of model fashion-mlp \(fashion-mnist-classifier\), evaluated next to the retrained model$/m,
 	'the upstream blob in the source package is reported as such');
 
 my $deb = "$tmp/fashion-mnist-classifier_0.1.0_all.deb";

@@ -1,8 +1,9 @@
 # DhModelTest - what the dh-model tool tests share.
 #
 # Loading it puts the tree's commands first on PATH and the tree's Perl
-# modules first on PERL5LIB, so that dh finds dh_model, dh_installmodels
-# and the "model" sequence add-on of this tree, not an installed dh-model.
+# modules first on PERL5LIB, so that dh finds dh_model, dh_installmodels,
+# dh_auditmodels and the "model" sequence add-on of this tree, not an
+# installed dh-model.
 # It also removes what an outer package build (dpkg-buildpackage running
 # "make check") leaves in the environment, so every test starts clean.
 

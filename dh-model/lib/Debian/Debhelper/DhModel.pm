@@ -1,4 +1,5 @@
-# Debian::Debhelper::DhModel - what dh_model and dh_installmodels share.
+# Debian::Debhelper::DhModel - what dh_model, dh_installmodels and
+# dh_auditmodels share.
 #
 # The commands stay thin: every recipe is parsed, checked and trained by the
 # C trainer, dh-model-train; this module only finds it, runs it and turns its
@@ -9,6 +10,7 @@ package Debian::Debhelper::DhModel;
 use strict;
 use warnings;
 use Exporter qw(import);
+use File::Find ();
 use File::Temp ();
 use POSIX ();
 use Debian::Debhelper::Dh_Lib;
@@ -23,9 +25,13 @@ our @EXPORT = qw(
 	model_run_trainer
 	model_capture_trainer
 	model_check_name
+	model_check_staged
 	model_file_class
 	model_glob_match
 	model_staged_records
+	model_audit_settings
+	model_audit_package
+	model_audit_source
 	MODEL_STAMP
 );
 
@@ -187,6 +193,38 @@ sub model_list {
 	return @models;
 }
 
+# Check that dh_model staged every model of the recipe, for the recipe as it
+# is now: the stamp holds the recipe's digest, and each model has its
+# weights, provenance and card.  $hint says what to run.
+sub model_check_staged {
+	my ($package, $recipe, $hint, @models) = @_;
+	my $stage = model_staging_dir($package);
+	my $stamp = "${stage}/" . MODEL_STAMP;
+	my $digest = model_recipe_digest($recipe);
+	my $staged = '';
+	if (open(my $fd, '<', $stamp)) {
+		$staged = <$fd> // '';
+		close($fd);
+	}
+	($staged) = split(' ', $staged);
+	$staged //= '';
+	if ($staged ne '' and $staged ne $digest) {
+		error("${package} (${recipe}): the recipe changed after dh_model trained it; run dh_model again");
+	}
+	foreach my $model (@models) {
+		my ($name) = @{$model};
+		if ($staged eq '' or not -f "${stage}/${name}.safetensors") {
+			error("${package} (${recipe}): model \"${name}\" was never trained"
+				. " (no ${stage}/${name}.safetensors); ${hint}");
+		}
+		for my $ext (qw(json md)) {
+			error("${package} (${recipe}): model \"${name}\" has no ${stage}/${name}.${ext}; ${hint}")
+				if not -f "${stage}/${name}.${ext}";
+		}
+	}
+	return;
+}
+
 # ---- the audit of model-like files ----
 
 # Extensions of model files, and the class each suggests.
@@ -236,11 +274,10 @@ sub _zip_members {
 	return @names;
 }
 
-# What the content of a file says it is, or undef.
+# What the content of a file says it is, or undef: $fd is open at its start,
+# $size is its size.
 sub _magic_class {
-	my ($path) = @_;
-	open(my $fd, '<:raw', $path) or return undef;
-	my $size = -s $fd // 0;
+	my ($fd, $size) = @_;
 	my $head = '';
 	read($fd, $head, 4096);
 	my $class;
@@ -281,26 +318,70 @@ sub _magic_class {
 			$class = 'NumPy arrays (.npz)';
 		}
 	}
-	close($fd);
 	return $class;
 }
 
+# The content of a gzip file (dh_compress compresses documentation larger
+# than 4 KiB), for _magic_class: an in-memory handle and the size.  A zip needs its central directory, at the end: up to 64 MiB of
+# it is read; otherwise the first 4 KiB and the size from the trailer.
+sub _gunzip {
+	my ($path) = @_;
+	require IO::Uncompress::Gunzip;
+	my $z = IO::Uncompress::Gunzip->new($path, Transparent => 0, MultiStream => 1) or return ();
+	my $data = '';
+	my $want = 4096;
+	while (1) {
+		while (length($data) < $want) {
+			my $n = $z->read($data, $want - length($data), length($data));
+			last if not $n or $n < 0;
+		}
+		last if $want > 4096 or $data !~ m/^PK\x03\x04/ or length($data) < $want;
+		$want = 64 << 20;
+	}
+	my $eof = $z->eof;
+	$z->close;
+	my $size = length($data);
+	if (not $eof and $want == 4096 and open(my $raw, '<:raw', $path)) {
+		# ISIZE: the size of the content, modulo 2^32
+		my $tail = '';
+		seek($raw, -4, 2) and read($raw, $tail, 4) == 4 and $size = unpack('V', $tail);
+		close($raw);
+		$size = length($data) if $size < length($data);
+	}
+	open(my $fd, '<:raw', \$data) or return ();
+	return ($fd, $size);
+}
+
 # The likely class of a model-like file, with how it was recognised
-# ("ONNX model, by extension and content"), or undef.
+# ("ONNX model, by extension and content"), or undef.  A gzip file
+# (NAME.gz) is judged by NAME and by its content, and said to be compressed.
 sub model_file_class {
 	my ($path) = @_;
 	return undef if -l $path or not -f _;
+	(my $name = $path) =~ s/\.gz$//i;
+	my $gz = $name ne $path;
 	my $by_ext;
 	for my $e (@MODEL_EXTENSIONS) {
-		if ($path =~ $e->[0]) {
+		if ($name =~ $e->[0]) {
 			$by_ext = $e->[1];
 			last;
 		}
 	}
-	my $by_magic = _magic_class($path);
-	return "${by_magic}, by extension and content" if defined($by_magic) and defined($by_ext);
-	return "${by_magic}, by content" if defined($by_magic);
-	return "${by_ext}, by extension" if defined($by_ext);
+	my $by_magic;
+	my ($fd, $size);
+	($fd, $size) = _gunzip($path) if $gz;
+	$gz = 0 if not $fd;   # a NAME.gz that is not gzip: as it is
+	if (not $fd and open($fd, '<:raw', $path)) {
+		$size = -s $fd // 0;
+	}
+	if ($fd) {
+		$by_magic = _magic_class($fd, $size);
+		close($fd);
+	}
+	my $how = $gz ? ', compressed with gzip' : '';
+	return "${by_magic}, by extension and content${how}" if defined($by_magic) and defined($by_ext);
+	return "${by_magic}, by content${how}" if defined($by_magic);
+	return "${by_ext}, by extension${how}" if defined($by_ext);
 	return undef;
 }
 
@@ -337,6 +418,138 @@ sub model_staged_records {
 		push(@records, [$name, $doc]);
 	}
 	return @records;
+}
+
+sub _sha256_file {
+	my ($path) = @_;
+	require Digest::SHA;
+	my $sha = Digest::SHA->new(256);
+	open(my $fd, '<:raw', $path) or return '';
+	$sha->addfile($fd);
+	close($fd);
+	return $sha->hexdigest;
+}
+
+# What the audit of a package with a recipe takes from the provenance
+# records that dh_model staged (only the trainer parses recipes and
+# policies), as a hash:
+#   errors           what makes unexplained files errors: the recipe's and
+#                    the policy's Unexplained-Models: error
+#   model_files, not_model_files
+#                    the recipe's globs
+#   weights          {SIZE}{SHA256} of the retrained weights: a file with
+#                    that content is the recipe's, wherever it is
+#   upstream         {source path} = what it is, for Upstream-Weights
+sub model_audit_settings {
+	my ($package, $recipe, @models) = @_;
+	my %s = (errors => [], model_files => '', not_model_files => '', weights => {}, upstream => {});
+	my $stage = model_staging_dir($package);
+	my %seen;
+	foreach my $record (model_staged_records($package, @models)) {
+		my ($name, $doc) = @{$record};
+		my $audit = ref($doc->{audit}) eq 'HASH' ? $doc->{audit} : {};
+		my @why;
+		push(@why, "Unexplained-Models: error in ${recipe}")
+			if ($audit->{'unexplained-models'} // '') eq 'error';
+		if (($audit->{'policy-unexplained-models'} // '') eq 'error') {
+			my $policy = ref($doc->{budget}) eq 'HASH' ? $doc->{budget}{policy} : undef;
+			push(@why, 'Unexplained-Models: error in policy ' . ($policy // '(unnamed)'));
+		}
+		push(@{$s{errors}}, grep { not $seen{$_}++ } @why);
+		$s{model_files} .= ' ' . $audit->{'model-files'} if defined($audit->{'model-files'});
+		$s{not_model_files} .= ' ' . $audit->{'not-model-files'} if defined($audit->{'not-model-files'});
+		if (ref($doc->{upstream}) eq 'HASH' and defined($doc->{upstream}{weights})) {
+			(my $w = $doc->{upstream}{weights}) =~ s{^(?:\./)+}{};
+			$s{upstream}{$w} = "the Upstream-Weights of model ${name} (${package}),"
+				. ' evaluated next to the retrained model';
+		}
+		my $weights = "${stage}/${name}.safetensors";
+		$s{weights}{-s $weights}{_sha256_file($weights)} = 1 if -f $weights;
+	}
+	return \%s;
+}
+
+# "A makes", "A and B make", "A, B and C make"
+sub _reasons {
+	my (@why) = @_;
+	return "$why[0] makes" if @why == 1;
+	return join(', ', @why[0 .. $#why - 1]) . " and $why[-1] make";
+}
+
+# The audit of one binary package: every file in $tmp (its final contents,
+# without DEBIAN/) that looks like model weights and is not the weights that
+# a recipe produced gets a warning that names it and its likely class; $from
+# says why it is unexplained.  With reasons in @{$s->{errors}}, they are an
+# error: returns its message (the caller fails after auditing every
+# package), else undef.
+sub model_audit_package {
+	my ($package, $tmp, $s, $from) = @_;
+	my @unexplained;
+	my $matches = sub {
+		my ($patterns, $path) = @_;
+		(my $plain = $path) =~ s/\.gz$//i;
+		return model_glob_match($patterns, $path) || model_glob_match($patterns, $plain);
+	};
+	File::Find::find({
+		no_chdir => 1,
+		wanted => sub {
+			(my $path = $_) =~ s{^\Q${tmp}\E/}{};
+			return if $path eq $_;
+			if ($path eq 'DEBIAN' and -d $_ and not -l $_) {
+				$File::Find::prune = 1;
+				return;
+			}
+			return if -l $_ or not -f _;
+			return if $matches->($s->{not_model_files}, $path);
+			my $class = model_file_class($_);
+			$class //= 'listed by Model-Files' if $matches->($s->{model_files}, $path);
+			return if not defined($class);
+			my $size = -s $_;
+			return if $s->{weights}{$size} and $s->{weights}{$size}{_sha256_file($_)};
+			push(@unexplained, [$path, $class]);
+		},
+	}, $tmp);
+	@unexplained = sort { $a->[0] cmp $b->[0] } @unexplained;
+	foreach my $u (@unexplained) {
+		my ($path, $class) = @{$u};
+		warning("${package}: ${path} looks like model weights (${class}), but ${from}:"
+			. ' a model that Debian cannot retrain is not a Free Model');
+	}
+	return undef if not @{$s->{errors}} or not @unexplained;
+	return "${package}: " . scalar(@unexplained) . ' model file' . (@unexplained == 1 ? '' : 's')
+		. ' that no recipe produced (' . join(', ', map { $_->[0] } @unexplained)
+		. '), and ' . _reasons(@{$s->{errors}}) . ' that an error: retrain them with a recipe,'
+		. ' remove them, or list files that are not models in Not-Model-Files';
+}
+
+# Blobs in the source package: what dpkg-source would ship, roughly the tree
+# (the current directory) without version control, the build's staging and
+# the packages' trees.  Each gets a warning; never an error.  $upstream
+# names the files that a recipe uses as Upstream-Weights.
+sub model_audit_source {
+	my ($upstream) = @_;
+	my %skip = map { ("./debian/$_" => 1) } (getpackages(), 'tmp', '.debhelper');
+	$skip{"./$_"} = 1 for qw(.git .pc .svn .bzr .hg);
+	my @blobs;
+	File::Find::find({
+		no_chdir => 1,
+		preprocess => sub { return sort @_; },
+		wanted => sub {
+			if (-d $_ and not -l $_) {
+				$File::Find::prune = 1 if $skip{$_} or m{^\./obj-[^/]+$};
+				return;
+			}
+			my $class = model_file_class($_);
+			push(@blobs, [substr($_, 2), $class]) if defined($class);
+		},
+	}, '.');
+	foreach my $b (@blobs) {
+		my ($path, $class) = @{$b};
+		my $use = $upstream->{$path} ? "; it is $upstream->{$path}" : '';
+		warning("source package: ${path} looks like model weights (${class}): a blob in the"
+			. " source package, which Debian cannot rebuild${use}");
+	}
+	return @blobs;
 }
 
 1;
