@@ -39,7 +39,7 @@ cmp_ok($at{dh_installmodels}, '<', $at{dh_builddeb}, 'dh_installmodels runs befo
 is(scalar(grep { $_ eq 'dh_model' } @binary), 1, 'dh_model appears once');
 cmp_ok($at{dh_auditmodels}, '>=', 0, 'dh_auditmodels is in the binary sequence');
 is($at{dh_auditmodels}, $at{dh_builddeb} - 1, 'dh_auditmodels runs right before dh_builddeb');
-cmp_ok($at{dh_auditmodels}, '>', $_, "... after $_") for qw(dh_installmodels dh_installdocs dh_installexamples dh_compress dh_md5sums);
+ok($at{$_} >= 0 && $at{dh_auditmodels} > $at{$_}, "... after $_") for qw(dh_installmodels dh_installdocs dh_installexamples dh_compress dh_md5sums);
 is(scalar(grep { $_ eq 'dh_auditmodels' } @binary), 1, 'dh_auditmodels appears once');
 
 # Training belongs to the build sequences, installing to the install ones

@@ -18,6 +18,14 @@ use DhModelTest;
 
 need_trainer();
 
+# The number of the line of $text that is $want.
+sub line_of {
+	my ($text, $want) = @_;
+	my @lines = split(/\n/, $text);
+	for my $i (0 .. $#lines) { return $i + 1 if $lines[$i] eq $want; }
+	die("no line '$want'");
+}
+
 my @DPKG_BUILDPACKAGE = ('dpkg-buildpackage', '-us', '-uc', '-d', '-b');
 my $DEB = 'dhm-stray_1.0_all.deb';
 my $ONNX = 'usr/share/dhm-stray/upstream/model.onnx';
@@ -110,7 +118,7 @@ like($r->{all}, qr/^dh_auditmodels: error: dhm-stray: 2 model files that no reci
 # A recipe cannot weaken the policy: the trainer refuses before training.
 $src = fixture('stray-models');
 edit_file("$src/debian/dhm-stray.models", sub { s/^License: Expat$/License: Expat\nUnexplained-Models: warn/m or die });
-my ($line) = grep { (split(/\n/, slurp("$src/debian/dhm-stray.models")))[$_ - 1] eq 'Unexplained-Models: warn' } 1 .. 100;
+my $line = line_of(slurp("$src/debian/dhm-stray.models"), 'Unexplained-Models: warn');
 $r = run_in($src, { DH_MODEL_POLICY => "$policies/all-retrained" }, @DPKG_BUILDPACKAGE);
 isnt($r->{code}, 0, 'Unexplained-Models: warn in a recipe under a policy that says error fails the build');
 like($r->{all}, qr/^dh_model: error: dhm-stray \(debian\/dhm-stray\.models\): debian\/dhm-stray\.models: line \Q$line\E: Unexplained-Models: warn is weaker than policy all-retrained, which says error; a recipe may only make the audit stricter/m,
@@ -121,7 +129,7 @@ ok(!-e dirname($src) . "/$DEB", '... and no .deb');
 # A bad value in the policy file: the file and the line.
 (my $bad_policy = $main) =~ s/^Unexplained-Models: warning$/Unexplained-Models: sometimes/m or die;
 write_file("$policies/bad", $bad_policy);
-($line) = grep { (split(/\n/, $bad_policy))[$_ - 1] eq 'Unexplained-Models: sometimes' } 1 .. 200;
+$line = line_of($bad_policy, 'Unexplained-Models: sometimes');
 $r = run_in($src, { DH_MODEL_POLICY => "$policies/bad" }, 'dh_model');
 isnt($r->{code}, 0, 'Unexplained-Models: sometimes in the policy fails dh_model');
 like($r->{err}, qr/^dh_model: error: dhm-stray \(debian\/dhm-stray\.models\): \Q$policies\E\/bad: line \Q$line\E: Unexplained-Models: expected warning or error, got 'sometimes'/m,
