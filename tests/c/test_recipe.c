@@ -149,6 +149,17 @@ static void test_license(void)
 	   "license: ... and the expression is not free: %.60s...", why);
 	ok(dm_license_name_free(&l, "BSD-2-Clause-Patent", &e) == 1,
 	   "license: a short name is free as before");
+	{
+		/* crash-256-words-then-space: 256 words are allowed, and white
+		 * space after them is none */
+		char expr[4096] = "BSD-2-Clause-Patent with OpenSSL exception"; /* 2.9 KB */
+		int k;
+		for (k = 0; k < 126; k++)
+			strcat(expr, " or BSD-2-Clause-Patent");
+		strcat(expr, " \n");
+		ok(dm_license_expr_free(&l, expr, why, sizeof why) == 1,
+		   "license: 256 words and a space after them: %.60s", why);
+	}
 	dm_license_list_free(&l);
 }
 

@@ -372,6 +372,11 @@ int dm_license_expr_free(const dm_license_list *l, const char *text, char *why,
 		}
 		p.buf[j++] = 0;
 	}
+	/* white space after the last word is no word: an expression of exactly
+	 * MAX_TOKENS words and a space after them was "more than 256 words"
+	 * (the white-space check of tests/fuzz/fuzz_license.c) */
+	while (i < len && isspace((unsigned char)text[i]))
+		i++;
 	if (p.n == MAX_TOKENS && i < len)
 		snprintf(p.msg, sizeof p.msg, "more than %d words", MAX_TOKENS);
 	else if (p.n == 0)
