@@ -124,6 +124,10 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run(["train", "--output-dir", out, write(os.path.join(tmp, "more.models"), base + "Max-Compute: 1e15\n")])
     ok(r.returncode == 4 and "Max-Compute 1e+15 FLOP is more than policy main allows (3.6e+14 FLOP)" in r.stderr
        and empty(out), "a recipe cannot raise a limit: " + r.stderr.strip())
+    e = run(["estimate", os.path.join(tmp, "more.models")])
+    ok(e.returncode == 4 and "is more than policy main allows" in e.stderr and "FLOP" not in e.stdout,
+       "estimate of such a recipe: the refusal alone, no figures (it was refused before the costing)") \
+        or diag(e.stdout)
     r = run(["train", "--quiet", "--output-dir", out, write(os.path.join(tmp, "strict.models"), base + "Policy: strict\n")])
     b = json.load(open(os.path.join(out, "m.json")))["budget"] if r.returncode == 0 else {}
     ok(b.get("policy") == "strict" and b.get("limits", {}).get("max-compute") == 3.6e13 and b.get("within-main") is True,

@@ -190,6 +190,7 @@ int dm_budget_check(dm_recipe *r, int threads, dm_budget *b, dm_error *err)
 		in.test_load_bytes = 2 * 4 * ((uint64_t)ntest * dim + ntest);
 	}
 	dm_cost_estimate(&in, &b->cost);
+	b->costed = 1;
 	free(layers);
 	b->within_main = (!b->main.limits.max_compute || (double)b->cost.flop <= b->main.limits.max_compute) &&
 			 (!b->main.limits.max_memory || b->cost.mem_peak <= b->main.limits.max_memory) &&

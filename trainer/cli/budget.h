@@ -12,6 +12,7 @@ typedef struct dm_budget {
 	dm_policy main;        /* Debian main's, for the verdict */
 	dm_limits limits;      /* the policy's, lowered by the recipe */
 	dm_cost cost;
+	int costed;            /* cost holds the estimate (not a refusal before it) */
 	int within_main;
 	char arch[24];         /* the build architecture, for time estimates */
 	int threads;

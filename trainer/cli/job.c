@@ -527,7 +527,9 @@ int dm_job_estimate(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	const dm_cost *c = &b.cost;
 	char line[768], mem[48], out[48], t[96], lim[48];
 	size_t i;
-	if (dm_budget_check(r, o->threads, &b, err) && err->code != DM_EXIT_POLICY) {
+	/* over the budget: the figures, then the refusal; refused before the
+	 * costing (a recipe limit above the policy's): the refusal alone */
+	if (dm_budget_check(r, o->threads, &b, err) && (err->code != DM_EXIT_POLICY || !b.costed)) {
 		dm_budget_free(&b);
 		return -1;
 	}
