@@ -158,9 +158,8 @@ static char *stanza_text(const char *patterns, dm_error *err)
 	const char *q = patterns;
 	while (*q) {
 		size_t n;
-		while (*q == ' ' || *q == '\t' || *q == '\n')
-			q++;
-		n = strcspn(q, " \t\n");
+		q += strspn(q, DM_DEP5_PATTERN_SPACE);
+		n = strcspn(q, DM_DEP5_PATTERN_SPACE);
 		if (!n)
 			break;
 		if (strlen(buf) + n + 2 >= 120) {
@@ -187,9 +186,8 @@ static const dm_dep5_files *named_by(const dm_dep5 *c, const char *abs)
 			char pat[1024];
 			const char *s;
 			size_t n;
-			while (*q == ' ' || *q == '\t' || *q == '\n')
-				q++;
-			n = strcspn(q, " \t\n");
+			q += strspn(q, DM_DEP5_PATTERN_SPACE); /* as dep5.c splits them */
+			n = strcspn(q, DM_DEP5_PATTERN_SPACE);
 			if (!n)
 				break;
 			if (n < sizeof pat && !(n == 1 && q[0] == '*')) {

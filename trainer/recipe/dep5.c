@@ -74,7 +74,7 @@ int dm_dep5_glob(const char *p, const char *s)
  * character before a pattern but ended one only at a space, tab, CR or
  * LF: "Files: *\vx" was the pattern "*\vx", not a catch-all "*"; found by
  * tests/fuzz/fuzz_dep5.c.) */
-#define PATTERN_SPACE " \t\n\r\v\f"
+#define PATTERN_SPACE DM_DEP5_PATTERN_SPACE
 
 static int matches_any(const char *patterns, const char *path)
 {

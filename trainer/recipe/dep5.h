@@ -44,6 +44,8 @@ void dm_dep5_free(dm_dep5 *c);
 /* Does one DEP-5 pattern match a path?  1 yes, 0 no (a bad escape never
  * matches). */
 int dm_dep5_glob(const char *pattern, const char *path);
+/* The white space that separates the patterns of a Files: value. */
+#define DM_DEP5_PATTERN_SPACE " \t\n\r\v\f"
 
 /* The stanza that applies to a path of the source tree (the last that
  * matches), or NULL. */
