@@ -128,6 +128,10 @@ with tempfile.TemporaryDirectory() as tmp:
     ok(e.returncode == 4 and "is more than policy main allows" in e.stderr and "FLOP" not in e.stdout,
        "estimate of such a recipe: the refusal alone, no figures (it was refused before the costing)") \
         or diag(e.stdout)
+    r = run(["train", "--quiet", "--output-dir", out, write(os.path.join(tmp, "warn.models"), base + "Unexplained-Models: warn\n")])
+    a = json.load(open(os.path.join(out, "m.json"))).get("audit", {}) if r.returncode == 0 else {}
+    ok(a.get("unexplained-models") == "warning" and a.get("policy-unexplained-models") == "warning",
+       "the provenance spells the recipe's and the policy's Unexplained-Models alike: %s" % a)
     r = run(["train", "--quiet", "--output-dir", out, write(os.path.join(tmp, "strict.models"), base + "Policy: strict\n")])
     b = json.load(open(os.path.join(out, "m.json")))["budget"] if r.returncode == 0 else {}
     ok(b.get("policy") == "strict" and b.get("limits", {}).get("max-compute") == 3.6e13 and b.get("within-main") is True,

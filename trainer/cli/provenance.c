@@ -290,7 +290,7 @@ static void audit(dm_json_writer *w, const dm_recipe *r, const dm_budget *b)
 	dm_json_begin_object(w);
 	if (r->unexplained_error >= 0) {
 		dm_json_key(w, "unexplained-models");
-		dm_json_string(w, r->unexplained_error ? "error" : "warn");
+		dm_json_string(w, r->unexplained_error ? "error" : "warning");
 	}
 	if (b) {
 		dm_json_key(w, "policy-unexplained-models");
