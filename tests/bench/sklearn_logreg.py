@@ -9,7 +9,6 @@ Prints one JSON line: the wall time of the whole job (reading the .gz IDX
 files, fit, predict; the Python start-up is not in it) and the test
 accuracy.  The threads are whatever OPENBLAS_NUM_THREADS/OMP_NUM_THREADS say.
 """
-import gzip
 import json
 import os
 import sys
@@ -20,13 +19,8 @@ import numpy as np  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
-
-def idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "py"))
+from dmtest import read_idx as idx  # noqa: E402
 
 
 def load(d, split):

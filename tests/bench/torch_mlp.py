@@ -17,7 +17,6 @@ after 10 warm-up steps and prints only the time per step: a cheap way to
 pick the best thread setting (bounded in time, as an oversubscribed setting
 can be very slow).
 """
-import gzip
 import json
 import os
 import sys
@@ -26,13 +25,8 @@ import time
 import numpy as np
 import torch
 
-
-def idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "py"))
+from dmtest import read_idx as idx  # noqa: E402
 
 
 def load(d, split):

@@ -1,5 +1,8 @@
-"""Shared helpers for the Python tests: TAP output, the trainer, and an
-independent safetensors reader (json + numpy, none of our C code)."""
+"""Shared helpers for the Python tests: TAP output, the trainer, files and
+data to train on, and independent readers of safetensors and IDX (json,
+gzip and numpy, none of our C code).  The benchmark's scripts
+(tests/bench/) use read_idx too."""
+import gzip
 import json
 import os
 import struct
@@ -56,6 +59,36 @@ def trainer():
 
 def run(args, **kw):
     return subprocess.run([trainer()] + args, capture_output=True, text=True, **kw)
+
+
+def write(path, text):
+    """text into path (its directory made if needed); returns path."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def csv(path, rows, features, classes, seed=3):
+    """A CSV of uniform features in [-1, 1] and a label: the argmax of a
+    random linear map for classes > 1, else the features' sum (regression)."""
+    rs = np.random.RandomState(seed)
+    x = rs.uniform(-1, 1, size=(rows, features))
+    y = (x @ rs.normal(size=(features, classes))).argmax(axis=1) if classes > 1 else x.sum(axis=1)
+    with open(path, "w") as f:
+        f.write(",".join("f%d" % i for i in range(features)) + ",label\n")
+        for i in range(rows):
+            f.write(",".join("%.5f" % v for v in x[i]) + ",%s\n" % (y[i] if classes > 1 else "%.5f" % y[i]))
+    return path
+
+
+def read_idx(path):
+    """A gzipped IDX file by its specification (big-endian sizes, u8 data)."""
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    ndim = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
 def read_safetensors(path):

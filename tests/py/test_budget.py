@@ -12,29 +12,11 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import numpy as np  # noqa: E402
-from dmtest import ok, diag, done, run, trainer  # noqa: E402
+from dmtest import ok, diag, done, run, trainer, write, csv  # noqa: E402
 
 FASHION = "/usr/share/datasets/fashion-mnist"
 HAVE_FASHION = os.path.exists(FASHION + "/train-images-idx3-ubyte.gz")
 trainer()
-
-
-def write(path, text):
-    with open(path, "w") as f:
-        f.write(text)
-    return path
-
-
-def csv(path, rows, features, classes, seed=3):
-    rs = np.random.RandomState(seed)
-    x = rs.uniform(-1, 1, size=(rows, features))
-    y = (x @ rs.normal(size=(features, classes))).argmax(axis=1) if classes > 1 else x.sum(axis=1)
-    with open(path, "w") as f:
-        f.write(",".join("f%d" % i for i in range(features)) + ",label\n")
-        for i in range(rows):
-            f.write(",".join("%.5f" % v for v in x[i]) + ",%s\n" % (y[i] if classes > 1 else "%.5f" % y[i]))
-    return path
 
 
 def fashion_recipe(extra="", network="dense 64 relu, dense 10", epochs=2):

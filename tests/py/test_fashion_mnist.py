@@ -3,7 +3,6 @@
 accuracy; numpy, reading the safetensors file by hand, recomputes the same
 predictions; the weights are bit-identical across runs, thread counts and
 GEMM kernels (portable) and across runs (openblas, same threads)."""
-import gzip
 import hashlib
 import json
 import os
@@ -13,7 +12,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
-from dmtest import ok, diag, done, run, read_safetensors, skip_all, trainer  # noqa: E402
+from dmtest import ok, diag, done, run, read_safetensors, read_idx as idx, skip_all, trainer  # noqa: E402
 
 DATA = "/usr/share/datasets/fashion-mnist"
 if not os.path.exists(DATA + "/train-images-idx3-ubyte.gz"):
@@ -35,14 +34,6 @@ Seed: 1
 Numerics: {numerics}
 Expect: test-accuracy >= 0.85
 """
-
-
-def idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
 def sha(path):

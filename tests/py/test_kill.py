@@ -36,29 +36,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
-from dmtest import ok, diag, done, trainer, read_safetensors  # noqa: E402
+from dmtest import ok, diag, done, trainer, read_safetensors, write, csv  # noqa: E402
 
 SEED = 7                 # of the kill schedule
 UNIFORM, LOADING, WRITING, WRITING_EMPTY = 12, 3, 6, 3
 NAMES = ("m.safetensors", "m.json")
 trainer()
-
-
-def write(path, text):
-    with open(path, "w") as f:
-        f.write(text)
-    return path
-
-
-def csv(path, rows, features, classes, seed=3):
-    rs = np.random.RandomState(seed)
-    x = rs.uniform(-1, 1, size=(rows, features))
-    y = (x @ rs.normal(size=(features, classes))).argmax(axis=1)
-    with open(path, "w") as f:
-        f.write(",".join("f%d" % i for i in range(features)) + ",label\n")
-        for i in range(rows):
-            f.write(",".join("%.5f" % v for v in x[i]) + ",%d\n" % y[i])
-    return path
 
 
 def recipe(path, data, seed):

@@ -7,7 +7,6 @@ through DPKG_ROOT), the rules of Data-License, and what the record and the
 card say."""
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -15,7 +14,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
-from dmtest import ok, diag, done, trainer  # noqa: E402
+from dmtest import ok, diag, done, trainer, write  # noqa: E402
 
 TRAINER = trainer()
 EXPAT_COPYRIGHT = """Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
@@ -24,13 +23,6 @@ Files: *
 Copyright: 2026 someone
 License: Expat
 """
-
-
-def write(path, text):
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    with open(path, "w") as f:
-        f.write(text)
-    return path
 
 
 def csv_text(rows=60, seed=3):

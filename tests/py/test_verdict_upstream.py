@@ -12,15 +12,9 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
-from dmtest import ok, diag, done, trainer, read_safetensors  # noqa: E402
+from dmtest import ok, diag, done, trainer, read_safetensors, write  # noqa: E402
 
 TRAINER = trainer()
-
-
-def write(path, text):
-    with open(path, "w") as f:
-        f.write(text)
-    return path
 
 
 def csv(path, rows, seed, classes=3, features=5):
