@@ -88,13 +88,6 @@ static void pack_b_t_avx2(const float *src, size_t ld, size_t kc, float *p)
 			p[k * DM_NR + c] = src[c * ld + k];
 }
 
-static int have_avx2(void)
-{
-	static int known = -1;
-	if (known < 0)
-		known = __builtin_cpu_supports("avx2") ? 1 : 0;
-	return known;
-}
 #endif
 
 /* Pack op(B)[k0:k0+kc, j0:j0+nc] into NR-column panels: p[panel][k][c]. */
@@ -105,7 +98,7 @@ static void pack_b(const dm_gemm_block *b, size_t k0, size_t kc, size_t j0,
 	for (jp = 0; jp < nc; jp += DM_NR, p += DM_NR * kc) {
 		size_t w = nc - jp < DM_NR ? nc - jp : DM_NR;
 #ifdef HAVE_X86_DISPATCH
-		if (b->tb && w == DM_NR && have_avx2()) {
+		if (b->tb && w == DM_NR && __builtin_cpu_supports("avx2")) {
 			pack_b_t_avx2(b->B + (j0 + jp) * b->ldb + k0, b->ldb, kc, p);
 			continue;
 		}
