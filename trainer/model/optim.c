@@ -138,7 +138,7 @@ static inline void sgd_one(float *p, float *buf, float g, float wd, float mu, fl
 /* x86-64's baseline has 4-lane SSE: an AVX2 clone (chosen at load time)
  * does the same IEEE operations 8 lanes at a time (no FMA: -ffp-contract=off
  * and no "fma" target), so the bits are the same. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__)
 __attribute__((target_clones("avx2", "default")))
 #endif
 static void step_range(void *arg, size_t begin, size_t end, int worker)
