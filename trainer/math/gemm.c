@@ -72,7 +72,7 @@ void dm_engine_free(dm_engine *e)
 
 typedef struct gemm_job {
 	dm_engine *e;
-	int ta, tb, split_n;
+	int ta, tb, trans_c, split_n;
 	size_t M, N, K, lda, ldb, ldc;
 	const float *A, *B;
 	float *C;
@@ -83,7 +83,7 @@ static void gemm_band(void *arg, size_t begin, size_t end, int worker)
 {
 	const gemm_job *j = arg;
 	dm_gemm_block blk = {j->ta, j->tb, j->K, j->A, j->lda, j->B, j->ldb,
-			     j->C, j->ldc, 0, 0, 0, 0};
+			     j->C, j->ldc, 0, 0, 0, 0, j->trans_c};
 	if (j->split_n) {
 		blk.i0 = 0, blk.i1 = j->M, blk.j0 = begin, blk.j1 = end;
 	} else {
@@ -117,9 +117,19 @@ void dm_gemm(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
 	{
 		/* Split the larger side of C between the threads, in whole
 		 * micro-tiles.  Each output is computed whole by one thread. */
-		gemm_job j = {e, ta, tb, N >= M, M, N, K, lda, ldb, ldc, A, B, C};
-		size_t grain = j.split_n ? DM_NR : DM_MR;
-		size_t n = j.split_n ? N : M;
+		gemm_job j = {e, ta, tb, 0, 0, M, N, K, lda, ldb, ldc, A, B, C};
+		size_t grain, n;
+		if (!ta && tb) {
+			/* C = A B^T (the forward pass, B = W) is computed as
+			 * C^T = B A^T: then the large W is read in place, and only
+			 * the batch A is packed, transposed, instead of W every
+			 * step.  Each output keeps its order of operations. */
+			j.ta = 0, j.tb = 1, j.trans_c = 1, j.M = N, j.N = M;
+			j.A = B, j.lda = ldb, j.B = A, j.ldb = lda;
+		}
+		j.split_n = j.N >= j.M;
+		grain = j.split_n ? DM_NR : DM_MR;
+		n = j.split_n ? j.N : j.M;
 		dm_pool_run(e->pool, n, grain, gemm_band, &j);
 	}
 }

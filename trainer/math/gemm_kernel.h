@@ -12,6 +12,10 @@
 #define DM_MC 96
 #define DM_NC 1024
 #define DM_PACK_FLOATS (DM_KC * DM_NC + DM_MC * DM_KC)
+/* With C stored transposed (trans_c) every partial sum goes through a
+ * transposing copy, so the depth is blocked less: one pass for K <= 1024. */
+#define DM_KC_T 1024
+#define DM_NC_T 256
 
 typedef struct dm_gemm_block {
 	int ta, tb;
@@ -23,6 +27,7 @@ typedef struct dm_gemm_block {
 	float *C;
 	size_t ldc;
 	size_t i0, i1, j0, j1; /* the part of C to compute */
+	int trans_c;           /* C[i][j] is stored at C[j * ldc + i] */
 } dm_gemm_block;
 
 /* Compute C[i0:i1, j0:j1] with pack (DM_PACK_FLOATS floats) as scratch. */

@@ -13,6 +13,9 @@
 #include "gemm.h"
 #include "gemm_kernel.h"
 
+_Static_assert(DM_KC_T * DM_NC_T + DM_MR * DM_KC_T <= DM_PACK_FLOATS,
+	       "the transposed-C blocks fit the packing space");
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define HAVE_X86_DISPATCH 1
@@ -126,20 +129,26 @@ static void pack_b(const dm_gemm_block *b, size_t k0, size_t kc, size_t j0,
 	}
 }
 
+/* The micro-kernels compute one MR x NR tile of C from op(A)[r][k], found
+ * at a[r * a_rs + k * a_ks], and the packed B panel b[k][c].  Packed A
+ * panels have a_rs = 1 and a_ks = MR; A read in place (not transposed, its
+ * rows are contiguous) has a_rs = lda and a_ks = 1.  Reading A in place
+ * saves its packing; the tile's rows stay in L1 across the columns. */
+
 /* The reference micro-kernel, plain C: any compiler, any architecture.
  * c is a full MR x NR tile with row stride ldc. */
-static void kernel_generic(size_t kc, const float *a, const float *b,
-			   float *c, size_t ldc, int load)
+static void kernel_generic(size_t kc, const float *a, size_t a_rs, size_t a_ks,
+			   const float *b, float *c, size_t ldc, int load)
 {
 	float acc[DM_MR][DM_NR];
 	size_t i, j, k;
 	for (i = 0; i < DM_MR; i++)
 		for (j = 0; j < DM_NR; j++)
 			acc[i][j] = load ? c[i * ldc + j] : 0.0f;
-	for (k = 0; k < kc; k++, a += DM_MR, b += DM_NR)
+	for (k = 0; k < kc; k++, a += a_ks, b += DM_NR)
 		for (i = 0; i < DM_MR; i++)
 			for (j = 0; j < DM_NR; j++)
-				acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+				acc[i][j] = fmaf(a[i * a_rs], b[j], acc[i][j]);
 	for (i = 0; i < DM_MR; i++)
 		for (j = 0; j < DM_NR; j++)
 			c[i * ldc + j] = acc[i][j];
@@ -147,10 +156,12 @@ static void kernel_generic(size_t kc, const float *a, const float *b,
 
 #ifdef HAVE_X86_DISPATCH
 /* The same arithmetic with AVX2 registers: vfmadd231ps is fmaf on 8 lanes,
- * one lane per output, so the bits equal kernel_generic's. */
-__attribute__((target("avx2,fma")))
-static void kernel_avx2(size_t kc, const float *a, const float *b, float *c,
-			size_t ldc, int load)
+ * one lane per output, so the bits equal kernel_generic's.  Inlined into
+ * one function per A layout, so that the strides are constants there. */
+__attribute__((target("avx2,fma"), always_inline))
+static inline void kernel_avx2_body(size_t kc, const float *a, size_t a_rs,
+				    size_t a_ks, const float *b, float *c,
+				    size_t ldc, int load)
 {
 	__m256 c0l, c0h, c1l, c1h, c2l, c2h, c3l, c3h, c4l, c4h, c5l, c5h;
 	size_t k;
@@ -165,19 +176,19 @@ static void kernel_avx2(size_t kc, const float *a, const float *b, float *c,
 		c0l = c0h = c1l = c1h = c2l = c2h = _mm256_setzero_ps();
 		c3l = c3h = c4l = c4h = c5l = c5h = _mm256_setzero_ps();
 	}
-	for (k = 0; k < kc; k++, a += DM_MR, b += DM_NR) {
+	for (k = 0; k < kc; k++, a += a_ks, b += DM_NR) {
 		__m256 bl = _mm256_loadu_ps(b), bh = _mm256_loadu_ps(b + 8), ai;
-		ai = _mm256_broadcast_ss(a + 0);
+		ai = _mm256_broadcast_ss(a + 0 * a_rs);
 		c0l = _mm256_fmadd_ps(ai, bl, c0l), c0h = _mm256_fmadd_ps(ai, bh, c0h);
-		ai = _mm256_broadcast_ss(a + 1);
+		ai = _mm256_broadcast_ss(a + 1 * a_rs);
 		c1l = _mm256_fmadd_ps(ai, bl, c1l), c1h = _mm256_fmadd_ps(ai, bh, c1h);
-		ai = _mm256_broadcast_ss(a + 2);
+		ai = _mm256_broadcast_ss(a + 2 * a_rs);
 		c2l = _mm256_fmadd_ps(ai, bl, c2l), c2h = _mm256_fmadd_ps(ai, bh, c2h);
-		ai = _mm256_broadcast_ss(a + 3);
+		ai = _mm256_broadcast_ss(a + 3 * a_rs);
 		c3l = _mm256_fmadd_ps(ai, bl, c3l), c3h = _mm256_fmadd_ps(ai, bh, c3h);
-		ai = _mm256_broadcast_ss(a + 4);
+		ai = _mm256_broadcast_ss(a + 4 * a_rs);
 		c4l = _mm256_fmadd_ps(ai, bl, c4l), c4h = _mm256_fmadd_ps(ai, bh, c4h);
-		ai = _mm256_broadcast_ss(a + 5);
+		ai = _mm256_broadcast_ss(a + 5 * a_rs);
 		c5l = _mm256_fmadd_ps(ai, bl, c5l), c5h = _mm256_fmadd_ps(ai, bh, c5h);
 	}
 	_mm256_storeu_ps(c + 0 * ldc, c0l), _mm256_storeu_ps(c + 0 * ldc + 8, c0h);
@@ -187,10 +198,20 @@ static void kernel_avx2(size_t kc, const float *a, const float *b, float *c,
 	_mm256_storeu_ps(c + 4 * ldc, c4l), _mm256_storeu_ps(c + 4 * ldc + 8, c4h);
 	_mm256_storeu_ps(c + 5 * ldc, c5l), _mm256_storeu_ps(c + 5 * ldc + 8, c5h);
 }
+
+__attribute__((target("avx2,fma")))
+static void kernel_avx2(size_t kc, const float *a, size_t a_rs, size_t a_ks,
+			const float *b, float *c, size_t ldc, int load)
+{
+	if (a_ks == 1) /* A in place */
+		kernel_avx2_body(kc, a, a_rs, 1, b, c, ldc, load);
+	else           /* packed A */
+		kernel_avx2_body(kc, a, 1, DM_MR, b, c, ldc, load);
+}
 #endif
 
-typedef void (*kernel_fn)(size_t, const float *, const float *, float *,
-			  size_t, int);
+typedef void (*kernel_fn)(size_t, const float *, size_t, size_t,
+			  const float *, float *, size_t, int);
 
 static kernel_fn chosen_kernel(void);
 static kernel_fn forced;
@@ -227,39 +248,80 @@ static kernel_fn chosen_kernel(void)
 	return kernel_generic;
 }
 
+/* A partial tile, or any tile of a transposed C, goes through a full
+ * MR x NR one: copy in (for a continued sum), compute, copy out. */
+static void edge_tile(const dm_gemm_block *b, kernel_fn kernel, size_t kc,
+		      const float *ap, size_t a_rs, size_t a_ks, const float *bp,
+		      size_t i, size_t j, size_t mr, size_t nr, int load)
+{
+	float edge[DM_MR * DM_NR];
+	size_t r, c;
+	if (load) /* a new sum (load == 0) does not read the tile */
+		for (r = 0; r < DM_MR; r++)
+			for (c = 0; c < DM_NR; c++)
+				edge[r * DM_NR + c] = r >= mr || c >= nr ? 0.0f :
+					b->trans_c ? b->C[(j + c) * b->ldc + i + r] : b->C[(i + r) * b->ldc + j + c];
+	kernel(kc, ap, a_rs, a_ks, bp, edge, DM_NR, load);
+	if (b->trans_c) {
+		for (c = 0; c < nr; c++)
+			for (r = 0; r < mr; r++)
+				b->C[(j + c) * b->ldc + i + r] = edge[r * DM_NR + c];
+	} else {
+		for (r = 0; r < mr; r++)
+			memcpy(b->C + (i + r) * b->ldc + j, edge + r * DM_NR, nr * sizeof *b->C);
+	}
+}
+
+/* One tile of C: C[i:i+mr, j:j+nr] (+)= op(A)[i:i+mr, pc:pc+kc] . bp. */
+static void tile(const dm_gemm_block *b, kernel_fn kernel, const float *ap,
+		 size_t a_rs, size_t a_ks, const float *bp, size_t i, size_t j,
+		 size_t mr, size_t nr, size_t kc, int load)
+{
+	if (mr == DM_MR && nr == DM_NR && !b->trans_c)
+		kernel(kc, ap, a_rs, a_ks, bp, b->C + i * b->ldc + j, b->ldc, load);
+	else
+		edge_tile(b, kernel, kc, ap, a_rs, a_ks, bp, i, j, mr, nr, load);
+}
+
 void dm_gemm_portable_block(const dm_gemm_block *b, float *pack)
 {
 	kernel_fn kernel = chosen_kernel();
-	float *pb = pack, *pa = pack + DM_KC * DM_NC;
-	float edge[DM_MR * DM_NR];
-	size_t jc, pc, ic, jr, ir, i, j;
-	for (jc = b->j0; jc < b->j1; jc += DM_NC) {
-		size_t nc = b->j1 - jc < DM_NC ? b->j1 - jc : DM_NC;
-		for (pc = 0; pc < b->K; pc += DM_KC) {
-			size_t kc = b->K - pc < DM_KC ? b->K - pc : DM_KC;
+	size_t kc_max = b->trans_c ? DM_KC_T : DM_KC, nc_max = b->trans_c ? DM_NC_T : DM_NC;
+	float *pb = pack, *pa = pack + kc_max * nc_max;
+	int in_place = !b->ta; /* A's rows are contiguous: no packing */
+	size_t jc, pc, ic, jr, ir;
+	for (jc = b->j0; jc < b->j1; jc += nc_max) {
+		size_t nc = b->j1 - jc < nc_max ? b->j1 - jc : nc_max;
+		for (pc = 0; pc < b->K; pc += kc_max) {
+			size_t kc = b->K - pc < kc_max ? b->K - pc : kc_max;
 			int load = pc > 0; /* continue the sums of the last block */
 			pack_b(b, pc, kc, jc, nc, pb);
 			for (ic = b->i0; ic < b->i1; ic += DM_MC) {
 				size_t mc = b->i1 - ic < DM_MC ? b->i1 - ic : DM_MC;
-				pack_a(b, ic, mc, pc, kc, pa);
-				for (jr = 0; jr < nc; jr += DM_NR) {
-					size_t nr = nc - jr < DM_NR ? nc - jr : DM_NR;
-					for (ir = 0; ir < mc; ir += DM_MR) {
-						size_t mr = mc - ir < DM_MR ? mc - ir : DM_MR;
-						float *c = b->C + (ic + ir) * b->ldc + jc + jr;
-						const float *ap = pa + ir * kc, *bp = pb + jr * kc;
-						if (mr == DM_MR && nr == DM_NR) {
-							kernel(kc, ap, bp, c, b->ldc, load);
-							continue;
-						}
-						/* a partial tile goes through a full one */
-						for (i = 0; i < DM_MR; i++)
-							for (j = 0; j < DM_NR; j++)
-								edge[i * DM_NR + j] = load && i < mr && j < nr ? c[i * b->ldc + j] : 0.0f;
-						kernel(kc, ap, bp, edge, DM_NR, load);
-						for (i = 0; i < mr; i++)
-							memcpy(c + i * b->ldc, edge + i * DM_NR, nr * sizeof *c);
+				if (!in_place) {
+					/* packed A: its block stays in L2, a B
+					 * micro-panel in L1 across the rows */
+					pack_a(b, ic, mc, pc, kc, pa);
+					for (jr = 0; jr < nc; jr += DM_NR)
+						for (ir = 0; ir < mc; ir += DM_MR)
+							tile(b, kernel, pa + ir * kc, 1, DM_MR, pb + jr * kc,
+							     ic + ir, jc + jr, mc - ir < DM_MR ? mc - ir : DM_MR,
+							     nc - jr < DM_NR ? nc - jr : DM_NR, kc, load);
+					continue;
+				}
+				/* A in place: its MR rows stay in L1 across the
+				 * columns; the last rows are packed with zeros */
+				for (ir = 0; ir < mc; ir += DM_MR) {
+					size_t mr = mc - ir < DM_MR ? mc - ir : DM_MR;
+					const float *ap = b->A + (ic + ir) * b->lda + pc;
+					size_t a_rs = b->lda, a_ks = 1;
+					if (mr < DM_MR) {
+						pack_a(b, ic + ir, mr, pc, kc, pa);
+						ap = pa, a_rs = 1, a_ks = DM_MR;
 					}
+					for (jr = 0; jr < nc; jr += DM_NR)
+						tile(b, kernel, ap, a_rs, a_ks, pb + jr * kc, ic + ir,
+						     jc + jr, mr, nc - jr < DM_NR ? nc - jr : DM_NR, kc, load);
 				}
 			}
 		}
