@@ -8,9 +8,10 @@
  * portable (the default): every C[i][j] is the sum over k = 0, 1, ..., K-1
  *   in that order, accumulated with fmaf() from +0.  fmaf is exactly
  *   rounded by IEEE 754, so this fixed order gives the same bits on every
- *   CPU, architecture and thread count.  Blocking, packing, vector lanes and
- *   threads only change which outputs are computed when, never the order
- *   inside one output.  On x86-64 an AVX2+FMA kernel is chosen at run time
+ *   CPU, architecture and thread count.  Blocking, packing, vector lanes,
+ *   threads and computing A B^T as (B A^T)^T (so that the forward pass
+ *   reads W in place) only change which outputs are computed when, never
+ *   the order inside one output.  On x86-64 an AVX2+FMA kernel is chosen at run time
  *   when the CPU has it; the generic kernel computes the same bits.
  * openblas: cblas_sgemm.  Fast, but its bits depend on the CPU core type
  *   and the thread count (see README, "Reproducible weights").
