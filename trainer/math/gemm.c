@@ -119,11 +119,12 @@ void dm_gemm(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
 		 * micro-tiles.  Each output is computed whole by one thread. */
 		gemm_job j = {e, ta, tb, 0, 0, M, N, K, lda, ldb, ldc, A, B, C};
 		size_t grain, n;
-		if (!ta && tb) {
-			/* C = A B^T (the forward pass, B = W) is computed as
-			 * C^T = B A^T: then the large W is read in place, and only
-			 * the batch A is packed, transposed, instead of W every
-			 * step.  Each output keeps its order of operations. */
+		if (!ta && tb && M <= DM_NC_T) {
+			/* C = A B^T (the forward pass, B = W) with a small batch
+			 * is computed as C^T = B A^T: then W is read in place,
+			 * and only the batch A is packed, transposed, instead of
+			 * W every step.  Each output keeps its order of operations
+			 * (gemm_kernel.h). */
 			j.ta = 0, j.tb = 1, j.trans_c = 1, j.M = N, j.N = M;
 			j.A = B, j.lda = ldb, j.B = A, j.ldb = lda;
 		}

@@ -12,10 +12,14 @@
 #define DM_MC 96
 #define DM_NC 1024
 #define DM_PACK_FLOATS (DM_KC * DM_NC + DM_MC * DM_KC)
-/* With C stored transposed (trans_c) every partial sum goes through a
- * transposing copy, so the depth is blocked less: one pass for K <= 1024. */
+/* A B^T with at most DM_NC_T rows (a small batch) is computed as
+ * (B A^T)^T: B (the weights) is read in place instead of packed, A^T is
+ * packed in one KC_T x NC_T panel that stays in L2 while each MR rows of B
+ * pass through L1.  A transposing copy stores C, so the depth is blocked
+ * less: one pass for K <= 1024.  A larger batch amortizes the packing of
+ * B^T, and that panel would no longer fit L2. */
 #define DM_KC_T 1024
-#define DM_NC_T 256
+#define DM_NC_T 64
 
 typedef struct dm_gemm_block {
 	int ta, tb;
