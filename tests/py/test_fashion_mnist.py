@@ -113,10 +113,12 @@ with tempfile.TemporaryDirectory() as tmp:
         ok(rr.returncode == 0 and sha(os.path.join(o, "fashion-mlp.safetensors")) == ref
            and sha(os.path.join(o, "fashion-mlp.json")) == refj,
            "portable: %s gives byte-identical weights and provenance" % what)
-    o1 = train(tmp, "o1", 1, numerics="openblas")[2]
-    o2 = train(tmp, "o2", 1, numerics="openblas")[2]
-    ok(sha(os.path.join(o1, "fashion-mlp.safetensors")) == sha(os.path.join(o2, "fashion-mlp.safetensors")),
-       "openblas: two runs with the same thread count give identical weights")
+    for threads in (2, 1):  # 2: two single-threaded cblas_sgemm calls at once
+        o1 = train(tmp, "o1-%d" % threads, 1, numerics="openblas", threads=threads)[2]
+        o2 = train(tmp, "o2-%d" % threads, 1, numerics="openblas", threads=threads)[2]
+        ok(sha(os.path.join(o1, "fashion-mlp.safetensors"))
+           == sha(os.path.join(o2, "fashion-mlp.safetensors")),
+           "openblas: two runs with %d thread(s) give identical weights" % threads)
     po = json.load(open(os.path.join(o1, "fashion-mlp.json")))["trainer"]
     ok(po.get("openblas-core") and po.get("openblas-threads") == 1,
        "openblas: the provenance records the core (%s) and the thread count" % po.get("openblas-core"))

@@ -9,6 +9,10 @@
 
 #include "gemm_kernel.h"
 
+/* openblas bands are multiples of 16 rows or columns: whole micro-tiles of
+ * OpenBLAS's x86-64 and arm64 sgemm kernels. */
+#define DM_BLAS_GRAIN 16
+
 int dm_numerics_parse(const char *s, dm_numerics *out)
 {
 	if (!strcmp(s, "portable"))
@@ -48,8 +52,10 @@ dm_engine *dm_engine_new(dm_numerics numerics, int threads, dm_error *err)
 		if (!(e->pack[i] = dm_alloc_floats(DM_PACK_FLOATS, err)))
 			goto fail;
 #ifndef DM_NO_OPENBLAS
+	/* Our pool splits C into bands and each thread makes its own
+	 * single-threaded cblas_sgemm call (see dm_gemm). */
 	if (numerics == DM_NUMERICS_OPENBLAS)
-		openblas_set_num_threads(e->threads);
+		openblas_set_num_threads(1);
 #endif
 	return e;
 fail:
@@ -78,6 +84,26 @@ typedef struct gemm_job {
 	float *C;
 } gemm_job;
 
+#ifndef DM_NO_OPENBLAS
+/* One thread's band of C through a single-threaded cblas_sgemm call.  op(A)
+ * row i is at A + i * lda, or column i of a transposed A at A + i; likewise
+ * op(B) column j at B + j, or at B + j * ldb when B is transposed. */
+static void blas_band(const gemm_job *j, size_t begin, size_t end)
+{
+	const float *A = j->A, *B = j->B;
+	float *C = j->C;
+	size_t M = j->M, N = j->N;
+	if (j->split_n) {
+		B += j->tb ? begin * j->ldb : begin, C += begin, N = end - begin;
+	} else {
+		A += j->ta ? begin : begin * j->lda, C += begin * j->ldc, M = end - begin;
+	}
+	cblas_sgemm(CblasRowMajor, j->ta ? CblasTrans : CblasNoTrans,
+		    j->tb ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)j->K,
+		    1.0f, A, (int)j->lda, B, (int)j->ldb, 0.0f, C, (int)j->ldc);
+}
+#endif
+
 /* One thread's share: a band of rows or of columns of C. */
 static void gemm_band(void *arg, size_t begin, size_t end, int worker)
 {
@@ -89,6 +115,12 @@ static void gemm_band(void *arg, size_t begin, size_t end, int worker)
 	} else {
 		blk.i0 = begin, blk.i1 = end, blk.j0 = 0, blk.j1 = j->N;
 	}
+#ifndef DM_NO_OPENBLAS
+	if (j->e->numerics == DM_NUMERICS_OPENBLAS) {
+		blas_band(j, begin, end);
+		return;
+	}
+#endif
 	dm_gemm_portable_block(&blk, j->e->pack[worker]);
 }
 
@@ -105,21 +137,15 @@ void dm_gemm(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
 			memset(C + i * ldc, 0, N * sizeof *C);
 		return;
 	}
-#ifndef DM_NO_OPENBLAS
-	if (e->numerics == DM_NUMERICS_OPENBLAS) {
-		cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
-			    tb ? CblasTrans : CblasNoTrans, (int)M, (int)N,
-			    (int)K, 1.0f, A, (int)lda, B, (int)ldb, 0.0f, C,
-			    (int)ldc);
-		return;
-	}
-#endif
 	{
 		/* Split the larger side of C between the threads, in whole
-		 * micro-tiles.  Each output is computed whole by one thread. */
+		 * micro-tiles.  Each output is computed whole by one thread.
+		 * With openblas each band is one single-threaded cblas_sgemm
+		 * call: OpenBLAS's own threads gain little on products this
+		 * small, and our pool's threads are already awake. */
 		gemm_job j = {e, ta, tb, 0, 0, M, N, K, lda, ldb, ldc, A, B, C};
 		size_t grain, n;
-		if (!ta && tb && M <= DM_NC_T) {
+		if (e->numerics == DM_NUMERICS_PORTABLE && !ta && tb && M <= DM_NC_T) {
 			/* C = A B^T (the forward pass, B = W) with a small batch
 			 * is computed as C^T = B A^T: then W is read in place,
 			 * and only the batch A is packed, transposed, instead of
@@ -129,7 +155,8 @@ void dm_gemm(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
 			j.A = B, j.lda = ldb, j.B = A, j.ldb = lda;
 		}
 		j.split_n = j.N >= j.M;
-		grain = j.split_n ? DM_NR : DM_MR;
+		grain = e->numerics == DM_NUMERICS_OPENBLAS ? DM_BLAS_GRAIN
+			: j.split_n ? DM_NR : DM_MR;
 		n = j.split_n ? j.N : j.M;
 		dm_pool_run(e->pool, n, grain, gemm_band, &j);
 	}

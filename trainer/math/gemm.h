@@ -13,8 +13,9 @@
  *   reads W in place) only change which outputs are computed when, never
  *   the order inside one output.  On x86-64 an AVX2+FMA kernel is chosen at run time
  *   when the CPU has it; the generic kernel computes the same bits.
- * openblas: cblas_sgemm.  Fast, but its bits depend on the CPU core type
- *   and the thread count (see README, "Reproducible weights").
+ * openblas: cblas_sgemm, one single-threaded call per thread on its band
+ *   of C.  Fast, but its bits depend on the CPU core type and the thread
+ *   count (see README, "Reproducible weights").
  */
 #ifndef DM_GEMM_H
 #define DM_GEMM_H
