@@ -272,7 +272,8 @@ void dm_caps_arm(const dm_recipe *r, const dm_budget *b)
 		signal(SIGALRM, on_alarm);
 		setitimer(ITIMER_REAL, &it, NULL);
 	}
-#ifndef __SANITIZE_ADDRESS__ /* ASan reserves terabytes of address space */
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+	/* ASan and TSan reserve terabytes of address space */
 	if (l->max_memory) {
 		/* address space is larger than what is touched: thread stacks,
 		 * malloc arenas and library mappings are reserved, not used */

@@ -137,8 +137,10 @@ static inline void sgd_one(float *p, float *buf, float g, float wd, float mu, fl
 
 /* x86-64's baseline has 4-lane SSE: an AVX2 clone (chosen at load time)
  * does the same IEEE operations 8 lanes at a time (no FMA: -ffp-contract=off
- * and no "fma" target), so the bits are the same. */
-#if defined(__x86_64__) && defined(__GNUC__)
+ * and no "fma" target), so the bits are the same.  Not under TSan: the
+ * clone's resolver runs during relocation, before TSan's runtime, and its
+ * instrumentation crashes the program at load. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_THREAD__)
 __attribute__((target_clones("avx2", "default")))
 #endif
 static void step_range(void *arg, size_t begin, size_t end, int worker)

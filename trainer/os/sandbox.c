@@ -107,7 +107,7 @@ int dm_sandbox(const char *output_dir, char *what, size_t size, dm_error *err)
 	/* both need it; it also keeps set-id programs from gaining rights */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return dm_fail(err, "prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
-#ifdef __SANITIZE_ADDRESS__
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 	/* a sanitizer build writes its reports outside the output directory */
 	abi = 0;
 #endif
