@@ -88,7 +88,7 @@ static int over(const dm_recipe *r, const dm_budget *b, dm_error *err)
 {
 	const dm_limits *l = &b->limits;
 	const dm_cost *c = &b->cost;
-	char need[48], allow[48], t1[96], t2[96];
+	char need[48], allow[48], t1[128], t2[128];
 	if (l->max_compute && (double)c->flop > l->max_compute) {
 		dm_budget_time(b, (double)c->flop, &b->policy, r->numerics, t1, sizeof t1);
 		dm_budget_time(b, l->max_compute, &b->policy, r->numerics, t2, sizeof t2);

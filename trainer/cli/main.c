@@ -113,7 +113,7 @@ static int cmd_train(int argc, char **argv)
 	dm_recipes rs;
 	dm_error err = {"", 0};
 	struct stat st;
-	size_t i, first, last;
+	size_t i, first = 0, last = 0;
 	int c, rc = 0;
 	while ((c = getopt_long(argc, argv, "t:o:m:nq", opts, NULL)) != -1) {
 		if (c == 't' && parse_threads(optarg, &o.threads))
@@ -165,7 +165,7 @@ static int cmd_eval(int argc, char **argv)
 	const char *model = NULL;
 	dm_recipes rs;
 	dm_error err = {"", 0};
-	size_t first, last;
+	size_t first = 0, last = 0;
 	int c, rc = 0;
 	while ((c = getopt_long(argc, argv, "t:m:", opts, NULL)) != -1) {
 		if (c == 't' && parse_threads(optarg, &o.threads))
@@ -199,7 +199,7 @@ static int cmd_estimate(int argc, char **argv)
 	const char *model = NULL;
 	dm_recipes rs;
 	dm_error err = {"", 0};
-	size_t i, first, last;
+	size_t i, first = 0, last = 0;
 	int c, rc = 0;
 	while ((c = getopt_long(argc, argv, "t:m:", opts, NULL)) != -1) {
 		if (c == 't' && parse_threads(optarg, &o.threads))

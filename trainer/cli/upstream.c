@@ -247,7 +247,7 @@ int dm_upstream_compare(const dm_recipe *r, const dm_prepared *p, dm_net *net,
 		u->pass = !(u->worse_by > us->max_regression);
 	}
 	if (o->say) {
-		char line[1024], cmp[512] = "";
+		char line[2048], cmp[512] = "";
 		if (u->classification)
 			side_by_side("accuracy", u->mine.accuracy, u->theirs.accuracy, cmp, sizeof cmp);
 		else

@@ -222,7 +222,7 @@ typedef struct ctx {
 	/* debian/copyright: 0 not read yet, 1 read, -1 missing or unreadable */
 	int src_state;
 	dm_dep5 src;
-	char src_problem[640];
+	char src_problem[1024]; /* a whole dm_error message fits */
 	dm_error *err;
 } ctx;
 
@@ -360,7 +360,7 @@ static int licences(ctx *c, const dm_prepared *p, dm_verdict *v)
 	located loc[4];
 	size_t i, nabs = 0;
 	int t, k, rc = -1, have_owners = 0;
-	char dpkg_problem[600] = "";
+	char dpkg_problem[1024] = ""; /* a whole dm_error message fits */
 	const char *root = dpkg_root();
 	size_t rootlen = strlen(root);
 	for (t = 0; t < 2; t++) {
@@ -377,7 +377,8 @@ static int licences(ctx *c, const dm_prepared *p, dm_verdict *v)
 			dl->build_depends = -1;
 			memcpy(dl->sha256, d->files[k].sha256, sizeof dl->sha256);
 			if (dm_data_file_of(dl->path, &file, &member, &sub)) {
-				snprintf(dl->note, sizeof dl->note, "%s", sub.msg);
+				dl->note[0] = 0; /* the message, cut to the note's size */
+				cat(dl->note, sizeof dl->note, "%s", sub.msg);
 				loc[v->ndata].rel[0] = loc[v->ndata].abs[0] = 0;
 			} else {
 				locate(file, c->have_top ? c->top : NULL, &loc[v->ndata], dl->note,
@@ -539,7 +540,8 @@ int dm_verdict_facts(const dm_recipe *r, const dm_prepared *p, dm_verdict *v, dm
 					 dm_recipe_field_line(r, "Data-License"), why_none);
 			}
 		} else {
-			snprintf(d->why, sizeof d->why, "no licence known: %s", d->note);
+			d->why[0] = 0; /* cut to the size of why */
+			cat(d->why, sizeof d->why, "no licence known: %s", d->note);
 		}
 	}
 	v->data_license_unused = r->data_license && covered == (int)v->ndata;
