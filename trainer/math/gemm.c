@@ -9,8 +9,8 @@
 
 #include "gemm_kernel.h"
 
-/* openblas bands are multiples of 16 rows or columns: whole micro-tiles of
- * OpenBLAS's x86-64 and arm64 sgemm kernels. */
+/* openblas bands are multiples of 16 rows or columns, so that a band does
+ * not end in a narrow edge of an OpenBLAS micro-tile (up to 16 wide). */
 #define DM_BLAS_GRAIN 16
 
 int dm_numerics_parse(const char *s, dm_numerics *out)
