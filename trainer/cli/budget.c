@@ -12,6 +12,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "base/sanitizer.h"
 #include "cli/provenance.h"
 #include "output/atomic.h"
 
@@ -272,7 +273,7 @@ void dm_caps_arm(const dm_recipe *r, const dm_budget *b)
 		signal(SIGALRM, on_alarm);
 		setitimer(ITIMER_REAL, &it, NULL);
 	}
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#if !defined(DM_ASAN) && !defined(DM_TSAN)
 	/* ASan and TSan reserve terabytes of address space */
 	if (l->max_memory) {
 		/* address space is larger than what is touched: thread stacks,

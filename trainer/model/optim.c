@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/sanitizer.h"
 #include "../math/fmath.h"
 #include "../math/fp.h"
 
@@ -140,7 +141,7 @@ static inline void sgd_one(float *p, float *buf, float g, float wd, float mu, fl
  * and no "fma" target), so the bits are the same.  Not under TSan: the
  * clone's resolver runs during relocation, before TSan's runtime, and its
  * instrumentation crashes the program at load. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_THREAD__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(DM_TSAN)
 __attribute__((target_clones("avx2", "default")))
 #endif
 static void step_range(void *arg, size_t begin, size_t end, int worker)

@@ -12,6 +12,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../base/sanitizer.h"
+
 /* Rights newer than the kernel headers of Debian 12 (linux 6.1). */
 #ifndef LANDLOCK_ACCESS_FS_TRUNCATE
 #define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
@@ -107,7 +109,7 @@ int dm_sandbox(const char *output_dir, char *what, size_t size, dm_error *err)
 	/* both need it; it also keeps set-id programs from gaining rights */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return dm_fail(err, "prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(DM_ASAN) || defined(DM_TSAN)
 	/* a sanitizer build writes its reports outside the output directory */
 	abi = 0;
 #endif
