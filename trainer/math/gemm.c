@@ -110,17 +110,17 @@ static void gemm_band(void *arg, size_t begin, size_t end, int worker)
 	const gemm_job *j = arg;
 	dm_gemm_block blk = {j->ta, j->tb, j->K, j->A, j->lda, j->B, j->ldb,
 			     j->C, j->ldc, 0, 0, 0, 0, j->trans_c};
-	if (j->split_n) {
-		blk.i0 = 0, blk.i1 = j->M, blk.j0 = begin, blk.j1 = end;
-	} else {
-		blk.i0 = begin, blk.i1 = end, blk.j0 = 0, blk.j1 = j->N;
-	}
 #ifndef DM_NO_OPENBLAS
 	if (j->e->numerics == DM_NUMERICS_OPENBLAS) {
 		blas_band(j, begin, end);
 		return;
 	}
 #endif
+	if (j->split_n) {
+		blk.i0 = 0, blk.i1 = j->M, blk.j0 = begin, blk.j1 = end;
+	} else {
+		blk.i0 = begin, blk.i1 = end, blk.j0 = 0, blk.j1 = j->N;
+	}
 	dm_gemm_portable_block(&blk, j->e->pack[worker]);
 }
 

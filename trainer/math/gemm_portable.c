@@ -288,7 +288,6 @@ void dm_gemm_portable_block(const dm_gemm_block *b, float *pack)
 	kernel_fn kernel = chosen_kernel();
 	size_t kc_max = b->trans_c ? DM_KC_T : DM_KC, nc_max = b->trans_c ? DM_NC_T : DM_NC;
 	float *pb = pack, *pa = pack + kc_max * nc_max;
-	int in_place = b->trans_c; /* A = W, not transposed: read in place */
 	size_t jc, pc, ic, jr, ir;
 	for (jc = b->j0; jc < b->j1; jc += nc_max) {
 		size_t nc = b->j1 - jc < nc_max ? b->j1 - jc : nc_max;
@@ -298,7 +297,7 @@ void dm_gemm_portable_block(const dm_gemm_block *b, float *pack)
 			pack_b(b, pc, kc, jc, nc, pb);
 			for (ic = b->i0; ic < b->i1; ic += DM_MC) {
 				size_t mc = b->i1 - ic < DM_MC ? b->i1 - ic : DM_MC;
-				if (!in_place) {
+				if (!b->trans_c) { /* else A = W, read in place */
 					/* packed A: its block stays in L2, a B
 					 * micro-panel in L1 across the rows */
 					pack_a(b, ic, mc, pc, kc, pa);
