@@ -7,10 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
+/* Messages quote names and text from files from elsewhere: they are made
+ * printable here, once for all, so that every message is one line with no
+ * control character in it, whatever the file held. */
 static int vfail(dm_error *err, int code, const char *fmt, va_list ap)
 {
+	char raw[sizeof err->msg];
 	if (err) {
-		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+		vsnprintf(raw, sizeof raw, fmt, ap);
+		dm_printable(raw, err->msg, sizeof err->msg);
 		err->code = code;
 	}
 	return -1;
@@ -36,16 +43,19 @@ int dm_fail_code(dm_error *err, int code, const char *fmt, ...)
 
 int dm_error_prefix(dm_error *err, const char *fmt, ...)
 {
-	char prefix[512], old[sizeof err->msg];
+	char prefix[512], joined[sizeof prefix + sizeof err->msg];
 	va_list ap;
+	int n;
 	if (!err)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof prefix, fmt, ap);
+	n = vsnprintf(prefix, sizeof prefix, fmt, ap);
 	va_end(ap);
-	memcpy(old, err->msg, sizeof old);
-	/* the precisions only bound the copy; truncation is acceptable here */
-	snprintf(err->msg, sizeof err->msg, "%.500s: %.500s", prefix, old);
+	if (n < 0)
+		prefix[0] = 0;
+	snprintf(joined, sizeof joined, "%s: %s", prefix, err->msg);
+	/* cut at a character boundary, if need be */
+	dm_printable(joined, err->msg, sizeof err->msg);
 	return -1;
 }
 

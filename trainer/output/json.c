@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/text.h"
+
 #define DEPTH_MAX 64
 /* 2^22 values of 64 bytes = 256 MiB at most; real headers hold far fewer
  * (a safetensors header has about 6 values per tensor) */
@@ -137,48 +139,13 @@ void dm_json_end_object(dm_json_writer *w) { end(w, '}'); }
 void dm_json_begin_array(dm_json_writer *w) { begin(w, '['); }
 void dm_json_end_array(dm_json_writer *w) { end(w, ']'); }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not one.
- * Rejects overlong forms, surrogates and code points past U+10FFFF. */
-static size_t utf8_len(const unsigned char *s, size_t avail)
-{
-	unsigned c = s[0];
-	size_t n, i;
-	unsigned lo = 0x80, hi = 0xBF;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		n = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-		n = 3;
-	else if (c >= 0xF0 && c <= 0xF4)
-		n = 4;
-	else
-		return 0;
-	if (avail < n)
-		return 0;
-	/* the second byte's range is what rules out the bad forms */
-	if (c == 0xE0)
-		lo = 0xA0;
-	else if (c == 0xED)
-		hi = 0x9F;
-	else if (c == 0xF0)
-		lo = 0x90;
-	else if (c == 0xF4)
-		hi = 0x8F;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 0;
-	return n;
-}
 
 int dm_json_utf8_valid(const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t avail = strlen(str), n;
 	for (; avail > 0; s += n, avail -= n)
-		if ((n = utf8_len(s, avail)) == 0)
+		if ((n = dm_utf8_len(s, avail)) == 0)
 			return 0;
 	return 1;
 }
@@ -198,7 +165,7 @@ static void write_string(dm_json_writer *w, const char *str)
 			char esc[6] = {'\\', 'u', '0', '0', hex[*s >> 4], hex[*s & 15]};
 			put(w, esc, 6);
 			n = 1;
-		} else if ((n = utf8_len(s, avail)) > 0) {
+		} else if ((n = dm_utf8_len(s, avail)) > 0) {
 			put(w, (const char *)s, n);
 		} else {
 			put(w, "\xEF\xBF\xBD", 3);   /* U+FFFD for a bad byte */
@@ -557,7 +524,7 @@ static int parse_string(parser *p, char **out)
 			perr(p, p->pos, "expected an escape (\\u%04X) for control "
 			     "character 0x%02x in a string", p->s[p->pos], p->s[p->pos]);
 			goto fail;
-		} else if ((n = utf8_len(p->s + p->pos, p->n - p->pos)) == 0) {
+		} else if ((n = dm_utf8_len(p->s + p->pos, p->n - p->pos)) == 0) {
 			perr(p, p->pos, "expected valid UTF-8 in a string, found "
 			     "byte 0x%02x", p->s[p->pos]);
 			goto fail;
@@ -795,16 +762,6 @@ static int duplicate(parser *p, keyset *ks, const dm_json *v)
 	return keyset_insert(ks, v->keys, last);
 }
 
-/* A key as it may appear in a one-line message. */
-static void printable(const char *s, char *out, size_t size)
-{
-	size_t o = 0;
-	for (; *s && o + 4 < size; s++)
-		out[o++] = (unsigned char)*s < 0x20 ? '?' : *s;
-	if (*s)
-		out[o++] = '.', out[o++] = '.', out[o++] = '.';
-	out[o] = '\0';
-}
 
 static int object_member(parser *p, dm_json *v, size_t *cap, keyset *ks,
 			 int depth)
@@ -827,7 +784,7 @@ static int object_member(parser *p, dm_json *v, size_t *cap, keyset *ks,
 	if ((dup = duplicate(p, ks, v)) < 0)
 		return -1;
 	if (dup) {
-		printable(v->keys[v->len - 1], shown, sizeof shown);
+		dm_printable(v->keys[v->len - 1], shown, sizeof shown);
 		return perr(p, at, "expected unique keys, found \"%s\" again", shown);
 	}
 	skip_ws(p);

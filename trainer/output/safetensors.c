@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../base/text.h"
 #include "atomic.h"
 #include "json.h"
 
@@ -55,25 +56,11 @@ static float load_f32le(const unsigned char in[4])
 	return v;
 }
 
-/* A tensor or key name as it may appear in a one-line message: control
- * characters become '?', and so does every non-ASCII byte of a name that
- * is not valid UTF-8; a long name is cut at a character boundary. */
+/* A tensor or key name as it may appear in a one-line message: see
+ * dm_printable; a long name is cut after 80 bytes. */
 static const char *shown(const char *s, char out[96])
 {
-	int utf8 = dm_json_utf8_valid(s);
-	size_t o = 0;
-	for (; s[o] && o < 80; o++) {
-		unsigned char c = (unsigned char)s[o];
-		out[o] = c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8) ? '?' : (char)c;
-	}
-	if (s[o]) {
-		while (o > 0 && utf8 && ((unsigned char)s[o] & 0xC0) == 0x80)
-			o--;
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o] = '\0';
-	return out;
+	return dm_printable(s, out, 84);
 }
 
 /* Product of shape[0..ndim) times 4 bytes, or -1 if it overflows 64 bits. */
@@ -326,10 +313,20 @@ int dm_safetensors_write(const char *path, const dm_tensor *tensors,
 
 /* ==== reader ==== */
 
-/* Read exactly n bytes at offset; 0, or -1 with errno (0 for end of file). */
-static int read_at(int fd, void *buf, size_t n, uint64_t offset)
+/* Read exactly n bytes at offset from fd, or from mem[0..mem_size) when
+ * mem is set; 0, or -1 with errno (0 for end of file). */
+static int read_at(int fd, const unsigned char *mem, uint64_t mem_size, void *buf, size_t n,
+		   uint64_t offset)
 {
 	char *p = buf;
+	if (mem) {
+		if (offset > mem_size || n > mem_size - offset) {
+			errno = 0;
+			return -1;
+		}
+		memcpy(buf, mem + offset, n);
+		return 0;
+	}
 	while (n > 0) {
 		ssize_t r = pread(fd, p, n < 0x40000000 ? n : 0x40000000,
 				  (off_t)offset);
@@ -364,6 +361,8 @@ typedef struct range {
 typedef struct reader {
 	const char *path;
 	int fd;
+	const unsigned char *mem;   /* the file in memory instead of fd, or NULL */
+	uint64_t mem_size;
 	uint64_t data_start, data_size;
 	range *ranges;     /* one per tensor */
 	dm_safetensors *out;
@@ -544,7 +543,7 @@ static int read_tensor_data(reader *r, size_t index)
 		return dm_error_prefix(r->err, "%s: tensor '%s'", r->path,
 				       shown(t->name, b));
 	raw = (unsigned char *)t->data;
-	if (read_at(r->fd, raw, t->count * 4, r->data_start + r->ranges[index].begin)) {
+	if (read_at(r->fd, r->mem, r->mem_size, raw, t->count * 4, r->data_start + r->ranges[index].begin)) {
 		snprintf(what, sizeof what, "tensor '%s'", shown(t->name, b));
 		return read_error(r->path, what, r->err);
 	}
@@ -591,7 +590,7 @@ static dm_json *read_header(reader *r, uint64_t file_size)
 	if (file_size < 8)
 		return dm_fail(r->err, "%s: truncated: %" PRIu64 " bytes, expected at "
 			       "least 8 (the header length)", r->path, file_size), NULL;
-	if (read_at(r->fd, len8, 8, 0))
+	if (read_at(r->fd, r->mem, r->mem_size, len8, 8, 0))
 		return read_error(r->path, "header length", r->err), NULL;
 	for (i = 7; i >= 0; i--)
 		hlen = hlen << 8 | len8[i];
@@ -604,7 +603,7 @@ static dm_json *read_header(reader *r, uint64_t file_size)
 			       file_size), NULL;
 	if (!(text = dm_malloc((size_t)hlen, r->err)))
 		return dm_error_prefix(r->err, "%s", r->path), NULL;
-	if (read_at(r->fd, text, (size_t)hlen, 8)) {
+	if (read_at(r->fd, r->mem, r->mem_size, text, (size_t)hlen, 8)) {
 		read_error(r->path, "header", r->err);
 		free(text);
 		return NULL;
@@ -625,7 +624,7 @@ static dm_json *read_header(reader *r, uint64_t file_size)
 
 int dm_safetensors_read(const char *path, dm_safetensors *out, dm_error *err)
 {
-	reader r = {path, -1, 0, 0, NULL, out, err};
+	reader r = {path, -1, NULL, 0, 0, 0, NULL, out, err};
 	struct stat st;
 	dm_json *root = NULL;
 	int rc = -1;
@@ -640,6 +639,22 @@ int dm_safetensors_read(const char *path, dm_safetensors *out, dm_error *err)
 	else if ((root = read_header(&r, (uint64_t)st.st_size)) != NULL)
 		rc = read_tensors(&r, root);
 	close(r.fd);
+	dm_json_delete(root);
+	free(r.ranges);
+	if (rc)
+		dm_safetensors_free(out);
+	return rc;
+}
+
+int dm_safetensors_parse(const char *name, const void *data, size_t size, dm_safetensors *out,
+			 dm_error *err)
+{
+	reader r = {name, -1, data, size, 0, 0, NULL, out, err};
+	dm_json *root;
+	int rc = -1;
+	memset(out, 0, sizeof *out);
+	if ((root = read_header(&r, size)) != NULL)
+		rc = read_tensors(&r, root);
 	dm_json_delete(root);
 	free(r.ranges);
 	if (rc)

@@ -49,6 +49,10 @@ int dm_safetensors_write(const char *path, const dm_tensor *tensors,
 
 /* Read a whole file.  Errors name the path and what is wrong with it. */
 int dm_safetensors_read(const char *path, dm_safetensors *out, dm_error *err);
+/* The same for a file already in memory (data[0..size)), named name in
+ * messages: what is parsed is exactly these bytes. */
+int dm_safetensors_parse(const char *name, const void *data, size_t size, dm_safetensors *out,
+			 dm_error *err);
 
 const dm_tensor *dm_safetensors_find(const dm_safetensors *st, const char *name);
 const char *dm_safetensors_meta(const dm_safetensors *st, const char *key);

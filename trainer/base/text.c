@@ -1,0 +1,106 @@
+/* text.c - names and text from files from elsewhere. */
+#include "text.h"
+
+#include <string.h>
+
+size_t dm_utf8_len(const unsigned char *s, size_t avail)
+{
+	unsigned c = s[0];
+	size_t n, i;
+	unsigned lo = 0x80, hi = 0xBF;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4;
+	else
+		return 0;
+	if (avail < n)
+		return 0;
+	/* the second byte's range is what rules out the bad forms */
+	if (c == 0xE0)
+		lo = 0xA0;
+	else if (c == 0xED)
+		hi = 0x9F;
+	else if (c == 0xF0)
+		lo = 0x90;
+	else if (c == 0xF4)
+		hi = 0x8F;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+	return n;
+}
+
+/* Length of the character at s when it may be shown as it is, else 0. */
+static size_t shown_len(const unsigned char *s, size_t avail)
+{
+	size_t n;
+	if (s[0] < 0x20 || s[0] == 0x7f)
+		return 0;
+	n = dm_utf8_len(s, avail);
+	if (n == 2 && s[0] == 0xC2 && s[1] < 0xA0)
+		return 0; /* C1: U+0080..U+009F */
+	return n;
+}
+
+char *dm_printable(const char *str, char *out, size_t size)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t avail = strlen(str), o = 0, keep = 0, n;
+	while (avail > 0) {
+		/* a character that may not be shown is one '?' for its first byte */
+		size_t step = (n = shown_len(s, avail)) ? n : 1;
+		if (o + step > size - 1) {
+			/* cut after the last character that leaves room for "..." */
+			memcpy(out + keep, "...", 3);
+			o = keep + 3;
+			break;
+		}
+		if (n)
+			memcpy(out + o, s, n);
+		else
+			out[o] = '?';
+		o += step;
+		s += step;
+		avail -= step;
+		if (o + 3 <= size - 1)
+			keep = o;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+const char *dm_model_name_problem(const char *name)
+{
+	size_t i, n = strlen(name);
+	if (n == 0 || n > 64 || !((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= '0' && name[0] <= '9')))
+		return "a name of 1 to 64 characters that starts with a lower-case letter or digit";
+	for (i = 0; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
+		      strchr(".+-", name[i])))
+			return "lower-case letters, digits, '.', '+' and '-' only";
+	return NULL;
+}
+
+const char *dm_file_name_problem(const char *name)
+{
+	const unsigned char *s = (const unsigned char *)name;
+	size_t avail = strlen(name), n;
+	if (avail == 0 || avail > 255)
+		return "a file name of 1 to 255 bytes";
+	if (!strcmp(name, ".") || !strcmp(name, "..") || name[0] == '-')
+		return "a file name other than '.' and '..', not starting with '-'";
+	for (; avail > 0; s += n, avail -= n) {
+		if (*s == '/')
+			return "a file name without '/'";
+		if ((n = shown_len(s, avail)) == 0)
+			return "a file name of printable UTF-8 characters";
+	}
+	return NULL;
+}
