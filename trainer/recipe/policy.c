@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "../base/sha256.h"
+#include "../base/text.h"
 
 static const dm_limit_field FIELDS[] = {
 	{"Max-Compute", DM_UNIT_FLOP, offsetof(dm_limits, max_compute)},
@@ -165,9 +166,10 @@ static int parse_policy(const char *path, const dm_deb822 *d, dm_policy *p, dm_e
 	for (i = 0; i < s->n; i++) {
 		f = &s->fields[i];
 		if (!strcasecmp(f->name, "Policy")) {
-			if (!*f->value || strlen(f->value) >= sizeof p->name ||
-			    strspn(f->value, "abcdefghijklmnopqrstuvwxyz0123456789.+-") != strlen(f->value))
-				return dm_fail(err, "%s: line %u: Policy: expected a short name of lower-case letters, digits, '.', '+' and '-'", path, f->line);
+			const char *want = dm_model_name_problem(f->value);
+			if (want)
+				return dm_fail(err, "%s: line %u: Policy: expected a short name: %s", path,
+					       f->line, want);
 			snprintf(p->name, sizeof p->name, "%s", f->value);
 			continue;
 		}

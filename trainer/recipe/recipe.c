@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../base/text.h"
+
 static const dm_field_info FIELDS[] = {
 	{"Model", 1, "name of the model: lower case letters, digits, '.', '+', '-'"},
 	{"Description", 0, "one line shown in the model card"},
@@ -216,15 +218,8 @@ static int check_fields(const ctx *c, size_t index)
 
 static int check_model_name(const ctx *c, const char *name)
 {
-	const dm_field *f = dm_stanza_get(c->s, "Model");
-	size_t i, n = strlen(name);
-	if (n == 0 || n > 64 || !(islower((unsigned char)name[0]) || isdigit((unsigned char)name[0])))
-		return bad(c, f, "a name of 1 to 64 characters that starts with a lower-case letter or digit");
-	for (i = 0; i < n; i++)
-		if (!(islower((unsigned char)name[i]) || isdigit((unsigned char)name[i]) ||
-		      strchr(".+-", name[i])))
-			return bad(c, f, "lower-case letters, digits, '.', '+' and '-' only");
-	return 0;
+	const char *want = dm_model_name_problem(name);
+	return want ? bad(c, dm_stanza_get(c->s, "Model"), want) : 0;
 }
 
 static int parse_expect(const ctx *c, dm_recipe *r)
@@ -483,7 +478,7 @@ static int parse_limits(const ctx *c, dm_recipe *r)
 			*(uint64_t *)(void *)p = (uint64_t)v;
 	}
 	r->policy = text(c, "Policy");
-	if (r->policy && (!*r->policy || strlen(r->policy) > 63 || strchr(r->policy, '/')))
+	if (r->policy && dm_model_name_problem(r->policy))
 		return bad(c, dm_stanza_get(c->s, "Policy"), "the name of a policy, such as main");
 	return 0;
 }
@@ -666,12 +661,28 @@ static int parse_stanza(const ctx *c, dm_recipe *r)
 	return 0;
 }
 
+static int check_stanzas(const char *path, dm_recipes *out, dm_error *err);
+
 int dm_recipes_load(const char *path, dm_recipes *out, dm_error *err)
 {
-	size_t i, j;
 	memset(out, 0, sizeof *out);
 	if (dm_deb822_read(path, &out->file, err))
 		return -1;
+	return check_stanzas(path, out, err);
+}
+
+int dm_recipes_parse(const char *path, const char *text, size_t len, dm_recipes *out,
+		     dm_error *err)
+{
+	memset(out, 0, sizeof *out);
+	if (dm_deb822_parse(path, text, len, &out->file, err))
+		return -1;
+	return check_stanzas(path, out, err);
+}
+
+static int check_stanzas(const char *path, dm_recipes *out, dm_error *err)
+{
+	size_t i, j;
 	if (out->file.n == 0) {
 		dm_fail(err, "%s: no stanza; expected at least one model recipe", path);
 		goto fail;

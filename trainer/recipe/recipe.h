@@ -88,6 +88,10 @@ typedef struct dm_recipes {
 
 /* Read and check every stanza of path. */
 int dm_recipes_load(const char *path, dm_recipes *out, dm_error *err);
+/* The same for recipe text already in memory (text[0..len)), named path in
+ * messages. */
+int dm_recipes_parse(const char *path, const char *text, size_t len, dm_recipes *out,
+		     dm_error *err);
 void dm_recipes_free(dm_recipes *r);
 
 /* "debian/models: stanza 2 (fashion-mlp)" for messages about a recipe. */
