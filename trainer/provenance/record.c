@@ -1,0 +1,298 @@
+/* record.c - read and check the provenance of a model from elsewhere. */
+#include "record.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../base/text.h"
+#include "../recipe/deb822.h"
+
+#define MAX_FIELDS 64            /* a recipe has about 50 known fields */
+#define MAX_FIELD_NAME 64
+#define MAX_VALUE (64u << 10)    /* a deb822 recipe is at most 1 MiB */
+
+static const dm_json *member(const dm_json *obj, const char *key)
+{
+	return obj && obj->type == DM_JSON_OBJECT ? dm_json_get(obj, key) : NULL;
+}
+
+static const char *string_member(const dm_json *obj, const char *key)
+{
+	const dm_json *v = member(obj, key);
+	return v && v->type == DM_JSON_STRING ? v->string : NULL;
+}
+
+static int is_sha256(const char *s)
+{
+	return s && strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+/* A recipe field by name, as deb822 compares names: without case. */
+static const char *field_value(const dm_json *fields, const char *name)
+{
+	size_t i;
+	for (i = 0; i < fields->len; i++)
+		if (!strcasecmp(fields->keys[i], name))
+			return fields->items[i].string;
+	return NULL;
+}
+
+/* A deb822 field name (dm_deb822_parse's rule), of reasonable length. */
+static int field_name_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+	if (n == 0 || n > MAX_FIELD_NAME || s[0] == '-' || s[0] == '#')
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 32 || (unsigned char)s[i] >= 127 || s[i] == ':')
+			return 0;
+	return 1;
+}
+
+static int check_fields(const char *where, const dm_json *fields, dm_error *err)
+{
+	size_t i;
+	if (!fields || fields->type != DM_JSON_OBJECT || fields->len == 0)
+		return dm_fail(err, "%s: the provenance has no recipe (expected \"recipe\": "
+			       "{\"fields\": {...}})", where);
+	if (fields->len > MAX_FIELDS)
+		return dm_fail(err, "%s: the provenance's recipe has %zu fields, expected at most %d",
+			       where, fields->len, MAX_FIELDS);
+	for (i = 0; i < fields->len; i++) {
+		const char *k = fields->keys[i];
+		const dm_json *v = &fields->items[i];
+		const unsigned char *p;
+		char shown[80];
+		dm_printable(k, shown, sizeof shown);
+		if (!field_name_ok(k))
+			return dm_fail(err, "%s: the provenance's recipe field '%s': expected a field "
+				       "name of 1 to %d printable ASCII characters without ':'", where,
+				       shown, MAX_FIELD_NAME);
+		if (v->type != DM_JSON_STRING)
+			return dm_fail(err, "%s: the provenance's recipe field '%s': expected a string "
+				       "value", where, shown);
+		if (strlen(v->string) > MAX_VALUE)
+			return dm_fail(err, "%s: the provenance's recipe field '%s': a value of %zu "
+				       "bytes, expected at most %u", where, shown, strlen(v->string),
+				       MAX_VALUE);
+		for (p = (const unsigned char *)v->string; *p; p++)
+			if ((*p < 32 && *p != '\n' && *p != '\t') || *p == 127)
+				return dm_fail(err, "%s: the provenance's recipe field '%s': control "
+					       "character 0x%02x in its value", where, shown, *p);
+	}
+	return 0;
+}
+
+/* data.PART: one entry per file that fields name, in the order the data
+ * readers record them (features, then labels). */
+static int check_part(const char *where, dm_record *r, const char *part, const char *ffield,
+		      const char *lfield, dm_error *err)
+{
+	const dm_json *arr = member(member(r->json, "data"), part);
+	const char *names[2] = {ffield, lfield};
+	size_t want = 0, i;
+	if (field_value(r->fields, ffield))
+		want = field_value(r->fields, lfield) ? 2 : 1;
+	else if (field_value(r->fields, lfield))
+		return dm_fail(err, "%s: the provenance's recipe has %s but no %s", where, lfield,
+			       ffield);
+	if (!want && (!arr || (arr->type == DM_JSON_ARRAY && arr->len == 0)))
+		return 0;
+	if (!arr || arr->type != DM_JSON_ARRAY || arr->len != want)
+		return dm_fail(err, "%s: the provenance records %s %s data file%s, but its recipe "
+			       "names %zu; expected \"data\": {\"%s\": [{\"path\", \"sha256\"}, ...]} "
+			       "with one entry per file", where,
+			       arr && arr->type == DM_JSON_ARRAY ? "" : "no", part,
+			       arr && arr->type == DM_JSON_ARRAY && arr->len == 1 ? "" : "s", want, part);
+	for (i = 0; i < want; i++) {
+		dm_record_data *d = &r->data[r->ndata];
+		const char *path = string_member(&arr->items[i], "path");
+		const char *sha = string_member(&arr->items[i], "sha256");
+		if (!path || strcmp(path, field_value(r->fields, names[i])))
+			return dm_fail(err, "%s: the provenance's data.%s[%zu] is not the file its "
+				       "recipe's %s names", where, part, i, names[i]);
+		if (!is_sha256(sha))
+			return dm_fail(err, "%s: the provenance's data.%s[%zu] (%s): expected a "
+				       "\"sha256\" of 64 lower-case hex digits", where, part, i, path);
+		d->part = part;
+		d->field = names[i];
+		d->path = path;
+		d->sha256 = sha;
+		r->ndata++;
+	}
+	return 0;
+}
+
+int dm_record_parse(const char *where, const char *text, size_t n, dm_record *out,
+		    dm_error *err)
+{
+	const char *format, *want;
+	const dm_json *budget;
+	memset(out, 0, sizeof *out);
+	out->text = text;
+	if (!(out->json = dm_json_parse(text, n, err)))
+		return dm_error_prefix(err, "%s: the provenance", where);
+	format = string_member(out->json, "format");
+	if (!format || strcmp(format, "dh-model-provenance/1")) {
+		dm_fail(err, "%s: not a dh-model provenance record (expected \"format\": "
+			"\"dh-model-provenance/1\")", where);
+		goto fail;
+	}
+	if (!(out->model = string_member(out->json, "model"))) {
+		dm_fail(err, "%s: the provenance has no \"model\"", where);
+		goto fail;
+	}
+	if ((want = dm_model_name_problem(out->model))) {
+		dm_fail(err, "%s: the provenance's model '%s': expected %s", where, out->model, want);
+		goto fail;
+	}
+	out->fields = member(member(out->json, "recipe"), "fields");
+	if (check_fields(where, out->fields, err))
+		goto fail;
+	if (!field_value(out->fields, "Model") || strcmp(field_value(out->fields, "Model"), out->model)) {
+		dm_fail(err, "%s: the provenance's recipe has no 'Model: %s'", where, out->model);
+		goto fail;
+	}
+	if (check_part(where, out, "train", "Dataset", "Labels", err) ||
+	    check_part(where, out, "test", "Test-Dataset", "Test-Labels", err))
+		goto fail;
+	if (!out->ndata) {
+		dm_fail(err, "%s: the provenance's recipe has no Dataset", where);
+		goto fail;
+	}
+	budget = member(out->json, "budget");
+	out->policy = string_member(budget, "policy");
+	out->policy_sha256 = string_member(budget, "policy-sha256");
+	if ((member(budget, "policy") && !out->policy) ||
+	    (out->policy && (want = dm_model_name_problem(out->policy)))) {
+		dm_fail(err, "%s: the provenance's budget.policy: expected the name of a policy: %s",
+			where, out->policy ? want : "a string");
+		goto fail;
+	}
+	out->numerics = string_member(member(out->json, "trainer"), "numerics");
+	return 0;
+fail:
+	dm_record_free(out);
+	return -1;
+}
+
+int dm_record_of_weights(const char *where, const dm_safetensors *st, dm_record *out,
+			 dm_error *err)
+{
+	const char *text = dm_safetensors_meta(st, "dh-model.provenance");
+	memset(out, 0, sizeof *out);
+	if (!text)
+		return dm_fail(err, "%s: no dh-model.provenance in the metadata; expected weights "
+			       "written by dh-model-train", where);
+	return dm_record_parse(where, text, strlen(text), out, err);
+}
+
+void dm_record_free(dm_record *r)
+{
+	dm_json_delete(r->json);
+	memset(r, 0, sizeof *r);
+}
+
+/* ---- the recipe again ---- */
+
+typedef struct text_buf {
+	char *s;
+	size_t len, cap;
+} text_buf;
+
+static int add(text_buf *b, const char *s, size_t n, dm_error *err)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = (b->len + n + 1) * 2;
+		char *p = realloc(b->s, cap);
+		if (!p)
+			return dm_fail(err, "out of memory (asked for %zu bytes)", cap);
+		b->s = p;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = 0;
+	return 0;
+}
+
+/* "Name: value", continuation lines after a space, an empty line as " .". */
+static int add_field(text_buf *b, const char *name, const char *value, dm_error *err)
+{
+	const char *line = value;
+	int first = 1;
+	if (add(b, name, strlen(name), err) || add(b, ":", 1, err))
+		return -1;
+	for (;;) {
+		size_t n = strcspn(line, "\n");
+		if (!first && add(b, "\n", 1, err))
+			return -1;
+		if ((n || !first) && add(b, " ", 1, err))
+			return -1;
+		if (!first && n == 0 ? add(b, ".", 1, err) : add(b, line, n, err))
+			return -1;
+		first = 0;
+		if (!line[n])
+			break;
+		line += n + 1;
+	}
+	return add(b, "\n", 1, err);
+}
+
+static const char *value_for(const dm_record *r, size_t i, const char *const *paths)
+{
+	size_t k;
+	for (k = 0; paths && k < r->ndata; k++)
+		if (paths[k] && !strcasecmp(r->fields->keys[i], r->data[k].field))
+			return paths[k];
+	return r->fields->items[i].string;
+}
+
+static int skipped(const dm_record *r, size_t i, int flags)
+{
+	return (flags & DM_RECIPE_NO_UPSTREAM) && !strncasecmp(r->fields->keys[i], "Upstream-", 9);
+}
+
+char *dm_record_recipe(const dm_record *r, const char *const *paths, int flags, dm_error *err)
+{
+	text_buf b = {NULL, 0, 0};
+	dm_deb822 back;
+	size_t i, k = 0;
+	for (i = 0; i < r->fields->len; i++)
+		if (!skipped(r, i, flags) && add_field(&b, r->fields->keys[i], value_for(r, i, paths), err))
+			goto fail;
+	/* what a recipe reader makes of it must be these fields, no more,
+	 * no less: white space at either end of a line, an empty first line or
+	 * a line "." would not come back */
+	if (dm_deb822_parse(r->model, b.s, b.len, &back, err)) {
+		dm_error_prefix(err, "the recipe in the provenance of %s", r->model);
+		goto fail;
+	}
+	for (i = 0; i < r->fields->len; i++) {
+		const dm_field *f;
+		if (skipped(r, i, flags))
+			continue;
+		f = back.n == 1 && k < back.stanzas[0].n ? &back.stanzas[0].fields[k] : NULL;
+		if (!f || strcmp(f->name, r->fields->keys[i]) || strcmp(f->value, value_for(r, i, paths))) {
+			dm_fail(err, "the recipe in the provenance of %s: field '%s' does not read back "
+				"as written (white space at the start or end of a line, or an empty "
+				"first line?)", r->model, r->fields->keys[i]);
+			dm_deb822_free(&back);
+			goto fail;
+		}
+		k++;
+	}
+	if (back.n != 1 || k != back.stanzas[0].n) {
+		dm_fail(err, "the recipe in the provenance of %s does not read back as one stanza "
+			"of its fields", r->model);
+		dm_deb822_free(&back);
+		goto fail;
+	}
+	dm_deb822_free(&back);
+	return b.s;
+fail:
+	free(b.s);
+	return NULL;
+}
