@@ -48,8 +48,4 @@ typedef struct dm_upstream {
 int dm_upstream_compare(const dm_recipe *r, const dm_prepared *p, dm_net *net,
 			const dm_job_opts *o, dm_upstream *u, dm_error *err);
 
-/* verify retrains only to compare weights, which upstream's file does not
- * change, and the file may not be at hand: it turns the comparison off. */
-void dm_upstream_enable(int on);
-
 #endif

@@ -1,192 +1,103 @@
-/* verify.c - retrain and compare; write and read reproducibility bundles. */
+/* verify.c - retrain and compare; write reproducibility bundles.
+ *
+ * The weights file or bundle that verify and bundle are given is untrusted
+ * input, like a dataset, and so is every field of the provenance in it
+ * (provenance/record.h).  What they open besides that file, and nothing
+ * else, is decided in provenance/datafile.h: the data files the provenance
+ * records with a SHA-256, below the data directory of the command line or
+ * at their recorded absolute path, each checked before it is used.  The
+ * policy the provenance names is a name, looked up among the installed
+ * policies.
+ *
+ * verify works in a private temporary directory: a child process does all
+ * the work there, restricted by the sandbox (os/sandbox.h) to writing in it,
+ * and the parent removes it afterwards, whatever became of the child; a
+ * signal handler does the same (cli/provenance.h).
+ */
 #include "verify.h"
 
-#include <archive.h>
-#include <archive_entry.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include "base/sha256.h"
+#include "base/text.h"
+#include "cli/provenance.h"
+#include "os/sandbox.h"
+#include "os/tmpdir.h"
 #include "output/bundle.h"
 #include "output/card.h"
 #include "output/json.h"
 #include "output/safetensors.h"
-#include "cli/upstream.h"
+#include "provenance/bundle_read.h"
+#include "provenance/datafile.h"
+#include "provenance/record.h"
 
-#define MAX_MEMBER (1ull << 32) /* a bundle member larger than 4 GiB is refused */
+#define MAX_MEMBER (1ull << 32)  /* the weights of a bundle: at most 4 GiB */
+#define MAX_SMALL (16u << 20)    /* a provenance or a recipe: at most 16 MiB */
 
-/* ---- small file helpers ---- */
-
-static int write_all(const char *path, const void *data, size_t n, dm_error *err)
+/* A regular file of at most max bytes, read whole (NUL-terminated). */
+static char *read_regular(const char *path, uint64_t max, size_t *n, dm_error *err)
 {
-	FILE *f = fopen(path, "wb");
-	if (!f || fwrite(data, 1, n, f) != n || fclose(f) != 0) {
-		if (f)
-			fclose(f);
-		return dm_fail(err, "%s: cannot write: %s", path, strerror(errno));
+	uint64_t size;
+	size_t done = 0;
+	char *buf;
+	int fd = dm_open_regular(path, &size, err);
+	if (fd < 0)
+		return NULL;
+	if (size > max) {
+		close(fd);
+		return dm_fail(err, "%s: %llu bytes, expected at most %llu", path,
+			       (unsigned long long)size, (unsigned long long)max), NULL;
 	}
-	return 0;
-}
-
-static char *read_all(const char *path, size_t *n, dm_error *err)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long size;
-	if (!f)
-		return dm_fail(err, "%s: cannot open: %s", path, strerror(errno)), NULL;
-	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-		fclose(f);
-		return dm_fail(err, "%s: cannot read: %s", path, strerror(errno)), NULL;
+	if (!(buf = dm_malloc((size_t)size + 1, err))) {
+		close(fd);
+		return NULL;
 	}
-	if ((buf = dm_malloc((size_t)size + 1, err)) && fread(buf, 1, (size_t)size, f) != (size_t)size) {
-		free(buf);
-		buf = NULL;
-		dm_fail(err, "%s: cannot read: %s", path, strerror(errno));
-	}
-	fclose(f);
-	if (buf) {
-		buf[size] = 0;
-		*n = (size_t)size;
-	}
-	return buf;
-}
-
-/* Remove the private temporary directory and what we put in it. */
-static void remove_tree(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[4096];
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		struct stat st;
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+	while (done < size) {
+		ssize_t r = read(fd, buf + done, (size_t)size - done);
+		if (r < 0 && errno == EINTR)
 			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			remove_tree(path);
-		else
-			unlink(path);
+		if (r <= 0) {
+			dm_fail(err, "%s: %s", path, r ? strerror(errno) : "shorter than its size");
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		done += (size_t)r;
 	}
-	closedir(d);
-	rmdir(dir);
-}
-
-static int make_tmpdir(char *buf, size_t size, dm_error *err)
-{
-	const char *t = getenv("TMPDIR");
-	snprintf(buf, size, "%s/dh-model-verify.XXXXXX", t && *t ? t : "/tmp");
-	if (!mkdtemp(buf))
-		return dm_fail(err, "%s: cannot create a temporary directory: %s", buf, strerror(errno));
-	return 0;
-}
-
-/* ---- the provenance inside a weights file ---- */
-
-typedef struct model_file {
-	dm_safetensors st;
-	dm_json *prov;
-	const char *name;
-	const char *prov_text;
-} model_file;
-
-static int open_model(const char *path, model_file *m, dm_error *err)
-{
-	const dm_json *v;
-	memset(m, 0, sizeof *m);
-	if (dm_safetensors_read(path, &m->st, err))
-		return -1;
-	m->prov_text = dm_safetensors_meta(&m->st, "dh-model.provenance");
-	if (!m->prov_text) {
-		dm_safetensors_free(&m->st);
-		return dm_fail(err, "%s: no dh-model.provenance in the metadata; expected weights "
-			       "written by dh-model-train", path);
-	}
-	if (!(m->prov = dm_json_parse(m->prov_text, strlen(m->prov_text), err))) {
-		dm_safetensors_free(&m->st);
-		return dm_error_prefix(err, "%s: dh-model.provenance", path);
-	}
-	v = dm_json_get(m->prov, "model");
-	if (m->prov->type != DM_JSON_OBJECT || !v || v->type != DM_JSON_STRING) {
-		dm_json_delete(m->prov);
-		dm_safetensors_free(&m->st);
-		return dm_fail(err, "%s: the provenance has no \"model\"", path);
-	}
-	m->name = v->string;
-	return 0;
-}
-
-static void close_model(model_file *m)
-{
-	dm_json_delete(m->prov);
-	dm_safetensors_free(&m->st);
+	close(fd);
+	buf[done] = 0;
+	*n = done;
+	return buf;
 }
 
 static const dm_json *path_get(const dm_json *v, const char *a, const char *b)
 {
-	v = v ? dm_json_get(v, a) : NULL;
+	v = v && v->type == DM_JSON_OBJECT ? dm_json_get(v, a) : NULL;
 	return v && b ? (v->type == DM_JSON_OBJECT ? dm_json_get(v, b) : NULL) : v;
 }
 
-/* The recipe stanza again, from the provenance's fields, with the data
- * paths that rename[] maps (old -> new) replaced. */
-static char *recipe_text(const model_file *m, const char *const *remap, size_t nremap,
-			 dm_error *err)
+static const char *string_at(const dm_json *v, const char *a, const char *b)
 {
-	const dm_json *fields = path_get(m->prov, "recipe", "fields");
-	size_t i, j, cap = 256, len = 0;
-	char *out;
-	if (!fields || fields->type != DM_JSON_OBJECT)
-		return dm_fail(err, "the provenance of %s has no recipe fields", m->name), NULL;
-	for (i = 0; i < fields->len; i++)
-		if (fields->items[i].type == DM_JSON_STRING)
-			cap += strlen(fields->keys[i]) + 2 * strlen(fields->items[i].string) + 4096;
-	if (!(out = dm_malloc(cap, err)))
-		return NULL;
-	for (i = 0; i < fields->len; i++) {
-		const char *val = fields->items[i].type == DM_JSON_STRING ? fields->items[i].string : "";
-		const char *p;
-		for (j = 0; j < nremap; j++)
-			if (!strcmp(val, remap[2 * j]))
-				val = remap[2 * j + 1];
-		len += (size_t)snprintf(out + len, cap - len, "%s:%s", fields->keys[i], *val ? " " : "");
-		/* continuation lines start with a space; an empty one is " ." */
-		for (p = val; *p && len + 4 < cap; p++) {
-			if (*p != '\n') {
-				out[len++] = *p;
-				continue;
-			}
-			out[len++] = '\n', out[len++] = ' ';
-			if (p[1] == '\n' || !p[1])
-				out[len++] = '.';
-		}
-		out[len++] = '\n';
-	}
-	out[len] = 0;
-	return out;
+	v = path_get(v, a, b);
+	return v && v->type == DM_JSON_STRING ? v->string : NULL;
 }
 
 /* ---- compare ---- */
 
-static int compare(const char *what, const model_file *orig, const dm_safetensors *again,
-		   const dm_verify_opts *o, dm_error *err)
+static int compare(const char *what, const dm_safetensors *orig, const dm_record *rec,
+		   const dm_safetensors *again, const dm_verify_opts *o, dm_error *err)
 {
 	size_t i, k, params = 0;
-	const char *numerics = NULL;
-	const dm_json *n = path_get(orig->prov, "trainer", "numerics");
 	char line[512];
-	if (n && n->type == DM_JSON_STRING)
-		numerics = n->string;
-	for (i = 0; i < orig->st.ntensors; i++) {
-		const dm_tensor *a = &orig->st.tensors[i], *b = dm_safetensors_find(again, a->name);
+	for (i = 0; i < orig->ntensors; i++) {
+		const dm_tensor *a = &orig->tensors[i], *b = dm_safetensors_find(again, a->name);
 		if (!b)
 			return dm_fail_code(err, DM_EXIT_DIFFER, "%s: tensor '%s' is missing from the "
 					    "retrained weights", what, a->name);
@@ -202,354 +113,561 @@ static int compare(const char *what, const model_file *orig, const dm_safetensor
 						    "is %.9g (0x%08x) in the file, %.9g (0x%08x) retrained%s",
 						    what, a->name, k, (double)a->data[k], ua,
 						    (double)b->data[k], ub,
-						    numerics && !strcmp(numerics, "openblas")
+						    rec->numerics && !strcmp(rec->numerics, "openblas")
 						    ? "; these weights were trained with the openblas back-end, "
 						      "which is reproducible only on the same CPU core type and "
 						      "thread count" : "");
 			}
 		params += a->count;
 	}
-	if (again->ntensors != orig->st.ntensors)
+	if (again->ntensors != orig->ntensors)
 		return dm_fail_code(err, DM_EXIT_DIFFER, "%s: the retrained weights have %zu tensors, "
-				    "the file %zu", what, again->ntensors, orig->st.ntensors);
+				    "the file %zu", what, again->ntensors, orig->ntensors);
 	snprintf(line, sizeof line, "%s: identical: all %zu tensors (%zu values) of %s match the "
-		 "retrained weights bit for bit", what, orig->st.ntensors, params, orig->name);
+		 "retrained weights bit for bit", what, orig->ntensors, params, rec->model);
 	if (o->say)
 		o->say(o->say_ctx, line);
 	return 0;
 }
 
-/* The data hashes recorded at training against those of the data now. */
-static int same_data(const char *what, const model_file *orig, const char *json_path, dm_error *err)
+/* The data hashes recorded at training against those the retraining read. */
+static int same_data(const char *what, const dm_record *rec, const dm_json *now, dm_error *err)
 {
+	size_t i, k = 0;
 	static const char *parts[] = {"train", "test"};
-	size_t n, i, k;
-	char *text = read_all(json_path, &n, err);
-	dm_json *now;
-	int rc = 0;
-	if (!text)
-		return -1;
-	now = dm_json_parse(text, n, err);
+	for (i = 0; i < 2; i++) {
+		const dm_json *b = path_get(now, "data", parts[i]);
+		size_t j;
+		for (j = 0; b && b->type == DM_JSON_ARRAY && j < b->len; j++, k++) {
+			const char *hb = string_at(&b->items[j], "sha256", NULL);
+			if (k >= rec->ndata || strcmp(rec->data[k].part, parts[i]))
+				return dm_fail_code(err, DM_EXIT_DIFFER, "%s: the retraining read other data "
+						    "files than the model was trained on", what);
+			if (!hb || strcmp(hb, rec->data[k].sha256))
+				return dm_fail_code(err, DM_EXIT_DIFFER, "%s: data file %s has SHA-256 %s, "
+						    "but the model was trained on %s", what,
+						    rec->data[k].path, hb ? hb : "?", rec->data[k].sha256);
+		}
+	}
+	if (k != rec->ndata)
+		return dm_fail_code(err, DM_EXIT_DIFFER, "%s: the retraining read other data files "
+				    "than the model was trained on", what);
+	return 0;
+}
+
+/* The policy is a name: the one installed here applied; say so if it is
+ * not the one the model was trained under. */
+static void policy_note(const char *what, const dm_record *rec, const dm_json *now,
+			const dm_verify_opts *o)
+{
+	const char *name = string_at(now, "budget", "policy");
+	const char *sha = string_at(now, "budget", "policy-sha256");
+	char line[700];
+	if (!o->say || !rec->policy_sha256 || !sha || !strcmp(sha, rec->policy_sha256))
+		return;
+	snprintf(line, sizeof line, "%s: note: the budget was checked with the policy %s installed "
+		 "here (SHA-256 %.64s), not the one the model was trained under (%s, SHA-256 %.64s)",
+		 what, name ? name : "?", sha, rec->policy ? rec->policy : "?", rec->policy_sha256);
+	o->say(o->say_ctx, line);
+}
+
+/* ---- verify, in the child ---- */
+
+typedef struct work {
+	const char *what;            /* the file on the command line */
+	const char *tmp;             /* the private directory */
+	int tmpfd;
+	const dm_verify_opts *o;
+	dm_safetensors st;
+	dm_record rec;
+	dm_bundle_contents bc;
+	int bundle;
+	char *use[DM_RECORD_MAX_DATA];     /* the data paths to train on */
+	char *inside[DM_RECORD_MAX_DATA];  /* a bundle's "data/FILE[:member]" */
+} work;
+
+static char *joined(const char *a, const char *b, const char *c, dm_error *err)
+{
+	size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
+	char *s = dm_malloc(n, err);
+	if (s)
+		snprintf(s, n, "%s%s%s", a, b, c);
+	return s;
+}
+
+/* Length of candidate k for the archive part of a data path, in the order
+ * dm_data_file_of tries them (the whole path, then each part before a ':'
+ * from the left), or 0 when there is no such candidate. */
+static size_t candidate(const char *path, int k)
+{
+	const char *c = NULL;
+	if (k == 0)
+		return strlen(path);
+	while (k-- > 0 && (c = strchr(c ? c + 1 : path, ':')))
+		;
+	return c ? (size_t)(c - path) : 0;
+}
+
+/* The data that travel in a bundle: for each recorded file, the member
+ * data/FILE named like the archive part of its path, whose SHA-256 is the
+ * recorded one; every such member must serve a recorded file. */
+static int bundle_data(work *w, dm_error *err)
+{
+	char hex[DM_BUNDLE_MAX_DATA][65] = {{0}}, where[4096];
+	int used[DM_BUNDLE_MAX_DATA] = {0}, k;
+	size_t i, j, len;
+	for (i = 0; i < w->rec.ndata; i++) {
+		const dm_record_data *d = &w->rec.data[i];
+		for (k = 0; (len = candidate(d->path, k)) > 0; k++) {
+			const char *name = d->path + len, *member = d->path[len] ? d->path + len + 1 : NULL;
+			while (name > d->path && name[-1] != '/')
+				name--;
+			for (j = 0; j < w->bc.ndata; j++)
+				if (strlen(w->bc.data[j]) == (size_t)(d->path + len - name) &&
+				    !memcmp(w->bc.data[j], name, strlen(w->bc.data[j])))
+					break;
+			if (j == w->bc.ndata)
+				continue;
+			snprintf(where, sizeof where, "%s/data/%s", w->tmp, w->bc.data[j]);
+			if (!hex[j][0]) {
+				uint64_t size;
+				int fd = dm_open_regular(where, &size, err), rc;
+				if (fd < 0)
+					return -1;
+				rc = dm_data_read(fd, size, where, hex[j], NULL, err);
+				close(fd);
+				if (rc)
+					return -1;
+			}
+			if (strcmp(hex[j], d->sha256))
+				return dm_fail_code(err, DM_EXIT_DIFFER, "%s: data/%s in the bundle has SHA-256 %s, but the model "
+					       "was trained on %s (%s)", w->what, w->bc.data[j], hex[j],
+					       d->sha256, d->path);
+			used[j] = 1;
+			if (!(w->use[i] = joined(where, member ? ":" : "", member ? member : "", err)) ||
+			    !(w->inside[i] = joined("data/", w->bc.data[j], "", err)))
+				return -1;
+			if (member) {
+				char *t = joined(w->inside[i], ":", member, err);
+				free(w->inside[i]);
+				if (!(w->inside[i] = t))
+					return -1;
+			}
+			break;
+		}
+		if (!len)
+			return dm_fail(err, "%s: the bundle carries no data file for %s", w->what, d->path);
+	}
+	for (j = 0; j < w->bc.ndata; j++)
+		if (!used[j])
+			return dm_fail(err, "%s: data/%s in the bundle is no data file of %s", w->what,
+				       w->bc.data[j], w->rec.model);
+	return 0;
+}
+
+/* The data on this machine: below --data-dir or at the recorded absolute
+ * path, each checked before the retraining opens it. */
+static int local_data(work *w, dm_error *err)
+{
+	const char *dir = w->o->data_dir ? w->o->data_dir : ".";
+	size_t i;
+	for (i = 0; i < w->rec.ndata; i++) {
+		dm_data_found f;
+		int rc;
+		if (dm_data_find(&w->rec.data[i], dir, &f, err))
+			return dm_error_prefix(err, "%s", w->what);
+		rc = dm_data_check_file(f.file, w->rec.data[i].path, w->rec.data[i].sha256, err);
+		if (rc == 0 && !f.member && strcmp(f.file, f.path))
+			rc = dm_fail(err, "%s: cannot tell its archive from its member", f.path);
+		if (rc == 0) {
+			w->use[i] = f.path;
+			f.path = NULL;
+		}
+		dm_data_found_free(&f);
+		if (rc)
+			return dm_error_prefix(err, "%s", w->what);
+	}
+	return 0;
+}
+
+/* A bundle's NAME.json and NAME.models are what bundle writes for its
+ * weights: the provenance in them, and its recipe with the paths into the
+ * bundle (or as recorded, without data). */
+static int bundle_members(work *w, dm_error *err)
+{
+	static const struct { unsigned bit; const char *suffix; } need[] = {
+		{DM_BUNDLE_JSON, "json"}, {DM_BUNDLE_CARD, "md"}, {DM_BUNDLE_RECIPE, "models"}};
+	char path[4096], *text = NULL, *want = NULL;
+	size_t i, n;
+	int rc = -1;
+	for (i = 0; i < sizeof need / sizeof need[0]; i++)
+		if (!(w->bc.have & need[i].bit))
+			return dm_fail(err, "%s: no %s.%s in the bundle", w->what, w->bc.model,
+				       need[i].suffix);
+	snprintf(path, sizeof path, "%s/%s.json", w->tmp, w->bc.model);
+	if (!(text = read_regular(path, MAX_SMALL, &n, err)))
+		goto out;
+	if (n != strlen(w->rec.text) + 1 || memcmp(text, w->rec.text, n - 1) || text[n - 1] != '\n') {
+		dm_fail(err, "%s: %s.json is not the provenance in %s.safetensors", w->what,
+			w->bc.model, w->bc.model);
+		goto out;
+	}
 	free(text);
-	if (!now)
-		return -1;
-	for (k = 0; k < 2 && rc == 0; k++) {
-		const dm_json *a = path_get(orig->prov, "data", parts[k]), *b = path_get(now, "data", parts[k]);
-		if (!a || !b || a->type != DM_JSON_ARRAY || b->type != DM_JSON_ARRAY || a->len != b->len) {
-			if (a || b)
-				rc = dm_fail_code(err, DM_EXIT_DIFFER, "%s: the %s data files differ from those "
-						  "the model was trained on", what, parts[k]);
-			continue;
-		}
-		for (i = 0; i < a->len && rc == 0; i++) {
-			const dm_json *ha = dm_json_get(&a->items[i], "sha256"), *hb = dm_json_get(&b->items[i], "sha256");
-			const dm_json *pa = dm_json_get(&a->items[i], "path");
-			if (!ha || !hb || ha->type != DM_JSON_STRING || hb->type != DM_JSON_STRING ||
-			    strcmp(ha->string, hb->string))
-				rc = dm_fail_code(err, DM_EXIT_DIFFER, "%s: data file %s has SHA-256 %s, but "
-						  "the model was trained on %s", what,
-						  pa && pa->type == DM_JSON_STRING ? pa->string : "?",
-						  hb && hb->type == DM_JSON_STRING ? hb->string : "?",
-						  ha && ha->type == DM_JSON_STRING ? ha->string : "?");
-		}
-	}
-	dm_json_delete(now);
-	return rc;
-}
-
-/* Retrain recipe_path (run from data_dir) into tmp/out and compare. */
-static int retrain_and_compare(const char *what, const model_file *orig, const char *recipe_path,
-			       const char *data_dir, const char *tmp, const dm_verify_opts *o,
-			       dm_error *err)
-{
-	char out[4096], weights[4096], json[4096], cwd[4096];
-	dm_recipes rs;
-	dm_job_opts jo = {o->threads, out, 1, NULL, NULL, NULL, tmp};
-	dm_safetensors again;
-	const dm_json *pol = path_get(orig->prov, "budget", "policy");
-	int rc;
-	snprintf(out, sizeof out, "%.3800s/out", tmp);
-	if (mkdir(out, 0700))
-		return dm_fail(err, "%s: %s", out, strerror(errno));
-	/* the policy that applied at training applies again */
-	if (pol && pol->type == DM_JSON_STRING && !getenv("DH_MODEL_POLICY"))
-		setenv("DH_MODEL_POLICY", pol->string, 1);
-	if (dm_recipes_load(recipe_path, &rs, err))
-		return -1;
-	if (!getcwd(cwd, sizeof cwd) || chdir(data_dir)) {
-		dm_recipes_free(&rs);
-		return dm_fail(err, "%s: cannot enter the data directory: %s", data_dir, strerror(errno));
-	}
-	if (o->say) {
-		char line[512];
-		snprintf(line, sizeof line, "%s: retraining %s from its recipe and data...", what,
-			 orig->name);
-		o->say(o->say_ctx, line);
-	}
-	/* verify compares weights; upstream's file need not be present */
-	dm_upstream_enable(0);
-	rc = dm_job_train(&rs.v[0], &jo, err);
-	dm_upstream_enable(1);
-	if (chdir(cwd) && rc == 0)
-		rc = dm_fail(err, "%s: cannot return: %s", cwd, strerror(errno));
-	dm_recipes_free(&rs);
-	if (rc)
-		return dm_error_prefix(err, "%s: retraining failed", what);
-	snprintf(weights, sizeof weights, "%.3800s/%.200s.safetensors", out, orig->name);
-	snprintf(json, sizeof json, "%.3800s/%.200s.json", out, orig->name);
-	if (same_data(what, orig, json, err))
-		return -1;
-	if (dm_safetensors_read(weights, &again, err))
-		return -1;
-	rc = compare(what, orig, &again, o, err);
-	dm_safetensors_free(&again);
-	return rc;
-}
-
-/* ---- bundles ---- */
-
-/* Unpack a bundle (untrusted) into dir with libarchive: only regular files
- * with the expected flat names, each under MAX_MEMBER bytes. */
-static int unpack(const char *bundle, const char *dir, dm_error *err)
-{
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	int r, rc = 0;
-	char subdir[4096];
-	archive_read_support_format_tar(a);
-	archive_read_support_filter_none(a);
-	if (archive_read_open_filename(a, bundle, 1 << 16) != ARCHIVE_OK) {
-		rc = dm_fail(err, "%s: %s", bundle, archive_error_string(a));
+	snprintf(path, sizeof path, "%s/%s.models", w->tmp, w->bc.model);
+	if (!(text = read_regular(path, MAX_SMALL, &n, err)) ||
+	    !(want = dm_record_recipe(&w->rec, w->bc.ndata ? (const char *const *)w->inside : NULL, 0,
+				      err)))
+		goto out;
+	if (strlen(want) != n || memcmp(text, want, n)) {
+		dm_fail(err, "%s: %s.models is not the recipe in the provenance of %s.safetensors",
+			w->what, w->bc.model, w->bc.model);
 		goto out;
 	}
-	snprintf(subdir, sizeof subdir, "%.3800s/data", dir);
-	if (mkdir(subdir, 0700)) {
-		rc = dm_fail(err, "%s: %s", subdir, strerror(errno));
-		goto out;
-	}
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		const char *name = archive_entry_pathname(e), *base;
-		char path[4096];
-		int64_t size = archive_entry_size(e);
-		int fd;
-		if (!name || archive_entry_filetype(e) != AE_IFREG) {
-			rc = dm_fail(err, "%s: member '%s' is not a regular file", bundle, name ? name : "?");
-			goto out;
-		}
-		base = !strncmp(name, "data/", 5) ? name + 5 : name;
-		if (!*base || strchr(base, '/') || base[0] == '.' || strlen(name) > 255) {
-			rc = dm_fail(err, "%s: unexpected member name '%.80s'; expected NAME.* or data/FILE",
-				     bundle, name);
-			goto out;
-		}
-		if (size < 0 || (uint64_t)size > MAX_MEMBER) {
-			rc = dm_fail(err, "%s: member '%s' is larger than 4 GiB", bundle, name);
-			goto out;
-		}
-		snprintf(path, sizeof path, "%.3800s/%.255s", dir, name);
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd < 0) {
-			rc = dm_fail(err, "%s: member '%s' twice, or cannot be written: %s", bundle, name,
-				     strerror(errno));
-			goto out;
-		}
-		r = archive_read_data_into_fd(a, fd);
-		close(fd);
-		if (r != ARCHIVE_OK) {
-			rc = dm_fail(err, "%s: member '%s': %s", bundle, name, archive_error_string(a));
-			goto out;
-		}
-	}
-	if (r != ARCHIVE_EOF)
-		rc = dm_fail(err, "%s: %s", bundle, archive_error_string(a));
+	rc = 0;
 out:
-	archive_read_free(a);
+	free(text);
+	free(want);
+	return rc;
+}
+
+/* Retrain the recipe of the provenance on the checked data into tmp/out,
+ * then compare. */
+static int retrain_and_compare(work *w, dm_error *err)
+{
+	char where[4200], out[4200], path[4200], *text = NULL, *json = NULL;
+	dm_recipes rs;
+	dm_job_opts jo;
+	dm_safetensors again;
+	dm_json *now = NULL;
+	size_t n;
+	int rc = -1, have_rs = 0, have_again = 0;
+	/* the recipe without Upstream-*: upstream's file changes no weight */
+	if (!(text = dm_record_recipe(&w->rec, (const char *const *)w->use, DM_RECIPE_NO_UPSTREAM, err)))
+		return dm_error_prefix(err, "%s", w->what);
+	snprintf(where, sizeof where, "%s (the recipe in its provenance)", w->what);
+	if (dm_recipes_parse(where, text, strlen(text), &rs, err))
+		goto out;
+	have_rs = 1;
+	/* the policy that applied at training applies again: by its name,
+	 * among the installed ones (DH_MODEL_POLICY still wins) */
+	if (w->rec.policy)
+		rs.v[0].policy = w->rec.policy;
+	snprintf(out, sizeof out, "%.4000s/out", w->tmp);
+	if (mkdir(out, 0700)) {
+		dm_fail(err, "%s: %s", out, strerror(errno));
+		goto out;
+	}
+	if (w->o->say) {
+		char line[512];
+		snprintf(line, sizeof line, "%s: retraining %s from its recipe and data...", w->what,
+			 w->rec.model);
+		w->o->say(w->o->say_ctx, line);
+	}
+	memset(&jo, 0, sizeof jo);
+	jo.threads = w->o->threads;
+	jo.output_dir = out;
+	jo.no_expect = 1;
+	jo.sandbox_dir = w->tmp;
+	if (dm_job_train(&rs.v[0], &jo, err)) {
+		dm_error_prefix(err, "%s: retraining failed", w->what);
+		goto out;
+	}
+	snprintf(path, sizeof path, "%.4000s/%s.json", out, w->rec.model);
+	if (!(json = read_regular(path, MAX_SMALL, &n, err)) || !(now = dm_json_parse(json, n, err)) ||
+	    same_data(w->what, &w->rec, now, err))
+		goto out;
+	policy_note(w->what, &w->rec, now, w->o);
+	snprintf(path, sizeof path, "%.4000s/%s.safetensors", out, w->rec.model);
+	if (dm_safetensors_read(path, &again, err))
+		goto out;
+	have_again = 1;
+	rc = compare(w->what, &w->st, &w->rec, &again, w->o, err);
+out:
+	if (have_again)
+		dm_safetensors_free(&again);
+	if (have_rs)
+		dm_recipes_free(&rs);
+	dm_json_delete(now);
+	free(json);
+	free(text);
 	return rc;
 }
 
 static int is_tar(const char *path)
 {
 	unsigned char h[512];
-	FILE *f = fopen(path, "rb");
-	size_t n = f ? fread(h, 1, sizeof h, f) : 0;
-	if (f)
-		fclose(f);
-	return n == sizeof h && !memcmp(h + 257, "ustar", 5);
+	uint64_t size;
+	int fd = dm_open_regular(path, &size, NULL), tar;
+	if (fd < 0)
+		return 0;
+	tar = read(fd, h, sizeof h) == (ssize_t)sizeof h && !memcmp(h + 257, "ustar", 5);
+	close(fd);
+	return tar;
+}
+
+static int verify_work(work *w, dm_error *err)
+{
+	char weights[4200], what[512];
+	const char *file = w->what;
+	if ((w->bundle = is_tar(file))) {
+		if (dm_bundle_unpack(file, w->tmpfd, &w->bc, err))
+			return -1;
+		if (!(w->bc.have & DM_BUNDLE_WEIGHTS))
+			return dm_fail(err, "%s: no NAME.safetensors in the bundle", file);
+		snprintf(weights, sizeof weights, "%s/%s.safetensors", w->tmp, w->bc.model);
+		file = weights;
+	}
+	if (dm_safetensors_read(file, &w->st, err))
+		return -1;
+	snprintf(what, sizeof what, "%s%s%s", w->what, w->bundle ? ": " : "",
+		 w->bundle ? w->bc.model : "");
+	if (w->bundle)
+		snprintf(what + strlen(what), sizeof what - strlen(what), ".safetensors");
+	if (dm_record_of_weights(what, &w->st, &w->rec, err))
+		return -1;
+	if (w->bundle) {
+		if (strcmp(w->rec.model, w->bc.model))
+			return dm_fail(err, "%s: the weights of model %s are named %s.safetensors",
+				       w->what, w->rec.model, w->bc.model);
+		if (w->bc.ndata ? bundle_data(w, err) : local_data(w, err))
+			return -1;
+		if (bundle_members(w, err))
+			return -1;
+	} else if (local_data(w, err)) {
+		return -1;
+	}
+	return retrain_and_compare(w, err);
+}
+
+/* The child: sandboxed at once to writing in the private directory. */
+static int child_work(const char *file, const char *tmp, const dm_verify_opts *o, dm_error *err)
+{
+	work w;
+	char what[512];
+	size_t i;
+	int rc = -1;
+	memset(&w, 0, sizeof w);
+	w.what = file;
+	w.tmp = tmp;
+	w.o = o;
+	if (dm_sandbox(tmp, what, sizeof what, err))
+		return -1;
+	if ((w.tmpfd = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return dm_fail(err, "%s: %s", tmp, strerror(errno));
+	rc = verify_work(&w, err);
+	close(w.tmpfd);
+	for (i = 0; i < DM_RECORD_MAX_DATA; i++)
+		free(w.use[i]), free(w.inside[i]);
+	dm_record_free(&w.rec);
+	dm_safetensors_free(&w.st);
+	return rc;
+}
+
+static ssize_t read_full(int fd, void *buf, size_t n)
+{
+	size_t done = 0;
+	while (done < n) {
+		ssize_t r = read(fd, (char *)buf + done, n - done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		done += (size_t)r;
+	}
+	return (ssize_t)done;
+}
+
+/* Run child_work in a child process; its error comes back through a pipe. */
+static int in_child(const char *file, const char *tmp, const dm_verify_opts *o, dm_error *err)
+{
+	int fds[2], status = 0;
+	pid_t pid, parent = getpid();
+	dm_error res;
+	ssize_t n;
+	if (pipe2(fds, O_CLOEXEC))
+		return dm_fail(err, "pipe: %s", strerror(errno));
+	fflush(NULL);
+	if ((pid = fork()) < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return dm_fail(err, "fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		dm_error e = {"", 0};
+		close(fds[0]);
+		/* the parent removes the directory; the child dies with it */
+		dm_output_pending_dir(NULL);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(DM_EXIT_ERROR);
+		e.code = child_work(file, tmp, o, &e) ? (e.code ? e.code : DM_EXIT_ERROR) : 0;
+		fflush(stdout);
+		_exit(write(fds[1], &e, sizeof e) == (ssize_t)sizeof e ? 0 : DM_EXIT_ERROR);
+	}
+	close(fds[1]);
+	dm_output_pending_child(pid);
+	n = read_full(fds[0], &res, sizeof res);
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	dm_output_pending_child(0);
+	if (n == (ssize_t)sizeof res && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		if (res.code == 0)
+			return 0;
+		res.msg[sizeof res.msg - 1] = 0;
+		*err = res;
+		return -1;
+	}
+	/* a cap's handler said why before it ended the child */
+	if (WIFEXITED(status))
+		return dm_fail_code(err, WEXITSTATUS(status) ? WEXITSTATUS(status) : DM_EXIT_ERROR,
+				    "%s: the retraining ended with exit status %d", file,
+				    WEXITSTATUS(status));
+	return dm_fail(err, "%s: the retraining was killed by signal %d (%s)", file,
+		       WTERMSIG(status), strsignal(WTERMSIG(status)));
 }
 
 int dm_verify(const char *file, const dm_verify_opts *o, dm_error *err)
 {
-	char tmp[4096], path[4096], *text = NULL;
-	model_file m;
-	int rc = -1, have = 0;
-	if (make_tmpdir(tmp, sizeof tmp, err))
+	char tmp[4096];
+	int rc;
+	if (dm_private_dir("dh-model-verify", tmp, sizeof tmp, err))
 		return -1;
-	if (is_tar(file)) {
-		/* the bundle's own recipe, with the data it carries */
-		DIR *d;
-		struct dirent *e;
-		if (unpack(file, tmp, err))
-			goto out;
-		if (!(d = opendir(tmp))) {
-			dm_fail(err, "%s: %s", tmp, strerror(errno));
-			goto out;
-		}
-		path[0] = 0;
-		while ((e = readdir(d)))
-			if (strlen(e->d_name) > 12 &&
-			    !strcmp(e->d_name + strlen(e->d_name) - 12, ".safetensors"))
-				snprintf(path, sizeof path, "%.3800s/%.255s", tmp, e->d_name);
-		closedir(d);
-		if (!path[0]) {
-			dm_fail(err, "%s: no NAME.safetensors in the bundle", file);
-			goto out;
-		}
-		if (open_model(path, &m, err))
-			goto out;
-		have = 1;
-		snprintf(path, sizeof path, "%.3800s/%.200s.models", tmp, m.name);
-		if (access(path, R_OK)) {
-			dm_fail(err, "%s: no %s.models in the bundle", file, m.name);
-			goto out;
-		}
-		{
-			/* data that travels in the bundle is used from it; a bundle
-			 * without data names where the data is (--data-dir) */
-			char data[4096];
-			DIR *dd;
-			int carries = 0;
-			snprintf(data, sizeof data, "%.3800s/data", tmp);
-			if ((dd = opendir(data))) {
-				while ((e = readdir(dd)))
-					carries |= e->d_name[0] != '.';
-				closedir(dd);
-			}
-			rc = retrain_and_compare(file, &m, path,
-						 carries ? tmp : o->data_dir ? o->data_dir : ".", tmp, o, err);
-		}
-	} else {
-		if (open_model(file, &m, err))
-			goto out;
-		have = 1;
-		if (!(text = recipe_text(&m, NULL, 0, err)))
-			goto out;
-		snprintf(path, sizeof path, "%.3800s/%.200s.models", tmp, m.name);
-		if (write_all(path, text, strlen(text), err))
-			goto out;
-		rc = retrain_and_compare(file, &m, path, o->data_dir ? o->data_dir : ".", tmp, o, err);
-	}
-out:
-	if (have)
-		close_model(&m);
-	free(text);
-	remove_tree(tmp);
+	dm_output_pending_dir(tmp);
+	rc = in_child(file, tmp, o, err);
+	if (dm_remove_tree(tmp) && rc == 0)
+		rc = dm_fail(err, "%s: cannot remove the temporary directory: %s", tmp, strerror(errno));
+	dm_output_pending_dir(NULL);
 	return rc;
 }
 
 /* ---- writing a bundle ---- */
 
-static const char *base_name(const char *p)
+typedef struct travel {
+	dm_data_found f;
+	int fd;              /* open while the sizes are summed */
+	uint64_t size;
+	char *body;
+	char member[112];    /* data/NAME: libtar's names are under 100 bytes */
+	size_t same_as;      /* index of the first record of this file */
+} travel;
+
+/* Find and open every data file of the record (relative ones below dir);
+ * two records of one archive share it. */
+static int open_data(const char *what, const dm_record *rec, const char *dir, travel *t,
+		     uint64_t *total, dm_error *err)
 {
-	const char *s = strrchr(p, '/');
-	return s ? s + 1 : p;
+	size_t i, k;
+	*total = 0;
+	for (i = 0; i < rec->ndata; i++) {
+		const char *want;
+		t[i].fd = -1;
+		t[i].same_as = i;
+		if (dm_data_find(&rec->data[i], dir, &t[i].f, err))
+			return dm_error_prefix(err, "%s", what);
+		for (k = 0; k < i; k++)
+			if (!strcmp(t[k].f.file, t[i].f.file))
+				break;
+		if (k < i) {
+			if (strcmp(rec->data[k].sha256, rec->data[i].sha256))
+				return dm_fail(err, "%s: the provenance records two SHA-256 for %s", what,
+					       t[i].f.file);
+			t[i].same_as = k;
+			continue;
+		}
+		if ((want = dm_file_name_problem(t[i].f.name)) || strlen(t[i].f.name) > 94)
+			return dm_fail(err, "%s: data file %s: its name in the bundle must be %s", what,
+				       rec->data[i].path, want ? want : "at most 94 bytes");
+		snprintf(t[i].member, sizeof t[i].member, "data/%s", t[i].f.name);
+		for (k = 0; k < i; k++)
+			if (t[k].same_as == k && !strcmp(t[k].member, t[i].member))
+				return dm_fail(err, "%s: two data files are named %s", what, t[i].member);
+		if ((t[i].fd = dm_open_regular(t[i].f.file, &t[i].size, err)) < 0)
+			return dm_error_prefix(err, "%s: data file %s", what, rec->data[i].path);
+		*total = *total + t[i].size < *total ? UINT64_MAX : *total + t[i].size;
+	}
+	return 0;
 }
 
 int dm_bundle(const char *weights, const char *output, uint64_t max_data, const char *data_dir,
 	      const dm_verify_opts *o, dm_error *err)
 {
-	static const char *parts[] = {"train", "test"};
-	model_file m;
-	dm_bundle_member mem[16];
-	char *files[8] = {0}, *bodies[8] = {0}, names[8][128], *remap[16], renamed[8][300];
-	char *card = NULL, *recipe = NULL, *wbytes = NULL, *json = NULL, jname[128], mname[128],
-	     rname[128], wname[128], cwd[4096];
-	size_t nfiles = 0, nmem = 0, i, k, sizes[8], wsize;
-	uint64_t total = 0, mtime = 0;
+	dm_safetensors st;
+	dm_record rec;
+	travel t[DM_RECORD_MAX_DATA];
+	dm_bundle_member mem[4 + DM_RECORD_MAX_DATA];
+	char *wbytes = NULL, *card = NULL, *recipe = NULL, *json = NULL, *inside[DM_RECORD_MAX_DATA] = {0};
+	char jname[80], mname[80], rname[80], wname[80];
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	int rc = -1, entered = 0;
-	if (open_model(weights, &m, err))
-		return -1;
-	if (data_dir && (!getcwd(cwd, sizeof cwd) || chdir(data_dir))) {
-		dm_fail(err, "%s: cannot enter the data directory: %s", data_dir, strerror(errno));
+	size_t nmem = 0, i, wsize;
+	uint64_t total, mtime = 0;
+	int rc = -1, carries = 0, have_st = 0, have_rec = 0;
+	memset(t, 0, sizeof t);
+	for (i = 0; i < DM_RECORD_MAX_DATA; i++)
+		t[i].fd = -1;
+	/* the weights are parsed from the very bytes that go into the bundle */
+	if (!(wbytes = read_regular(weights, MAX_MEMBER, &wsize, err)) ||
+	    dm_safetensors_parse(weights, wbytes, wsize, &st, err))
 		goto out;
-	}
-	entered = data_dir != NULL;
-	/* the data files, if they are small enough to travel */
-	for (k = 0; k < 2; k++) {
-		const dm_json *arr = path_get(m.prov, "data", parts[k]);
-		for (i = 0; arr && arr->type == DM_JSON_ARRAY && i < arr->len && nfiles < 8; i++) {
-			const dm_json *p = dm_json_get(&arr->items[i], "path");
-			const char *member;
-			struct stat st;
-			if (!p || p->type != DM_JSON_STRING || dm_data_file_of(p->string, &files[nfiles], &member, err))
-				goto out;
-			if (stat(files[nfiles], &st)) {
-				dm_fail(err, "%s: %s", files[nfiles], strerror(errno));
-				goto out;
-			}
-			snprintf(names[nfiles], sizeof names[nfiles], "data/%.100s", base_name(files[nfiles]));
-			snprintf(renamed[nfiles], sizeof renamed[nfiles], "%s%s%s", names[nfiles],
-				 member ? ":" : "", member ? member : "");
-			remap[2 * nfiles] = (char *)p->string;
-			remap[2 * nfiles + 1] = renamed[nfiles];
-			total += (uint64_t)st.st_size;
-			nfiles++;
-		}
-	}
-	if (total > max_data) {
-		/* too big to travel: the recipe keeps the original paths */
-		for (i = 0; i < nfiles; i++)
-			free(files[i]), files[i] = NULL;
-		nfiles = 0;
-	}
-	for (i = 0; i < nfiles; i++) {
-		for (k = 0; k < i; k++)
-			if (!strcmp(names[k], names[i])) {
-				dm_fail(err, "%s: two data files are named %s", weights, names[i]);
-				goto out;
-			}
-		if (!(bodies[i] = read_all(files[i], &sizes[i], err)))
+	have_st = 1;
+	if (dm_record_of_weights(weights, &st, &rec, err))
+		goto out;
+	have_rec = 1;
+	if (open_data(weights, &rec, data_dir ? data_dir : ".", t, &total, err))
+		goto out;
+	carries = total <= max_data;
+	for (i = 0; carries && i < rec.ndata; i++) {
+		travel *first = &t[t[i].same_as];
+		char hex[65];
+		if (t[i].same_as == i && dm_data_read(t[i].fd, t[i].size, t[i].f.file, hex, &t[i].body, err))
 			goto out;
+		if (t[i].same_as == i && dm_data_compare(rec.data[i].path, t[i].f.file, hex,
+							 rec.data[i].sha256, err)) {
+			err->code = DM_EXIT_ERROR; /* 5 is verify's */
+			dm_error_prefix(err, "%s", weights);
+			goto out;
+		}
+		if (!(inside[i] = joined(first->member, t[i].f.member ? ":" : "",
+					 t[i].f.member ? t[i].f.member : "", err)))
+			goto out;
+		if (t[i].same_as == i)
+			mem[4 + nmem++] = (dm_bundle_member){t[i].member, t[i].body, (size_t)t[i].size};
 	}
-	if (!(recipe = recipe_text(&m, (const char *const *)remap, nfiles, err)) ||
-	    !(card = dm_card_markdown(weights, m.prov_text, strlen(m.prov_text), err)) ||
-	    !(wbytes = read_all(weights, &wsize, err)) ||
-	    !(json = dm_malloc(strlen(m.prov_text) + 2, err)))
+	if (!(recipe = dm_record_recipe(&rec, carries ? (const char *const *)inside : NULL, 0, err)) ||
+	    !(card = dm_card_markdown(weights, rec.text, strlen(rec.text), err)) ||
+	    !(json = joined(rec.text, "\n", "", err)))
 		goto out;
-	sprintf(json, "%s\n", m.prov_text);
-	snprintf(jname, sizeof jname, "%s.json", m.name);
-	snprintf(mname, sizeof mname, "%s.md", m.name);
-	snprintf(rname, sizeof rname, "%s.models", m.name);
-	snprintf(wname, sizeof wname, "%s.safetensors", m.name);
-	mem[nmem++] = (dm_bundle_member){jname, json, strlen(json)};
-	mem[nmem++] = (dm_bundle_member){mname, card, strlen(card)};
-	mem[nmem++] = (dm_bundle_member){rname, recipe, strlen(recipe)};
-	mem[nmem++] = (dm_bundle_member){wname, wbytes, wsize};
-	for (i = 0; i < nfiles; i++)
-		mem[nmem++] = (dm_bundle_member){names[i], bodies[i], sizes[i]};
+	snprintf(jname, sizeof jname, "%s.json", rec.model);
+	snprintf(mname, sizeof mname, "%s.md", rec.model);
+	snprintf(rname, sizeof rname, "%s.models", rec.model);
+	snprintf(wname, sizeof wname, "%s.safetensors", rec.model);
+	mem[0] = (dm_bundle_member){jname, json, strlen(json)};
+	mem[1] = (dm_bundle_member){mname, card, strlen(card)};
+	mem[2] = (dm_bundle_member){rname, recipe, strlen(recipe)};
+	mem[3] = (dm_bundle_member){wname, wbytes, wsize};
+	nmem += 4;
 	if (sde && *sde && strspn(sde, "0123456789") == strlen(sde))
 		mtime = strtoull(sde, NULL, 10);
-	if (entered && chdir(cwd)) {
-		dm_fail(err, "%s: cannot return: %s", cwd, strerror(errno));
-		entered = 0;
-		goto out;
-	}
-	entered = 0;
 	if (dm_bundle_write(output, mem, nmem, mtime, err))
 		goto out;
 	if (o->say) {
 		char line[512];
 		snprintf(line, sizeof line, "%s: %zu members, %s", output, nmem,
-			 nfiles ? "with the data" : "without the data (the recipe names where it is)");
+			 carries ? "with the data" : "without the data (the recipe names where it is)");
 		o->say(o->say_ctx, line);
 	}
 	rc = 0;
 out:
-	if (entered && chdir(cwd) && rc == 0)
-		rc = dm_fail(err, "%s: cannot return: %s", cwd, strerror(errno));
-	for (i = 0; i < 8; i++)
-		free(files[i]), free(bodies[i]);
+	for (i = 0; i < DM_RECORD_MAX_DATA; i++) {
+		if (t[i].fd >= 0)
+			close(t[i].fd);
+		dm_data_found_free(&t[i].f);
+		free(t[i].body);
+		free(inside[i]);
+	}
+	if (have_rec)
+		dm_record_free(&rec);
+	if (have_st)
+		dm_safetensors_free(&st);
 	free(card), free(recipe), free(wbytes), free(json);
-	close_model(&m);
 	return rc;
 }

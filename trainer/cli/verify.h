@@ -1,6 +1,10 @@
 /* verify.h - anyone can check a shipped model: retrain it from the recipe
  * and data that its provenance names, and compare the weights bit for
- * bit; and the reproducibility bundle that carries all of it. */
+ * bit; and the reproducibility bundle that carries all of it.
+ *
+ * The file given is untrusted input: see verify.c for what these read and
+ * write, and provenance/ for the checks.
+ */
 #ifndef DM_VERIFY_H
 #define DM_VERIFY_H
 
@@ -10,19 +14,22 @@
 
 typedef struct dm_verify_opts {
 	int threads;
-	const char *data_dir;   /* relative dataset paths start here ("." by default) */
+	const char *data_dir;   /* relative dataset paths are below it ("." by default) */
 	void (*say)(void *ctx, const char *line);
 	void *say_ctx;
 } dm_verify_opts;
 
 /* FILE: weights (.safetensors, whose metadata holds the provenance) or a
- * bundle (.tar).  Returns 0 when identical, -1 with err->code DM_EXIT_DIFFER
- * and the first tensor that differs, or another error. */
+ * bundle (.tar).  Works in a child process and a private temporary
+ * directory, which is gone when this returns.  Returns 0 when identical,
+ * -1 with err->code DM_EXIT_DIFFER when the weights or the data differ
+ * (the first tensor or data file that does is named), or another error. */
 int dm_verify(const char *file, const dm_verify_opts *o, dm_error *err);
 
 /* Write the bundle of a weights file: NAME.json, NAME.md, NAME.models,
  * NAME.safetensors and data/ with each dataset file when all of them
- * together are at most max_data bytes. */
+ * together are at most max_data bytes, each checked against the SHA-256
+ * that the provenance records before it is taken in. */
 int dm_bundle(const char *weights, const char *output, uint64_t max_data,
 	      const char *data_dir, const dm_verify_opts *o, dm_error *err);
 
