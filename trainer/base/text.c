@@ -76,6 +76,17 @@ char *dm_printable(const char *str, char *out, size_t size)
 	return out;
 }
 
+void dm_make_printable(char *str, int keep_newlines)
+{
+	unsigned char *s = (unsigned char *)str;
+	size_t avail = strlen(str), n;
+	for (; avail > 0; s += n, avail -= n)
+		if (!(n = shown_len(s, avail)) && !(keep_newlines && *s == '\n'))
+			*s = '?', n = 1;
+		else if (!n)
+			n = 1;
+}
+
 const char *dm_model_name_problem(const char *name)
 {
 	size_t i, n = strlen(name);

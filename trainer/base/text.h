@@ -22,6 +22,10 @@ size_t dm_utf8_len(const unsigned char *s, size_t avail);
  * out.  size must be at least 4. */
 char *dm_printable(const char *s, char *out, size_t size);
 
+/* The same in place, for text of any length: each byte of a character that
+ * may not be shown becomes '?'; newlines stay when keep_newlines. */
+void dm_make_printable(char *s, int keep_newlines);
+
 /* The rule of a recipe's Model: field, for every model or policy name that
  * becomes part of a file name: 1 to 64 characters, lower-case ASCII letters,
  * digits, '.', '+' and '-', the first a letter or digit; so never '/',

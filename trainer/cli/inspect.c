@@ -1,22 +1,44 @@
-/* inspect.c - print what a weights file holds, and model cards. */
+/* inspect.c - print what a weights file holds, and model cards.  The file
+ * may come from anyone: every name and value it holds is printed through
+ * dm_printable, so that it cannot send control sequences to a terminal. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "cli/commands.h"
 #include "output/card.h"
 #include "output/safetensors.h"
 
+/* s as dm_printable shows it, whole, into a buffer kept for the next call. */
+static const char *shown(const char *s, char **buf, size_t *cap, dm_error *err)
+{
+	size_t need = strlen(s) + 4;
+	if (need > *cap) {
+		char *b = realloc(*buf, need);
+		if (!b)
+			return dm_fail(err, "out of memory (asked for %zu bytes)", need), NULL;
+		*buf = b;
+		*cap = need;
+	}
+	return dm_printable(s, *buf, *cap);
+}
+
 int dm_inspect(const char *path, FILE *out, dm_error *err)
 {
 	dm_safetensors st;
-	size_t i, d, total = 0;
+	size_t i, d, total = 0, cap = 0;
+	char *buf = NULL;
+	const char *a, *b;
+	int rc = -1;
 	if (dm_safetensors_read(path, &st, err))
 		return -1;
 	fprintf(out, "%s: %zu tensors\n", path, st.ntensors);
 	for (i = 0; i < st.ntensors; i++) {
 		const dm_tensor *t = &st.tensors[i];
-		fprintf(out, "  %-24s F32 [", t->name);
+		if (!(a = shown(t->name, &buf, &cap, err)))
+			goto out;
+		fprintf(out, "  %-24s F32 [", a);
 		for (d = 0; d < t->ndim; d++)
 			fprintf(out, "%s%zu", d ? ", " : "", t->shape[d]);
 		fprintf(out, "]\n");
@@ -24,10 +46,19 @@ int dm_inspect(const char *path, FILE *out, dm_error *err)
 	}
 	fprintf(out, "parameters: %zu\n", total);
 	fprintf(out, "metadata: %zu entries\n", st.nmeta);
-	for (i = 0; i < st.nmeta; i++)
-		fprintf(out, "  %s: %s\n", st.meta[i].key, st.meta[i].value);
+	for (i = 0; i < st.nmeta; i++) {
+		if (!(a = shown(st.meta[i].key, &buf, &cap, err)))
+			goto out;
+		fprintf(out, "  %s: ", a);
+		if (!(b = shown(st.meta[i].value, &buf, &cap, err)))
+			goto out;
+		fprintf(out, "%s\n", b);
+	}
+	rc = 0;
+out:
+	free(buf);
 	dm_safetensors_free(&st);
-	return 0;
+	return rc;
 }
 
 int dm_card(const char *json_path, FILE *out, dm_error *err)

@@ -1,5 +1,11 @@
 /* card.c - render the model card from the provenance record alone, so that
- * anyone holding NAME.json can regenerate the card and check it. */
+ * anyone holding NAME.json can regenerate the card and check it.
+ *
+ * The record may come from anyone (dh-model-train card FILE.json), so its
+ * text is tamed before it is rendered: every control character becomes
+ * '?', and a newline a space except in the recipe's values.  What is put
+ * in a table cell cannot end the cell ('|' is escaped), inline code and
+ * the recipe's block are fenced with more backticks than they hold. */
 #include "card.h"
 
 #include <errno.h>
@@ -8,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/text.h"
 #include "json.h"
 
 typedef struct sbuf {
@@ -67,16 +74,68 @@ static const char *or_dash(const char *s)
 	return s ? s : "-";
 }
 
-/* Table cells may not hold '|' or newlines. */
+/* Table cells may not hold '|' (or newlines, which tame() took out). */
 static void cell(sbuf *b, const char *s)
 {
 	for (; s && *s; s++)
 		if (*s == '|')
 			put(b, "\\|");
-		else if (*s == '\n')
-			put(b, " ");
 		else
 			put(b, "%c", *s);
+}
+
+/* The longest run of backticks in s. */
+static size_t backticks(const char *s)
+{
+	size_t run = 0, best = 0;
+	for (; *s; s++)
+		if (*s == '`')
+			best = ++run > best ? run : best;
+		else
+			run = 0;
+	return best;
+}
+
+static void fence(sbuf *b, size_t n)
+{
+	while (n--)
+		put(b, "`");
+}
+
+/* Inline code in a table cell: fenced with one backtick more than the
+ * longest run in s, with spaces inside when s starts or ends with one. */
+static void code(sbuf *b, const char *s)
+{
+	size_t n = backticks(s) + 1;
+	int pad = *s == '`' || (*s && s[strlen(s) - 1] == '`');
+	fence(b, n);
+	put(b, "%s", pad ? " " : "");
+	cell(b, s);
+	put(b, "%s", pad ? " " : "");
+	fence(b, n);
+}
+
+/* Every string and key of the record made printable, in place; newlines
+ * become spaces except in the values of keep (the recipe's fields). */
+static void tame(dm_json *v, const dm_json *keep, int in_keep)
+{
+	size_t i;
+	char *p;
+	if (v->type == DM_JSON_STRING) {
+		dm_make_printable(v->string, 1);
+		for (p = v->string; !in_keep && (p = strchr(p, '\n')); p++)
+			*p = ' ';
+	}
+	if (v->type != DM_JSON_ARRAY && v->type != DM_JSON_OBJECT)
+		return;
+	for (i = 0; i < v->len; i++) {
+		if (v->type == DM_JSON_OBJECT) {
+			dm_make_printable(v->keys[i], 1);
+			for (p = v->keys[i]; (p = strchr(p, '\n')); p++)
+				*p = ' ';
+		}
+		tame(&v->items[i], keep, v == keep);
+	}
 }
 
 static void data_rows(sbuf *b, const char *part, const dm_json *arr)
@@ -87,9 +146,11 @@ static void data_rows(sbuf *b, const char *part, const dm_json *arr)
 	for (i = 0; i < arr->len; i++) {
 		const dm_json *f = &arr->items[i];
 		double bytes = 0;
-		put(b, "| %s | `", part);
-		cell(b, or_dash(str(f, "path")));
-		put(b, "` | `%s` |", or_dash(str(f, "sha256")));
+		put(b, "| %s | ", part);
+		code(b, or_dash(str(f, "path")));
+		put(b, " | ");
+		code(b, or_dash(str(f, "sha256")));
+		put(b, " |");
 		if (num(f, "decompressed-bytes", &bytes))
 			put(b, " %.0f |\n", bytes);
 		else
@@ -122,7 +183,9 @@ static void verdict_section(sbuf *b, const dm_json *v)
 	const char *cls = str(v, "class");
 	if (!v || v->type != DM_JSON_OBJECT || !cls)
 		return;
-	put(b, "## Verdict: %s\n\n", cls);
+	put(b, "## Verdict: ");
+	cell(b, cls);
+	put(b, "\n\n");
 	if (!strcmp(cls, "Free Model"))
 		put(b, "A **Free Model** in the sense of Debian's ML policy: ");
 	else if (!strcmp(cls, "ToxicCandy"))
@@ -148,28 +211,28 @@ static void licence_rows(sbuf *b, const dm_json *v)
 		const dm_json *d = &data->items[i];
 		const char *from = str(d, "license-from");
 		double line;
-		put(b, "| %s | `", or_dash(str(d, "part")));
-		cell(b, or_dash(str(d, "path")));
-		put(b, "` | ");
+		put(b, "| ");
+		cell(b, or_dash(str(d, "part")));
+		put(b, " | ");
+		code(b, or_dash(str(d, "path")));
+		put(b, " | ");
 		cell(b, str(d, "license") ? str(d, "license") : "none known");
 		put(b, " | %s | ", boolean(d, "free", &yes) && yes ? "yes" : "**no**");
 		if (from && !strcmp(from, "recipe")) {
 			put(b, "stated by the recipe's Data-License: no copyright file covers it; ");
 		} else if (str(d, "copyright-file")) {
-			put(b, "`");
-			cell(b, str(d, "copyright-file"));
-			put(b, "`");
+			code(b, str(d, "copyright-file"));
 			if (str(d, "package")) {
 				int bd;
-				put(b, " (package %s", or_dash(str(d, "package")));
+				put(b, " (package ");
+				cell(b, str(d, "package"));
 				if (boolean(d, "in-build-depends", &bd) && !bd)
 					put(b, ", **not in Build-Depends**");
 				put(b, ")");
 			}
 			if (str(d, "stanza")) {
-				put(b, ", `");
-				cell(b, str(d, "stanza"));
-				put(b, "`");
+				put(b, ", ");
+				code(b, str(d, "stanza"));
 				if (num(d, "stanza-line", &line))
 					put(b, " at line %.0f", line);
 			}
@@ -187,8 +250,13 @@ static void licence_rows(sbuf *b, const dm_json *v)
 			"data file.\n");
 	list = dm_json_get(v, "free-licenses");
 	if (list && str(list, "sha256"))
-		put(b, "\nFree licences: the list `%s` (SHA-256 `%s`) of dh-model.\n",
-		    or_dash(str(list, "file")), str(list, "sha256"));
+	{
+		put(b, "\nFree licences: the list ");
+		code(b, or_dash(str(list, "file")));
+		put(b, " (SHA-256 ");
+		code(b, str(list, "sha256"));
+		put(b, ") of dh-model.\n");
+	}
 }
 
 static void budget_row(sbuf *b, const dm_json *training, const dm_json *budget)
@@ -206,7 +274,9 @@ static void budget_row(sbuf *b, const dm_json *training, const dm_json *budget)
 	if (budget && budget->type == DM_JSON_OBJECT) {
 		if (num(budget, "estimated-flop", &est))
 			put(b, " (estimated before training: %.3g)", est);
-		put(b, "; policy %s allows ", or_dash(str(budget, "policy")));
+		put(b, "; policy ");
+		cell(b, or_dash(str(budget, "policy")));
+		put(b, " allows ");
 		if (num(limits, "max-compute", &v))
 			put(b, "%.3g FLOP", v);
 		else
@@ -232,35 +302,46 @@ static void upstream_section(sbuf *b, const dm_json *u)
 	theirs = dm_json_get(u, "upstream");
 	diff = dm_json_get(u, "difference");
 	gate = dm_json_get(u, "max-regression");
-	put(b, "\n## Upstream comparison\n\nUpstream's prebuilt weights `");
-	cell(b, or_dash(str(u, "weights")));
-	put(b, "` (%s, SHA-256 `%s`), network ", or_dash(str(u, "format")),
-	    or_dash(str(u, "sha256")));
+	put(b, "\n## Upstream comparison\n\nUpstream's prebuilt weights ");
+	code(b, or_dash(str(u, "weights")));
+	put(b, " (");
+	cell(b, or_dash(str(u, "format")));
+	put(b, ", SHA-256 ");
+	code(b, or_dash(str(u, "sha256")));
+	put(b, "), network ");
 	cell(b, or_dash(str(u, "network")));
 	if (num(u, "parameters", &v))
 		put(b, " (%.0f parameters)", v);
 	put(b, ", evaluated on the same");
 	if (num(u, "rows", &v))
 		put(b, " %.0f", v);
-	put(b, " %s rows as the retrained model (normalization: %s).\n\n", or_dash(str(u, "split")),
-	    or_dash(str(u, "normalization")));
+	put(b, " ");
+	cell(b, or_dash(str(u, "split")));
+	put(b, " rows as the retrained model (normalization: ");
+	cell(b, or_dash(str(u, "normalization")));
+	put(b, ").\n\n");
 	put(b, "| Metric | Retrained | Upstream | Difference |\n|---|---|---|---|\n");
 	for (i = 0; mine && mine->type == DM_JSON_OBJECT && i < mine->len; i++) {
 		const char *k = mine->keys[i];
 		if (mine->items[i].type != DM_JSON_NUMBER || !num(theirs, k, &w))
 			continue;
 		v = mine->items[i].number;
-		put(b, "| %s | %.4f | %.4f | ", k, v, w);
+		put(b, "| ");
+		cell(b, k);
+		put(b, " | %.4f | %.4f | ", v, w);
 		if (num(diff, k, &d))
 			put(b, "%+.4f", d);
 		put(b, " |\n");
 	}
 	if (gate && gate->type == DM_JSON_OBJECT && num(gate, "allowed", &v)) {
-		put(b, "\nUpstream-Max-Regression: the retrained model's %s may be at most %g worse "
-			"than upstream's", or_dash(str(gate, "metric")), v);
+		put(b, "\nUpstream-Max-Regression: the retrained model's ");
+		cell(b, or_dash(str(gate, "metric")));
+		put(b, " may be at most %g worse than upstream's", v);
 		if (num(gate, "worse-by", &w))
 			put(b, "; it is %s by %.4f", w > 0 ? "worse" : "better or equal", w > 0 ? w : -w);
-		put(b, ": %s.\n", or_dash(str(gate, "result")));
+		put(b, ": ");
+		cell(b, or_dash(str(gate, "result")));
+		put(b, ".\n");
 	}
 }
 
@@ -275,6 +356,9 @@ char *dm_card_markdown(const char *path, const char *text, size_t n, dm_error *e
 	size_t i;
 	if (!doc)
 		return dm_error_prefix(err, "%s", path), NULL;
+	if (doc->type == DM_JSON_OBJECT)
+		tame(doc, (recipe = dm_json_get(doc, "recipe")) && recipe->type == DM_JSON_OBJECT
+			  ? dm_json_get(recipe, "fields") : NULL, 0);
 	if (doc->type != DM_JSON_OBJECT || !str(doc, "format") ||
 	    strcmp(str(doc, "format"), "dh-model-provenance/1") || !(model = str(doc, "model"))) {
 		dm_json_delete(doc);
@@ -292,9 +376,13 @@ char *dm_card_markdown(const char *path, const char *text, size_t n, dm_error *e
 	tensors = dm_json_get(doc, "tensors");
 	numerics = str(trainer, "numerics");
 
-	put(&b, "# Model card: %s\n\n", model);
-	if (str(doc, "description"))
-		put(&b, "%s\n\n", str(doc, "description"));
+	put(&b, "# Model card: ");
+	cell(&b, model);
+	put(&b, "\n\n");
+	if (str(doc, "description")) {
+		cell(&b, str(doc, "description"));
+		put(&b, "\n\n");
+	}
 	verdict_section(&b, dm_json_get(doc, "verdict"));
 	put(&b, "| | |\n|---|---|\n");
 	put(&b, "| Licence of the weights | ");
@@ -303,20 +391,31 @@ char *dm_card_markdown(const char *path, const char *text, size_t n, dm_error *e
 		const dm_json *vw = dm_json_get(doc, "verdict");
 		int yes;
 		vw = vw ? dm_json_get(vw, "weights") : NULL;
-		if (boolean(vw, "free", &yes))
-			put(&b, yes ? " (free)" : " (**not free**: %s)", or_dash(str(vw, "why")));
+		if (boolean(vw, "free", &yes) && !yes) {
+			put(&b, " (**not free**: ");
+			cell(&b, or_dash(str(vw, "why")));
+			put(&b, ")");
+		} else if (boolean(vw, "free", &yes)) {
+			put(&b, " (free)");
+		}
 	}
-	put(&b, " |\n| Trainer | %s %s, numerics %s |\n", or_dash(str(trainer, "name")),
-	    or_dash(str(trainer, "version")), or_dash(numerics));
-	put(&b, "| Recipe | `");
-	cell(&b, or_dash(str(recipe, "file")));
-	put(&b, "`, stanza %.0f |\n", num(recipe, "stanza", &v) ? v : 0);
+	put(&b, " |\n| Trainer | ");
+	cell(&b, or_dash(str(trainer, "name")));
+	put(&b, " ");
+	cell(&b, or_dash(str(trainer, "version")));
+	put(&b, ", numerics ");
+	cell(&b, or_dash(numerics));
+	put(&b, " |\n| Recipe | ");
+	code(&b, or_dash(str(recipe, "file")));
+	put(&b, ", stanza %.0f |\n", num(recipe, "stanza", &v) ? v : 0);
 	put(&b, "| Network | ");
 	cell(&b, or_dash(str(net, "layers")));
 	if (num(net, "parameters", &v) && num(net, "inputs", &v2))
 		put(&b, " (%.0f parameters, %.0f inputs)", v, v2);
-	put(&b, " |\n| Training | %s, %s", or_dash(str(training, "optimizer")),
-	    or_dash(str(training, "loss")));
+	put(&b, " |\n| Training | ");
+	cell(&b, or_dash(str(training, "optimizer")));
+	put(&b, ", ");
+	cell(&b, or_dash(str(training, "loss")));
 	if (num(training, "epochs", &v) && num(training, "steps", &v2))
 		put(&b, ", %.0f epochs, %.0f steps", v, v2);
 	if (num(training, "seed", &v))
@@ -334,21 +433,30 @@ char *dm_card_markdown(const char *path, const char *text, size_t n, dm_error *e
 		put(&b, ", %.0f test rows", v);
 	if (num(data, "features", &v))
 		put(&b, "; %.0f features", v);
-	if (str(data, "normalize"))
-		put(&b, "; normalization: %s", str(data, "normalize"));
+	if (str(data, "normalize")) {
+		put(&b, "; normalization: ");
+		cell(&b, str(data, "normalize"));
+	}
 	put(&b, ".\n");
 	licence_rows(&b, dm_json_get(doc, "verdict"));
 
 	put(&b, "\n## Metrics\n\n| Metric | Value |\n|---|---|\n");
 	for (i = 0; metrics && metrics->type == DM_JSON_OBJECT && i < metrics->len; i++)
-		if (metrics->items[i].type == DM_JSON_NUMBER)
-			put(&b, "| %s | %.4f |\n", metrics->keys[i], metrics->items[i].number);
+		if (metrics->items[i].type == DM_JSON_NUMBER) {
+			put(&b, "| ");
+			cell(&b, metrics->keys[i]);
+			put(&b, " | %.4f |\n", metrics->items[i].number);
+		}
 	upstream_section(&b, dm_json_get(doc, "upstream"));
 	if (expect && expect->type == DM_JSON_ARRAY && expect->len) {
 		put(&b, "\n## Quality gates\n\n");
-		for (i = 0; i < expect->len; i++)
-			put(&b, "- `%s`: %s\n", or_dash(str(&expect->items[i], "condition")),
-			    or_dash(str(&expect->items[i], "result")));
+		for (i = 0; i < expect->len; i++) {
+			put(&b, "- ");
+			code(&b, or_dash(str(&expect->items[i], "condition")));
+			put(&b, ": ");
+			cell(&b, or_dash(str(&expect->items[i], "result")));
+			put(&b, "\n");
+		}
 	}
 
 	put(&b, "\n## Reproducibility\n\n");
@@ -356,25 +464,42 @@ char *dm_card_markdown(const char *path, const char *text, size_t n, dm_error *e
 		put(&b, "Trained with the portable numerics: the same recipe, data and seed give "
 			"bit-identical weights on every architecture, CPU and thread count. The "
 			"SHA-256 of each tensor is below.\n");
-	else
-		put(&b, "Trained with OpenBLAS (core %s, %s threads): the weights are reproducible "
-			"only on the same CPU core type with the same thread count.\n",
-		    or_dash(str(trainer, "openblas-core")),
+	else {
+		put(&b, "Trained with OpenBLAS (core ");
+		cell(&b, or_dash(str(trainer, "openblas-core")));
+		put(&b, ", %s threads): the weights are reproducible only on the same CPU core type "
+			"with the same thread count.\n",
 		    num(trainer, "openblas-threads", &v) ? (v == 1 ? "1" : "several") : "-");
+	}
 
 	put(&b, "\n## Tensors\n\n| Tensor | Shape | SHA-256 |\n|---|---|---|\n");
 	for (i = 0; tensors && tensors->type == DM_JSON_ARRAY && i < tensors->len; i++) {
 		const dm_json *t = &tensors->items[i], *shape = dm_json_get(t, "shape");
 		size_t d;
-		put(&b, "| `%s` | [", or_dash(str(t, "name")));
+		put(&b, "| ");
+		code(&b, or_dash(str(t, "name")));
+		put(&b, " | [");
 		for (d = 0; shape && shape->type == DM_JSON_ARRAY && d < shape->len; d++)
 			put(&b, "%s%.0f", d ? ", " : "", shape->items[d].number);
-		put(&b, "] | `%s` |\n", or_dash(str(t, "sha256")));
+		put(&b, "] | ");
+		code(&b, or_dash(str(t, "sha256")));
+		put(&b, " |\n");
 	}
 
 	fields = recipe ? dm_json_get(recipe, "fields") : NULL;
 	if (fields && fields->type == DM_JSON_OBJECT) {
-		put(&b, "\n## Recipe\n\n```\n");
+		/* a fence longer than any run of backticks in the recipe */
+		size_t n = 3;
+		for (i = 0; i < fields->len; i++) {
+			if (backticks(fields->keys[i]) >= n)
+				n = backticks(fields->keys[i]) + 1;
+			if (fields->items[i].type == DM_JSON_STRING &&
+			    backticks(fields->items[i].string) >= n)
+				n = backticks(fields->items[i].string) + 1;
+		}
+		put(&b, "\n## Recipe\n\n");
+		fence(&b, n);
+		put(&b, "\n");
 		for (i = 0; i < fields->len; i++) {
 			const char *val = fields->items[i].type == DM_JSON_STRING
 						  ? fields->items[i].string : "";
@@ -388,7 +513,8 @@ char *dm_card_markdown(const char *path, const char *text, size_t n, dm_error *e
 					put(&b, "%s%c", p == val ? " " : "", *p);
 			put(&b, "\n");
 		}
-		put(&b, "```\n");
+		fence(&b, n);
+		put(&b, "\n");
 	}
 	dm_json_delete(doc);
 	if (b.oom) {
