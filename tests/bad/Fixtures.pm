@@ -25,6 +25,9 @@
 #                             change a safetensors file: the sub gets the
 #                             decoded header (a hash) and the data (a
 #                             string), and may change both in place
+#   provenance_edit($file, sub { my ($p) = @_; ... })
+#                             change the provenance in a weights file's
+#                             metadata: the sub gets it decoded (a hash)
 #   f32(@floats)              little-endian F32 bytes
 #   csv_rows(N, DIM, CLASSES) a separable CSV dataset with a header line
 package Fixtures;
@@ -37,8 +40,8 @@ use File::Temp qw(tempfile);
 use IO::Compress::Gzip qw(gzip $GzipError);
 use JSON::PP ();
 
-our @EXPORT = qw(gz xz zst bz2 cut poke zeros tar zip idx safetensors st_edit f32
-	csv_rows have_tool);
+our @EXPORT = qw(gz xz zst bz2 cut poke zeros tar zip idx safetensors st_edit
+	provenance_edit f32 csv_rows have_tool);
 
 sub have_tool {
 	my ($tool) = @_;
@@ -189,6 +192,16 @@ sub st_edit {
 	my $data = substr($file, 8 + $n);
 	$edit->($header, $data);
 	return safetensors(JSON::PP->new->canonical->encode($header), $data);
+}
+
+sub provenance_edit {
+	my ($file, $edit) = @_;
+	return st_edit($file, sub {
+		my $meta = $_[0]{__metadata__};
+		my $p = JSON::PP->new->decode($meta->{'dh-model.provenance'});
+		$edit->($p);
+		$meta->{'dh-model.provenance'} = JSON::PP->new->canonical->encode($p);
+	});
 }
 
 sub f32 { return pack('f<*', @_); }
