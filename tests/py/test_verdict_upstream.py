@@ -40,7 +40,7 @@ def train(d, text, out, args=()):
     write(os.path.join(d, "m.models"), text)
     os.makedirs(os.path.join(d, out), exist_ok=True)
     r = subprocess.run([TRAINER, "train", "--output-dir", out] + list(args) + ["m.models"], cwd=d,
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, timeout=600)  # only a guard against a hang
     rec = None
     if r.returncode == 0:
         with open(os.path.join(d, out, "m.json")) as f:
@@ -153,13 +153,15 @@ with tempfile.TemporaryDirectory() as d:
         ("Upstream-Weights: up/m.safetensors\nUpstream-Network: dense 16 relu, dense 3, dense 3\n",
          "no tensor 'layers.3.weight'"),
         ("Upstream-Weights: nonexistent.safetensors\n", "line 13: Upstream-Weights: nonexistent.safetensors: "
-         "cannot open"),
+         "No such file or directory"),
+        ("Upstream-Weights: fifo\n", "line 13: Upstream-Weights: fifo: expected a regular file"),
         ("Upstream-Network: dense 3\n", "m.models: line 13: Upstream-Network needs Upstream-Weights"),
         (fields + "Upstream-Format: onnx\n", "line 15: Upstream-Format: expected safetensors or raw-f32le"),
         (fields + "Upstream-Max-Regression: -1\n", "line 15: Upstream-Max-Regression: expected [accuracy|loss] "
          "NUMBER >= 0"),
         (fields + "Upstream-Max-Regression: rmse 1\n", "Upstream-Max-Regression: expected [accuracy|loss]"),
     ]
+    os.mkfifo(os.path.join(d, "fifo"))   # read, it would block the build
     for extra, want in mistakes:
         r, _ = train(d, recipe(epochs=1, extra=extra), "bad")
         ok(r.returncode == 1 and want in r.stderr, "refused: %s" % want) or diag(r.stderr)

@@ -7,31 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/sha256.h"
 #include "math/fp.h"
 #include "output/safetensors.h"
+#include "provenance/datafile.h"
 
-static int file_sha256(const char *path, char hex[65], dm_error *err)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char buf[65536], d[32];
-	dm_sha256 h;
-	size_t n;
-	if (!f)
-		return dm_fail(err, "%s: cannot open: %s", path, strerror(errno));
-	dm_sha256_init(&h);
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		dm_sha256_update(&h, buf, n);
-	if (ferror(f)) {
-		int e = errno;
-		fclose(f);
-		return dm_fail(err, "%s: read error: %s", path, strerror(e));
-	}
-	fclose(f);
-	dm_sha256_final(&h, d);
-	dm_sha256_hex(d, hex);
-	return 0;
-}
+#define MAX_UPSTREAM (1ull << 32) /* upstream's weights: at most 4 GiB */
 
 static void shape_text(size_t ndim, const size_t *shape, char *buf, size_t size)
 {
@@ -44,45 +24,22 @@ static void shape_text(size_t ndim, const size_t *shape, char *buf, size_t size)
 }
 
 /* Raw float32, little-endian: the tensors of the network in order. */
-static int load_raw(const char *path, const char *where, dm_net *net, dm_error *err)
+static int load_raw(const char *path, const unsigned char *buf, size_t size, const char *where,
+		    dm_net *net, dm_error *err)
 {
-	FILE *f = fopen(path, "rb");
 	size_t want = net->nparams * 4, i;
-	unsigned char *buf;
-	long size;
-	if (!f)
-		return dm_fail(err, "%s: cannot open: %s", path, strerror(errno));
-	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-		fclose(f);
-		return dm_fail(err, "%s: cannot find its size: %s", path, strerror(errno));
-	}
-	if ((unsigned long)size != want) {
-		fclose(f);
-		return dm_fail(err, "%s: %ld bytes, but Upstream-Format raw-f32le with the network "
+	if (size != want)
+		return dm_fail(err, "%s: %zu bytes, but Upstream-Format raw-f32le with the network "
 			       "of %s needs %zu parameters, %zu bytes", path, size, where,
 			       net->nparams, want);
-	}
-	if (!(buf = dm_malloc(want ? want : 1, err))) {
-		fclose(f);
-		return -1;
-	}
-	if (fread(buf, 1, want, f) != want) {
-		free(buf);
-		fclose(f);
-		return dm_fail(err, "%s: read error", path);
-	}
-	fclose(f);
 	for (i = 0; i < net->nparams; i++) {
 		uint32_t u = (uint32_t)buf[4 * i] | (uint32_t)buf[4 * i + 1] << 8 |
 			     (uint32_t)buf[4 * i + 2] << 16 | (uint32_t)buf[4 * i + 3] << 24;
 		memcpy(&net->params[i], &u, 4);
-		if (!isfinite(net->params[i])) {
-			free(buf);
+		if (!isfinite(net->params[i]))
 			return dm_fail(err, "%s: parameter %zu (byte %zu) is not a finite number", path,
 				       i, 4 * i);
-		}
 	}
-	free(buf);
 	return 0;
 }
 
@@ -162,7 +119,8 @@ int dm_upstream_compare(const dm_recipe *r, const dm_prepared *p, dm_net *net,
 	dm_rows rows, urows;
 	const float *shift = NULL, *scale = NULL;
 	float *copy = NULL;
-	char where[700];
+	char where[700], *bytes = NULL;
+	size_t nbytes = 0;
 	int rc = -1, have_st = 0, have_raw = 0;
 	memset(u, 0, sizeof *u);
 	memset(&st, 0, sizeof st);
@@ -176,17 +134,19 @@ int dm_upstream_compare(const dm_recipe *r, const dm_prepared *p, dm_net *net,
 	snprintf(where, sizeof where, "Upstream-Network (%s, %s line %u)", u->network,
 		 r->file->path, dm_recipe_field_line(r, dm_stanza_get(r->stanza, "Upstream-Network")
 						       ? "Upstream-Network" : "Network"));
-	if (file_sha256(us->weights, u->sha256, err))
+	/* upstream's file is read once: what is evaluated is what was hashed
+	 * (a regular file only: a FIFO must not hang the build) */
+	if (!(bytes = dm_read_regular(us->weights, MAX_UPSTREAM, &nbytes, u->sha256, err)))
 		goto fail_where;
 	if (!(e = dm_engine_new(r->numerics, o->threads, err)) ||
 	    !(theirs = dm_net_new(us->layers, us->nlayers, p->train.dim, 256, err)))
 		goto out;
 	u->parameters = theirs->nparams;
 	if (us->format == DM_UPSTREAM_RAW_F32LE) {
-		if (load_raw(us->weights, where, theirs, err))
+		if (load_raw(us->weights, (const unsigned char *)bytes, nbytes, where, theirs, err))
 			goto fail_where;
 	} else {
-		if (dm_safetensors_read(us->weights, &st, err))
+		if (dm_safetensors_parse(us->weights, bytes, nbytes, &st, err))
 			goto fail_where;
 		have_st = 1;
 		if (load_safetensors(us->weights, where, &st, theirs, p->train.dim, &shift, &scale, err))
@@ -271,6 +231,7 @@ fail_where:
 	dm_error_prefix(err, "%s: line %u: Upstream-Weights", r->file->path,
 			dm_recipe_field_line(r, "Upstream-Weights"));
 out:
+	free(bytes);
 	free(copy);
 	if (have_raw)
 		dm_dataset_free(&raw);

@@ -41,42 +41,6 @@
 #define MAX_MEMBER (1ull << 32)  /* the weights of a bundle: at most 4 GiB */
 #define MAX_SMALL (16u << 20)    /* a provenance or a recipe: at most 16 MiB */
 
-/* A regular file of at most max bytes, read whole (NUL-terminated). */
-static char *read_regular(const char *path, uint64_t max, size_t *n, dm_error *err)
-{
-	uint64_t size;
-	size_t done = 0;
-	char *buf;
-	int fd = dm_open_regular(path, &size, err);
-	if (fd < 0)
-		return NULL;
-	if (size > max) {
-		close(fd);
-		return dm_fail(err, "%s: %llu bytes, expected at most %llu", path,
-			       (unsigned long long)size, (unsigned long long)max), NULL;
-	}
-	if (!(buf = dm_malloc((size_t)size + 1, err))) {
-		close(fd);
-		return NULL;
-	}
-	while (done < size) {
-		ssize_t r = read(fd, buf + done, (size_t)size - done);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			dm_fail(err, "%s: %s", path, r ? strerror(errno) : "shorter than its size");
-			free(buf);
-			close(fd);
-			return NULL;
-		}
-		done += (size_t)r;
-	}
-	close(fd);
-	buf[done] = 0;
-	*n = done;
-	return buf;
-}
-
 static const dm_json *path_get(const dm_json *v, const char *a, const char *b)
 {
 	v = v && v->type == DM_JSON_OBJECT ? dm_json_get(v, a) : NULL;
@@ -305,7 +269,7 @@ static int bundle_members(work *w, dm_error *err)
 			return dm_fail(err, "%s: no %s.%s in the bundle", w->what, w->bc.model,
 				       need[i].suffix);
 	snprintf(path, sizeof path, "%s/%s.json", w->tmp, w->bc.model);
-	if (!(text = read_regular(path, MAX_SMALL, &n, err)))
+	if (!(text = dm_read_regular(path, MAX_SMALL, &n, NULL, err)))
 		goto out;
 	if (n != strlen(w->rec.text) + 1 || memcmp(text, w->rec.text, n - 1) || text[n - 1] != '\n') {
 		dm_fail(err, "%s: %s.json is not the provenance in %s.safetensors", w->what,
@@ -314,7 +278,7 @@ static int bundle_members(work *w, dm_error *err)
 	}
 	free(text);
 	snprintf(path, sizeof path, "%s/%s.models", w->tmp, w->bc.model);
-	if (!(text = read_regular(path, MAX_SMALL, &n, err)) ||
+	if (!(text = dm_read_regular(path, MAX_SMALL, &n, NULL, err)) ||
 	    !(want = dm_record_recipe(&w->rec, w->bc.ndata ? (const char *const *)w->inside : NULL, 0,
 				      err)))
 		goto out;
@@ -373,7 +337,7 @@ static int retrain_and_compare(work *w, dm_error *err)
 		goto out;
 	}
 	snprintf(path, sizeof path, "%.4000s/%s.json", out, w->rec.model);
-	if (!(json = read_regular(path, MAX_SMALL, &n, err)) || !(now = dm_json_parse(json, n, err)) ||
+	if (!(json = dm_read_regular(path, MAX_SMALL, &n, NULL, err)) || !(now = dm_json_parse(json, n, err)) ||
 	    same_data(w->what, &w->rec, now, err))
 		goto out;
 	policy_note(w->what, &w->rec, now, w->o);
@@ -605,7 +569,7 @@ int dm_bundle(const char *weights, const char *output, uint64_t max_data, const 
 	for (i = 0; i < DM_RECORD_MAX_DATA; i++)
 		t[i].fd = -1;
 	/* the weights are parsed from the very bytes that go into the bundle */
-	if (!(wbytes = read_regular(weights, MAX_MEMBER, &wsize, err)) ||
+	if (!(wbytes = dm_read_regular(weights, MAX_MEMBER, &wsize, NULL, err)) ||
 	    dm_safetensors_parse(weights, wbytes, wsize, &st, err))
 		goto out;
 	have_st = 1;

@@ -143,6 +143,22 @@ int dm_data_compare(const char *what, const char *where, const char *hex, const 
 			    strcmp(what, where) ? where : "", want);
 }
 
+char *dm_read_regular(const char *path, uint64_t max, size_t *n, char hex[65], dm_error *err)
+{
+	uint64_t size;
+	char h[65], *body = NULL;
+	int fd = dm_open_regular(path, &size, err);
+	if (fd < 0)
+		return NULL;
+	if (size > max)
+		dm_fail(err, "%s: %llu bytes, expected at most %llu", path, (unsigned long long)size,
+			(unsigned long long)max);
+	else if (dm_data_read(fd, size, path, hex ? hex : h, &body, err) == 0)
+		body[size] = 0, *n = (size_t)size;
+	close(fd);
+	return body;
+}
+
 int dm_data_check_file(const char *where, const char *what, const char *want, dm_error *err)
 {
 	uint64_t size;

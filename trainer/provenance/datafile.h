@@ -46,6 +46,11 @@ int dm_data_read(int fd, uint64_t size, const char *where, char hex[65], char **
 int dm_data_compare(const char *what, const char *where, const char *hex, const char *want,
 		    dm_error *err);
 
+/* A regular file read whole, at most max bytes (malloc'd, with a NUL after
+ * its *n bytes), and its SHA-256 in hex when hex is set: the hash is of the
+ * very bytes returned. */
+char *dm_read_regular(const char *path, uint64_t max, size_t *n, char hex[65], dm_error *err);
+
 /* Open, read and compare in one. */
 int dm_data_check_file(const char *where, const char *what, const char *want, dm_error *err);
 
