@@ -257,19 +257,23 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run(["bundle", "--output", out_tar, "--data-dir", src, evil])
     ok(r.returncode == 1 and not os.path.exists(out_tar), "bundle refuses a model named ../evil: " + r.stderr.strip())
 
-    # a FIFO as a data file is refused, never opened for reading (it would block)
+    # a FIFO as a data file, or as the file to read, is refused, never opened
+    # for reading (it would block)
     fifo_dir = os.path.join(tmp, "fifo")
     shutil.copytree(src, fifo_dir)
     os.unlink(os.path.join(fifo_dir, "data", "d.csv"))
     os.mkfifo(os.path.join(fifo_dir, "data", "d.csv"))
     for cmd in (["verify", "--data-dir", fifo_dir, weights],
-                ["bundle", "--output", out_tar, "--data-dir", fifo_dir, weights]):
+                ["bundle", "--output", out_tar, "--data-dir", fifo_dir, weights],
+                ["card", os.path.join(fifo_dir, "data", "d.csv")],
+                ["inspect", os.path.join(fifo_dir, "data", "d.csv")],
+                ["verify", os.path.join(fifo_dir, "data", "d.csv")]):
         try:
             # the timeout only guards against a hang: the refusal takes milliseconds
             r = run(cmd, env=henv, timeout=120)
-            ok(r.returncode == 1 and "expected a regular file" in r.stderr, "%s: a FIFO as data: %s" % (cmd[0], r.stderr.strip()))
+            ok(r.returncode == 1 and "expected a regular file" in r.stderr, "%s: a FIFO: %s" % (cmd[0], r.stderr.strip()))
         except subprocess.TimeoutExpired:
-            ok(False, "%s: a FIFO as data hangs" % cmd[0])
+            ok(False, "%s: a FIFO hangs" % cmd[0])
 
     # the text of a file is shown without its control characters
     loud = edit_provenance(weights, os.path.join(tmp, "loud.safetensors"),

@@ -198,7 +198,7 @@ static int bundle_data(work *w, dm_error *err)
 				int fd = dm_open_regular(where, &size, err), rc;
 				if (fd < 0)
 					return -1;
-				rc = dm_data_read(fd, size, where, hex[j], NULL, err);
+				rc = dm_read_hashed(fd, size, where, hex[j], NULL, err);
 				close(fd);
 				if (rc)
 					return -1;
@@ -582,7 +582,7 @@ int dm_bundle(const char *weights, const char *output, uint64_t max_data, const 
 	for (i = 0; carries && i < rec.ndata; i++) {
 		travel *first = &t[t[i].same_as];
 		char hex[65];
-		if (t[i].same_as == i && dm_data_read(t[i].fd, t[i].size, t[i].f.file, hex, &t[i].body, err))
+		if (t[i].same_as == i && dm_read_hashed(t[i].fd, t[i].size, t[i].f.file, hex, &t[i].body, err))
 			goto out;
 		if (t[i].same_as == i && dm_data_compare(rec.data[i].path, t[i].f.file, hex,
 							 rec.data[i].sha256, err)) {

@@ -8,12 +8,12 @@
  * the recipe's block are fenced with more backticks than they hold. */
 #include "card.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/file.h"
 #include "../base/text.h"
 #include "json.h"
 
@@ -527,23 +527,10 @@ char *dm_card_markdown(const char *path, const char *text, size_t n, dm_error *e
 
 char *dm_card_from_file(const char *path, dm_error *err)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf, *md;
 	size_t n;
-	const size_t max = 16u << 20;
-	if (!f)
-		return dm_fail(err, "%s: cannot open: %s", path, strerror(errno)), NULL;
-	buf = dm_malloc(max + 1, err);
-	if (!buf) {
-		fclose(f);
+	char *buf = dm_read_regular(path, 16u << 20, &n, NULL, err), *md;
+	if (!buf)
 		return NULL;
-	}
-	n = fread(buf, 1, max + 1, f);
-	fclose(f);
-	if (n > max) {
-		free(buf);
-		return dm_fail(err, "%s: larger than 16 MiB; expected a provenance record", path), NULL;
-	}
 	md = dm_card_markdown(path, buf, n, err);
 	free(buf);
 	return md;

@@ -9,15 +9,14 @@
 #include "safetensors.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "../base/file.h"
 #include "../base/text.h"
 #include "atomic.h"
 #include "json.h"
@@ -625,18 +624,13 @@ static dm_json *read_header(reader *r, uint64_t file_size)
 int dm_safetensors_read(const char *path, dm_safetensors *out, dm_error *err)
 {
 	reader r = {path, -1, NULL, 0, 0, 0, NULL, out, err};
-	struct stat st;
+	uint64_t size;
 	dm_json *root = NULL;
 	int rc = -1;
 	memset(out, 0, sizeof *out);
-	/* O_NONBLOCK: a FIFO must not hang the open; it is refused below */
-	if ((r.fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
-		return dm_fail(err, "%s: %s", path, strerror(errno));
-	if (fstat(r.fd, &st) < 0)
-		dm_fail(err, "%s: %s", path, strerror(errno));
-	else if (!S_ISREG(st.st_mode))
-		dm_fail(err, "%s: expected a regular file", path);
-	else if ((root = read_header(&r, (uint64_t)st.st_size)) != NULL)
+	if ((r.fd = dm_open_regular(path, &size, err)) < 0)
+		return -1;
+	if ((root = read_header(&r, size)) != NULL)
 		rc = read_tensors(&r, root);
 	close(r.fd);
 	dm_json_delete(root);

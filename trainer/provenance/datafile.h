@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "../base/error.h"
+#include "../base/file.h"
 #include "record.h"
 
 typedef struct dm_data_found {
@@ -30,26 +31,11 @@ typedef struct dm_data_found {
 int dm_data_find(const dm_record_data *d, const char *dir, dm_data_found *f, dm_error *err);
 void dm_data_found_free(dm_data_found *f);
 
-/* Open path for reading if it is a regular file; its size in *size.
- * Returns the descriptor, or -1. */
-int dm_open_regular(const char *path, uint64_t *size, dm_error *err);
-
-/* Read fd (size bytes, from dm_open_regular; where names it) to its end:
- * its SHA-256 in hex, and with body the bytes read (malloc'd), so that what
- * is used is what was hashed. */
-int dm_data_read(int fd, uint64_t size, const char *where, char hex[65], char **body,
-		 dm_error *err);
-
 /* hex against the recorded want: an error (code DM_EXIT_DIFFER: not the
  * data the model was trained on) that names the recorded path what and,
  * when it is another, the file where it was found. */
 int dm_data_compare(const char *what, const char *where, const char *hex, const char *want,
 		    dm_error *err);
-
-/* A regular file read whole, at most max bytes (malloc'd, with a NUL after
- * its *n bytes), and its SHA-256 in hex when hex is set: the hash is of the
- * very bytes returned. */
-char *dm_read_regular(const char *path, uint64_t max, size_t *n, char hex[65], dm_error *err);
 
 /* Open, read and compare in one. */
 int dm_data_check_file(const char *where, const char *what, const char *want, dm_error *err);
