@@ -275,6 +275,17 @@ with tempfile.TemporaryDirectory() as tmp:
         except subprocess.TimeoutExpired:
             ok(False, "%s: a FIFO hangs" % cmd[0])
 
+    # the policy and the licence list a provenance names are names: the
+    # installed ones apply, and a difference is said, printably
+    def other_lists(p):
+        p["budget"]["policy-sha256"] = "0" * 64
+        p["verdict"]["free-licenses"]["sha256"] = "\x1b[2J" + "1" * 60
+    noted = edit_provenance(weights, os.path.join(tmp, "noted.safetensors"), other_lists)
+    r = run(["verify", "--data-dir", src, noted], env=henv)
+    ok(r.returncode == 0 and "note: the budget was checked with the policy main installed here" in r.stdout
+       and "note: the list of free licences installed here" in r.stdout and "\x1b" not in r.stdout,
+       "another policy or licence list at training is a note, shown without escape sequences")
+
     # the text of a file is shown without its control characters
     loud = edit_provenance(weights, os.path.join(tmp, "loud.safetensors"),
                            lambda p: p.update(description="\x1b]0;owned\x07\x1b[2Jhello\u009b31m"),

@@ -41,6 +41,14 @@
 #define MAX_MEMBER (1ull << 32)  /* the weights of a bundle: at most 4 GiB */
 #define MAX_SMALL (16u << 20)    /* a provenance or a recipe: at most 16 MiB */
 
+/* A line for the user: it may quote the file, so it is made printable. */
+static void tell(const dm_verify_opts *o, const char *line)
+{
+	char shown[1024];
+	if (o->say)
+		o->say(o->say_ctx, dm_printable(line, shown, sizeof shown));
+}
+
 static const dm_json *path_get(const dm_json *v, const char *a, const char *b)
 {
 	v = v && v->type == DM_JSON_OBJECT ? dm_json_get(v, a) : NULL;
@@ -89,8 +97,7 @@ static int compare(const char *what, const dm_safetensors *orig, const dm_record
 				    "the file %zu", what, again->ntensors, orig->ntensors);
 	snprintf(line, sizeof line, "%s: identical: all %zu tensors (%zu values) of %s match the "
 		 "retrained weights bit for bit", what, orig->ntensors, params, rec->model);
-	if (o->say)
-		o->say(o->say_ctx, line);
+	tell(o, line);
 	return 0;
 }
 
@@ -119,20 +126,32 @@ static int same_data(const char *what, const dm_record *rec, const dm_json *now,
 	return 0;
 }
 
-/* The policy is a name: the one installed here applied; say so if it is
- * not the one the model was trained under. */
-static void policy_note(const char *what, const dm_record *rec, const dm_json *now,
-			const dm_verify_opts *o)
+/* The policy and the list of free licences that a provenance names are
+ * names: the ones installed here applied to the retraining.  Say so when
+ * they are not the ones the model was trained with (the weights do not
+ * depend on them). */
+static void installed_notes(const char *what, const dm_record *rec, const dm_json *now,
+			    const dm_verify_opts *o)
 {
 	const char *name = string_at(now, "budget", "policy");
 	const char *sha = string_at(now, "budget", "policy-sha256");
+	const char *was = string_at(path_get(rec->json, "verdict", "free-licenses"), "sha256", NULL);
+	const char *is = string_at(path_get(now, "verdict", "free-licenses"), "sha256", NULL);
 	char line[700];
-	if (!o->say || !rec->policy_sha256 || !sha || !strcmp(sha, rec->policy_sha256))
+	if (!o->say)
 		return;
-	snprintf(line, sizeof line, "%s: note: the budget was checked with the policy %s installed "
-		 "here (SHA-256 %.64s), not the one the model was trained under (%s, SHA-256 %.64s)",
-		 what, name ? name : "?", sha, rec->policy ? rec->policy : "?", rec->policy_sha256);
-	o->say(o->say_ctx, line);
+	if (rec->policy_sha256 && sha && strcmp(sha, rec->policy_sha256)) {
+		snprintf(line, sizeof line, "%s: note: the budget was checked with the policy %s "
+			 "installed here (SHA-256 %.64s), not the one the model was trained under (%s, "
+			 "SHA-256 %.64s)", what, name ? name : "?", sha, rec->policy ? rec->policy : "?",
+			 rec->policy_sha256);
+		tell(o, line);
+	}
+	if (was && is && strcmp(was, is)) {
+		snprintf(line, sizeof line, "%s: note: the list of free licences installed here (SHA-256 "
+			 "%.64s) is not the one the model's verdict used (SHA-256 %.64s)", what, is, was);
+		tell(o, line);
+	}
 }
 
 /* ---- verify, in the child ---- */
@@ -325,7 +344,7 @@ static int retrain_and_compare(work *w, dm_error *err)
 		char line[512];
 		snprintf(line, sizeof line, "%s: retraining %s from its recipe and data...", w->what,
 			 w->rec.model);
-		w->o->say(w->o->say_ctx, line);
+		tell(w->o, line);
 	}
 	memset(&jo, 0, sizeof jo);
 	jo.threads = w->o->threads;
@@ -340,7 +359,7 @@ static int retrain_and_compare(work *w, dm_error *err)
 	if (!(json = dm_read_regular(path, MAX_SMALL, &n, NULL, err)) || !(now = dm_json_parse(json, n, err)) ||
 	    same_data(w->what, &w->rec, now, err))
 		goto out;
-	policy_note(w->what, &w->rec, now, w->o);
+	installed_notes(w->what, &w->rec, now, w->o);
 	snprintf(path, sizeof path, "%.4000s/%s.safetensors", out, w->rec.model);
 	if (dm_safetensors_read(path, &again, err))
 		goto out;
@@ -617,7 +636,7 @@ int dm_bundle(const char *weights, const char *output, uint64_t max_data, const 
 		char line[512];
 		snprintf(line, sizeof line, "%s: %zu members, %s", output, nmem,
 			 carries ? "with the data" : "without the data (the recipe names where it is)");
-		o->say(o->say_ctx, line);
+		tell(o, line);
 	}
 	rc = 0;
 out:

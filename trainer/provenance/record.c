@@ -165,6 +165,11 @@ int dm_record_parse(const char *where, const char *text, size_t n, dm_record *ou
 	budget = member(out->json, "budget");
 	out->policy = string_member(budget, "policy");
 	out->policy_sha256 = string_member(budget, "policy-sha256");
+	if (member(budget, "policy-sha256") && !is_sha256(out->policy_sha256)) {
+		dm_fail(err, "%s: the provenance's budget.policy-sha256: expected 64 lower-case hex "
+			"digits", where);
+		goto fail;
+	}
 	if ((member(budget, "policy") && !out->policy) ||
 	    (out->policy && (want = dm_model_name_problem(out->policy)))) {
 		dm_fail(err, "%s: the provenance's budget.policy: expected the name of a policy: %s",
