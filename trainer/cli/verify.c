@@ -223,9 +223,9 @@ static int bundle_data(work *w, dm_error *err)
 					return -1;
 			}
 			if (strcmp(hex[j], d->sha256))
-				return dm_fail_code(err, DM_EXIT_DIFFER, "%s: data/%s in the bundle has SHA-256 %s, but the model "
-					       "was trained on %s (%s)", w->what, w->bc.data[j], hex[j],
-					       d->sha256, d->path);
+				return dm_fail_code(err, DM_EXIT_DIFFER, "%s: data/%s in the bundle has "
+						    "SHA-256 %s, but the model was trained on %s (%s)",
+						    w->what, w->bc.data[j], hex[j], d->sha256, d->path);
 			used[j] = 1;
 			if (!(w->use[i] = joined(where, member ? ":" : "", member ? member : "", err)) ||
 			    !(w->inside[i] = joined("data/", w->bc.data[j], "", err)))
@@ -260,8 +260,6 @@ static int local_data(work *w, dm_error *err)
 		if (dm_data_find(&w->rec.data[i], dir, &f, err))
 			return dm_error_prefix(err, "%s", w->what);
 		rc = dm_data_check_file(f.file, w->rec.data[i].path, w->rec.data[i].sha256, err);
-		if (rc == 0 && !f.member && strcmp(f.file, f.path))
-			rc = dm_fail(err, "%s: cannot tell its archive from its member", f.path);
 		if (rc == 0) {
 			w->use[i] = f.path;
 			f.path = NULL;
@@ -356,7 +354,8 @@ static int retrain_and_compare(work *w, dm_error *err)
 		goto out;
 	}
 	snprintf(path, sizeof path, "%.4000s/%s.json", out, w->rec.model);
-	if (!(json = dm_read_regular(path, MAX_SMALL, &n, NULL, err)) || !(now = dm_json_parse(json, n, err)) ||
+	if (!(json = dm_read_regular(path, MAX_SMALL, &n, NULL, err)) ||
+	    !(now = dm_json_parse(json, n, err)) ||
 	    same_data(w->what, &w->rec, now, err))
 		goto out;
 	installed_notes(w->what, &w->rec, now, w->o);

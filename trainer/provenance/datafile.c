@@ -47,7 +47,8 @@ int dm_data_find(const dm_record_data *d, const char *dir, dm_data_found *f, dm_
 	}
 	f->path = joined;
 	/* the archive part is below dir too: dir itself may hold a ':' */
-	if (dlen && (strlen(f->file) <= dlen || strncmp(f->file, joined, dlen) || climbs(f->file + dlen))) {
+	if (dlen && (strlen(f->file) <= dlen || strncmp(f->file, joined, dlen) ||
+		     climbs(f->file + dlen))) {
 		dm_data_found_free(f);
 		return dm_fail(err, "%s: the data file is not below the data directory %s", path, dir);
 	}
