@@ -43,7 +43,7 @@ int dm_fail_code(dm_error *err, int code, const char *fmt, ...)
 
 int dm_error_prefix(dm_error *err, const char *fmt, ...)
 {
-	char prefix[512], joined[sizeof prefix + sizeof err->msg];
+	char prefix[512], joined[sizeof prefix + sizeof err->msg + 2];
 	va_list ap;
 	int n;
 	if (!err)

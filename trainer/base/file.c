@@ -74,7 +74,7 @@ int dm_read_hashed(int fd, uint64_t size, const char *where, char hex[65], char 
 
 char *dm_read_regular(const char *path, uint64_t max, size_t *n, char hex[65], dm_error *err)
 {
-	uint64_t size;
+	uint64_t size = 0;
 	char h[65], *body = NULL;
 	int fd = dm_open_regular(path, &size, err);
 	if (fd < 0)

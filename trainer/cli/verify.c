@@ -213,7 +213,7 @@ static int bundle_data(work *w, dm_error *err)
 				continue;
 			snprintf(where, sizeof where, "%s/data/%s", w->tmp, w->bc.data[j]);
 			if (!hex[j][0]) {
-				uint64_t size;
+				uint64_t size = 0;
 				int fd = dm_open_regular(where, &size, err), rc;
 				if (fd < 0)
 					return -1;
@@ -378,7 +378,7 @@ out:
 static int is_tar(const char *path)
 {
 	unsigned char h[512];
-	uint64_t size;
+	uint64_t size = 0;
 	int fd = dm_open_regular(path, &size, NULL), tar;
 	if (fd < 0)
 		return 0;

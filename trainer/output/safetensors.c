@@ -624,7 +624,7 @@ static dm_json *read_header(reader *r, uint64_t file_size)
 int dm_safetensors_read(const char *path, dm_safetensors *out, dm_error *err)
 {
 	reader r = {path, -1, NULL, 0, 0, 0, NULL, out, err};
-	uint64_t size;
+	uint64_t size = 0;
 	dm_json *root = NULL;
 	int rc = -1;
 	memset(out, 0, sizeof *out);

@@ -82,7 +82,7 @@ int dm_data_compare(const char *what, const char *where, const char *hex, const 
 
 int dm_data_check_file(const char *where, const char *what, const char *want, dm_error *err)
 {
-	uint64_t size;
+	uint64_t size = 0;
 	char hex[65];
 	int fd = dm_open_regular(where, &size, err), rc;
 	if (fd < 0)
