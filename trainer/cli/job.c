@@ -427,10 +427,10 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	memset(&in, 0, sizeof in);
 	memset(&p, 0, sizeof p);
 	memset(&verdict, 0, sizeof verdict);
-	clock_gettime(CLOCK_MONOTONIC, &pc.start);
 	have_budget = 1;   /* dm_budget_check zeroes b first; it is freed at out */
 	if (dm_budget_check(r, o->threads, &b, err))
 		goto out;
+	pc.start = b.started;   /* Max-Wall-Time counts from the policy's check */
 	pc.max_wall = b.limits.max_wall_time;
 	dm_caps_arm(r, &b);
 	if (dm_prepare(r, &p, err) || dm_verdict_facts(r, &p, &verdict, err))
@@ -521,11 +521,31 @@ out:
 	return rc;
 }
 
+/* A figure of the estimate for people: "1.22e+13", "382 MiB".  FLOP stands for a plain
+ * count here (parameters).  A figure that does not fit in 64 bits is
+ * "2^64 or more" (or "16 EiB or more"). */
+static const char *figure(const dm_cost *c, dm_cost_figure f, dm_limit_unit unit, char *buf,
+			  size_t size)
+{
+	const uint64_t *v[] = {&c->params, &c->flop_train, &c->flop_eval, &c->flop, &c->mem_data,
+			       &c->mem_model, &c->mem_work, &c->mem_load, &c->mem_peak,
+			       &c->output_bytes};
+	if (!dm_cost_exact(c, f))
+		snprintf(buf, size, "%s or more", unit == DM_UNIT_BYTES ? "16 EiB" : "2^64");
+	else if (unit == DM_UNIT_BYTES)
+		dm_limit_format(DM_UNIT_BYTES, (double)*v[f], buf, size);
+	else if (unit == DM_UNIT_FLOP)
+		snprintf(buf, size, "%llu", (unsigned long long)*v[f]);
+	else
+		snprintf(buf, size, "%.3g", (double)*v[f]);
+	return buf;
+}
+
 int dm_job_estimate(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 {
 	dm_budget b;
 	const dm_cost *c = &b.cost;
-	char line[768], mem[48], out[48], t[96], lim[48];
+	char line[768], mem[48], out[48], t[96], lim[48], f[4][48];
 	size_t i;
 	/* over the budget: the figures, then the refusal; refused before the
 	 * costing (a recipe limit above the policy's): the refusal alone */
@@ -533,14 +553,16 @@ int dm_job_estimate(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 		dm_budget_free(&b);
 		return -1;
 	}
-	snprintf(line, sizeof line, "%s: %.3g FLOP (training %.3g, evaluation %.3g), peak "
-		 "memory %s, weights %s, %zu parameters", r->model, (double)c->flop,
-		 (double)c->flop_train, (double)c->flop_eval,
-		 (dm_limit_format(DM_UNIT_BYTES, (double)c->mem_peak, mem, sizeof mem), mem),
-		 (dm_limit_format(DM_UNIT_BYTES, (double)c->output_bytes, out, sizeof out), out),
-		 c->params);
+	snprintf(line, sizeof line, "%s: %s FLOP (training %s, evaluation %s), peak "
+		 "memory %s, weights %s, %s parameters", r->model,
+		 figure(c, DM_COST_FLOP, DM_UNIT_COUNT, f[0], sizeof f[0]),
+		 figure(c, DM_COST_FLOP_TRAIN, DM_UNIT_COUNT, f[1], sizeof f[1]),
+		 figure(c, DM_COST_FLOP_EVAL, DM_UNIT_COUNT, f[2], sizeof f[2]),
+		 figure(c, DM_COST_MEM_PEAK, DM_UNIT_BYTES, mem, sizeof mem),
+		 figure(c, DM_COST_OUTPUT, DM_UNIT_BYTES, out, sizeof out),
+		 figure(c, DM_COST_PARAMS, DM_UNIT_FLOP, f[3], sizeof f[3]));
 	o->say(o->say_ctx, line);
-	for (i = 0; i < b.policy.nref; i++) {
+	for (i = 0; i < b.policy.nref && dm_cost_exact(c, DM_COST_FLOP); i++) {
 		const dm_throughput *tp = &b.policy.ref[i];
 		dm_limit_format(DM_UNIT_SECONDS, (double)c->flop / tp->flop_per_second, t, sizeof t);
 		snprintf(line, sizeof line, "  about %s at %.3g GFLOP/s on one %s core (%s)%s", t,
