@@ -352,20 +352,21 @@ static int write_outputs(const dm_recipe *r, const dm_job_opts *o, const dm_net 
 	meta[1] = (dm_meta){"dh-model.provenance", json_compact};
 	snprintf(path, sizeof path, "%s/%s.safetensors", o->output_dir, r->model);
 	snprintf(jpath, sizeof jpath, "%s/%s.json", o->output_dir, r->model);
-	/* The weights first, then the JSON: each appears whole (atomic.c), but
-	 * a SIGKILL between the two leaves new weights beside an old JSON, which
-	 * the provenance inside the weights tells apart.  This order keeps that
-	 * window to the JSON's write (a few kB and an fsync); the other order
-	 * would open it for the whole weights write. */
-	if (dm_safetensors_write(path, t, nt, meta, 2, err))
-		goto out;
-	dm_output_pending(path);
-	if (dm_atomic_write(jpath, json_pretty, strlen(json_pretty), err)) {
-		unlink(path); /* weights without their provenance are not an output */
-		dm_output_pending(NULL);
+	/* One set (output/atomic.h): both files are written and synced under
+	 * hidden names before either replaces anything, so a full disk keeps
+	 * the old pair whole.  The weights are staged first, so they are put
+	 * in place last, the commit point: a SIGKILL between the two renames
+	 * can leave the old weights beside the new NAME.json (its tensors'
+	 * SHA-256 tell it from the weights'), never new weights beside an old
+	 * NAME.json. */
+	dm_atomic_begin();
+	if (dm_safetensors_write(path, t, nt, meta, 2, err) ||
+	    dm_atomic_write(jpath, json_pretty, strlen(json_pretty), err)) {
+		dm_atomic_abort();
 		goto out;
 	}
-	dm_output_pending(NULL);
+	if (dm_atomic_commit(err))
+		goto out;
 	rc = 0;
 out:
 	free(json_pretty);
