@@ -55,6 +55,8 @@ trainer()
 STRACE = shutil.which("strace")
 if not STRACE:
     skip_all("no strace to inject faults with")
+if subprocess.run([STRACE, "-qq", "-o", "/dev/null", "true"], capture_output=True).returncode != 0:
+    skip_all("strace cannot trace here (no ptrace in this container?)")
 ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1")   # one thread (strace follows only the trainer's)
 ENV.pop("DH_MODEL_POLICY", None)
 
