@@ -15,7 +15,6 @@
 
 #include "base/checked.h"
 #include "base/sanitizer.h"
-#include "cli/provenance.h"
 #include "output/atomic.h"
 
 #ifndef DM_POLICY_DIR
@@ -30,7 +29,6 @@ static size_t cpu_len, wall_len;
 static void die_of_cap(const char *msg, size_t len)
 {
 	dm_atomic_cleanup();
-	dm_output_pending_cleanup();
 	if (write(2, msg, len) < 0) {
 		/* nothing more can be done */
 	}
