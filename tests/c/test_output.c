@@ -900,6 +900,17 @@ static void child_midwrite(int fd, void *arg)
 	_exit(1);
 }
 
+/* The directory (content NULL) or file named by fmt with w in it. */
+static void make_in(const char *fmt, int w, const char *content)
+{
+	char name[64];
+	snprintf(name, sizeof name, fmt, w);
+	if (content)
+		write_bytes(path_in(name), content, strlen(content));
+	else
+		mkdir(path_in(name), 0755);
+}
+
 static void test_atomic_ways(void)
 {
 	char msg[2200], want[600], name[64], *field;
@@ -911,12 +922,9 @@ static void test_atomic_ways(void)
 	diag("O_TMPFILE in %s: %s", dir, unnamed ? "supported" : "not supported, only the named way is tested");
 	for (w = 0; w < NWAYS; w++) {
 		way = (enum way)w;
-		snprintf(name, sizeof name, "way%d", w);
-		mkdir(path_in(name), 0755);
-		snprintf(name, sizeof name, "way%d/sub", w);
-		mkdir(path_in(name), 0755);
-		snprintf(name, sizeof name, "way%d/old.bin", w);
-		write_bytes(path_in(name), "old\n", 4);
+		make_in("way%d", w, NULL);
+		make_in("way%d/sub", w, NULL);
+		make_in("way%d/old.bin", w, "old\n");
 		status = in_child(child_way, &way, msg, sizeof msg);
 		if (!ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 && strlen(msg) > 7,
 			"atomic, %s: the child ran (status %d)", way_name[w], status))
@@ -1038,23 +1046,18 @@ static void test_atomic_sets(void)
 		"the file put in place before it is put back, nothing left",
 		"a staged file waits under a hidden name", "an aborted set leaves the old file, nothing else",
 		"two staged files", "dm_atomic_cleanup removes what is staged"};
-	char msg[1200], name[64];
+	char msg[1200];
 	int status, w, k;
 	enum way way;
 	for (w = 0; w < NWAYS; w++) {
 		if (w == WAY_NO_PROC_LINK || w == WAY_NO_LINK)
 			continue;   /* the single files' business */
 		way = (enum way)w;
-		snprintf(name, sizeof name, "set%d", w);
-		mkdir(path_in(name), 0755);
-		snprintf(name, sizeof name, "set%d/sub", w);
-		mkdir(path_in(name), 0755);
-		snprintf(name, sizeof name, "set%d/sub/keep", w);
-		write_bytes(path_in(name), "k", 1);
-		snprintf(name, sizeof name, "set%d/a.bin", w);
-		write_bytes(path_in(name), "A0", 2);
-		snprintf(name, sizeof name, "set%d/b.json", w);
-		write_bytes(path_in(name), "B0", 2);
+		make_in("set%d", w, NULL);
+		make_in("set%d/sub", w, NULL);
+		make_in("set%d/sub/keep", w, "k");
+		make_in("set%d/a.bin", w, "A0");
+		make_in("set%d/b.json", w, "B0");
 		status = in_child(child_set, &way, msg, sizeof msg);
 		if (!ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 && strlen(msg) >= 8,
 			"atomic set, %s: the child ran (status %d)", way_name[w], status))
