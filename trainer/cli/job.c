@@ -522,23 +522,21 @@ out:
 	return rc;
 }
 
-/* A figure of the estimate for people: "1.22e+13", "382 MiB".  FLOP stands for a plain
- * count here (parameters).  A figure that does not fit in 64 bits is
- * "2^64 or more" (or "16 EiB or more"). */
-static const char *figure(const dm_cost *c, dm_cost_figure f, dm_limit_unit unit, char *buf,
-			  size_t size)
+/* A figure of the estimate for people: FLOP as "1.22e+13", bytes as
+ * "382 MiB", a count in full; one that does not fit in 64 bits as "2^64 or
+ * more" ("16 EiB or more"). */
+enum figure_style { AS_FLOP, AS_BYTES, AS_COUNT };
+static const char *figure(const dm_cost *c, dm_cost_figure f, uint64_t v, enum figure_style style,
+			  char *buf, size_t size)
 {
-	const uint64_t *v[] = {&c->params, &c->flop_train, &c->flop_eval, &c->flop, &c->mem_data,
-			       &c->mem_model, &c->mem_work, &c->mem_load, &c->mem_peak,
-			       &c->output_bytes};
 	if (!dm_cost_exact(c, f))
-		snprintf(buf, size, "%s or more", unit == DM_UNIT_BYTES ? "16 EiB" : "2^64");
-	else if (unit == DM_UNIT_BYTES)
-		dm_limit_format(DM_UNIT_BYTES, (double)*v[f], buf, size);
-	else if (unit == DM_UNIT_FLOP)
-		snprintf(buf, size, "%llu", (unsigned long long)*v[f]);
+		snprintf(buf, size, "%s or more", style == AS_BYTES ? "16 EiB" : "2^64");
+	else if (style == AS_BYTES)
+		dm_limit_format(DM_UNIT_BYTES, (double)v, buf, size);
+	else if (style == AS_COUNT)
+		snprintf(buf, size, "%llu", (unsigned long long)v);
 	else
-		snprintf(buf, size, "%.3g", (double)*v[f]);
+		snprintf(buf, size, "%.3g", (double)v);
 	return buf;
 }
 
@@ -556,12 +554,12 @@ int dm_job_estimate(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	}
 	snprintf(line, sizeof line, "%s: %s FLOP (training %s, evaluation %s), peak "
 		 "memory %s, weights %s, %s parameters", r->model,
-		 figure(c, DM_COST_FLOP, DM_UNIT_COUNT, f[0], sizeof f[0]),
-		 figure(c, DM_COST_FLOP_TRAIN, DM_UNIT_COUNT, f[1], sizeof f[1]),
-		 figure(c, DM_COST_FLOP_EVAL, DM_UNIT_COUNT, f[2], sizeof f[2]),
-		 figure(c, DM_COST_MEM_PEAK, DM_UNIT_BYTES, mem, sizeof mem),
-		 figure(c, DM_COST_OUTPUT, DM_UNIT_BYTES, out, sizeof out),
-		 figure(c, DM_COST_PARAMS, DM_UNIT_FLOP, f[3], sizeof f[3]));
+		 figure(c, DM_COST_FLOP, c->flop, AS_FLOP, f[0], sizeof f[0]),
+		 figure(c, DM_COST_FLOP_TRAIN, c->flop_train, AS_FLOP, f[1], sizeof f[1]),
+		 figure(c, DM_COST_FLOP_EVAL, c->flop_eval, AS_FLOP, f[2], sizeof f[2]),
+		 figure(c, DM_COST_MEM_PEAK, c->mem_peak, AS_BYTES, mem, sizeof mem),
+		 figure(c, DM_COST_OUTPUT, c->output_bytes, AS_BYTES, out, sizeof out),
+		 figure(c, DM_COST_PARAMS, c->params, AS_COUNT, f[3], sizeof f[3]));
 	o->say(o->say_ctx, line);
 	for (i = 0; i < b.policy.nref && dm_cost_exact(c, DM_COST_FLOP); i++) {
 		const dm_throughput *tp = &b.policy.ref[i];

@@ -57,12 +57,11 @@
  *    stages the weights first (the largest file: a full disk is met there
  *    first) and the provenance (NAME.json) second, so that NAME.json is
  *    placed first and the weights last: new weights are never beside an
- *    old provenance.  The only mixed
- *    state is the old weights with the new NAME.json, which a reader
- *    tells apart: the provenance names the SHA-256 of every tensor of the
- *    weights it belongs to, and the weights carry their own provenance
- *    inside.  A failure that is not a kill always leaves the whole old set
- *    or the whole new one.
+ *    old provenance.  The only mixed state is the old weights with the new
+ *    NAME.json, which a reader tells apart: the provenance names the
+ *    SHA-256 of every tensor of the weights it belongs to, and the weights
+ *    carry their own provenance inside.  A failure that is not a kill
+ *    always leaves the whole old set or the whole new one.
  *
  * Either way the file's mode is 0666 less the umask, as open() would give,
  * and errors name the path, the step and the system error.  While a
@@ -531,8 +530,8 @@ static int link_backup(staged *f)
 	return rc;
 }
 
-/* Put one staged file in place; all but the last keep the old file for
- * undo().  Returns 0, or -1 with errno set. */
+/* Put one staged file in place; all but the commit point (last) keep the
+ * old file for undo().  Returns 0, or -1 with errno set. */
 static int place(staged *f, int last)
 {
 	if (!last) {
