@@ -205,7 +205,7 @@ static int overflow(const dm_recipe *r, const dm_budget *b, dm_error *err)
 	const char *field = flop ? "Max-Compute" : output ? "Max-Output-Bytes" : "Max-Memory";
 	double limit = flop ? b->limits.max_compute
 		       : (double)(output ? b->limits.max_output_bytes : b->limits.max_memory);
-	char source[256], allow[128], v[48];
+	char source[256], allow[200], v[48];
 	overflow_source(r, b, f, source, sizeof source);
 	if (limit > 0) {
 		dm_limit_format(flop ? DM_UNIT_FLOP : DM_UNIT_BYTES, limit, v, sizeof v);
