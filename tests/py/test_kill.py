@@ -260,7 +260,8 @@ def main():
         total = 0
 
         def report(what, bad, tally, n):
-            ok(not bad, "%s%s: %d injection points, each leaving the outputs whole" % (where, what, n))
+            ok(not bad, "%s%s: %d injection points, each leaving the outputs whole (%d do not)"
+               % (where, what, n, len(bad)))
             for line in bad[:8]:
                 diag("  " + line)
             diag("%s  %s" % (where, "; ".join("%s: %d" % kv for kv in sorted(tally.items()))))
