@@ -195,19 +195,19 @@ static void test_data(void)
 	   "a path that climbs out of it is refused: %s", err.msg);
 	d.path = "sub/../../d.csv";
 	ok(dm_data_find(&d, ".", &f, &err) == -1, "also inside a path, below '.'");
-	fd = dm_open_regular(in_dir("data/d.csv"), &size, &err);
-	ok(fd >= 0 && dm_read_hashed(fd, size, "d.csv", hex, &got, &err) == 0 && !strcmp(hex, sha) &&
+	fd = dm_open_sized(in_dir("data/d.csv"), &size, &err);
+	ok(fd >= 0 && dm_read_hashed(fd, "d.csv", size, hex, &got, NULL, &err) == 0 && !strcmp(hex, sha) &&
 	   got && !memcmp(got, body, sizeof body - 1), "read and hashed in one pass");
 	close(fd);
 	free(got);
 	ok(dm_data_compare("d.csv", "d.csv", hex, "0000", &err) == -1 && err.code == DM_EXIT_DIFFER &&
 	   strstr(err.msg, "data file d.csv has SHA-256"), "another SHA-256: %s", err.msg);
-	ok(dm_open_regular(in_dir("data"), &size, &err) == -1 && strstr(err.msg, "expected a regular file"),
+	ok(dm_open_sized(in_dir("data"), &size, &err) == -1 && strstr(err.msg, "not a regular file"),
 	   "a directory is no data file");
 	mkfifo(in_dir("fifo"), 0600);
-	ok(dm_open_regular(in_dir("fifo"), &size, &err) == -1 && strstr(err.msg, "expected a regular file"),
+	ok(dm_open_sized(in_dir("fifo"), &size, &err) == -1 && strstr(err.msg, "not a regular file (a FIFO)"),
 	   "a FIFO is refused, without blocking in open");
-	ok(dm_open_regular("/dev/null", &size, &err) == -1, "a device is refused");
+	ok(dm_open_sized("/dev/null", &size, &err) == -1, "a device is refused");
 }
 
 /* ---- bundles ---- */

@@ -154,7 +154,7 @@ with tempfile.TemporaryDirectory() as d:
          "no tensor 'layers.3.weight'"),
         ("Upstream-Weights: nonexistent.safetensors\n", "line 13: Upstream-Weights: nonexistent.safetensors: "
          "No such file or directory"),
-        ("Upstream-Weights: fifo\n", "line 13: Upstream-Weights: fifo: expected a regular file"),
+        ("Upstream-Weights: fifo\n", "line 13: Upstream-Weights: fifo: not a regular file (a FIFO)"),
         ("Upstream-Network: dense 3\n", "m.models: line 13: Upstream-Network needs Upstream-Weights"),
         (fields + "Upstream-Format: onnx\n", "line 15: Upstream-Format: expected safetensors or raw-f32le"),
         (fields + "Upstream-Max-Regression: -1\n", "line 15: Upstream-Max-Regression: expected [accuracy|loss] "

@@ -271,7 +271,7 @@ with tempfile.TemporaryDirectory() as tmp:
         try:
             # the timeout only guards against a hang: the refusal takes milliseconds
             r = run(cmd, env=henv, timeout=120)
-            ok(r.returncode == 1 and "expected a regular file" in r.stderr, "%s: a FIFO: %s" % (cmd[0], r.stderr.strip()))
+            ok(r.returncode == 1 and "not a regular file (a FIFO)" in r.stderr, "%s: a FIFO: %s" % (cmd[0], r.stderr.strip()))
         except subprocess.TimeoutExpired:
             ok(False, "%s: a FIFO hangs" % cmd[0])
 

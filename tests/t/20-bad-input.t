@@ -179,8 +179,11 @@ sub run_case {
 		}
 		chmod(0, "$dir/secret") if -d "$dir/secret";
 		$remount = 'chmod 0555 out' if $setup eq 'read-only-output';
-	} elsif ($setup =~ m/^sigterm-after ([\d.]+)$/) {
-		return run_and_kill($dir, $1, @args);
+	} elsif ($setup eq 'sigterm-in-training') {
+		return run_reading_stdout($dir, sub { kill('TERM', $_[0]); }, @args);
+	} elsif ($setup =~ m/^stop-reading-stdout (\d+)$/) {
+		my $s = $1;
+		return run_reading_stdout($dir, sub { sleep($s); }, @args);
 	} else {
 		die "case $case->{'Case/first'}: unknown Setup '$setup'\n";
 	}
@@ -223,26 +226,39 @@ sub can_mount {
 	return $can_mount;
 }
 
-sub run_and_kill {
-	my ($dir, $after, @args) = @_;
+# Run the trainer with its stdout on a pipe that this test reads.  Once the
+# first progress line ("m: epoch 1/...") is read, the training has started
+# and $then->($pid) runs: meanwhile nothing reads the pipe, so a training
+# that prints more than a pipe holds (a line per epoch, many epochs) cannot
+# end by itself, however fast the machine.  Then the rest is read.  Reads
+# block without a time-out: a trainer that stops early closes the pipe.
+sub run_reading_stdout {
+	my ($dir, $then, @args) = @_;
 	system('cp', '-a', "$dir/out.before/.", "$dir/out/") == 0 or die "cp failed\n";
+	pipe(my $from, my $to) or die "pipe: $!\n";
 	my $pid = fork() // die "fork: $!\n";
 	if ($pid == 0) {
+		close($from);
 		chdir($dir) or POSIX::_exit(127);
-		open(STDOUT, '>', 'stdout.txt') or POSIX::_exit(127);
+		open(STDOUT, '>&', $to) or POSIX::_exit(127);
 		open(STDERR, '>', 'stderr.txt') or POSIX::_exit(127);
 		exec($trainer, @args) or POSIX::_exit(127);
 	}
-	# wait until it trains (its first progress line), then a little more
-	my $t0 = time();
-	select(undef, undef, undef, 0.05)
-		until (slurp("$dir/stdout.txt") // '') =~ m/step/ or time() - $t0 > 30;
-	select(undef, undef, undef, $after);
-	kill('TERM', $pid);
+	close($to);
+	my $out = '';
+	while (my $line = <$from>) {
+		$out .= $line;
+		if ($line =~ m/^\S+: epoch \d+\//) {
+			$then->($pid);
+			last;
+		}
+	}
+	$out .= do { local $/ = undef; <$from> // '' };
+	close($from);
 	waitpid($pid, 0);
 	my $status = $?;
 	system('cp', '-a', "$dir/out/.", "$dir/out.after/") == 0 or die "cp failed\n";
-	return (outcome($status), slurp("$dir/stdout.txt"), slurp("$dir/stderr.txt"));
+	return (outcome($status), $out, slurp("$dir/stderr.txt"));
 }
 
 # An exit code, or "signal TERM".

@@ -1,9 +1,8 @@
-/* file.c - open and read input files, regular ones only. */
+/* file.c - open and read an input file without ever waiting in open(). */
 #include "file.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,20 +10,73 @@
 
 #include "sha256.h"
 
-int dm_open_regular(const char *path, uint64_t *size, dm_error *err)
+static const char *not_regular(mode_t mode)
 {
-	/* O_NONBLOCK: a FIFO must not hang the open; it is refused below */
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (S_ISFIFO(mode))
+		return "not a regular file (a FIFO)";
+	if (S_ISCHR(mode))
+		return "not a regular file (a character device)";
+	if (S_ISBLK(mode))
+		return "not a regular file (a block device)";
+	if (S_ISDIR(mode))
+		return "not a regular file (a directory)";
+	if (S_ISSOCK(mode))
+		return "not a regular file (a socket)";
+	return "not a regular file";
+}
+
+int dm_open_regular(const char *path, const char **why)
+{
 	struct stat st;
-	if (fd < 0)
-		return dm_fail(err, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st)) {
-		dm_fail(err, "%s: %s", path, strerror(errno));
-		close(fd);
+	int fd, flags;
+	do
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		*why = strerror(errno);
 		return -1;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		dm_fail(err, "%s: expected a regular file", path);
+	/* of the file opened, not of whatever the name means a moment later */
+	if (fstat(fd, &st) < 0 || (flags = fcntl(fd, F_GETFL)) < 0) {
+		*why = strerror(errno);
+	} else if (!S_ISREG(st.st_mode)) {
+		*why = not_regular(st.st_mode);
+		errno = EINVAL;
+	} else if (fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+		*why = strerror(errno);
+	} else {
+		return fd;
+	}
+	{
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
+	return -1;
+}
+
+FILE *dm_fopen_regular(const char *path, const char **why)
+{
+	int fd = dm_open_regular(path, why);
+	FILE *f;
+	if (fd < 0)
+		return NULL;
+	if (!(f = fdopen(fd, "rb"))) {
+		*why = strerror(errno);
+		close(fd);
+	}
+	return f;
+}
+
+int dm_open_sized(const char *path, uint64_t *size, dm_error *err)
+{
+	const char *why = NULL;
+	struct stat st;
+	int fd = dm_open_regular(path, &why);
+	if (fd < 0)
+		return dm_fail(err, "%s: %s", path, why);
+	if (fstat(fd, &st)) {
+		dm_fail(err, "%s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -32,12 +84,19 @@ int dm_open_regular(const char *path, uint64_t *size, dm_error *err)
 	return fd;
 }
 
-int dm_read_hashed(int fd, uint64_t size, const char *where, char hex[65], char **body,
-		 dm_error *err)
+int dm_read_hashed(int fd, const char *where, uint64_t max, char hex[65], char **body,
+		   size_t *n, dm_error *err)
 {
 	unsigned char chunk[1 << 16], digest[32], *keep = NULL;
-	uint64_t done = 0;
+	uint64_t size, done = 0;
+	struct stat st;
 	dm_sha256 h;
+	if (fstat(fd, &st))
+		return dm_fail(err, "%s: %s", where, strerror(errno));
+	size = (uint64_t)st.st_size;
+	if (size > max)
+		return dm_fail(err, "%s: %llu bytes, expected at most %llu", where,
+			       (unsigned long long)size, (unsigned long long)max);
 	if (body) {
 		*body = NULL;
 		if (size > SIZE_MAX - 1 || !(keep = dm_malloc((size_t)size + 1, err)))
@@ -49,41 +108,45 @@ int dm_read_hashed(int fd, uint64_t size, const char *where, char hex[65], char 
 		 * a file that changed */
 		unsigned char *to = keep && done < size ? keep + done : chunk;
 		size_t ask = keep && done < size ? (size_t)(size - done) : sizeof chunk;
-		ssize_t n = read(fd, to, ask > (1u << 30) ? (1u << 30) : ask);
-		if (n < 0 && errno == EINTR)
+		ssize_t r = read(fd, to, ask > (1u << 30) ? (1u << 30) : ask);
+		if (r < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
+		if (r < 0) {
 			free(keep);
 			return dm_fail(err, "%s: %s", where, strerror(errno));
 		}
-		if (n == 0)
+		if (r == 0)
 			break;
-		dm_sha256_update(&h, to, (size_t)n);
-		done += (uint64_t)n;
+		dm_sha256_update(&h, to, (size_t)r);
+		done += (uint64_t)r;
+		if (!keep && done > max) {
+			return dm_fail(err, "%s: more than %llu bytes", where, (unsigned long long)max);
+		}
 	}
-	if (keep && done != size) {
+	if (done != size) {
 		free(keep);
 		return dm_fail(err, "%s: changed while it was read", where);
 	}
 	dm_sha256_final(&h, digest);
 	dm_sha256_hex(digest, hex);
-	if (body)
+	if (body) {
+		keep[size] = 0;
 		*body = (char *)keep;
+	}
+	if (n)
+		*n = (size_t)size;
 	return 0;
 }
 
 char *dm_read_regular(const char *path, uint64_t max, size_t *n, char hex[65], dm_error *err)
 {
-	uint64_t size = 0;
+	const char *why = NULL;
 	char h[65], *body = NULL;
-	int fd = dm_open_regular(path, &size, err);
+	int fd = dm_open_regular(path, &why);
 	if (fd < 0)
-		return NULL;
-	if (size > max)
-		dm_fail(err, "%s: %llu bytes, expected at most %llu", path, (unsigned long long)size,
-			(unsigned long long)max);
-	else if (dm_read_hashed(fd, size, path, hex ? hex : h, &body, err) == 0)
-		body[size] = 0, *n = (size_t)size;
+		return dm_fail(err, "%s: %s", path, why), NULL;
+	if (dm_read_hashed(fd, path, max, hex ? hex : h, &body, n, err))
+		body = NULL;
 	close(fd);
 	return body;
 }

@@ -1,31 +1,45 @@
-/* file.h - the one reader of input files.
+/* file.h - open and read an input file without ever waiting in open().
  *
- * Every file that a user or a file from elsewhere names is opened here:
- * only a regular file is read (a FIFO, a device, a socket or a directory
- * is refused, and a FIFO never blocks the open), and what is hashed is
- * exactly what is returned.
+ * Every file the trainer reads (a recipe, a policy, a licence list, a
+ * copyright file, a dataset, a weights file, a provenance, a bundle,
+ * upstream's blob) is named by someone else, and open() of a FIFO waits
+ * for a writer, maybe forever, before any watchdog could run (a policy is
+ * read before its Max-Wall-Time is known).  So inputs are opened with
+ * O_NONBLOCK, which never waits, and then refused unless they are regular
+ * files: a FIFO, a device, a socket or a directory is not a file that can
+ * be read to its end and hashed.  What is hashed is exactly what is
+ * returned.
  */
 #ifndef DM_FILE_H
 #define DM_FILE_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "error.h"
 
-/* Open path for reading if it is a regular file; its size in *size.
- * Returns the descriptor, or -1. */
-int dm_open_regular(const char *path, uint64_t *size, dm_error *err);
+/* The open file descriptor (O_RDONLY, O_CLOEXEC, blocking again), or -1
+ * with *why set: strerror(errno), or "not a regular file (a FIFO)" and the
+ * like. */
+int dm_open_regular(const char *path, const char **why);
 
-/* Read fd (size bytes, from dm_open_regular; where names it) to its end:
- * its SHA-256 in hex, and with body the bytes read (malloc'd, with room
- * for a NUL after them): what is used is what was hashed.  A file that is
- * not size bytes long any more is an error. */
-int dm_read_hashed(int fd, uint64_t size, const char *where, char hex[65], char **body,
-		   dm_error *err);
+/* The same as a stdio stream ("rb"). */
+FILE *dm_fopen_regular(const char *path, const char **why);
 
-/* A regular file read whole, at most max bytes (malloc'd, with a NUL after
- * its *n bytes), and its SHA-256 in hex when hex is set. */
+/* dm_open_regular with its error in err ("PATH: not a regular file (a
+ * FIFO)"), and the size of the file opened in *size. */
+int dm_open_sized(const char *path, uint64_t *size, dm_error *err);
+
+/* Read fd (from dm_open_regular; where names it in messages) to its end,
+ * at most max bytes: its SHA-256 in hex, and with body the bytes read
+ * (malloc'd, a NUL after its *n bytes), so that what is used is what was
+ * hashed.  A file whose size changes while it is read is an error. */
+int dm_read_hashed(int fd, const char *where, uint64_t max, char hex[65], char **body,
+		   size_t *n, dm_error *err);
+
+/* dm_open_regular and dm_read_hashed in one: the file path read whole, at
+ * most max bytes, and its SHA-256 in hex when hex is set. */
 char *dm_read_regular(const char *path, uint64_t max, size_t *n, char hex[65], dm_error *err);
 
 #endif

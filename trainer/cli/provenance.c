@@ -1,17 +1,12 @@
 /* provenance.c - write the provenance record. */
 #include "provenance.h"
 
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "base/sha256.h"
 #include "base/version.h"
-#include "os/tmpdir.h"
 #include "output/json.h"
 
 void dm_tensor_sha256(const dm_tensor *t, char hex[65])
@@ -484,48 +479,4 @@ char *dm_provenance_json(const dm_provenance_in *in, int pretty, dm_error *err)
 	copy = dm_strdup(text, err);
 	dm_json_free(&w);
 	return copy;
-}
-
-/* ---- what a signal handler removes ---- */
-
-static char pending[4096], pending_dir[4096];
-static volatile sig_atomic_t have_pending, have_dir;
-static volatile pid_t pending_pid;
-
-void dm_output_pending(const char *path)
-{
-	have_pending = 0;
-	if (path) {
-		snprintf(pending, sizeof pending, "%s", path);
-		have_pending = 1;
-	}
-}
-
-void dm_output_pending_dir(const char *dir)
-{
-	have_dir = 0;
-	if (dir) {
-		snprintf(pending_dir, sizeof pending_dir, "%s", dir);
-		have_dir = 1;
-	}
-}
-
-void dm_output_pending_child(pid_t pid)
-{
-	pending_pid = pid;
-}
-
-void dm_output_pending_cleanup(void)
-{
-	if (have_pending)
-		unlink(pending);
-	if (pending_pid > 0) {
-		/* it works in the directory: stop it before removing it */
-		kill(pending_pid, SIGKILL);
-		while (waitpid(pending_pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		pending_pid = 0;
-	}
-	if (have_dir)
-		dm_remove_tree(pending_dir);
 }

@@ -8,7 +8,6 @@
 #define DM_PROVENANCE_H
 
 #include <stdint.h>
-#include <sys/types.h>
 
 #include "budget.h"
 #include "job.h"
@@ -47,15 +46,5 @@ char *dm_provenance_json(const dm_provenance_in *in, int pretty, dm_error *err);
 
 /* SHA-256 of a tensor's little-endian bytes, as a file reader sees them. */
 void dm_tensor_sha256(const dm_tensor *t, char hex[65]);
-
-/* What a signal handler or a cap removes before the process dies (see
- * main.c and budget.c): the weights file that is complete but whose
- * provenance is not yet, and verify's private temporary directory, after
- * killing the child process that works in it.  NULL or 0 clears each.
- * dm_output_pending_cleanup is async-signal-safe. */
-void dm_output_pending(const char *path);
-void dm_output_pending_dir(const char *dir);
-void dm_output_pending_child(pid_t pid);
-void dm_output_pending_cleanup(void);
 
 #endif

@@ -11,13 +11,15 @@
  *
  * verify works in a private temporary directory: a child process does all
  * the work there, restricted by the sandbox (os/sandbox.h) to writing in it,
- * and the parent removes it afterwards, whatever became of the child; a
- * signal handler does the same (cli/provenance.h).
+ * and the parent removes it afterwards, whatever became of the child.
+ * SIGINT, SIGTERM and SIGHUP are passed on to the child, and the parent
+ * acts on them only once the directory is gone.
  */
 #include "verify.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +29,6 @@
 #include <unistd.h>
 
 #include "base/text.h"
-#include "cli/provenance.h"
 #include "os/sandbox.h"
 #include "os/tmpdir.h"
 #include "output/bundle.h"
@@ -214,10 +215,10 @@ static int bundle_data(work *w, dm_error *err)
 			snprintf(where, sizeof where, "%s/data/%s", w->tmp, w->bc.data[j]);
 			if (!hex[j][0]) {
 				uint64_t size = 0;
-				int fd = dm_open_regular(where, &size, err), rc;
+				int fd = dm_open_sized(where, &size, err), rc;
 				if (fd < 0)
 					return -1;
-				rc = dm_read_hashed(fd, size, where, hex[j], NULL, err);
+				rc = dm_read_hashed(fd, where, size, hex[j], NULL, NULL, err);
 				close(fd);
 				if (rc)
 					return -1;
@@ -379,7 +380,7 @@ static int is_tar(const char *path)
 {
 	unsigned char h[512];
 	uint64_t size = 0;
-	int fd = dm_open_regular(path, &size, NULL), tar;
+	int fd = dm_open_sized(path, &size, NULL), tar;
 	if (fd < 0)
 		return 0;
 	tar = read(fd, h, sizeof h) == (ssize_t)sizeof h && !memcmp(h + 257, "ustar", 5);
@@ -459,17 +460,39 @@ static ssize_t read_full(int fd, void *buf, size_t n)
 	return (ssize_t)done;
 }
 
+/* SIGINT, SIGTERM and SIGHUP while the child works: passed on to it, and
+ * acted on by the parent once the directory is gone (see dm_verify). */
+static const int FORWARDED[] = {SIGINT, SIGTERM, SIGHUP};
+#define NFORWARDED (sizeof FORWARDED / sizeof FORWARDED[0])
+static volatile sig_atomic_t caught;
+static volatile pid_t worker;
+
+static void forward(int sig)
+{
+	caught = sig;
+	if (worker > 0)
+		kill(worker, sig);
+}
+
 /* Run child_work in a child process; its error comes back through a pipe. */
 static int in_child(const char *file, const char *tmp, const dm_verify_opts *o, dm_error *err)
 {
 	int fds[2], status = 0;
 	pid_t pid, parent = getpid();
+	sigset_t block, old;
 	dm_error res;
 	ssize_t n;
+	size_t i;
 	if (pipe2(fds, O_CLOEXEC))
 		return dm_fail(err, "pipe: %s", strerror(errno));
 	fflush(NULL);
+	/* no signal between the fork and knowing whom to pass it to */
+	sigemptyset(&block);
+	for (i = 0; i < NFORWARDED; i++)
+		sigaddset(&block, FORWARDED[i]);
+	sigprocmask(SIG_BLOCK, &block, &old);
 	if ((pid = fork()) < 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		close(fds[0]);
 		close(fds[1]);
 		return dm_fail(err, "fork: %s", strerror(errno));
@@ -477,8 +500,12 @@ static int in_child(const char *file, const char *tmp, const dm_verify_opts *o, 
 	if (pid == 0) {
 		dm_error e = {"", 0};
 		close(fds[0]);
-		/* the parent removes the directory; the child dies with it */
-		dm_output_pending_dir(NULL);
+		/* a signal ends the child at once: the parent removes the
+		 * directory with all the child wrote, and the child dies with
+		 * the parent */
+		for (i = 0; i < NFORWARDED; i++)
+			signal(FORWARDED[i], SIG_DFL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
 			_exit(DM_EXIT_ERROR);
 		e.code = child_work(file, tmp, o, &e) ? (e.code ? e.code : DM_EXIT_ERROR) : 0;
@@ -486,13 +513,14 @@ static int in_child(const char *file, const char *tmp, const dm_verify_opts *o, 
 		 * leak checkers see the child as clean as the parent */
 		exit(write(fds[1], &e, sizeof e) == (ssize_t)sizeof e ? 0 : DM_EXIT_ERROR);
 	}
+	worker = pid;
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(fds[1]);
-	dm_output_pending_child(pid);
 	n = read_full(fds[0], &res, sizeof res);
 	close(fds[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	dm_output_pending_child(0);
+	worker = 0;
 	/* a whole result is the child's word, whatever its exit status (a
 	 * leak checker may change it) */
 	if (n == (ssize_t)sizeof res) {
@@ -513,15 +541,27 @@ static int in_child(const char *file, const char *tmp, const dm_verify_opts *o, 
 
 int dm_verify(const char *file, const dm_verify_opts *o, dm_error *err)
 {
+	struct sigaction pass, old[NFORWARDED];
 	char tmp[4096];
+	size_t i;
 	int rc;
 	if (dm_private_dir("dh-model-verify", tmp, sizeof tmp, err))
 		return -1;
-	dm_output_pending_dir(tmp);
-	rc = in_child(file, tmp, o, err);
+	memset(&pass, 0, sizeof pass);
+	pass.sa_handler = forward;
+	sigemptyset(&pass.sa_mask);
+	caught = 0;
+	for (i = 0; i < NFORWARDED; i++)
+		sigaction(FORWARDED[i], &pass, &old[i]);
+	rc = caught ? dm_fail(err, "%s: interrupted", file) : in_child(file, tmp, o, err);
 	if (dm_remove_tree(tmp) && rc == 0)
 		rc = dm_fail(err, "%s: cannot remove the temporary directory: %s", tmp, strerror(errno));
-	dm_output_pending_dir(NULL);
+	for (i = 0; i < NFORWARDED; i++)
+		sigaction(FORWARDED[i], &old[i], NULL);
+	/* the signal that stopped verify, now for the caller's handler (or
+	 * the default action), with nothing left behind */
+	if (caught)
+		raise(caught);
 	return rc;
 }
 
@@ -566,7 +606,7 @@ static int open_data(const char *what, const dm_record *rec, const char *dir, tr
 		for (k = 0; k < i; k++)
 			if (t[k].same_as == k && !strcmp(t[k].member, t[i].member))
 				return dm_fail(err, "%s: two data files are named %s", what, t[i].member);
-		if ((t[i].fd = dm_open_regular(t[i].f.file, &t[i].size, err)) < 0)
+		if ((t[i].fd = dm_open_sized(t[i].f.file, &t[i].size, err)) < 0)
 			return dm_error_prefix(err, "%s: data file %s", what, rec->data[i].path);
 		*total = *total + t[i].size < *total ? UINT64_MAX : *total + t[i].size;
 	}
@@ -603,7 +643,8 @@ int dm_bundle(const char *weights, const char *output, uint64_t max_data, const 
 	for (i = 0; carries && i < rec.ndata; i++) {
 		travel *first = &t[t[i].same_as];
 		char hex[65];
-		if (t[i].same_as == i && dm_read_hashed(t[i].fd, t[i].size, t[i].f.file, hex, &t[i].body, err))
+		if (t[i].same_as == i && dm_read_hashed(t[i].fd, t[i].f.file, t[i].size, hex,
+								     &t[i].body, NULL, err))
 			goto out;
 		if (t[i].same_as == i && dm_data_compare(rec.data[i].path, t[i].f.file, hex,
 							 rec.data[i].sha256, err)) {

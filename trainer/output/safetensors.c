@@ -628,7 +628,7 @@ int dm_safetensors_read(const char *path, dm_safetensors *out, dm_error *err)
 	dm_json *root = NULL;
 	int rc = -1;
 	memset(out, 0, sizeof *out);
-	if ((r.fd = dm_open_regular(path, &size, err)) < 0)
+	if ((r.fd = dm_open_sized(path, &size, err)) < 0)
 		return -1;
 	if ((root = read_header(&r, size)) != NULL)
 		rc = read_tensors(&r, root);

@@ -84,10 +84,10 @@ int dm_data_check_file(const char *where, const char *what, const char *want, dm
 {
 	uint64_t size = 0;
 	char hex[65];
-	int fd = dm_open_regular(where, &size, err), rc;
+	int fd = dm_open_sized(where, &size, err), rc;
 	if (fd < 0)
 		return dm_error_prefix(err, "data file %s", what);
-	rc = dm_read_hashed(fd, size, where, hex, NULL, err) ||
+	rc = dm_read_hashed(fd, where, size, hex, NULL, NULL, err) ||
 	     dm_data_compare(what, where, hex, want, err) ? -1 : 0;
 	close(fd);
 	return rc;
