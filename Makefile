@@ -42,11 +42,32 @@ NUMERICS_FLAGS += -fexcess-precision=standard
 NUMERICS_FLAGS += -fvect-cost-model=dynamic
 endif
 
+# libtar: an optional second writer of the bundle (trainer/output/
+# bundle_libtar.c) where the system still has <libtar.h> (bookworm; Debian
+# removed libtar in trixie).  libarchive always writes it too, and
+# tests/c/test_bundle.c checks that both give the same bytes.
+#   LIBTAR=auto  (default) with libtar when <libtar.h> is found
+#   LIBTAR=yes   with libtar, or fail;  LIBTAR=no  without (debian/rules:
+#                a package's dependencies must not change with whatever
+#                else happens to be installed)
+# libtar has no .pc file: -ltar directly.
+LIBTAR ?= auto
+ifeq ($(LIBTAR),auto)
+LIBTAR := $(shell printf '\043include <libtar.h>\n' | \
+	$(CC) $(CPPFLAGS) -E -x c - >/dev/null 2>&1 && echo yes || echo no)
+endif
+ifeq ($(LIBTAR),yes)
+TAR_CPPFLAGS = -DDM_HAVE_LIBTAR
+TAR_LIBS = -ltar
+else ifneq ($(LIBTAR),no)
+$(error LIBTAR must be auto, yes or no, not '$(LIBTAR)')
+endif
+
 WARN_FLAGS = -Wall -Wextra
 DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags openblas libarchive libseccomp)
-DEPS_LIBS := $(shell $(PKG_CONFIG) --libs openblas libarchive libseccomp) -ltar -lm -lpthread
+DEPS_LIBS := $(shell $(PKG_CONFIG) --libs openblas libarchive libseccomp) $(TAR_LIBS) -lm -lpthread
 
-ALL_CPPFLAGS = -D_GNU_SOURCE -Itrainer -DDM_POLICY_DIR='"$(DATADIR)/policy"' $(CPPFLAGS)
+ALL_CPPFLAGS = -D_GNU_SOURCE -Itrainer -DDM_POLICY_DIR='"$(DATADIR)/policy"' $(TAR_CPPFLAGS) $(CPPFLAGS)
 ALL_CFLAGS = $(CFLAGS) $(NUMERICS_FLAGS) $(WARN_FLAGS) $(DEPS_CFLAGS)
 
 B = build
@@ -66,6 +87,12 @@ all: $(TRAINER)
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# the bundle's objects again when LIBTAR changes from one make to the next
+LIBTAR_STAMP = $(B)/libtar-$(LIBTAR)
+$(LIBTAR_STAMP):
+	@mkdir -p $(B) && rm -f $(B)/libtar-* && touch $@
+$(B)/obj/trainer/output/bundle.o $(B)/obj/trainer/output/bundle_libtar.o: $(LIBTAR_STAMP)
 
 $(B)/libdhmodel.a: $(LIB_OBJ)
 	rm -f $@

@@ -248,7 +248,7 @@ static int write_file(const char *path, const char *header, size_t hlen,
 		      const dm_tensor *t, size_t nt, const uint64_t *bytes,
 		      dm_error *err)
 {
-	static const char spaces[8] = "        ";
+	static const char spaces[] = "        "; /* [9]: gcc 16 wants room for the NUL */
 	size_t pad = (8 - hlen % 8) % 8, np = 0, i;
 	unsigned char len8[8], *swapped = NULL;
 	uint64_t n = (uint64_t)hlen + pad;
