@@ -81,7 +81,7 @@ TEST_SRC := $(sort $(wildcard tests/c/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/c/%.c=$(B)/tests/%)
 TRAINER = $(B)/dh-model-train
 
-.PHONY: all check check-all install clean demo bench fuzz man check-sanitizers
+.PHONY: all check check-all check-sbuild install clean demo bench fuzz man check-sanitizers
 all: $(TRAINER)
 
 $(B)/obj/%.o: %.c
@@ -118,14 +118,31 @@ check: $(TRAINER) $(TEST_BIN)
 		$(sort $(wildcard tests/t/*.t)) tests/cross/run-cross.sh
 
 # CI: the sanitizer and leak run, every fuzz target for FUZZ_SECONDS,
-# reprotest on the example package, then the whole suite, last so that the
-# output ends with prove's Result line.  Needs the packages in
-# tests/ci-packages besides the Build-Depends.
+# reprotest on the example package, the sbuild builds, then the whole
+# suite, last so that the output ends with prove's Result line.  Needs the
+# packages in tests/ci-packages besides the Build-Depends, and root for
+# check-sbuild (it creates its build user).  Each part but the last says
+# how long it took.
+TIMED = @sh -c 't0=$$(date +%s); "$$@"; rc=$$?; \
+	echo "check-all: $$(( $$(date +%s) - t0 )) s for: $$*"; exit $$rc' timed
 check-all:
-	$(MAKE) --no-print-directory check-sanitizers
-	$(MAKE) --no-print-directory fuzz
-	tests/repro/reprotest.sh
+	$(TIMED) $(MAKE) --no-print-directory check-sanitizers
+	$(TIMED) $(MAKE) --no-print-directory fuzz
+	$(TIMED) tests/repro/reprotest.sh
+	$(TIMED) $(MAKE) --no-print-directory check-sbuild
 	$(MAKE) --no-print-directory check
+
+# dh-model and the example package built as Debian's buildds build them:
+# sbuild in clean chroots of each suite (tests/repro/sbuild.sh says how),
+# the example's weights compared across the suites and with the host's.
+# dh-model's own tests (make check) run in the SBUILD_CHECK suites' builds,
+# the others build nocheck; lintian --pedantic and the autopkgtest run in
+# sid.  The arm64 builds under qemu (about 40 min) are not part of it:
+# SBUILD_ARM64=yes tests/repro/sbuild.sh.
+SBUILD_SUITES ?= bookworm trixie sid
+SBUILD_CHECK ?= sid
+check-sbuild:
+	SBUILD_CHECK="$(SBUILD_CHECK)" tests/repro/sbuild.sh $(SBUILD_SUITES)
 
 # Man pages from the POD in the commands and in trainer/dh-model-train.pod.
 VERSION := $(shell sed -n 's/^\#define DM_VERSION "\(.*\)"/\1/p' trainer/base/version.h)
