@@ -45,7 +45,7 @@ endif
 # libtar: an optional second writer of the bundle (trainer/output/
 # bundle_libtar.c) where the system still has <libtar.h> (bookworm; Debian
 # removed libtar in trixie).  libarchive always writes it too, and
-# tests/c/test_bundle.c checks that both give the same bytes.
+# tests/c/test_output.c checks that both give the same bytes.
 #   LIBTAR=auto  (default) with libtar when <libtar.h> is found
 #   LIBTAR=yes   with libtar, or fail;  LIBTAR=no  without (debian/rules:
 #                a package's dependencies must not change with whatever

@@ -22,7 +22,7 @@
 #
 # Packages: reprotest faketime disorderfs locales-all (fuse for disorderfs:
 # /dev/fuse must exist), the build dependencies of the tree (make, a C
-# compiler, libarchive-dev, libopenblas-dev, libtar-dev, pkgconf), debhelper
+# compiler, libarchive-dev, libopenblas-dev, pkgconf), debhelper
 # and dataset-fashion-mnist.
 # Environment: REPRO_WORK (default build/repro/reprotest), REPROTEST_ARGS
 # (more reprotest options, e.g. --verbosity=2).

@@ -9,7 +9,7 @@
  * libarchive writes it.  libtar, which Debian removed in trixie, is an
  * optional second writer chosen at build time (DM_HAVE_LIBTAR, set by the
  * Makefile where <libtar.h> exists); it gives the same bytes, which
- * tests/c/test_bundle.c checks.  A bundle is read back with libarchive
+ * tests/c/test_output.c checks.  A bundle is read back with libarchive
  * only, never with libtar (see DESIGN.md: libtar's reader had
  * CVE-2021-33643..33646).
  */
