@@ -26,10 +26,13 @@
 # registers qemu-aarch64 in binfmt_misc.  Or as a user that has subuids,
 # when both are already in place.
 #
-# Time on this 2-core machine (README, "Reproducible weights"): a chroot
-# tarball about 50 s; dh-model with its tests about 11 min, nocheck about
-# 1.5 min; the example (training included) about 1.5 min; lintian 1 min and
-# autopkgtest 3 min.  The tarballs are kept in the cache (below) and reused.
+# Time on this 2-core machine (2026-12-06, shared with other jobs; README,
+# "Reproducible weights"): a chroot tarball about 50 s; dh-model with its
+# tests 11 to 13 min (21 under heavy load), nocheck 2 to 4 min (lintian's
+# install and run included); the example 1 to 4 min, 10 s of it training;
+# the autopkgtest 1.5 to 3 min.  The tarballs are kept in the cache (below)
+# and reused: make check-sbuild (bookworm and trixie nocheck, sid with its
+# tests, lintian and the autopkgtest) took 31 min with them, under load.
 #
 # Environment:
 #   SBUILD_CHECK   the suites whose dh-model build runs its tests (default:
