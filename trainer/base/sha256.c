@@ -105,3 +105,13 @@ void dm_sha256_hex(const unsigned char digest[32], char hex[65])
 	}
 	hex[64] = 0;
 }
+
+void dm_sha256_hex_of(const void *data, size_t n, char hex[65])
+{
+	dm_sha256 h;
+	unsigned char d[32];
+	dm_sha256_init(&h);
+	dm_sha256_update(&h, data, n);
+	dm_sha256_final(&h, d);
+	dm_sha256_hex(d, hex);
+}
