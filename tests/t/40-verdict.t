@@ -110,7 +110,7 @@ sub staged {
 	like($v->{reason}, qr/^the weights' licence is not free: CC-BY-NC-4\.0 is not free: non-commercial use only .*\(License, debian\/dhm-verdict-toxic\.models line \d+\)$/,
 		'... because of the weights\' licence') or diag($v->{reason});
 	ok($v->{data}[0]{free}, '... while its data are free');
-	like($card, qr/^\| Licence of the weights \| CC-BY-NC-4\.0 \(\*\*not free\*\*: /m, 'the card says the weights\' licence is not free');
+	like($card, qr/^\| Licence of the weights \| CC-BY-NC-4\.0 \(License, debian\/dhm-verdict-toxic\.models\) \(\*\*not free\*\*: /m, 'the card says the weights\' licence is not free');
 }
 
 # --- no copyright stanza covers the data ---------------------------------------
