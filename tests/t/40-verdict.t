@@ -11,7 +11,6 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use File::Basename qw(dirname);
-use IO::Uncompress::Gunzip qw(gunzip $GunzipError);
 use JSON::PP ();
 use Test::More;
 use DhModelTest;
@@ -19,18 +18,6 @@ use DhModelTest;
 need_trainer();
 
 my @DPKG_BUILDPACKAGE = ('dpkg-buildpackage', '-us', '-uc', '-d', '-b');
-
-# A file of an unpacked .deb, gunzipped if dh_compress compressed it.
-sub doc_file {
-	my ($root, $path) = @_;
-	return slurp("$root$path") if -f "$root$path";
-	if (-f "$root$path.gz") {
-		my $text;
-		gunzip("$root$path.gz" => \$text) or die("gunzip: $GunzipError");
-		return $text;
-	}
-	return undef;
-}
 
 # Build SRC, unpack DEB; returns (provenance, card, build output) of MODEL.
 sub build_and_read {

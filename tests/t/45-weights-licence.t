@@ -10,7 +10,6 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use File::Basename qw(dirname);
-use IO::Uncompress::Gunzip qw(gunzip $GunzipError);
 use JSON::PP ();
 use Test::More;
 use DhModelTest;
@@ -19,15 +18,6 @@ need_trainer();
 
 my $PKG = 'dhm-licence-model';
 my $RECIPE = "debian/$PKG.models";
-
-# A file of an unpacked .deb, gunzipped if dh_compress compressed it.
-sub doc_file {
-	my ($root, $path) = @_;
-	return slurp("$root$path") if -f "$root$path";
-	my $text;
-	gunzip("$root$path.gz" => \$text) or return undef if -f "$root$path.gz";
-	return $text;
-}
 
 # --- Files: * covers debian/PKG.models: Expat ----------------------------------
 my $src = fixture('licence-copyright');

@@ -12,7 +12,6 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use File::Temp qw(tempdir);
-use IO::Uncompress::Gunzip qw(gunzip $GunzipError);
 use JSON::PP ();
 use Test::More;
 use DhModelTest;
@@ -53,10 +52,7 @@ like($r->{out}, qr/^component-mlp: trained in \d+ steps/m, 'dh_model trained on 
 my $root = "$dir/root";
 is(run_in('/', {}, 'dpkg-deb', '-x', "$dir/${PKG}_1.0-1_all.deb", $root)->{code}, 0, 'dpkg-deb -x');
 ok(-f "$root/usr/share/dhm-component/component-mlp.safetensors", 'the .deb ships the weights');
-my $json = "$root/usr/share/doc/$PKG/models/component-mlp.json";
-my $text = slurp($json);
-gunzip("$json.gz" => \$text) or die("gunzip: $GunzipError") if not defined($text);
-my $p = JSON::PP->new->decode($text // '{}');
+my $p = JSON::PP->new->decode(doc_file($root, "/usr/share/doc/$PKG/models/component-mlp.json") // '{}');
 my $v = $p->{verdict} // {};
 is($v->{class}, 'Free Model', 'the verdict is Free Model') or diag($v->{reason});
 is_deeply([map { [@{$_}{qw(path license license-from copyright-file stanza)}] } @{$v->{data} // []}],
