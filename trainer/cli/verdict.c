@@ -482,19 +482,16 @@ out:
 	return rc;
 }
 
-void dm_verdict_weights_source(const dm_recipe *r, const dm_verdict *v, int with_line,
-			       char *buf, size_t size)
+/* Where the weights' licence comes from, for the reason: "License,
+ * debian/x.models line 12" or "debian/copyright, Files: *, line 4". */
+static void weights_where(const dm_recipe *r, const dm_verdict *v, char *buf, size_t size)
 {
-	if (v->weights_source == DM_LSRC_RECIPE && with_line)
+	if (v->weights_source == DM_LSRC_RECIPE)
 		snprintf(buf, size, "License, %s line %u", recipe_shown(r),
 			 dm_recipe_field_line(r, "License"));
-	else if (v->weights_source == DM_LSRC_RECIPE)
-		snprintf(buf, size, "License, %s", recipe_shown(r));
-	else if (v->weights_source == DM_LSRC_SOURCE && with_line)
+	else if (v->weights_source == DM_LSRC_SOURCE)
 		snprintf(buf, size, "debian/copyright, %s, line %u", v->weights_stanza,
 			 v->weights_stanza_line);
-	else if (v->weights_source == DM_LSRC_SOURCE)
-		snprintf(buf, size, "debian/copyright, %s", v->weights_stanza);
 	else
 		snprintf(buf, size, "no licence");
 }
@@ -506,7 +503,7 @@ static void decide(const dm_recipe *r, dm_verdict *v)
 	for (i = 0; i < v->ndata; i++)
 		if (!v->data[i].free && bad++ == 0)
 			first = i;
-	dm_verdict_weights_source(r, v, 1, where, sizeof where);
+	weights_where(r, v, where, sizeof where);
 	if (!v->weights_free) {
 		v->cls = DM_VERDICT_NONFREE;
 		if (v->weights_license)

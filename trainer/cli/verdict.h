@@ -87,19 +87,14 @@ const char *dm_verdict_class_name(dm_verdict_class c);
  * itself (a child of the sandboxed trainer inherits the sandbox: under
  * reprotest's faketime, libfaketime in dpkg-query could not create its
  * shared memory and dpkg-query printed nothing).  It fails only when the
- * list of free licences cannot be found or read.  dm_verdict_decide, after
+ * list of free licences cannot be found or read.  p NULL: the data files
+ * are the recipe's paths, unread (no SHA-256).  dm_verdict_decide, after
  * training, adds the compute used and the policy, decides the class and
  * says it (through o->say). */
 int dm_verdict_facts(const dm_recipe *r, const dm_prepared *p, dm_verdict *v, dm_error *err);
 void dm_verdict_decide(const dm_recipe *r, const dm_budget *b, uint64_t flop,
 		       const dm_job_opts *o, dm_verdict *v);
 void dm_verdict_free(dm_verdict *v);
-
-/* Where the weights' licence comes from, for messages: "License,
- * debian/x.models line 12" or "debian/copyright, Files: *, line 4" (the
- * line numbers with with_line), or "no licence". */
-void dm_verdict_weights_source(const dm_recipe *r, const dm_verdict *v, int with_line,
-			       char *buf, size_t size);
 
 /* The verdict before training, and whether the archive area of a binary
  * package may hold it (dh_model runs it for every package before it
