@@ -661,11 +661,12 @@ static void say(int fd, const char *s)
  * temporary file.  A seccomp filter in a child makes the kernel refuse a
  * step as an old kernel, a file system without O_TMPFILE or a system
  * without /proc (or the capability) would. */
-enum way { WAY_DEFAULT, WAY_NO_TMPFILE, WAY_NO_PROC_LINK, WAY_NO_LINK, NWAYS };
+enum way { WAY_DEFAULT, WAY_NO_TMPFILE, WAY_NO_PROC_LINK, WAY_NO_LINK, WAY_NO_EXCHANGE, NWAYS };
 static const char *const way_name[NWAYS] = {
 	"unnamed O_TMPFILE, linked by /proc", "named temporary (no O_TMPFILE)",
 	"unnamed, linked by AT_EMPTY_PATH (no /proc)",
-	"named again after linkat fails (no /proc, no capability)"};
+	"named again after linkat fails (no /proc, no capability)",
+	"no renameat2(RENAME_EXCHANGE) (NFS)"};
 
 static int restrict_to(enum way w)
 {
@@ -687,6 +688,8 @@ static int restrict_to(enum way w)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOENT), SCMP_SYS(linkat), 1,
 				      SCMP_A4(SCMP_CMP_MASKED_EQ, AT_SYMLINK_FOLLOW,
 					      AT_SYMLINK_FOLLOW));
+	} else if (w == WAY_NO_EXCHANGE) {
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EINVAL), SCMP_SYS(renameat2), 0);
 	} else {
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(linkat), 0);
 	}
@@ -897,6 +900,17 @@ static void child_midwrite(int fd, void *arg)
 	_exit(1);
 }
 
+/* The directory (content NULL) or file named by fmt with w in it. */
+static void make_in(const char *fmt, int w, const char *content)
+{
+	char name[64];
+	snprintf(name, sizeof name, fmt, w);
+	if (content)
+		write_bytes(path_in(name), content, strlen(content));
+	else
+		mkdir(path_in(name), 0755);
+}
+
 static void test_atomic_ways(void)
 {
 	char msg[2200], want[600], name[64], *field;
@@ -908,12 +922,9 @@ static void test_atomic_ways(void)
 	diag("O_TMPFILE in %s: %s", dir, unnamed ? "supported" : "not supported, only the named way is tested");
 	for (w = 0; w < NWAYS; w++) {
 		way = (enum way)w;
-		snprintf(name, sizeof name, "way%d", w);
-		mkdir(path_in(name), 0755);
-		snprintf(name, sizeof name, "way%d/sub", w);
-		mkdir(path_in(name), 0755);
-		snprintf(name, sizeof name, "way%d/old.bin", w);
-		write_bytes(path_in(name), "old\n", 4);
+		make_in("way%d", w, NULL);
+		make_in("way%d/sub", w, NULL);
+		make_in("way%d/old.bin", w, "old\n");
 		status = in_child(child_way, &way, msg, sizeof msg);
 		if (!ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 && strlen(msg) > 7,
 			"atomic, %s: the child ran (status %d)", way_name[w], status))
@@ -978,6 +989,82 @@ static void test_atomic_ways(void)
 				closedir(dp);
 			}
 		}
+	}
+}
+
+/* ---- sets: a model's files replace the old ones all together ----
+ *
+ * In set<N>/ (made by the parent: a.bin "A0", b.json "B0", and a
+ * directory sub/ holding one file): a set that replaces both files; one
+ * whose commit point cannot be renamed (over a directory), after the other
+ * file was put in place, which must be put back; one aborted; one whose
+ * staged files a signal handler's dm_atomic_cleanup removes.  One letter
+ * per check, then the failed commit's message after a "|". */
+static void child_set(int fd, void *arg)
+{
+	enum way w = *(enum way *)arg;
+	char d[32], a[64], b[64], sub[64], out[1200];
+	dm_error err = {"", 0}, e_sub = {"", 0};
+	int i = 0;
+	if (restrict_to(w))
+		_exit(2);
+	snprintf(d, sizeof d, "set%d", (int)w);
+	snprintf(a, sizeof a, "%s/a.bin", d);
+	snprintf(b, sizeof b, "%s/b.json", d);
+	snprintf(sub, sizeof sub, "%s/sub", d);
+	dm_atomic_begin();
+	out[i++] = '0' + (dm_atomic_write(path_in(a), "A1", 2, &err) == 0 &&
+			  dm_atomic_write(path_in(b), "B1", 2, &err) == 0 &&
+			  has_content(path_in(a), "A0", 2) && has_content(path_in(b), "B0", 2));
+	out[i++] = '0' + (dm_atomic_commit(&err) == 0 && has_content(path_in(a), "A1", 2) &&
+			  has_content(path_in(b), "B1", 2) && count_entries(path_in(d)) == 3);
+	dm_atomic_begin();
+	out[i++] = '0' + (dm_atomic_write(path_in(sub), "S", 1, &e_sub) == 0 &&
+			  dm_atomic_write(path_in(b), "B2", 2, &e_sub) == 0 &&
+			  dm_atomic_commit(&e_sub) == -1 && strstr(e_sub.msg, "/sub: rename: ") != NULL);
+	out[i++] = '0' + (has_content(path_in(b), "B1", 2) && count_entries(path_in(d)) == 3 &&
+			  count_entries(path_in(sub)) == 1);
+	dm_atomic_begin();
+	out[i++] = '0' + (dm_atomic_write(path_in(a), "A3", 2, &err) == 0 && count_entries(path_in(d)) == 4);
+	dm_atomic_abort();
+	out[i++] = '0' + (has_content(path_in(a), "A1", 2) && count_entries(path_in(d)) == 3);
+	dm_atomic_begin();
+	out[i++] = '0' + (dm_atomic_write(path_in(a), "A4", 2, &err) == 0 &&
+			  dm_atomic_write(path_in(b), "B4", 2, &err) == 0 && count_entries(path_in(d)) == 5);
+	dm_atomic_cleanup();   /* as the SIGINT handler does */
+	out[i++] = '0' + (count_entries(path_in(d)) == 3 && has_content(path_in(a), "A1", 2));
+	dm_atomic_abort();
+	snprintf(out + i, sizeof out - (size_t)i, "|%s", e_sub.msg);
+	say(fd, out);
+}
+
+static void test_atomic_sets(void)
+{
+	static const char *const checks[] = {
+		"both staged, nothing replaced yet", "both replaced by the commit, nothing left",
+		"a commit point that cannot be renamed fails the commit",
+		"the file put in place before it is put back, nothing left",
+		"a staged file waits under a hidden name", "an aborted set leaves the old file, nothing else",
+		"two staged files", "dm_atomic_cleanup removes what is staged"};
+	char msg[1200];
+	int status, w, k;
+	enum way way;
+	for (w = 0; w < NWAYS; w++) {
+		if (w == WAY_NO_PROC_LINK || w == WAY_NO_LINK)
+			continue;   /* the single files' business */
+		way = (enum way)w;
+		make_in("set%d", w, NULL);
+		make_in("set%d/sub", w, NULL);
+		make_in("set%d/sub/keep", w, "k");
+		make_in("set%d/a.bin", w, "A0");
+		make_in("set%d/b.json", w, "B0");
+		status = in_child(child_set, &way, msg, sizeof msg);
+		if (!ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 && strlen(msg) >= 8,
+			"atomic set, %s: the child ran (status %d)", way_name[w], status))
+			continue;
+		for (k = 0; k < 8; k++)
+			ok(msg[k] == '1', "atomic set, %s: %s%s%s", way_name[w], checks[k],
+			   k == 2 ? ": " : "", k == 2 ? strchr(msg, '|') + 1 : "");
 	}
 }
 
@@ -1397,6 +1484,7 @@ int main(void)
 	test_atomic_basic();
 	test_atomic_failures();
 	test_atomic_ways();
+	test_atomic_sets();
 	test_st_round_trip();
 	test_st_exact_bytes();
 	test_st_python();

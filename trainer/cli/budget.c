@@ -10,15 +10,74 @@
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "base/checked.h"
 #include "base/sanitizer.h"
-#include "cli/provenance.h"
 #include "output/atomic.h"
 
 #ifndef DM_POLICY_DIR
 #define DM_POLICY_DIR "/usr/share/dh-model/policy"
 #endif
+
+/* ---- caps ---- */
+
+static char cpu_msg[512], wall_msg[512];
+static size_t cpu_len, wall_len;
+
+static void die_of_cap(const char *msg, size_t len)
+{
+	dm_atomic_cleanup();
+	if (write(2, msg, len) < 0) {
+		/* nothing more can be done */
+	}
+	_exit(DM_EXIT_POLICY);
+}
+
+static void on_xcpu(int sig)
+{
+	(void)sig;
+	die_of_cap(cpu_msg, cpu_len);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	die_of_cap(wall_msg, wall_len);
+}
+
+/* Whole seconds for a resource limit or a timer, from a limit in seconds
+ * that may be as large as a double goes (a policy may say 1e300 s): beyond
+ * a year it is as good as none, and converting it unclamped would be
+ * undefined. */
+static rlim_t seconds_limit(double s)
+{
+	const double year = 366.0 * 86400;
+	return (rlim_t)(s < year ? s : year);
+}
+
+/* The training loop and the data's reader stop cleanly at Max-Wall-Time;
+ * this alarm is the backstop for anything that does not return to them
+ * (an open() or a read() that blocks, a subprocess).  It is armed before
+ * the first data file is opened, and cancelled by dm_budget_free. */
+static void wall_backstop(const dm_recipe *r, const dm_limits *l)
+{
+	struct itimerval it = {{0, 0}, {0, 0}};
+	char where[256], v[48];
+	dm_recipe_where(r, where, sizeof where);
+	dm_limit_format(DM_UNIT_SECONDS, l->max_wall_time, v, sizeof v);
+	wall_len = (size_t)snprintf(wall_msg, sizeof wall_msg, "dh-model-train: error: %s: "
+				    "Max-Wall-Time of %s reached (the watchdog's backstop); "
+				    "no output written\n", where, v);
+	if (wall_len >= sizeof wall_msg)
+		wall_len = sizeof wall_msg - 1;
+	it.it_value.tv_sec = (time_t)seconds_limit(l->max_wall_time * 1.25 + 30);
+	signal(SIGALRM, on_alarm);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* ---- the budget ---- */
 
 /* The Debian architecture name of the machine, for the time estimates only. */
 static void debian_arch(char *buf, size_t size)
@@ -85,12 +144,90 @@ static int probe(const dm_recipe *r, const dm_data_spec *spec, const char *field
 			       dm_recipe_field_line(r, field), field);
 }
 
+/* v > limit, exactly: a limit is a double (from strtod), compared as the
+ * real number it is, never by rounding v to a double (which above 2^53
+ * would let a figure just over a limit pass).  0 is no limit. */
+static int exceeds(uint64_t v, double limit)
+{
+	if (!(limit > 0) || limit >= 18446744073709551616.0)
+		return 0;
+	return v > (uint64_t)limit;   /* for integer v, v > limit iff v > floor(limit) */
+}
+
+/* What a figure that does not fit in 64 bits is made of, for the refusal. */
+static void overflow_source(const dm_recipe *r, const dm_budget *b, dm_cost_figure f,
+			    char *buf, size_t size)
+{
+	const dm_budget_shape *s = &b->shape;
+	switch (f) {
+	case DM_COST_PARAMS:
+	case DM_COST_OUTPUT:
+		snprintf(buf, size, "the parameters of Network on %llu features",
+			 (unsigned long long)s->dim);
+		break;
+	case DM_COST_FLOP_TRAIN:
+		snprintf(buf, size, "the training FLOP of Network on %llu features over %llu rows "
+			 "and %llu Epochs", (unsigned long long)s->dim, (unsigned long long)s->ntrain,
+			 (unsigned long long)r->train_cfg.epochs);
+		break;
+	case DM_COST_FLOP_EVAL:
+		snprintf(buf, size, "the evaluation FLOP of Network on %llu features over the "
+			 "training, validation and test rows", (unsigned long long)s->dim);
+		break;
+	case DM_COST_FLOP:
+		snprintf(buf, size, "the training and evaluation FLOP together");
+		break;
+	case DM_COST_MEM_DATA:
+	case DM_COST_MEM_LOAD:
+		snprintf(buf, size, "the bytes of the data, %llu rows of %llu features",
+			 (unsigned long long)(s->ntrain + s->nvalid), (unsigned long long)s->dim);
+		break;
+	case DM_COST_MEM_MODEL:
+		snprintf(buf, size, "the bytes of the parameters and optimizer state of Network "
+			 "on %llu features", (unsigned long long)s->dim);
+		break;
+	case DM_COST_MEM_WORK:
+		snprintf(buf, size, "the bytes of the activations of Network at Batch-Size %llu",
+			 (unsigned long long)r->train_cfg.batch);
+		break;
+	default:
+		snprintf(buf, size, "the peak memory");
+		break;
+	}
+}
+
+/* A figure beyond 64 bits: over every policy, even one without a limit. */
+static int overflow(const dm_recipe *r, const dm_budget *b, dm_error *err)
+{
+	dm_cost_figure f = dm_cost_first_overflow(&b->cost);
+	int flop = f == DM_COST_FLOP_TRAIN || f == DM_COST_FLOP_EVAL || f == DM_COST_FLOP;
+	int output = f == DM_COST_PARAMS || f == DM_COST_OUTPUT;
+	const char *field = flop ? "Max-Compute" : output ? "Max-Output-Bytes" : "Max-Memory";
+	double limit = flop ? b->limits.max_compute
+		       : (double)(output ? b->limits.max_output_bytes : b->limits.max_memory);
+	char source[256], allow[200], v[48];
+	overflow_source(r, b, f, source, sizeof source);
+	if (limit > 0) {
+		dm_limit_format(flop ? DM_UNIT_FLOP : DM_UNIT_BYTES, limit, v, sizeof v);
+		snprintf(allow, sizeof allow, "%s allows %s (%s)", b->policy.name, v, field);
+	} else {
+		snprintf(allow, sizeof allow, "over every policy, even %s, which sets no %s",
+			 b->policy.name, field);
+	}
+	return dm_fail_code(err, DM_EXIT_POLICY, "%s: stanza %zu (%s): needs at least %s: %s "
+			    "do not fit in 64 bits; %s", r->file->path, r->index, r->model,
+			    flop ? "2^64 FLOP (1.84e+19)" : output ? "2^64 bytes (16 EiB) of weights"
+			    : "2^64 bytes (16 EiB) of memory", source, allow);
+}
+
 static int over(const dm_recipe *r, const dm_budget *b, dm_error *err)
 {
 	const dm_limits *l = &b->limits;
 	const dm_cost *c = &b->cost;
 	char need[48], allow[48], t1[128], t2[128];
-	if (l->max_compute && (double)c->flop > l->max_compute) {
+	if (c->over)
+		return overflow(r, b, err);
+	if (exceeds(c->flop, l->max_compute)) {
 		dm_budget_time(b, (double)c->flop, &b->policy, r->numerics, t1, sizeof t1);
 		dm_budget_time(b, l->max_compute, &b->policy, r->numerics, t2, sizeof t2);
 		/* "about 24 h vs 2.8 h at 36 GFLOP/s on one amd64 core" */
@@ -105,14 +242,14 @@ static int over(const dm_recipe *r, const dm_budget *b, dm_error *err)
 					    r->limits.max_compute ? " (Max-Compute of the recipe)" : "");
 		}
 	}
-	if (l->max_memory && c->mem_peak > l->max_memory) {
+	if (exceeds(c->mem_peak, (double)l->max_memory)) {
 		dm_limit_format(DM_UNIT_BYTES, (double)c->mem_peak, need, sizeof need);
 		dm_limit_format(DM_UNIT_BYTES, (double)l->max_memory, allow, sizeof allow);
 		return dm_fail_code(err, DM_EXIT_POLICY, "%s: stanza %zu (%s): needs %s of memory at "
 				    "its peak, %s allows %s (Max-Memory)", r->file->path, r->index,
 				    r->model, need, b->policy.name, allow);
 	}
-	if (l->max_output_bytes && c->output_bytes > l->max_output_bytes) {
+	if (exceeds(c->output_bytes, (double)l->max_output_bytes)) {
 		dm_limit_format(DM_UNIT_BYTES, (double)c->output_bytes, need, sizeof need);
 		dm_limit_format(DM_UNIT_BYTES, (double)l->max_output_bytes, allow, sizeof allow);
 		return dm_fail_code(err, DM_EXIT_POLICY, "%s: stanza %zu (%s): its weights alone are "
@@ -120,6 +257,14 @@ static int over(const dm_recipe *r, const dm_budget *b, dm_error *err)
 				    r->index, r->model, need, b->policy.name, allow);
 	}
 	return 0;
+}
+
+/* Within the limits of policy p: no figure beyond 64 bits, none over a limit. */
+static int within(const dm_cost *c, const dm_limits *l)
+{
+	return !c->over && !exceeds(c->flop, l->max_compute) &&
+	       !exceeds(c->mem_peak, (double)l->max_memory) &&
+	       !exceeds(c->output_bytes, (double)l->max_output_bytes);
 }
 
 int dm_budget_check(dm_recipe *r, int threads, dm_budget *b, dm_error *err)
@@ -133,6 +278,7 @@ int dm_budget_check(dm_recipe *r, int threads, dm_budget *b, dm_error *err)
 	int audit_error;
 
 	memset(b, 0, sizeof *b);
+	clock_gettime(CLOCK_MONOTONIC, &b->started);
 	debian_arch(b->arch, sizeof b->arch);
 	if (!name || !*name)
 		name = r->policy ? r->policy : "main";
@@ -149,10 +295,19 @@ int dm_budget_check(dm_recipe *r, int threads, dm_budget *b, dm_error *err)
 	dm_recipe_where(r, where, sizeof where);
 	if (dm_limits_effective(&b->policy, &r->limits, where, &b->limits, err))
 		return -1;
-	/* the data caps apply from the first byte read */
+	/* the data caps apply from the first byte read, the wall clock's too:
+	 * the data's reader checks it, and the alarm backs it up for anything
+	 * that does not return to a check */
 	lm = &b->limits;
 	r->train.limits.max_bytes = r->test.limits.max_bytes = lm->max_dataset_bytes;
 	r->train.limits.max_members = r->test.limits.max_members = lm->max_archive_members;
+	if (lm->max_wall_time) {
+		double deadline = (double)b->started.tv_sec + (double)b->started.tv_nsec * 1e-9 +
+				  lm->max_wall_time;
+		r->train.limits.deadline = r->test.limits.deadline = deadline;
+		r->train.limits.max_wall_time = r->test.limits.max_wall_time = lm->max_wall_time;
+		wall_backstop(r, lm);
+	}
 
 	if (probe(r, &r->train, "Dataset", &n, &dim, err) ||
 	    (r->test.features && probe(r, &r->test, "Test-Dataset", &ntest, &tdim, err)))
@@ -183,54 +338,21 @@ int dm_budget_check(dm_recipe *r, int threads, dm_budget *b, dm_error *err)
 			!(r->normalize == DM_NORMALIZE_AUTO && r->train.format != DM_FORMAT_IDX);
 	/* reading IDX holds the raw body (bytes, as Fashion-MNIST has) next to
 	 * the floats; text formats grow their arrays by doubling */
-	if (r->train.format == DM_FORMAT_IDX) {
-		in.train_load_bytes = (uint64_t)n * dim + n;
-		in.test_load_bytes = (uint64_t)ntest * dim + ntest;
-	} else {
-		in.train_load_bytes = 2 * 4 * ((uint64_t)n * dim + n);
-		in.test_load_bytes = 2 * 4 * ((uint64_t)ntest * dim + ntest);
-	}
+	in.load_bytes_per_value = r->train.format == DM_FORMAT_IDX ? 1 : 2 * 4;
+	b->shape = (dm_budget_shape){in.dim, in.ntrain, in.nvalid, in.ntest};
 	dm_cost_estimate(&in, &b->cost);
 	b->costed = 1;
 	free(layers);
-	b->within_main = (!b->main.limits.max_compute || (double)b->cost.flop <= b->main.limits.max_compute) &&
-			 (!b->main.limits.max_memory || b->cost.mem_peak <= b->main.limits.max_memory) &&
-			 (!b->main.limits.max_output_bytes ||
-			  b->cost.output_bytes <= b->main.limits.max_output_bytes);
+	b->within_main = within(&b->cost, &b->main.limits);
 	return over(r, b, err);
 }
 
 void dm_budget_free(dm_budget *b)
 {
+	struct itimerval it = {{0, 0}, {0, 0}};
+	setitimer(ITIMER_REAL, &it, NULL);   /* the wall-clock backstop */
 	dm_policy_free(&b->policy);
 	dm_policy_free(&b->main);
-}
-
-/* ---- caps ---- */
-
-static char cpu_msg[512], wall_msg[512];
-static size_t cpu_len, wall_len;
-
-static void die_of_cap(const char *msg, size_t len)
-{
-	dm_atomic_cleanup();
-	dm_output_pending_cleanup();
-	if (write(2, msg, len) < 0) {
-		/* nothing more can be done */
-	}
-	_exit(DM_EXIT_POLICY);
-}
-
-static void on_xcpu(int sig)
-{
-	(void)sig;
-	die_of_cap(cpu_msg, cpu_len);
-}
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-	die_of_cap(wall_msg, wall_len);
 }
 
 static void set_soft(int resource, rlim_t v)
@@ -259,28 +381,19 @@ void dm_caps_arm(const dm_recipe *r, const dm_budget *b)
 					   "Max-CPU-Time of %s reached; training stopped, no output "
 					   "written\n", where, v);
 		signal(SIGXCPU, on_xcpu);
-		set_soft(RLIMIT_CPU, (rlim_t)(used + l->max_cpu_time + 0.999));
-	}
-	if (l->max_wall_time) {
-		/* the training loop stops cleanly at the limit; this alarm is
-		 * the backstop for anything that does not return to it */
-		struct itimerval it = {{0, 0}, {0, 0}};
-		dm_limit_format(DM_UNIT_SECONDS, l->max_wall_time, v, sizeof v);
-		wall_len = (size_t)snprintf(wall_msg, sizeof wall_msg, "dh-model-train: error: %s: "
-					    "Max-Wall-Time of %s reached (the watchdog's backstop); "
-					    "no output written\n", where, v);
-		it.it_value.tv_sec = (time_t)(l->max_wall_time * 1.25 + 30);
-		signal(SIGALRM, on_alarm);
-		setitimer(ITIMER_REAL, &it, NULL);
+		set_soft(RLIMIT_CPU, seconds_limit(used + l->max_cpu_time + 0.999));
 	}
 #if !defined(DM_ASAN) && !defined(DM_TSAN)
 	/* ASan and TSan reserve terabytes of address space */
 	if (l->max_memory) {
 		/* address space is larger than what is touched: thread stacks,
 		 * malloc arenas and library mappings are reserved, not used */
-		rlim_t as = (rlim_t)l->max_memory + ((rlim_t)512 << 20) +
-			    (rlim_t)(b->threads < 1 ? 1 : b->threads) * ((rlim_t)80 << 20);
-		set_soft(RLIMIT_AS, as);
+		dm_checked ck = {0};
+		uint64_t as = dm_ck_add(&ck, l->max_memory,
+					dm_ck_add(&ck, (uint64_t)512 << 20,
+						  dm_ck_mul(&ck, (uint64_t)(b->threads < 1 ? 1 : b->threads),
+							    (uint64_t)80 << 20)));
+		set_soft(RLIMIT_AS, ck.over || as >= RLIM_INFINITY ? RLIM_INFINITY : (rlim_t)as);
 	}
 #endif
 	if (l->max_output_bytes)

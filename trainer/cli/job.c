@@ -352,20 +352,21 @@ static int write_outputs(const dm_recipe *r, const dm_job_opts *o, const dm_net 
 	meta[1] = (dm_meta){"dh-model.provenance", json_compact};
 	snprintf(path, sizeof path, "%s/%s.safetensors", o->output_dir, r->model);
 	snprintf(jpath, sizeof jpath, "%s/%s.json", o->output_dir, r->model);
-	/* The weights first, then the JSON: each appears whole (atomic.c), but
-	 * a SIGKILL between the two leaves new weights beside an old JSON, which
-	 * the provenance inside the weights tells apart.  This order keeps that
-	 * window to the JSON's write (a few kB and an fsync); the other order
-	 * would open it for the whole weights write. */
-	if (dm_safetensors_write(path, t, nt, meta, 2, err))
-		goto out;
-	dm_output_pending(path);
-	if (dm_atomic_write(jpath, json_pretty, strlen(json_pretty), err)) {
-		unlink(path); /* weights without their provenance are not an output */
-		dm_output_pending(NULL);
+	/* One set (output/atomic.h): both files are written and synced under
+	 * hidden names before either replaces anything, so a full disk keeps
+	 * the old pair whole.  The weights are staged first, so they are put
+	 * in place last, the commit point: a SIGKILL between the two renames
+	 * can leave the old weights beside the new NAME.json (its tensors'
+	 * SHA-256 tell it from the weights'), never new weights beside an old
+	 * NAME.json. */
+	dm_atomic_begin();
+	if (dm_safetensors_write(path, t, nt, meta, 2, err) ||
+	    dm_atomic_write(jpath, json_pretty, strlen(json_pretty), err)) {
+		dm_atomic_abort();
 		goto out;
 	}
-	dm_output_pending(NULL);
+	if (dm_atomic_commit(err))
+		goto out;
 	rc = 0;
 out:
 	free(json_pretty);
@@ -427,10 +428,10 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	memset(&in, 0, sizeof in);
 	memset(&p, 0, sizeof p);
 	memset(&verdict, 0, sizeof verdict);
-	clock_gettime(CLOCK_MONOTONIC, &pc.start);
 	have_budget = 1;   /* dm_budget_check zeroes b first; it is freed at out */
 	if (dm_budget_check(r, o->threads, &b, err))
 		goto out;
+	pc.start = b.started;   /* Max-Wall-Time counts from the policy's check */
 	pc.max_wall = b.limits.max_wall_time;
 	dm_caps_arm(r, &b);
 	if (dm_prepare(r, &p, err) || dm_verdict_facts(r, &p, &verdict, err))
@@ -521,11 +522,29 @@ out:
 	return rc;
 }
 
+/* A figure of the estimate for people: FLOP as "1.22e+13", bytes as
+ * "382 MiB", a count in full; one that does not fit in 64 bits as "2^64 or
+ * more" ("16 EiB or more"). */
+enum figure_style { AS_FLOP, AS_BYTES, AS_COUNT };
+static const char *figure(const dm_cost *c, dm_cost_figure f, uint64_t v, enum figure_style style,
+			  char *buf, size_t size)
+{
+	if (!dm_cost_exact(c, f))
+		snprintf(buf, size, "%s or more", style == AS_BYTES ? "16 EiB" : "2^64");
+	else if (style == AS_BYTES)
+		dm_limit_format(DM_UNIT_BYTES, (double)v, buf, size);
+	else if (style == AS_COUNT)
+		snprintf(buf, size, "%llu", (unsigned long long)v);
+	else
+		snprintf(buf, size, "%.3g", (double)v);
+	return buf;
+}
+
 int dm_job_estimate(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 {
 	dm_budget b;
 	const dm_cost *c = &b.cost;
-	char line[768], mem[48], out[48], t[96], lim[48];
+	char line[768], mem[48], out[48], t[96], lim[48], f[4][48];
 	size_t i;
 	/* over the budget: the figures, then the refusal; refused before the
 	 * costing (a recipe limit above the policy's): the refusal alone */
@@ -533,14 +552,16 @@ int dm_job_estimate(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 		dm_budget_free(&b);
 		return -1;
 	}
-	snprintf(line, sizeof line, "%s: %.3g FLOP (training %.3g, evaluation %.3g), peak "
-		 "memory %s, weights %s, %zu parameters", r->model, (double)c->flop,
-		 (double)c->flop_train, (double)c->flop_eval,
-		 (dm_limit_format(DM_UNIT_BYTES, (double)c->mem_peak, mem, sizeof mem), mem),
-		 (dm_limit_format(DM_UNIT_BYTES, (double)c->output_bytes, out, sizeof out), out),
-		 c->params);
+	snprintf(line, sizeof line, "%s: %s FLOP (training %s, evaluation %s), peak "
+		 "memory %s, weights %s, %s parameters", r->model,
+		 figure(c, DM_COST_FLOP, c->flop, AS_FLOP, f[0], sizeof f[0]),
+		 figure(c, DM_COST_FLOP_TRAIN, c->flop_train, AS_FLOP, f[1], sizeof f[1]),
+		 figure(c, DM_COST_FLOP_EVAL, c->flop_eval, AS_FLOP, f[2], sizeof f[2]),
+		 figure(c, DM_COST_MEM_PEAK, c->mem_peak, AS_BYTES, mem, sizeof mem),
+		 figure(c, DM_COST_OUTPUT, c->output_bytes, AS_BYTES, out, sizeof out),
+		 figure(c, DM_COST_PARAMS, c->params, AS_COUNT, f[3], sizeof f[3]));
 	o->say(o->say_ctx, line);
-	for (i = 0; i < b.policy.nref; i++) {
+	for (i = 0; i < b.policy.nref && dm_cost_exact(c, DM_COST_FLOP); i++) {
 		const dm_throughput *tp = &b.policy.ref[i];
 		dm_limit_format(DM_UNIT_SECONDS, (double)c->flop / tp->flop_per_second, t, sizeof t);
 		snprintf(line, sizeof line, "  about %s at %.3g GFLOP/s on one %s core (%s)%s", t,

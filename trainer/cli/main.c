@@ -13,7 +13,6 @@
 #include "base/version.h"
 #include "cli/commands.h"
 #include "cli/job.h"
-#include "cli/provenance.h"
 #include "cli/verdict.h"
 #include "cli/verify.h"
 #include "recipe/policy.h"
@@ -29,7 +28,6 @@ static void on_signal(int sig)
 	static const char msg[] = "dh-model-train: interrupted by a signal; no partial output left\n";
 	stop_signal = 1;
 	dm_atomic_cleanup();
-	dm_output_pending_cleanup();
 	if (write(2, msg, sizeof msg - 1) < 0) {
 		/* nothing else to do */
 	}

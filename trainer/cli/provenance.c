@@ -1,11 +1,9 @@
 /* provenance.c - write the provenance record. */
 #include "provenance.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/sha256.h"
 #include "base/version.h"
@@ -495,24 +493,4 @@ char *dm_provenance_json(const dm_provenance_in *in, int pretty, dm_error *err)
 	copy = dm_strdup(text, err);
 	dm_json_free(&w);
 	return copy;
-}
-
-/* ---- the pending weights file, for the signal handler ---- */
-
-static char pending[4096];
-static volatile sig_atomic_t have_pending;
-
-void dm_output_pending(const char *path)
-{
-	have_pending = 0;
-	if (path) {
-		snprintf(pending, sizeof pending, "%s", path);
-		have_pending = 1;
-	}
-}
-
-void dm_output_pending_cleanup(void)
-{
-	if (have_pending)
-		unlink(pending);
 }

@@ -47,9 +47,4 @@ char *dm_provenance_json(const dm_provenance_in *in, int pretty, dm_error *err);
 /* SHA-256 of a tensor's little-endian bytes, as a file reader sees them. */
 void dm_tensor_sha256(const dm_tensor *t, char hex[65]);
 
-/* The weights file that is complete but whose provenance is not yet: a
- * signal handler removes it (see main.c).  NULL clears it. */
-void dm_output_pending(const char *path);
-void dm_output_pending_cleanup(void);
-
 #endif

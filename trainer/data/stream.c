@@ -18,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "../base/file.h"
 #include "../base/sha256.h"
 
 #define RAW_CHUNK ((size_t)1 << 16)
@@ -38,7 +40,8 @@ struct dm_stream {
 	dm_sha256 sha;
 	struct archive *a;
 	uint64_t max_bytes, bytes, lineno;
-	int eof, failed;
+	double deadline, max_wall_time;
+	int eof, failed, late;
 	int check_gzip; /* a single .gz: libarchive does not check its CRC */
 	uint32_t crc, crc_table[256];
 	unsigned char *buf; /* decompressed read-ahead */
@@ -65,10 +68,34 @@ static void raw_seen(dm_stream *s, const unsigned char *p, size_t k)
 	s->raw_pos = end;
 }
 
+/* The wall-clock watchdog, checked before each read of the file and each
+ * piece of decompressed data: a file that takes too long to read (a huge
+ * one, slow storage) ends at Max-Wall-Time like a training. */
+static int late(dm_stream *s)
+{
+	struct timespec t;
+	if (!s->deadline || clock_gettime(CLOCK_MONOTONIC, &t))
+		return 0;
+	if ((double)t.tv_sec + (double)t.tv_nsec * 1e-9 > s->deadline)
+		s->late = 1;
+	return s->late;
+}
+
+static int fail_late(dm_stream *s, dm_error *err)
+{
+	s->failed = 1;
+	return dm_fail_code(err, DM_EXIT_POLICY, "%s: Max-Wall-Time of %g s reached while reading it, "
+			    "after %" PRIu64 " bytes", s->path, s->max_wall_time, s->bytes);
+}
+
 /* Up to RAW_CHUNK bytes of the file into s->raw: count, 0 at the end, -1. */
 static ssize_t raw_fill(dm_stream *s)
 {
 	ssize_t k;
+	if (late(s)) {
+		s->raw_errno = ETIMEDOUT;
+		return -1;
+	}
 	do
 		k = read(s->fd, s->raw, sizeof s->raw);
 	while (k < 0 && errno == EINTR);
@@ -118,6 +145,8 @@ static int drain(dm_stream *s, dm_error *err)
 	do
 		k = raw_fill(s);
 	while (k > 0);
+	if (k < 0 && s->late)
+		return fail_late(s, err);
 	if (k < 0)
 		return dm_fail(err, "%s: read error: %s", s->file,
 			       strerror(s->raw_errno));
@@ -142,6 +171,8 @@ static int fail_archive(dm_stream *s, dm_error *err, const char *what)
 {
 	const char *why = archive_error_string(s->a);
 	int n;
+	if (s->late)
+		return fail_late(s, err);
 	if (s->raw_errno)
 		return fail(s, err, "%s: read error: %s", s->path,
 			    strerror(s->raw_errno));
@@ -206,6 +237,8 @@ static ptrdiff_t pull(dm_stream *s, void *dst, size_t n, dm_error *err)
 		return dm_fail(err, "%s: read after an error", s->path);
 	if (s->eof || n == 0)
 		return 0;
+	if (late(s))
+		return fail_late(s, err);
 	/* never ask for more than one byte past the cap */
 	if (s->max_bytes && n > s->max_bytes - s->bytes + 1)
 		n = (size_t)(s->max_bytes - s->bytes + 1);
@@ -449,10 +482,13 @@ dm_stream *dm_stream_open(const char *path, const dm_data_limits *limits,
 			  dm_error *err)
 {
 	dm_stream *s = dm_calloc(1, sizeof *s, err);
+	const char *why;
 	if (!s)
 		return NULL;
 	s->fd = -1;
 	s->max_bytes = limits ? limits->max_bytes : 0;
+	s->deadline = limits ? limits->deadline : 0;
+	s->max_wall_time = limits ? limits->max_wall_time : 0;
 	dm_sha256_init(&s->sha);
 	s->cap = 2 * BUF_CHUNK;
 	s->buf = dm_malloc(s->cap, err);
@@ -461,9 +497,9 @@ dm_stream *dm_stream_open(const char *path, const dm_data_limits *limits,
 		goto fail;
 	if (split_path(s, err) < 0)
 		goto fail;
-	s->fd = open(s->file, O_RDONLY | O_CLOEXEC);
+	s->fd = dm_open_regular(s->file, &why);
 	if (s->fd < 0) {
-		dm_fail(err, "%s: %s", s->file, strerror(errno));
+		dm_fail(err, "%s: %s", s->file, why);
 		goto fail;
 	}
 	if (start_archive(s, limits, err) < 0)

@@ -5,7 +5,8 @@
  *   archive:member    a member of a tar.* or zip archive, e.g. data.tar.xz:train.csv
  * Relative paths are relative to the current directory (the source package's
  * top directory when dh runs).  A path that exists as a file is always taken
- * whole, so file names with ':' in them still work.
+ * whole, so file names with ':' in them still work.  Only regular files
+ * are read: a FIFO or a device is refused at once (base/file.h).
  *
  * While it streams, the reader hashes the bytes of the file on disk (the
  * archive itself for a member) so that the provenance can name them, and it
@@ -23,6 +24,10 @@
 typedef struct dm_data_limits {
 	uint64_t max_bytes;   /* decompressed bytes per file; 0 = no cap */
 	uint64_t max_members; /* archive entries looked at to find a member; 0 = no cap */
+	/* the wall-clock watchdog: reading fails (exit code 4) once
+	 * CLOCK_MONOTONIC passes deadline (seconds; 0 = none); max_wall_time
+	 * is the limit it comes from, for the message */
+	double deadline, max_wall_time;
 } dm_data_limits;
 
 typedef struct dm_stream dm_stream;

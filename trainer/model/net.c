@@ -197,6 +197,25 @@ size_t dm_net_plan(const dm_layer_spec *specs, size_t n, size_t input_dim,
 	return off;
 }
 
+/* Whether the sizes that dm_net_plan and dm_net_new compute in size_t are
+ * exact: the budget refuses such a network first under any policy with a
+ * memory limit, but not under one without, nor on a 32-bit machine. */
+static int fits(const dm_net *net)
+{
+	dm_checked ck = {0};
+	uint64_t params = 0;
+	size_t i;
+	for (i = 0; i < net->nlayers; i++) {
+		const dm_layer *l = &net->layers[i];
+		if (l->kind == DM_LAYER_DENSE)
+			params = dm_ck_add(&ck, params, dm_ck_mul(&ck, dm_ck_add(&ck, l->in, 1), l->out));
+		(void)dm_ck_mul(&ck, net->max_batch, l->out);
+	}
+	(void)dm_ck_mul(&ck, net->max_batch, net->max_width);
+	return !ck.over && params <= SIZE_MAX / sizeof(float) &&
+	       (uint64_t)net->max_batch * net->max_width <= SIZE_MAX / sizeof(float);
+}
+
 dm_net *dm_net_new(const dm_layer_spec *specs, size_t n, size_t input_dim,
 		   size_t max_batch, dm_error *err)
 {
@@ -215,6 +234,11 @@ dm_net *dm_net_new(const dm_layer_spec *specs, size_t n, size_t input_dim,
 	for (i = 0; i < n; i++)
 		if (net->layers[i].out > net->max_width)
 			net->max_width = net->layers[i].out;
+	if (!fits(net)) {
+		dm_fail(err, "out of memory (a network of %zu inputs and %zu rows a batch does not "
+			"fit in this machine's address space)", input_dim, max_batch);
+		goto fail;
+	}
 	if (!(net->params = dm_alloc_floats(net->nparams, err)) ||
 	    !(net->grads = dm_alloc_floats(net->nparams, err)) ||
 	    !(net->act = dm_calloc(n, sizeof *net->act, err)) ||
@@ -430,34 +454,36 @@ size_t dm_net_tensors(const dm_net *net, dm_param_tensor *out, size_t max)
 	return k;
 }
 
-uint64_t dm_layers_forward_flop(const dm_layer *layers, size_t n, size_t B,
-				int training)
+uint64_t dm_layers_forward_flop(const dm_layer *layers, size_t n, uint64_t B,
+				int training, dm_checked *ck)
 {
 	uint64_t f = 0;
 	size_t i;
 	for (i = 0; i < n; i++) {
 		const dm_layer *l = &layers[i];
 		if (l->kind == DM_LAYER_DENSE)
-			f += 2 * (uint64_t)B * l->in * l->out + (uint64_t)B * l->out;
+			f = dm_ck_add(ck, f, dm_ck_add(ck, dm_ck_mul3(ck, dm_ck_mul(ck, B, 2), l->in, l->out),
+						       dm_ck_mul(ck, B, l->out)));
 		else if (l->kind != DM_LAYER_DROPOUT || training)
-			f += (uint64_t)B * l->out;
+			f = dm_ck_add(ck, f, dm_ck_mul(ck, B, l->out));
 	}
 	return f;
 }
 
-uint64_t dm_layers_backward_flop(const dm_layer *layers, size_t n, size_t B)
+uint64_t dm_layers_backward_flop(const dm_layer *layers, size_t n, uint64_t B, dm_checked *ck)
 {
 	uint64_t f = 0;
 	size_t i = n;
 	while (i-- > 0) {
 		const dm_layer *l = &layers[i];
 		if (l->kind == DM_LAYER_DENSE)
-			f += 2 * (uint64_t)B * l->in * l->out * (i ? 2 : 1) +
-			     (uint64_t)B * l->out;
+			f = dm_ck_add(ck, f, dm_ck_add(ck, dm_ck_mul3(ck, dm_ck_mul(ck, B, i ? 4 : 2),
+								      l->in, l->out),
+						       dm_ck_mul(ck, B, l->out)));
 		else if (i == 0)
 			break;
 		else
-			f += (uint64_t)B * l->out;
+			f = dm_ck_add(ck, f, dm_ck_mul(ck, B, l->out));
 	}
 	return f;
 }

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../base/checked.h"
 #include "../base/error.h"
 #include "../math/gemm.h"
 #include "../math/rng.h"
@@ -96,9 +97,11 @@ typedef struct dm_param_tensor {
 size_t dm_net_tensors(const dm_net *net, dm_param_tensor *out, size_t max);
 
 /* FLOP of one forward (and one backward) pass over B rows, by the same
- * rules the kernels count with; the budget uses these. */
-uint64_t dm_layers_forward_flop(const dm_layer *layers, size_t n, size_t B,
-				int training);
-uint64_t dm_layers_backward_flop(const dm_layer *layers, size_t n, size_t B);
+ * rules the kernels count with; the budget uses these.  Checked: a count
+ * beyond 64 bits sets ck->over (base/checked.h). */
+uint64_t dm_layers_forward_flop(const dm_layer *layers, size_t n, uint64_t B,
+				int training, dm_checked *ck);
+uint64_t dm_layers_backward_flop(const dm_layer *layers, size_t n, uint64_t B,
+				 dm_checked *ck);
 
 #endif

@@ -32,6 +32,37 @@
  *    atomic only within one file system), the data is written, fsync'ed,
  *    and the file renamed over the final name; the directory is synced.
  *
+ * 3. A set of files (a model's weights and its provenance), between
+ *    dm_atomic_begin() and dm_atomic_commit(): each file is written as
+ *    above, but only up to its hidden temporary name ("staged"), complete
+ *    and synced.  Nothing has been replaced while anything can still fail
+ *    for want of space.  The commit then puts the files in place in the
+ *    reverse order of staging, with signals blocked:
+ *      - every file but the first staged is swapped with its final name by
+ *        renameat2(RENAME_EXCHANGE), so that the old file stays, whole,
+ *        under the hidden name until the set is complete (where the file
+ *        system cannot exchange, a hard link to the old file keeps it);
+ *      - the first file staged, the commit point, is renamed over its
+ *        final name last;
+ *      - if any step fails, the files already in place are swapped (or
+ *        renamed) back: the old set is whole again, or else the message
+ *        says under which hidden name an old file was kept;
+ *      - then the directory is synced and the old files' hidden names are
+ *        removed.
+ *    Why this order, and why not one directory swapped by RENAME_EXCHANGE:
+ *    the outputs must stay plain files with fixed names side by side
+ *    (NAME.safetensors, NAME.json), which dh_installmodels installs, and
+ *    no system call replaces two names at once.  So a SIGKILL between two
+ *    renames leaves a mixed set, and the order decides which one: the job
+ *    stages the weights first (the largest file: a full disk is met there
+ *    first) and the provenance (NAME.json) second, so that NAME.json is
+ *    placed first and the weights last: new weights are never beside an
+ *    old provenance.  The only mixed state is the old weights with the new
+ *    NAME.json, which a reader tells apart: the provenance names the
+ *    SHA-256 of every tensor of the weights it belongs to, and the weights
+ *    carry their own provenance inside.  A failure that is not a kill
+ *    always leaves the whole old set or the whole new one.
+ *
  * Either way the file's mode is 0666 less the umask, as open() would give,
  * and errors name the path, the step and the system error.  While a
  * temporary name exists its path sits in a static buffer that
@@ -59,17 +90,46 @@
 static char tmp_path[PATH_MAX + 16];
 static volatile sig_atomic_t tmp_active;
 
+/* The set being staged (3 above).  Each file's hidden name is removed by
+ * dm_atomic_cleanup() while `named` says it holds a staged new file. */
+typedef enum placed { NOT_PLACED, CREATED, EXCHANGED, BACKED_UP, REPLACED } placed;
+typedef struct staged {
+	char path[PATH_MAX];
+	char dir[PATH_MAX];
+	char tmp[PATH_MAX + 16];     /* the hidden name */
+	char backup[PATH_MAX + 16];  /* BACKED_UP: a hard link to the old file */
+	volatile sig_atomic_t named;
+	placed how;
+} staged;
+static staged set[DM_ATOMIC_SET_MAX];
+static volatile sig_atomic_t set_n;
+static int set_open;
+
 /* Set once an unnamed file could not be given a name (no /proc, no
  * capability): later writes of this process go the named way at once. */
 static int cannot_link;
 
-void dm_atomic_cleanup(void)
+/* Remove the temporary file of the write under way, if any. */
+static void drop_temp(void)
 {
-	int saved = errno;   /* a handler must not change errno */
+	int saved = errno;
 	if (tmp_active) {
 		unlink(tmp_path);
 		tmp_active = 0;
 	}
+	errno = saved;
+}
+
+void dm_atomic_cleanup(void)
+{
+	int saved = errno;   /* a handler must not change errno */
+	sig_atomic_t i;
+	drop_temp();
+	for (i = 0; i < set_n; i++)
+		if (set[i].named) {
+			unlink(set[i].tmp);
+			set[i].named = 0;
+		}
 	errno = saved;
 }
 
@@ -218,6 +278,41 @@ static int close_checked(int fd)
 	return close(fd) < 0 && errno != EINTR ? -1 : 0;
 }
 
+/* The complete file under the temporary name tmp_path: staged into the
+ * set (3 above), or renamed over path and the directory synced. */
+static int finish(const char *path, const char *dir, dm_error *err)
+{
+	sigset_t all, old;
+	staged *f;
+	int e;
+	if (set_open) {
+		f = &set[set_n];
+		snprintf(f->path, sizeof f->path, "%s", path);
+		snprintf(f->dir, sizeof f->dir, "%s", dir);
+		f->how = NOT_PLACED;
+		f->backup[0] = '\0';
+		/* handed from tmp_path to the set with no moment in which
+		 * neither would remove it */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		memcpy(f->tmp, tmp_path, sizeof f->tmp);
+		f->named = 1;
+		set_n++;
+		tmp_active = 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		return 0;
+	}
+	if (rename(tmp_path, path) < 0) {
+		e = errno;
+		drop_temp();
+		return dm_fail(err, "%s: rename: %s", path, strerror(e));
+	}
+	/* cleared after the rename: an unlink of the old name in between
+	 * finds nothing, while clearing first could leave the temp behind */
+	tmp_active = 0;
+	return sync_dir(path, dir, err);
+}
+
 /* The named way (2 above). */
 static int write_named(const char *path, const char *dir, const char *base,
 		       const dm_piece *pieces, size_t count, mode_t mode,
@@ -230,18 +325,10 @@ static int write_named(const char *path, const char *dir, const char *base,
 	if ((step = fill(fd, pieces, count, mode)) != NULL ||
 	    (close_checked(fd) < 0 && (step = "close"))) {
 		e = errno;
-		dm_atomic_cleanup();   /* unlink the temp */
+		drop_temp();
 		return dm_fail(err, "%s: %s: %s", path, step, strerror(e));
 	}
-	if (rename(tmp_path, path) < 0) {
-		e = errno;
-		dm_atomic_cleanup();   /* unlink the temp */
-		return dm_fail(err, "%s: rename: %s", path, strerror(e));
-	}
-	/* cleared after the rename: an unlink of the old name in between
-	 * finds nothing, while clearing first could leave the temp behind */
-	tmp_active = 0;
-	return sync_dir(path, dir, err);
+	return finish(path, dir, err);
 }
 
 /* Give the unnamed file fd the name to; -1 with errno set if not (EEXIST:
@@ -334,8 +421,9 @@ static int write_unnamed(const char *path, const char *dir, const char *base,
 		e = errno;   /* fd is closed: the inode is gone */
 		return dm_fail(err, "%s: %s: %s", path, step, strerror(e));
 	}
-	/* a new name: linked straight to it, atomically and without a window */
-	if (link_fd(fd, path) == 0) {
+	/* a new name: linked straight to it, atomically and without a window
+	 * (but a set's files wait under hidden names for its commit) */
+	if (!set_open && link_fd(fd, path) == 0) {
 		if (close_checked(fd) < 0) {
 			e = errno;
 			unlink(path);
@@ -343,7 +431,7 @@ static int write_unnamed(const char *path, const char *dir, const char *base,
 		}
 		return sync_dir(path, dir, err);
 	}
-	if (errno != EEXIST || link_temp(fd, dir, base) < 0) {
+	if ((!set_open && errno != EEXIST) || link_temp(fd, dir, base) < 0) {
 		e = errno;
 		close(fd);
 		if (e == ENAMETOOLONG)
@@ -354,16 +442,10 @@ static int write_unnamed(const char *path, const char *dir, const char *base,
 	}
 	if (close_checked(fd) < 0) {
 		e = errno;
-		dm_atomic_cleanup();   /* unlink the temp */
+		drop_temp();
 		return dm_fail(err, "%s: close: %s", path, strerror(e));
 	}
-	if (rename(tmp_path, path) < 0) {
-		e = errno;
-		dm_atomic_cleanup();   /* unlink the temp */
-		return dm_fail(err, "%s: rename: %s", path, strerror(e));
-	}
-	tmp_active = 0;   /* after the rename, as in write_named */
-	return sync_dir(path, dir, err);
+	return finish(path, dir, err);
 }
 
 int dm_atomic_writev(const char *path, const dm_piece *pieces, size_t count,
@@ -381,6 +463,8 @@ int dm_atomic_writev(const char *path, const dm_piece *pieces, size_t count,
 		return dm_fail(err, "%s: expected a file name, not a directory", path);
 	if (dir_of(path, dir, sizeof dir))
 		return dm_fail(err, "%s: %s", path, strerror(ENAMETOOLONG));
+	if (set_open && set_n == DM_ATOMIC_SET_MAX)
+		return dm_fail(err, "%s: more than %d files in one set", path, DM_ATOMIC_SET_MAX);
 	mode = 0666 & ~current_umask();
 	rc = write_unnamed(path, dir, base, pieces, count, mode, err);
 	if (rc <= 0)
@@ -392,4 +476,157 @@ int dm_atomic_write(const char *path, const void *data, size_t n, dm_error *err)
 {
 	dm_piece piece = {data, n};
 	return dm_atomic_writev(path, &piece, 1, err);
+}
+
+/* ---- sets (3 above) ---- */
+
+void dm_atomic_begin(void)
+{
+	dm_atomic_abort();   /* whatever an earlier set left */
+	set_open = 1;
+}
+
+/* Remove what a set's hidden names still hold, and forget the set. */
+static void forget_set(void)
+{
+	sig_atomic_t i;
+	for (i = 0; i < set_n; i++) {
+		if (set[i].named || set[i].how == EXCHANGED)
+			unlink(set[i].tmp);
+		if (set[i].how == BACKED_UP)
+			unlink(set[i].backup);
+		set[i].named = 0;
+	}
+	set_n = 0;
+}
+
+void dm_atomic_abort(void)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	set_open = 0;
+	forget_set();
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* A second name for the old file at f->path, hidden like a temporary one,
+ * where the file system cannot exchange two names. */
+static int link_backup(staged *f)
+{
+	const char *base = strrchr(f->path, '/');
+	char suffix[8];
+	int tries, rc = -1;
+	base = base ? base + 1 : f->path;
+	for (tries = 0; tries < 100 && rc < 0; tries++) {
+		random_suffix(suffix);
+		if ((size_t)snprintf(f->backup, sizeof f->backup, "%s/.%s.%s", f->dir, base, suffix) >=
+		    sizeof f->backup)
+			return -1;
+		rc = linkat(AT_FDCWD, f->path, AT_FDCWD, f->backup, 0);
+		if (rc < 0 && errno != EEXIST)
+			return -1;
+	}
+	return rc;
+}
+
+/* Put one staged file in place; all but the commit point (last) keep the
+ * old file for undo().  Returns 0, or -1 with errno set. */
+static int place(staged *f, int last)
+{
+	if (!last) {
+		if (renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path, RENAME_EXCHANGE) == 0) {
+			f->named = 0;   /* it holds the old file now */
+			f->how = EXCHANGED;
+			return 0;
+		}
+		if (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP || errno == ENOTSUP)
+			f->how = link_backup(f) == 0 ? BACKED_UP : REPLACED;
+		else if (errno == ENOENT && access(f->path, F_OK) < 0 && errno == ENOENT)
+			f->how = CREATED;   /* no old file */
+		else
+			return -1;
+	} else {
+		f->how = REPLACED;
+	}
+	if (rename(f->tmp, f->path) < 0) {
+		int e = errno;
+		if (f->how == BACKED_UP)
+			unlink(f->backup);
+		f->how = NOT_PLACED;
+		errno = e;
+		return -1;
+	}
+	f->named = 0;
+	return 0;
+}
+
+/* Put back what place() replaced.  0, or -1 with errno set when the old
+ * file could not be put back (it stays under its hidden name). */
+static int undo(staged *f)
+{
+	switch (f->how) {
+	case CREATED:
+		if (unlink(f->path) < 0)
+			return -1;
+		break;
+	case EXCHANGED:
+		if (renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path, RENAME_EXCHANGE) < 0)
+			return -1;
+		f->named = 1;   /* the new file again, to be removed */
+		break;
+	case BACKED_UP:
+		if (rename(f->backup, f->path) < 0)
+			return -1;
+		break;
+	case REPLACED:   /* no old file kept: this file system could not */
+		errno = ENOTSUP;
+		return -1;
+	case NOT_PLACED:
+		break;
+	}
+	f->how = NOT_PLACED;
+	return 0;
+}
+
+int dm_atomic_commit(dm_error *err)
+{
+	sigset_t all, old;
+	sig_atomic_t i, n = set_n;
+	int rc = 0, e;
+	set_open = 0;
+	/* no handler may run between two renames: SIGINT or the wall-clock
+	 * alarm find the set either not begun or complete */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	/* the last staged first, the first staged (the commit point) last */
+	for (i = n - 1; i >= 0; i--)
+		if (place(&set[i], i == 0) < 0)
+			break;
+	if (i >= 0) {
+		e = errno;
+		rc = dm_fail(err, "%s: rename: %s", set[i].path, strerror(e));
+		while (++i < n)
+			if (undo(&set[i]) < 0) {
+				e = errno;
+				if (set[i].how == REPLACED)
+					dm_error_prefix(err, "%s: replaced, and this file system keeps no "
+							"old copy to put back", set[i].path);
+				else
+					dm_error_prefix(err, "%s: cannot put back the old file (%s); it is "
+							"kept as %s", set[i].path, strerror(e),
+							set[i].how == BACKED_UP ? set[i].backup
+										: set[i].tmp);
+				/* keep what holds the old file */
+				set[i].how = NOT_PLACED;
+				set[i].named = 0;
+			}
+	} else {
+		for (i = 0; i < n && rc == 0; i++)
+			if (i == 0 || strcmp(set[i].dir, set[i - 1].dir))
+				rc = sync_dir(set[i].path, set[i].dir, err);
+	}
+	forget_set();
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }

@@ -33,7 +33,25 @@ typedef struct dm_piece {
 int dm_atomic_writev(const char *path, const dm_piece *pieces, size_t count,
 		     dm_error *err);
 
-/* Remove any temporary file that is being written now.  Async-signal-safe. */
+/* A set of files that replaces the previous set whole: a model's weights
+ * and its provenance.  Between dm_atomic_begin() and dm_atomic_commit(),
+ * dm_atomic_write and dm_atomic_writev only stage their file (written,
+ * synced, under a hidden name); a failure there leaves every old file as
+ * it was.  dm_atomic_commit() puts the staged files in place in the
+ * reverse order of staging, so that the first file staged comes last (the
+ * commit point), and if a step fails puts the others back: the old set
+ * stays whole, or the message says under which hidden name an old file was
+ * kept.  A SIGKILL between two of its renames can leave the later files
+ * new and the commit point old (atomic.c says why and how a reader
+ * tells).  dm_atomic_abort()
+ * drops what was staged.  At most DM_ATOMIC_SET_MAX files a set. */
+#define DM_ATOMIC_SET_MAX 4
+void dm_atomic_begin(void);
+int dm_atomic_commit(dm_error *err);
+void dm_atomic_abort(void);
+
+/* Remove any temporary file that is being written now, and the files of a
+ * set being staged.  Async-signal-safe. */
 void dm_atomic_cleanup(void);
 
 #endif

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../base/file.h"
+
 #define MAX_FILE (1u << 20)
 
 static int is_blank(const char *s, size_t n)
@@ -167,12 +169,13 @@ fail:
 
 int dm_deb822_read(const char *path, dm_deb822 *out, dm_error *err)
 {
-	FILE *f = fopen(path, "rb");
+	const char *why;
+	FILE *f = dm_fopen_regular(path, &why);
 	char *buf;
 	size_t n;
 	int rc;
 	if (!f)
-		return dm_fail(err, "%s: cannot open: %s", path, strerror(errno));
+		return dm_fail(err, "%s: cannot open: %s", path, why);
 	buf = dm_malloc(MAX_FILE + 1, err);
 	if (!buf) {
 		fclose(f);

@@ -15,16 +15,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../base/file.h"
+
 #define MAX_COPYRIGHT (8u << 20)
 
 static int read_text(const char *path, size_t max, char **text, size_t *len,
 		     dm_error *err)
 {
-	FILE *f = fopen(path, "rb");
+	const char *why;
+	FILE *f = dm_fopen_regular(path, &why);
 	size_t n;
 	char *buf;
 	if (!f)
-		return dm_fail(err, "%s: cannot open: %s", path, strerror(errno));
+		return dm_fail(err, "%s: cannot open: %s", path, why);
 	if (!(buf = dm_malloc(max + 1, err))) {
 		fclose(f);
 		return -1;

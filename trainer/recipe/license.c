@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../base/file.h"
 #include "../base/sha256.h"
 
 #define MAX_LIST (1u << 20)
@@ -135,14 +136,14 @@ fail:
 
 int dm_license_list_read(const char *path, dm_license_list *out, dm_error *err)
 {
-	FILE *f = fopen(path, "rb");
+	const char *why;
+	FILE *f = dm_fopen_regular(path, &why);
 	char *buf;
 	size_t n;
 	int rc;
 	memset(out, 0, sizeof *out);
 	if (!f)
-		return dm_fail(err, "%s: cannot open the list of free licences: %s", path,
-			       strerror(errno));
+		return dm_fail(err, "%s: cannot open the list of free licences: %s", path, why);
 	if (!(buf = dm_malloc(MAX_LIST + 1, err))) {
 		fclose(f);
 		return -1;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../base/file.h"
 #include "../base/sha256.h"
 
 static const dm_limit_field FIELDS[] = {
@@ -293,6 +294,7 @@ int dm_policy_load(const char *name, const char *const *dirs, size_t ndirs,
 		   dm_policy *out, dm_error *err)
 {
 	char path[4096], *text = NULL;
+	const char *why = NULL;
 	FILE *f = NULL;
 	size_t i, n;
 	dm_deb822 d;
@@ -301,14 +303,15 @@ int dm_policy_load(const char *name, const char *const *dirs, size_t ndirs,
 	memset(out, 0, sizeof *out);
 	if (!*name)
 		return dm_fail(err, "empty policy name");
-	if (strchr(name, '/')) {
-		snprintf(path, sizeof path, "%s", name);
-		f = fopen(path, "rb");
-	} else {
-		for (i = 0; i < ndirs && !f; i++) {
+	/* a policy is read before its Max-Wall-Time is known: a FIFO or a
+	 * device here must be refused, never waited for (base/file.h) */
+	for (i = 0; !f && i < (strchr(name, '/') ? 1 : ndirs); i++) {
+		if (strchr(name, '/'))
+			snprintf(path, sizeof path, "%s", name);
+		else
 			snprintf(path, sizeof path, "%s/%s", dirs[i], name);
-			f = fopen(path, "rb");
-		}
+		if (!(f = dm_fopen_regular(path, &why)) && errno != ENOENT && errno != ENOTDIR)
+			return dm_fail(err, "%s: cannot open the policy: %s", path, why);
 	}
 	if (!f) {
 		char tried[2048] = "";
@@ -323,8 +326,12 @@ int dm_policy_load(const char *name, const char *const *dirs, size_t ndirs,
 		fclose(f);
 		return -1;
 	}
-	n = fread(text, 1, (1 << 16) - 1, f);
+	n = fread(text, 1, 1 << 16, f);
 	fclose(f);
+	if (n > (1 << 16) - 1) {
+		free(text);
+		return dm_fail(err, "%s: larger than 64 KiB; expected a policy", path);
+	}
 	dm_sha256_init(&h);
 	dm_sha256_update(&h, text, n);
 	dm_sha256_final(&h, digest);
