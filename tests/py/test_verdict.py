@@ -137,9 +137,17 @@ with tempfile.TemporaryDirectory() as tmp:
     ok(v["class"] == "Free Model", "A or B and C is A or (B and C): free when A is")
     v = verdict_of(t, recipe(license="MIT or CC-BY-NC-4.0, and CC-BY-ND-4.0"))
     ok(v["class"] == "Non-free", "A or B, and C is (A or B) and C: not free when C is not")
+    # no License field: the licence of the debian/copyright stanza that
+    # covers the recipe; none covers it: no licence, Non-free
     v = verdict_of(t, recipe(license=None))
-    ok(v["class"] == "Non-free" and "the weights have no licence: debian/models has no License field"
-       in v["reason"], "no License field: Non-free") or diag(v["reason"])
+    ok(v["class"] == "Free Model" and v["weights"]["license-from"] == "source-copyright" and
+       v["weights"]["stanza"] == "Files: *", "no License field: Expat from Files: *, which covers "
+       "debian/models") or diag(json.dumps(v["weights"]))
+    v = verdict_of(Tree(tmp, "uncovered", copyright=EXPAT_COPYRIGHT.replace("Files: *", "Files: data/*")),
+                   recipe(license=None))
+    ok(v["class"] == "Non-free" and "the weights have no licence: debian/models has no License field for "
+       "model m; no Files: stanza of debian/copyright matches debian/models" in v["reason"],
+       "no License field and no stanza that covers the recipe: Non-free") or diag(v["reason"])
 
     # A list of one's own; "!" lines win over every other line.
     lst = write(os.path.join(tmp, "my-licenses"), "# mine\nExpat\nCC-BY-*  any CC-BY\n"

@@ -97,14 +97,19 @@ is($r->{code}, 0, 'Build-Depends-Arch activation: dh binary --no-act succeeds') 
 like($r->{out}, qr/^\s+dh_model -a\n.*^\s+dh_installmodels -a\n.*^\s+dh_auditmodels -a\n\s+dh_builddeb\n/ms,
 	'... dh_model, dh_installmodels and dh_auditmodels (right before dh_builddeb) for the arch:any packages');
 
-# The NOOP promise: without a recipe dh skips both commands.  (dh only
+# The NOOP promises: without a recipe dh skips dh_model and
+# dh_installmodels, never dh_auditmodels, which audits every package (one
+# without a recipe may ship an upstream blob) and takes --strict.  (dh only
 # optimises commands that it passes no options to, so use a fresh copy that
 # activates the add-on through Build-Depends.)
 $src = fixture('simple');
 unlink("$src/debian/models") or die;
 $r = run_in($src, { DH_INTERNAL_TEST_CAN_SKIP => 1 }, 'dh', 'binary', '--no-act');
 is($r->{code}, 0, 'dh binary --no-act without a recipe');
-unlike($r->{out}, qr/dh_model|dh_installmodels|dh_auditmodels/, 'without a recipe dh skips dh_model, dh_installmodels and dh_auditmodels (PROMISE)');
+unlike($r->{out}, qr/dh_model|dh_installmodels/, 'without a recipe dh skips dh_model and dh_installmodels (PROMISE)');
+like($r->{out}, qr/^\s+dh_auditmodels\n\s+dh_builddeb$/m, '... and runs dh_auditmodels, which has no PROMISE');
+$r = run_in($src, { DH_INTERNAL_TEST_CAN_SKIP => 1 }, 'dh', 'binary', '--no-act', '--strict');
+like($r->{out}, qr/^\s+dh_auditmodels -O--strict\n\s+dh_builddeb -O--strict$/m, '... with --strict too');
 write_file("$src/debian/dhm-simple-model.models", slurp("$TOP/tests/fixtures/packages/simple/debian/models"));
 $r = run_in($src, { DH_INTERNAL_TEST_CAN_SKIP => 1 }, 'dh', 'binary', '--no-act');
 like($r->{out}, qr/dh_model.*dh_installmodels.*dh_auditmodels/s, 'with debian/PKG.models dh keeps the three commands');

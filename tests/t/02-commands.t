@@ -73,6 +73,15 @@ is($r->{code}, 0, 'parallel=3: dh_model succeeds') or diag($r->{all});
 is(opt_value((train_cmds($r))[0], '--threads'), 3, 'parallel=3: --threads 3');
 ok(-f $stamp, 'parallel=3: the outputs are staged');
 
+# parallel=N is a maximum: above what the trainer takes (256 threads), the
+# trainer's maximum, never an error
+for my $n (257, 100000) {
+	$r = run_in($src, { DEB_BUILD_OPTIONS => "parallel=$n" }, 'dh_model', '-v');
+	is($r->{code}, 0, "parallel=$n: dh_model succeeds") or diag($r->{all});
+	is(opt_value((train_cmds($r))[0], '--threads'), 256, "parallel=$n: --threads 256, the trainer's maximum");
+	ok(-f $stamp, "parallel=$n: the outputs are staged");
+}
+
 $r = run_in($src, { DEB_BUILD_OPTIONS => 'nocheck' }, 'dh_model', '-v');
 is($r->{code}, 0, 'nocheck: dh_model succeeds') or diag($r->{all});
 ok(has_opt((train_cmds($r))[0], '--no-expect'), 'nocheck: --no-expect');
@@ -99,7 +108,8 @@ is($r->{code}, 0, 'dh_model --no-act succeeds') or diag($r->{all});
 unlike($r->{out}, $PROGRESS, '--no-act trains nothing');
 ok(!-e "$src/debian/.debhelper/model", '--no-act stages nothing');
 $r = run_in($src, {}, 'dh_model', '--no-act', '-v');
-like($r->{out}, qr/^\t\Q$trainer\E train .*debian\/models$/m, '--no-act -v prints the command it would run');
+like($r->{out}, qr/^\t\Q$trainer\E verdict --section science debian\/models\n(?:.*\n)*\t\Q$trainer\E train .*debian\/models\n\t\Q$trainer\E card \S+\/simple-mlp\.json > \S+\/simple-mlp\.md$/m,
+	'--no-act -v prints the commands it would run: the check of the archive area, the training, the card') or diag($r->{out});
 unlike($r->{out}, $PROGRESS, '... and still trains nothing');
 ok(!-e "$src/debian/.debhelper/model", '... and stages nothing');
 
@@ -147,9 +157,13 @@ write_file("$pkg/usr/share/dhm-simple/blob.onnx", "x");
 $r = run_in($src, {}, 'dh_installmodels');
 is($r->{code}, 0, 'dh_installmodels with an unexplained model file in the package') or diag($r->{all});
 unlike($r->{err}, qr/looks like model weights/, '... does not audit it (dh_auditmodels does)');
+# "dh $@ --strict" passes -O--strict to every command; those that do not
+# know it ignore it, as debhelper commands do
+$r = run_in($src, {}, 'dh_installmodels', '-O--strict');
+is($r->{code}, 0, 'dh_installmodels -O--strict (from dh $@ --strict) ignores the option') or diag($r->{all});
+unlike($r->{all}, qr/strict/, '... silently');
 $r = run_in($src, {}, 'dh_installmodels', '--strict');
-isnt($r->{code}, 0, 'dh_installmodels --strict is an error');
-like($r->{err}, qr/--strict is an option of dh_auditmodels/, '... that points to dh_auditmodels');
+isnt($r->{code}, 0, 'dh_installmodels --strict given directly is an unknown option');
 $r = run_in($src, {}, 'dh_auditmodels');
 is($r->{code}, 0, 'an unexplained model file is not an error') or diag($r->{all});
 like($r->{err}, qr/^dh_auditmodels: warning: dhm-simple-model: usr\/share\/dhm-simple\/blob\.onnx looks like model weights/m,
@@ -158,6 +172,14 @@ unlike($r->{err}, qr/simple-mlp\.safetensors looks like/, 'the recipe\'s own wei
 $r = run_in($src, {}, 'dh_auditmodels', '--no-act', '--strict');
 is($r->{code}, 0, 'dh_auditmodels --no-act --strict audits nothing') or diag($r->{all});
 unlike($r->{err}, qr/looks like/, '... and says nothing');
+$r = run_in($src, {}, 'dh_auditmodels', '--no-act', '-v', '--strict');
+is($r->{code}, 0, 'dh_auditmodels --no-act -v --strict audits nothing') or diag($r->{all});
+like($r->{out}, qr/^\taudit debian\/dhm-simple-model\/: model files that no recipe produced are errors \(dh_auditmodels --strict\)\n\taudit the source package: model files in it are warnings$/m,
+	'... but says what it would audit, and how') or diag($r->{out});
+unlike($r->{err}, qr/looks like/, '... without auditing');
+$r = run_in($src, {}, 'dh_auditmodels', '--no-act', '-v');
+like($r->{out}, qr/^\taudit debian\/dhm-simple-model\/: model files that no recipe produced are warnings$/m,
+	'... warnings without --strict');
 $r = run_in($src, { DH_MODEL_UNEXPLAINED => 'sometimes' }, 'dh_auditmodels');
 isnt($r->{code}, 0, 'DH_MODEL_UNEXPLAINED=sometimes is an error');
 like($r->{err}, qr/DH_MODEL_UNEXPLAINED=sometimes: expected warn or error/, '... that says what is expected');

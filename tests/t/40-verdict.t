@@ -11,7 +11,6 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use File::Basename qw(dirname);
-use IO::Uncompress::Gunzip qw(gunzip $GunzipError);
 use JSON::PP ();
 use Test::More;
 use DhModelTest;
@@ -19,18 +18,6 @@ use DhModelTest;
 need_trainer();
 
 my @DPKG_BUILDPACKAGE = ('dpkg-buildpackage', '-us', '-uc', '-d', '-b');
-
-# A file of an unpacked .deb, gunzipped if dh_compress compressed it.
-sub doc_file {
-	my ($root, $path) = @_;
-	return slurp("$root$path") if -f "$root$path";
-	if (-f "$root$path.gz") {
-		my $text;
-		gunzip("$root$path.gz" => \$text) or die("gunzip: $GunzipError");
-		return $text;
-	}
-	return undef;
-}
 
 # Build SRC, unpack DEB; returns (provenance, card, build output) of MODEL.
 sub build_and_read {
@@ -110,7 +97,7 @@ sub staged {
 	like($v->{reason}, qr/^the weights' licence is not free: CC-BY-NC-4\.0 is not free: non-commercial use only .*\(License, debian\/dhm-verdict-toxic\.models line \d+\)$/,
 		'... because of the weights\' licence') or diag($v->{reason});
 	ok($v->{data}[0]{free}, '... while its data are free');
-	like($card, qr/^\| Licence of the weights \| CC-BY-NC-4\.0 \(\*\*not free\*\*: /m, 'the card says the weights\' licence is not free');
+	like($card, qr/^\| Licence of the weights \| CC-BY-NC-4\.0 \(License, debian\/dhm-verdict-toxic\.models\) \(\*\*not free\*\*: /m, 'the card says the weights\' licence is not free');
 }
 
 # --- no copyright stanza covers the data ---------------------------------------

@@ -13,6 +13,7 @@
 #include "base/version.h"
 #include "cli/commands.h"
 #include "cli/job.h"
+#include "cli/verdict.h"
 #include "cli/verify.h"
 #include "recipe/policy.h"
 #include "math/gemm.h"
@@ -65,6 +66,9 @@ static const char USAGE[] =
 	"  inspect FILE.safetensors    tensors and metadata of a weights file\n"
 	"  estimate [--threads N] [--model NAME] RECIPE\n"
 	"        the FLOP and peak memory of each model, and the policy's verdict\n"
+	"  verdict [--section SECTION] [--model NAME] [--quiet] RECIPE\n"
+	"        the ML-policy verdict of each model before training, and whether the\n"
+	"        archive area of SECTION (contrib/..., non-free/..., else main) accepts it\n"
 	"  list RECIPE                 check RECIPE and print NAME<TAB>INSTALL per model\n"
 	"  card FILE.json              the model card (Markdown) of a provenance record\n"
 	"  verify [--threads N] [--data-dir DIR] FILE.safetensors|BUNDLE.tar\n"
@@ -224,6 +228,40 @@ static int cmd_estimate(int argc, char **argv)
 	return rc;
 }
 
+static int cmd_verdict(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"section", required_argument, 0, 's'}, {"model", required_argument, 0, 'm'},
+		{"quiet", no_argument, 0, 'q'},         {0, 0, 0, 0}};
+	dm_job_opts o = {1, ".", 0, say, NULL, &stop_signal, NULL};
+	const char *model = NULL, *section = NULL;
+	dm_recipes rs;
+	dm_error err = {"", 0};
+	size_t i, first = 0, last = 0;
+	int c, rc = 0;
+	while ((c = getopt_long(argc, argv, "s:m:q", opts, NULL)) != -1) {
+		if (c == 's')
+			section = optarg;
+		else if (c == 'm')
+			model = optarg;
+		else if (c == 'q')
+			o.say = NULL;
+		else if (c == '?')
+			return usage_error("%s", "bad option for verdict");
+	}
+	if (optind != argc - 1)
+		return usage_error("%s", "verdict: expected exactly one RECIPE");
+	if (dm_recipes_load(argv[optind], &rs, &err))
+		return report(&err);
+	if (select_models(&rs, model, argv[optind], &first, &last, &err))
+		rc = report(&err);
+	for (i = first; i < last && rc == 0; i++)
+		if (dm_job_verdict(&rs.v[i], section, &o, &err))
+			rc = report(&err);
+	dm_recipes_free(&rs);
+	return rc;
+}
+
 static int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -314,7 +352,7 @@ int main(int argc, char **argv)
 	static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
 		{"train", cmd_train}, {"eval", cmd_eval}, {"inspect", cmd_inspect},
 		{"list", cmd_list},   {"card", cmd_card},       {"estimate", cmd_estimate},
-		{"verify", cmd_verify}, {"bundle", cmd_bundle}};
+		{"verify", cmd_verify}, {"bundle", cmd_bundle}, {"verdict", cmd_verdict}};
 	const char *kernel = getenv("DH_MODEL_KERNEL");
 	size_t i;
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {

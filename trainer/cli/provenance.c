@@ -138,7 +138,19 @@ static void verdict(dm_json_writer *w, const dm_provenance_in *in)
 	dm_json_key(w, "free");
 	dm_json_bool(w, v->weights_free);
 	dm_json_key(w, "why");
-	dm_json_string(w, v->weights_license ? v->weights_why : "no License field");
+	dm_json_string(w, v->weights_why);
+	dm_json_key(w, "license-from"); /* the recipe's License, or debian/copyright */
+	dm_json_string(w, sources[v->weights_source]);
+	if (v->weights_stanza) {
+		dm_json_key(w, "copyright-file");
+		dm_json_string(w, "debian/copyright");
+		dm_json_key(w, "stanza");
+		dm_json_string(w, v->weights_stanza);
+		dm_json_key(w, "stanza-line");
+		dm_json_uint(w, v->weights_stanza_line);
+	}
+	dm_json_key(w, "note");
+	dm_json_string(w, v->weights_note);
 	dm_json_end_object(w);
 	dm_json_key(w, "data");
 	dm_json_begin_array(w);
@@ -325,9 +337,11 @@ char *dm_provenance_json(const dm_provenance_in *in, int pretty, dm_error *err)
 		dm_json_key(&w, "description");
 		dm_json_string(&w, r->description);
 	}
-	if (r->license) {
+	/* the weights' licence: the recipe's, or debian/copyright's (the
+	 * verdict says which) */
+	if (in->verdict ? in->verdict->weights_license != NULL : r->license != NULL) {
 		dm_json_key(&w, "license");
-		dm_json_string(&w, r->license);
+		dm_json_string(&w, in->verdict ? in->verdict->weights_license : r->license);
 	}
 	verdict(&w, in);
 

@@ -243,7 +243,9 @@ static int use_stanza(dm_data_licence *d, const char *copyright, const dm_dep5_f
 	return 0;
 }
 
-static int from_source(ctx *c, dm_data_licence *d, const char *rel)
+/* The Files: stanza of debian/copyright that covers rel (the last that
+ * matches), or NULL with the reason added to note. */
+static const dm_dep5_files *source_stanza(ctx *c, const char *rel, char *note, size_t nsize)
 {
 	const dm_dep5_files *f;
 	if (c->src_state == 0) {
@@ -263,17 +265,61 @@ static int from_source(ctx *c, dm_data_licence *d, const char *rel)
 		}
 	}
 	if (c->src_state < 0) {
-		cat(d->note, sizeof d->note, "%s", c->src_problem);
-		return 0;
+		cat(note, nsize, "%s", c->src_problem);
+		return NULL;
 	}
-	if (!(f = dm_dep5_match(&c->src, rel))) {
-		cat(d->note, sizeof d->note, "no Files: stanza of debian/copyright matches %s", rel);
+	if (!(f = dm_dep5_match(&c->src, rel)))
+		cat(note, nsize, "no Files: stanza of debian/copyright matches %s", rel);
+	return f;
+}
+
+static int from_source(ctx *c, dm_data_licence *d, const char *rel)
+{
+	const dm_dep5_files *f = source_stanza(c, rel, d->note, sizeof d->note);
+	if (!f)
 		return 0;
-	}
 	d->source = DM_LSRC_SOURCE;
 	if (use_stanza(d, "debian/copyright", f, c->list, c->err))
 		return -1;
 	cat(d->note, sizeof d->note, "the last Files: stanza of debian/copyright that matches %s", rel);
+	return 0;
+}
+
+/* Without a License field, the weights take the licence of the stanza of
+ * debian/copyright that covers the recipe file (debian/PKG.models), as
+ * any other file of the source package would. */
+static int weights_from_source(ctx *c, const dm_recipe *r, dm_verdict *v)
+{
+	const dm_dep5_files *f;
+	located loc;
+	char note[640] = "";
+	locate(r->file->path, c->have_top ? c->top : NULL, &loc, note, sizeof note);
+	v->weights_source = DM_LSRC_NONE;
+	snprintf(v->weights_note, sizeof v->weights_note, "%s has no License field for model %s; ",
+		 recipe_shown(r), r->model);
+	snprintf(v->weights_why, sizeof v->weights_why, "no licence");
+	if (!loc.rel[0]) {
+		cat(v->weights_note, sizeof v->weights_note, "%sno copyright file of the source "
+		    "package covers it", note);
+		return 0;
+	}
+	if (!(f = source_stanza(c, loc.rel, v->weights_note, sizeof v->weights_note)))
+		return 0;
+	v->weights_why[0] = 0;
+	v->weights_source = DM_LSRC_SOURCE;
+	if (!(v->weights_stanza = stanza_text(f->patterns, c->err)))
+		return -1;
+	v->weights_stanza_line = f->line;
+	if (f->license && !(v->weights_license = dm_strdup(f->license, c->err)))
+		return -1;
+	if (v->weights_license)
+		v->weights_free = dm_license_expr_free(c->list, v->weights_license, v->weights_why,
+						       sizeof v->weights_why);
+	else
+		snprintf(v->weights_why, sizeof v->weights_why, "the stanza %s (debian/copyright, "
+			 "line %u) has no License field", v->weights_stanza, f->line);
+	cat(v->weights_note, sizeof v->weights_note, "the last Files: stanza of debian/copyright "
+	    "that matches %s", loc.rel);
 	return 0;
 }
 
@@ -364,18 +410,23 @@ static int licences(ctx *c, const dm_prepared *p, dm_verdict *v)
 	const char *root = dpkg_root();
 	size_t rootlen = strlen(root);
 	for (t = 0; t < 2; t++) {
-		const dm_dataset *d = t ? &p->test : &p->train;
-		if (t && !p->have_test)
+		/* the files that were read, with their SHA-256; without p, the
+		 * recipe's paths (features, then labels) */
+		const dm_dataset *d = p ? (t ? &p->test : &p->train) : NULL;
+		const dm_data_spec *spec = t ? &c->r->test : &c->r->train;
+		int nfiles = d ? d->nfiles : !spec->features ? 0 : spec->labels ? 2 : 1;
+		if (t && (p ? !p->have_test : !spec->features))
 			break;
-		for (k = 0; k < d->nfiles && v->ndata < 4; k++) {
+		for (k = 0; k < nfiles && v->ndata < 4; k++) {
 			dm_data_licence *dl = &v->data[v->ndata];
 			char *file = NULL;
 			const char *member;
 			dm_error sub = {"", 0};
 			dl->part = part_name(t, k);
-			dl->path = d->files[k].path;
+			dl->path = d ? d->files[k].path : k ? spec->labels : spec->features;
 			dl->build_depends = -1;
-			memcpy(dl->sha256, d->files[k].sha256, sizeof dl->sha256);
+			if (d)
+				memcpy(dl->sha256, d->files[k].sha256, sizeof dl->sha256);
 			if (dm_data_file_of(dl->path, &file, &member, &sub)) {
 				dl->note[0] = 0; /* the message, cut to the note's size */
 				cat(dl->note, sizeof dl->note, "%s", sub.msg);
@@ -431,6 +482,20 @@ out:
 	return rc;
 }
 
+/* Where the weights' licence comes from, for the reason: "License,
+ * debian/x.models line 12" or "debian/copyright, Files: *, line 4". */
+static void weights_where(const dm_recipe *r, const dm_verdict *v, char *buf, size_t size)
+{
+	if (v->weights_source == DM_LSRC_RECIPE)
+		snprintf(buf, size, "License, %s line %u", recipe_shown(r),
+			 dm_recipe_field_line(r, "License"));
+	else if (v->weights_source == DM_LSRC_SOURCE)
+		snprintf(buf, size, "debian/copyright, %s, line %u", v->weights_stanza,
+			 v->weights_stanza_line);
+	else
+		snprintf(buf, size, "no licence");
+}
+
 static void decide(const dm_recipe *r, dm_verdict *v)
 {
 	size_t i, bad = 0, first = 0;
@@ -438,17 +503,18 @@ static void decide(const dm_recipe *r, dm_verdict *v)
 	for (i = 0; i < v->ndata; i++)
 		if (!v->data[i].free && bad++ == 0)
 			first = i;
-	snprintf(where, sizeof where, "License, %s line %u", recipe_shown(r),
-		 dm_recipe_field_line(r, "License"));
+	weights_where(r, v, where, sizeof where);
 	if (!v->weights_free) {
 		v->cls = DM_VERDICT_NONFREE;
 		if (v->weights_license)
 			snprintf(v->reason, sizeof v->reason, "the weights' licence is not free: %s (%s)",
 				 v->weights_why, where);
+		else if (v->weights_source == DM_LSRC_SOURCE)
+			snprintf(v->reason, sizeof v->reason, "the weights have no licence: %s",
+				 v->weights_why);
 		else
-			snprintf(v->reason, sizeof v->reason, "the weights have no licence: %s has no "
-				 "License field for model %s, so nobody may redistribute them",
-				 recipe_shown(r), r->model);
+			snprintf(v->reason, sizeof v->reason, "the weights have no licence: %s, so "
+				 "nobody may redistribute them", v->weights_note);
 	} else if (bad) {
 		v->cls = DM_VERDICT_TOXIC;
 		snprintf(v->reason, sizeof v->reason, "the weights are %s, but the data are not free",
@@ -513,10 +579,17 @@ int dm_verdict_facts(const dm_recipe *r, const dm_prepared *p, dm_verdict *v, dm
 		 strrchr(list.path, '/') ? strrchr(list.path, '/') + 1 : list.path);
 	memcpy(v->list_sha256, list.sha256, sizeof v->list_sha256);
 
-	v->weights_license = r->license;
-	if (r->license)
+	if (r->license) {
+		v->weights_source = DM_LSRC_RECIPE;
+		if (!(v->weights_license = dm_strdup(r->license, err)))
+			goto fail;
 		v->weights_free = dm_license_expr_free(&list, r->license, v->weights_why,
 						       sizeof v->weights_why);
+		snprintf(v->weights_note, sizeof v->weights_note, "the recipe's License field (%s "
+			 "line %u)", recipe_shown(r), dm_recipe_field_line(r, "License"));
+	} else if (weights_from_source(&c, r, v)) {
+		goto fail;
+	}
 	if (licences(&c, p, v))
 		goto fail;
 	for (i = 0; i < v->ndata; i++) {
@@ -591,6 +664,8 @@ void dm_verdict_decide(const dm_recipe *r, const dm_budget *b, uint64_t flop,
 void dm_verdict_free(dm_verdict *v)
 {
 	size_t i;
+	free(v->weights_license);
+	free(v->weights_stanza);
 	for (i = 0; i < v->ndata; i++) {
 		free(v->data[i].license);
 		free(v->data[i].copyright);
@@ -598,4 +673,112 @@ void dm_verdict_free(dm_verdict *v)
 		free(v->data[i].package);
 	}
 	memset(v, 0, sizeof *v);
+}
+
+/* ---- the archive area ---- */
+
+/* bit i of an area's accepts is verdict class i */
+_Static_assert(DM_VERDICT_FREE == 0 && DM_VERDICT_TOXIC == 1 && DM_VERDICT_NONFREE == 2 &&
+	       DM_AREA_CLASSES == 3, "dm_area_class_names follows dm_verdict_class");
+
+/* The reason in a few words: "data licence 'X' is not free". */
+static void short_reason(const dm_verdict *v, char *buf, size_t size)
+{
+	size_t i = 0;
+	if (v->cls == DM_VERDICT_FREE) {
+		snprintf(buf, size, "the weights are %s and the data are free", v->weights_why);
+	} else if (v->cls == DM_VERDICT_NONFREE) {
+		if (v->weights_license)
+			snprintf(buf, size, "weights licence '%s' is not free", v->weights_license);
+		else
+			snprintf(buf, size, "the weights have no licence");
+	} else {
+		while (i + 1 < v->ndata && v->data[i].free)
+			i++;
+		if (v->data[i].license)
+			snprintf(buf, size, "data licence '%s' is not free", v->data[i].license);
+		else
+			snprintf(buf, size, "no licence known for the %s %s", v->data[i].part,
+				 v->data[i].path);
+	}
+}
+
+/* Does the archive area that section names (a "contrib/" or "non-free/"
+ * prefix; none: main) accept the verdict?  The areas are the Archive-Areas
+ * of the policy that applies, else main's.  said gets the line for the
+ * build log. */
+static int area_check(const dm_recipe *r, const dm_verdict *v, const dm_budget *b,
+		      const char *section, char *said, size_t ssize, dm_error *err)
+{
+	const dm_policy *rules = b->policy.nareas ? &b->policy : &b->main;
+	const char *slash = strchr(section, '/'), *plain = slash ? slash + 1 : section;
+	const char *cls = dm_verdict_class_name(v->cls);
+	const char *fix = v->cls == DM_VERDICT_TOXIC ? "use free data"
+						       : "give the weights a free licence";
+	const dm_area *a, *to = NULL;
+	unsigned bit = 1u << v->cls;
+	char area[64], why[800], known[256] = "", shown[128];
+	size_t i;
+	snprintf(area, sizeof area, "%.*s", slash ? (int)(slash - section) : 4,
+		 slash ? section : "main");
+	snprintf(shown, sizeof shown, "%s", *section ? section : "none");
+	if (!rules->nareas)
+		return dm_fail(err, "policy %s has no Archive-Areas, and neither has policy main: "
+			       "is dh-model installed completely?", b->policy.name);
+	short_reason(v, why, sizeof why);
+	if (!(a = dm_policy_area(rules, area))) {
+		for (i = 0; i < rules->nareas; i++)
+			cat(known, sizeof known, "%s%s", i ? ", " : "", rules->areas[i].name);
+		return dm_fail_code(err, DM_EXIT_POLICY, "%s: Section: %s names the archive area %s, "
+				    "which policy %s does not list (Archive-Areas: %s)", r->model,
+				    section, area, rules->name, known);
+	}
+	if (a->accepts & bit) {
+		snprintf(said, ssize, "%s: %s (%s); the archive area %s (Section: %s) accepts it",
+			 r->model, cls, why, area, shown);
+		return 0;
+	}
+	for (i = 0; i < rules->nareas && !to; i++)
+		if ((rules->areas[i].accepts & bit) && &rules->areas[i] != a)
+			to = &rules->areas[i];
+	if (!to)
+		return dm_fail_code(err, DM_EXIT_POLICY, "%s: %s (%s) cannot go in %s, and no archive "
+				    "area of policy %s accepts it; %s", r->model, cls, why, area,
+				    rules->name, fix);
+	return dm_fail_code(err, DM_EXIT_POLICY, "%s: %s (%s) cannot go in %s; move the package to "
+			    "%s (Section: %s%s%s) or %s", r->model, cls, why, area, to->name,
+			    strcmp(to->name, "main") ? to->name : "", strcmp(to->name, "main") ? "/" : "",
+			    *plain ? plain : "SECTION", fix);
+}
+
+int dm_job_verdict(dm_recipe *r, const char *section, const dm_job_opts *o, dm_error *err)
+{
+	dm_budget b;
+	dm_verdict v;
+	char line[2048], why[800];
+	int rc = -1;
+	memset(&v, 0, sizeof v);
+	/* as training would refuse it; b is zeroed first, and freed at out */
+	if (dm_budget_check(r, o->threads, &b, err) || dm_verdict_facts(r, NULL, &v, err))
+		goto out;
+	v.policy = b.policy.name;
+	v.within_policy = 1;
+	v.within_main = b.within_main;
+	v.flop = (double)b.cost.flop;
+	v.max_compute = b.limits.max_compute;
+	decide(r, &v);
+	if (section) {
+		if (area_check(r, &v, &b, section, line, sizeof line, err))
+			goto out;
+	} else {
+		short_reason(&v, why, sizeof why);
+		snprintf(line, sizeof line, "%s: %s (%s)", r->model, dm_verdict_class_name(v.cls), why);
+	}
+	if (o->say)
+		o->say(o->say_ctx, line);
+	rc = 0;
+out:
+	dm_verdict_free(&v);
+	dm_budget_free(&b);
+	return rc;
 }

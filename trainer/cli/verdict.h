@@ -7,7 +7,9 @@
  * not available; a Non-free model's licence itself is not free.
  *
  * dh-model decides it from what it holds:
- *  - the weights' licence: the recipe's License field;
+ *  - the weights' licence: the recipe's License field; without it, the
+ *    licence of the Files: stanza of debian/copyright that covers the
+ *    recipe file (the last that matches, as for a data file);
  *  - the licence of every data file (training and test, samples and
  *    labels) from a machine-readable copyright file (DEP-5): the source
  *    package's debian/copyright for a file in the source tree (the last
@@ -58,9 +60,13 @@ typedef struct dm_data_licence {
 typedef struct dm_verdict {
 	dm_verdict_class cls;
 	char reason[1536];       /* one line, naming the file, the licence, the limit */
-	const char *weights_license;   /* the recipe's License, or NULL */
+	char *weights_license;   /* the recipe's License, or the copyright's; or NULL */
 	int weights_free;
 	char weights_why[640];
+	dm_licence_source weights_source;  /* RECIPE, SOURCE (debian/copyright) or NONE */
+	char *weights_stanza;    /* "Files: *" when from debian/copyright */
+	unsigned weights_stanza_line;
+	char weights_note[640];  /* how the licence was found, or why there is none */
 	dm_data_licence data[4];
 	size_t ndata;
 	int data_license_unused; /* Data-License given, but every file is covered */
@@ -81,12 +87,26 @@ const char *dm_verdict_class_name(dm_verdict_class c);
  * itself (a child of the sandboxed trainer inherits the sandbox: under
  * reprotest's faketime, libfaketime in dpkg-query could not create its
  * shared memory and dpkg-query printed nothing).  It fails only when the
- * list of free licences cannot be found or read.  dm_verdict_decide, after
+ * list of free licences cannot be found or read.  p NULL: the data files
+ * are the recipe's paths, unread (no SHA-256).  dm_verdict_decide, after
  * training, adds the compute used and the policy, decides the class and
  * says it (through o->say). */
 int dm_verdict_facts(const dm_recipe *r, const dm_prepared *p, dm_verdict *v, dm_error *err);
 void dm_verdict_decide(const dm_recipe *r, const dm_budget *b, uint64_t flop,
 		       const dm_job_opts *o, dm_verdict *v);
 void dm_verdict_free(dm_verdict *v);
+
+/* The verdict before training, and whether the archive area of a binary
+ * package may hold it (dh_model runs it for every package before it
+ * trains any): the budget is checked as training would check it, the
+ * licences found from the recipe's data paths alone (nothing is read but
+ * the headers), and the class said (through o->say) with its reason.
+ * section is the package's Section: a "contrib/" or "non-free/" prefix
+ * names the area, none means main; the policy that applies (its
+ * Archive-Areas, else main's) says which verdicts each area accepts.  A
+ * verdict the area does not take is an error with DM_EXIT_POLICY, one line
+ * naming the model, the verdict, the reason and what to do.  section NULL:
+ * the verdict alone. */
+int dm_job_verdict(dm_recipe *r, const char *section, const dm_job_opts *o, dm_error *err);
 
 #endif

@@ -389,8 +389,26 @@ char *dm_card_markdown(const char *path, const char *text, size_t n, dm_error *e
 	cell(&b, or_dash(str(doc, "license")));
 	{
 		const dm_json *vw = dm_json_get(doc, "verdict");
+		const char *from;
 		int yes;
 		vw = vw ? dm_json_get(vw, "weights") : NULL;
+		from = str(vw, "license-from");
+		/* where it comes from: "Expat (debian/copyright, Files: *)" */
+		if (from && !strcmp(from, "recipe")) {
+			put(&b, " (License, ");
+			cell(&b, or_dash(str(recipe, "file")));
+			put(&b, ")");
+		} else if (from && !strcmp(from, "source-copyright")) {
+			put(&b, " (");
+			cell(&b, or_dash(str(vw, "copyright-file")));
+			put(&b, ", ");
+			cell(&b, or_dash(str(vw, "stanza")));
+			put(&b, ")");
+		} else if (from && !strcmp(from, "none")) {
+			put(&b, " (");
+			cell(&b, or_dash(str(vw, "note")));
+			put(&b, ")");
+		}
 		if (boolean(vw, "free", &yes) && !yes) {
 			put(&b, " (**not free**: ");
 			cell(&b, or_dash(str(vw, "why")));

@@ -156,6 +156,73 @@ static int parse_references(const char *path, const dm_field *f, dm_policy *p,
 	return 0;
 }
 
+const char *const dm_area_class_names[DM_AREA_CLASSES] = {"Free Model", "ToxicCandy", "Non-free"};
+
+/* "main: Free Model" / "contrib: Free Model, ToxicCandy" per line */
+static int parse_areas(const char *path, const dm_field *f, dm_policy *p, dm_error *err)
+{
+	static const char lower[] = "abcdefghijklmnopqrstuvwxyz0123456789-";
+	const char *s = f->value;
+	unsigned line = f->line;
+	for (; *s; line++) {
+		const char *nl = strchr(s, '\n'), *colon, *q;
+		size_t n = nl ? (size_t)(nl - s) : strlen(s), len;
+		dm_area area, *v;
+		size_t i;
+		memset(&area, 0, sizeof area);
+		colon = memchr(s, ':', n);
+		len = colon ? (size_t)(colon - s) : 0;
+		if (n == 0)
+			goto next;
+		if (!colon || len == 0 || len >= sizeof area.name || strspn(s, lower) < len)
+			return dm_fail(err, "%s: line %u: Archive-Areas: expected 'AREA: VERDICT, ...' "
+				       "with an area name of lower-case letters, digits and '-', got "
+				       "'%.*s'", path, line, (int)(n > 60 ? 60 : n), s);
+		memcpy(area.name, s, len);
+		for (q = colon + 1; q < s + n;) {
+			const char *end = memchr(q, ',', (size_t)(s + n - q));
+			size_t k;
+			if (!end)
+				end = s + n;
+			while (q < end && (*q == ' ' || *q == '\t'))
+				q++;
+			k = (size_t)(end - q);
+			while (k && (q[k - 1] == ' ' || q[k - 1] == '\t'))
+				k--;
+			for (i = 0; i < DM_AREA_CLASSES; i++)
+				if (strlen(dm_area_class_names[i]) == k &&
+				    !strncasecmp(q, dm_area_class_names[i], k))
+					break;
+			if (k && i == DM_AREA_CLASSES)
+				return dm_fail(err, "%s: line %u: Archive-Areas: %s: unknown verdict "
+					       "'%.*s'; expected Free Model, ToxicCandy or Non-free", path,
+					       line, area.name, (int)(k > 40 ? 40 : k), q);
+			if (k)
+				area.accepts |= 1u << i;
+			q = end + 1;
+		}
+		if (dm_policy_area(p, area.name))
+			return dm_fail(err, "%s: line %u: Archive-Areas: area %s twice", path, line,
+				       area.name);
+		if (!(v = realloc(p->areas, (p->nareas + 1) * sizeof *v)))
+			return dm_fail(err, "out of memory");
+		p->areas = v;
+		p->areas[p->nareas++] = area;
+next:
+		s += n + (nl ? 1 : 0);
+	}
+	return 0;
+}
+
+const dm_area *dm_policy_area(const dm_policy *p, const char *name)
+{
+	size_t i;
+	for (i = 0; i < p->nareas; i++)
+		if (!strcmp(p->areas[i].name, name))
+			return &p->areas[i];
+	return NULL;
+}
+
 static int parse_policy(const char *path, const dm_deb822 *d, dm_policy *p, dm_error *err)
 {
 	const dm_stanza *s;
@@ -181,6 +248,11 @@ static int parse_policy(const char *path, const dm_deb822 *d, dm_policy *p, dm_e
 		}
 		if (!strcasecmp(f->name, "Reference-Throughput")) {
 			if (parse_references(path, f, p, err))
+				return -1;
+			continue;
+		}
+		if (!strcasecmp(f->name, "Archive-Areas")) {
+			if (parse_areas(path, f, p, err))
 				return -1;
 			continue;
 		}
@@ -284,6 +356,7 @@ void dm_policy_free(dm_policy *p)
 {
 	free(p->description);
 	free(p->ref);
+	free(p->areas);
 	memset(p, 0, sizeof *p);
 }
 

@@ -52,6 +52,16 @@ typedef struct dm_throughput {
 	double flop_per_second;
 } dm_throughput;
 
+/* Archive-Areas: which verdicts of Debian's ML policy each archive area
+ * accepts.  Bit 0 of accepts is "Free Model", bit 1 "ToxicCandy", bit 2
+ * "Non-free" (the order of the verdict classes, cli/verdict.h). */
+#define DM_AREA_CLASSES 3
+extern const char *const dm_area_class_names[DM_AREA_CLASSES];
+typedef struct dm_area {
+	char name[32];         /* "main", "contrib", "non-free" */
+	unsigned accepts;
+} dm_area;
+
 typedef struct dm_policy {
 	char name[64];
 	char sha256[65];       /* of the policy file, for the provenance */
@@ -63,6 +73,10 @@ typedef struct dm_policy {
 	 * does with model files that no recipe produced: 0 warning (default),
 	 * 1 error. */
 	int unexplained_error;
+	/* Archive-Areas, in the policy's order; none: the policy says nothing
+	 * (dh-model then applies main's) */
+	dm_area *areas;
+	size_t nareas;
 } dm_policy;
 
 /* Load policy NAME from the first of dirs that has it (a NAME with a '/'
@@ -70,6 +84,9 @@ typedef struct dm_policy {
 int dm_policy_load(const char *name, const char *const *dirs, size_t ndirs,
 		   dm_policy *out, dm_error *err);
 void dm_policy_free(dm_policy *p);
+
+/* The area of Archive-Areas that is named, or NULL. */
+const dm_area *dm_policy_area(const dm_policy *p, const char *name);
 
 /* The reference throughput for arch and numerics, else for amd64. */
 const dm_throughput *dm_policy_reference(const dm_policy *p, const char *arch,

@@ -20,7 +20,7 @@ use Test::More;
 
 our @EXPORT = qw(
 	$TOP real_trainer need_trainer fixture run_in slurp
-	write_file staged_files deb_contents edit_file
+	write_file staged_files deb_contents edit_file doc_file
 );
 
 our $TOP = abs_path(dirname(__FILE__) . '/../../..');
@@ -132,6 +132,19 @@ sub staged_files {
 	my @f = sort grep { !m/^\./ } readdir($dh);
 	closedir($dh);
 	return @f;
+}
+
+# A file of an unpacked .deb (ROOT/PATH), gunzipped if dh_compress
+# compressed it (ROOT/PATH.gz), or undef.
+sub doc_file {
+	my ($root, $path) = @_;
+	return slurp("$root$path") if -f "$root$path";
+	return undef if not -f "$root$path.gz";
+	require IO::Uncompress::Gunzip;
+	my $text;
+	IO::Uncompress::Gunzip::gunzip("$root$path.gz" => \$text)
+		or die("gunzip $root$path.gz: $IO::Uncompress::Gunzip::GunzipError");
+	return $text;
 }
 
 # The paths in a .deb, as "dpkg -c" lists them, without the leading ".".

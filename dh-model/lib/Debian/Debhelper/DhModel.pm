@@ -19,6 +19,7 @@ our $VERSION = '0.1.0';
 
 our @EXPORT = qw(
 	model_trainer
+	model_section
 	model_staging_dir
 	model_recipe_digest
 	model_list
@@ -33,6 +34,7 @@ our @EXPORT = qw(
 	model_audit_package
 	model_audit_source
 	MODEL_STAMP
+	MODEL_MAX_THREADS
 );
 
 # The file dh_model writes last into a package's staging directory: the
@@ -40,11 +42,15 @@ our @EXPORT = qw(
 # digest) the staged outputs are not complete or not current.
 use constant MODEL_STAMP => 'recipe.sha256';
 
+# The most threads that "dh-model-train --threads" takes: parallel=N above
+# it is clamped, as parallel=N is a maximum.
+use constant MODEL_MAX_THREADS => 256;
+
 my %EXIT_MEANING = (
 	1 => 'bad input or runtime error',
 	2 => 'usage error (does this dh-model-train match dh_model?)',
 	3 => 'a quality gate (Expect or Upstream-Max-Regression) failed',
-	4 => 'over the compute budget, or a cap fired',
+	4 => 'over the compute budget, a cap fired, or the archive area does not accept the verdict',
 	127 => 'the trainer could not be run',
 );
 
@@ -53,6 +59,15 @@ my %EXIT_MEANING = (
 sub model_trainer {
 	my $t = $ENV{DH_MODEL_TRAIN};
 	return (defined($t) && $t ne '') ? $t : 'dh-model-train';
+}
+
+# The Section of a binary package (its own, else the source's), for the
+# trainer's check of the archive area: "contrib/science" is in contrib,
+# "science" in main.  "" when debian/control gives none.
+sub model_section {
+	my ($package) = @_;
+	my $section = package_section($package);
+	return (not defined($section) or $section eq 'unknown') ? '' : $section;
 }
 
 # Where dh_model stages a package's outputs: under debian/.debhelper/, which
