@@ -38,16 +38,6 @@ static void put_file(const char *path, const void *data, size_t n)
 	}
 }
 
-static void sha_hex(const void *data, size_t n, char hex[65])
-{
-	dm_sha256 h;
-	unsigned char d[32];
-	dm_sha256_init(&h);
-	dm_sha256_update(&h, data, n);
-	dm_sha256_final(&h, d);
-	dm_sha256_hex(d, hex);
-}
-
 /* ---- names and shown text ---- */
 
 static void test_text(void)
@@ -184,7 +174,7 @@ static void test_data(void)
 	int fd;
 	mkdir(in_dir("data"), 0700);
 	put_file(in_dir("data/d.csv"), body, sizeof body - 1);
-	sha_hex(body, sizeof body - 1, sha);
+	dm_sha256_hex_of(body, sizeof body - 1, sha);
 	d.sha256 = sha;
 	ok(dm_data_find(&d, in_dir("data"), &f, &err) == 0 && !strcmp(f.file, in_dir("data/d.csv")) &&
 	   !f.member && !strcmp(f.name, "d.csv"), "a relative path is below the data directory: %s",

@@ -572,7 +572,7 @@ typedef struct travel {
 	int fd;              /* open while the sizes are summed */
 	uint64_t size;
 	char *body;
-	char member[112];    /* data/NAME: libtar's names are under 100 bytes */
+	char member[112];    /* data/NAME: ustar names are under 100 bytes */
 	size_t same_as;      /* index of the first record of this file */
 } travel;
 
