@@ -265,7 +265,7 @@ static void test_members(void)
 		dm_dataset_free(&d);
 	}
 	{
-		dm_data_limits lim = {0, 2};
+		dm_data_limits lim = {.max_members = 2};
 		bad_stream("a.tar.xz:nope.csv", NULL,
 			   "a.tar.xz: no member 'nope.csv' in the archive", NULL);
 		bad_stream("a.tar.xz:sub/link.csv", NULL,
@@ -352,7 +352,7 @@ static void unlimit_address_space(void)
 
 static void test_corrupt(void)
 {
-	dm_data_limits mb = {1048576, 0};
+	dm_data_limits mb = {.max_bytes = 1048576};
 	dm_data_spec s;
 	make_big_csv();
 	sh("gzip -n -k big.csv && xz -k big.csv && bzip2 -k big.csv && "
@@ -439,7 +439,7 @@ static void test_corrupt(void)
 	 * that went on would find it "truncated", as it does under a higher
 	 * cap) */
 	{
-		dm_data_limits high = {300000000, 0};
+		dm_data_limits high = {.max_bytes = 300000000};
 		bad_stream("bombcut.gz", &mb, "bombcut.gz: more than 1048576 "
 			   "decompressed bytes (Max-Dataset-Bytes)", NULL);
 		bad_stream("bombcut.zst", &mb, "bombcut.zst: more than 1048576 "
@@ -456,7 +456,7 @@ static void test_corrupt(void)
 	}
 	/* exactly at the cap is fine */
 	{
-		dm_data_limits lim = {sizeof iris - 1, 0};
+		dm_data_limits lim = {.max_bytes = sizeof iris - 1};
 		dm_dataset d;
 		char want[128];
 		s = spec_of(DM_FORMAT_CSV, "iris.csv.xz");
