@@ -79,8 +79,8 @@ static void test_good(void)
 	r = &rs.v[0];
 	ok(rs.n == 2 && !strcmp(r->model, "fashion-mlp") && !strcmp(rs.v[1].model, "second"),
 	   "two stanzas, two models");
-	ok(r->nlayers == 4 && r->layers[0].units == 256 && r->layers[1].kind == DM_LAYER_RELU &&
-		   r->layers[2].kind == DM_LAYER_DROPOUT && r->layers[3].units == 10,
+	ok(r->nlayers == 4 && r->layers[0].units == 256 && !strcmp(r->layers[1].op->name, "relu") &&
+		   !strcmp(r->layers[2].op->name, "dropout") && r->layers[3].units == 10,
 	   "a network over continuation lines");
 	ok(r->train_cfg.optim.kind == DM_OPT_ADAMW && r->train_cfg.optim.lr == 0.002f &&
 		   r->train_cfg.optim.weight_decay == 0.05f && r->train_cfg.optim.clip_norm == 5.0f,

@@ -314,7 +314,16 @@ int dm_budget_check(dm_recipe *r, int threads, dm_budget *b, dm_error *err)
 		return -1;
 	if (!(layers = dm_calloc(r->nlayers, sizeof *layers, err)))
 		return -1;
-	dm_net_plan(r->layers, r->nlayers, dim, layers);
+	{
+		dm_shape input = dm_shape_1(dim);
+		size_t nparams;
+		dm_error sub;
+		if (dm_net_plan(r->layers, r->nlayers, &input, layers, &nparams, &sub)) {
+			free(layers);
+			return dm_fail(err, "%s: line %u: Network: %s", r->file->path,
+				       dm_recipe_field_line(r, "Network"), sub.msg);
+		}
+	}
 	nv = (size_t)((double)n * (double)r->validation_split);
 	memset(&in, 0, sizeof in);
 	in.layers = layers;
