@@ -366,6 +366,39 @@ size_t dm_net_tensors(const dm_net *net, dm_param_tensor *out, size_t max)
 	return k;
 }
 
+dm_param_tensor *dm_net_tensor_list(const dm_net *net, size_t *n, dm_error *err)
+{
+	size_t count = dm_net_tensors(net, NULL, 0);
+	dm_param_tensor *t = dm_calloc(count ? count : 1, sizeof *t, err);
+	if (!t)
+		return NULL;
+	*n = dm_net_tensors(net, t, count);
+	return t;
+}
+
+int dm_param_tensor_shape_is(const dm_param_tensor *t, size_t ndim, const size_t *shape)
+{
+	size_t d;
+	if (ndim != t->ndim)
+		return 0;
+	for (d = 0; d < ndim; d++)
+		if (shape[d] != t->shape[d])
+			return 0;
+	return 1;
+}
+
+void dm_shape_text(size_t ndim, const size_t *shape, char *buf, size_t size)
+{
+	size_t d, len;
+	snprintf(buf, size, "[");
+	for (d = 0; d < ndim; d++) {
+		len = strlen(buf);
+		snprintf(buf + len, size - len, "%s%zu", d ? ", " : "", shape[d]);
+	}
+	len = strlen(buf);
+	snprintf(buf + len, size - len, "]");
+}
+
 uint64_t dm_layers_forward_flop(const dm_layer *layers, size_t n, uint64_t B,
 				int training, dm_checked *ck)
 {

@@ -82,6 +82,12 @@ typedef struct dm_param_tensor {
 } dm_param_tensor;
 /* The first max of the network's tensors into out; returns how many it has. */
 size_t dm_net_tensors(const dm_net *net, dm_param_tensor *out, size_t max);
+/* All of them, in a new array (free it) of *n entries. */
+dm_param_tensor *dm_net_tensor_list(const dm_net *net, size_t *n, dm_error *err);
+/* Whether a tensor of ndim dimensions shape[] is t's shape; its text,
+ * "[10, 784]", into buf. */
+int dm_param_tensor_shape_is(const dm_param_tensor *t, size_t ndim, const size_t *shape);
+void dm_shape_text(size_t ndim, const size_t *shape, char *buf, size_t size);
 
 /* FLOP of one forward (and one backward) pass over B rows, by the same
  * rules the kernels count with; the budget uses these.  Checked: a count
