@@ -315,9 +315,13 @@ int dm_budget_check(dm_recipe *r, int threads, dm_budget *b, dm_error *err)
 	if (!(layers = dm_calloc(r->nlayers, sizeof *layers, err)))
 		return -1;
 	{
-		dm_shape input = dm_shape_1(dim);
+		dm_shape input;
 		size_t nparams;
 		dm_error sub;
+		if (dm_recipe_input_shape(r, dim, &input, err)) {
+			free(layers);
+			return -1;
+		}
 		if (dm_net_plan(r->layers, r->nlayers, &input, layers, &nparams, &sub)) {
 			free(layers);
 			return dm_fail(err, "%s: line %u: Network: %s", r->file->path,

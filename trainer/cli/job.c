@@ -192,6 +192,8 @@ int dm_prepare(const dm_recipe *r, dm_prepared *p, dm_error *err)
 	    (p->have_test && check_labels(r, &p->test, r->test.labels ? "Test-Labels" : "Test-Dataset",
 					  outputs, err)))
 		return -1;
+	if (dm_recipe_input_shape(r, p->train.dim, &p->input, err))
+		return -1;
 	return split(r, p, err) || normalize(r, p, err) ? -1 : 0;
 }
 
@@ -444,8 +446,8 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	if (o->sandbox_dir && sandbox(o, err))
 		goto out;
 	if (!(e = dm_engine_new(r->numerics, o->threads, err)) ||
-	    !(net = dm_net_new(r->layers, r->nlayers, p.train.dim,
-			       cfg.batch > 256 ? cfg.batch : 256, err)))
+	    !(net = dm_net_new_shaped(r->layers, r->nlayers, &p.input,
+				      cfg.batch > 256 ? cfg.batch : 256, err)))
 		goto out;
 	dm_net_init(net, cfg.seed);
 	train = (dm_rows){p.train.x, p.train.y, p.train.dim, p.train_rows, p.ntrain};
@@ -653,7 +655,7 @@ int dm_job_eval(const dm_recipe *r, const char *weights, const dm_job_opts *o,
 		goto out;
 	have_st = 1;
 	if (!(e = dm_engine_new(r->numerics, o->threads, err)) ||
-	    !(net = dm_net_new(r->layers, r->nlayers, p.train.dim, 256, err)) ||
+	    !(net = dm_net_new_shaped(r->layers, r->nlayers, &p.input, 256, err)) ||
 	    load_weights(r, weights, &st, net, &p, err))
 		goto out;
 	if (p.have_test) {

@@ -141,7 +141,7 @@ int dm_upstream_compare(const dm_recipe *r, const dm_prepared *p, dm_net *net,
 	if (!(bytes = dm_read_regular(us->weights, MAX_UPSTREAM, &nbytes, u->sha256, err)))
 		goto fail_where;
 	if (!(e = dm_engine_new(r->numerics, o->threads, err)) ||
-	    !(theirs = dm_net_new(us->layers, us->nlayers, p->train.dim, 256, err)))
+	    !(theirs = dm_net_new_shaped(us->layers, us->nlayers, &p->input, 256, err)))
 		goto out;
 	u->parameters = theirs->nparams;
 	if (us->format == DM_UPSTREAM_RAW_F32LE) {
