@@ -192,7 +192,7 @@ int dm_prepare(const dm_recipe *r, dm_prepared *p, dm_error *err)
 	    (p->have_test && check_labels(r, &p->test, r->test.labels ? "Test-Labels" : "Test-Dataset",
 					  outputs, err)))
 		return -1;
-	if (dm_recipe_input_shape(r, p->train.dim, &p->input, err))
+	if (dm_recipe_input_shape(r, &p->train.shape, &p->input, err))
 		return -1;
 	return split(r, p, err) || normalize(r, p, err) ? -1 : 0;
 }

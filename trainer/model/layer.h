@@ -19,9 +19,9 @@
 
 #include "../base/checked.h"
 #include "../base/error.h"
+#include "../base/shape.h"
 #include "../math/gemm.h"
 #include "../math/rng.h"
-#include "shape.h"
 
 typedef struct dm_layer_op dm_layer_op;
 

@@ -18,10 +18,10 @@
 
 #include "../base/checked.h"
 #include "../base/error.h"
+#include "../base/shape.h"
 #include "../math/gemm.h"
 #include "../math/rng.h"
 #include "layer.h"
-#include "shape.h"
 
 /* Parse a Network: value.  Errors say which item is wrong and what was
  * expected: "item 2 'dense x': expected a positive number of units". */

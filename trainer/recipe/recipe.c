@@ -25,7 +25,7 @@ static const dm_field_info FIELDS[] = {
 	{"Label-Column", 0, "CSV/TSV: last, first, a 1-based number or a column name"},
 	{"Features", 0, "libsvm: number of features"},
 	{"Normalize", 0, "auto, none, standardize or scale K"},
-	{"Input-Shape", 0, "the shape of one sample, e.g. 1x28x28 (C x H x W; default: a plain width)"},
+	{"Input-Shape", 0, "the shape of one sample, e.g. 1x28x28 (C x H x W; default: IDX's, else a plain width)"},
 	{"Network", 1, "layers, e.g. dense 256 relu, dropout 0.2, dense 10"},
 	{"Loss", 1, "softmax-cross-entropy, binary-cross-entropy or mse"},
 	{"Optimizer", 0, "sgd, adam or adamw (default adam)"},
@@ -347,13 +347,14 @@ bad:
 	return bad(c, f, "dimensions such as 1x28x28 (C x H x W, each from 1 to 10000000)");
 }
 
-int dm_recipe_input_shape(const dm_recipe *r, size_t features, dm_shape *shape, dm_error *err)
+int dm_recipe_input_shape(const dm_recipe *r, const dm_shape *data, dm_shape *shape,
+			  dm_error *err)
 {
 	dm_checked ck = {0};
-	uint64_t n;
+	uint64_t n, features = dm_shape_count(data, &ck);
 	char text[96], count[32];
 	if (!r->input_shape.ndim) {
-		*shape = dm_shape_1(features);
+		*shape = *data;
 		return 0;
 	}
 	n = dm_shape_count(&r->input_shape, &ck);
@@ -367,8 +368,8 @@ int dm_recipe_input_shape(const dm_recipe *r, size_t features, dm_shape *shape, 
 		else
 			snprintf(count, sizeof count, "%llu", (unsigned long long)n);
 		return dm_fail(err, "%s: line %u: Input-Shape: %s is %s features per sample, but "
-			       "the data has %zu", r->file->path, dm_recipe_field_line(r, "Input-Shape"),
-			       text, count, features);
+			       "the data has %llu", r->file->path, dm_recipe_field_line(r, "Input-Shape"),
+			       text, count, (unsigned long long)features);
 	}
 	*shape = r->input_shape;
 	return 0;

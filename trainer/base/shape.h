@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../base/checked.h"
+#include "checked.h"
 
 #define DM_SHAPE_MAX_DIMS 4
 
