@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* ---- parsing "dense 256 relu, dropout 0.2, dense 10" ---- */
 
 static int push(dm_layer_spec **v, size_t *n, size_t *cap, dm_layer_spec s,
