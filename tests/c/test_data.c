@@ -588,6 +588,16 @@ static void test_idx(void)
 	dm_dataset_free(&d);
 	ok(dm_dataset_probe(&s, &n, &dim, &err) == 0 && n == 4 && dim == 6,
 	   "IDX probe: 4 x 6");
+	{
+		dm_shape sh = {0, {0}};
+		ok(dm_dataset_probe_shape(&s, &n, &sh, &err) == 0 && sh.ndim == 3 && sh.d[0] == 1 &&
+			   sh.d[1] == 2 && sh.d[2] == 3,
+		   "IDX probe: a 4 x 2 x 3 file has samples of shape 1 x 2 x 3");
+		ok(load(&s, &d, "idx shape") == 0 && d.shape.ndim == 3 && d.shape.d[0] == 1 &&
+			   d.shape.d[1] == 2 && d.shape.d[2] == 3,
+		   "IDX load: samples of shape 1 x 2 x 3");
+		dm_dataset_free(&d);
+	}
 
 	/* every type */
 	{
@@ -869,6 +879,11 @@ static void test_csv(void)
 	s.header_names = 1;
 	ok(dm_dataset_probe(&s, &n, &dim, &err) == 0 && n == 6 && dim == 4,
 	   "CSV probe: 6 x 4");
+	{
+		dm_shape sh = {0, {0}};
+		ok(dm_dataset_probe_shape(&s, &n, &sh, &err) == 0 && sh.ndim == 1 && sh.d[0] == 4,
+		   "CSV probe: samples of a plain width 4");
+	}
 	s.features = "ragged.csv";
 	s.label_column = NULL;
 	ok(dm_dataset_probe(&s, &n, &dim, &err) == -1 &&

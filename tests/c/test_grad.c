@@ -34,7 +34,7 @@ static uint64_t relu_pattern(const dm_net *net)
 	uint64_t h = 1469598103934665603u;
 	size_t l, i;
 	for (l = 0; l < net->nlayers; l++)
-		if (net->layers[l].kind == DM_LAYER_RELU)
+		if (!strcmp(net->layers[l].op->name, "relu"))
 			for (i = 0; i < B * net->layers[l].out; i++)
 				h = (h ^ (net->act[l][i] > 0)) * 1099511628211u;
 	return h;

@@ -69,6 +69,7 @@ static void test_good(void)
 		      "Expect: test-accuracy >= 0.87, test-loss < 0.5\n"
 		      "Numerics: openblas\n"
 		      "Install: usr/share/fashion/\n"
+		      "Input-Shape: 1x28X28\n"
 		      "\n"
 		      "Model: second\nDataset: d.csv\nFormat: csv\nNetwork: dense 1\n"
 		      "Loss: mse\nEpochs: 1\nSeed: 0\nNormalize: scale 255\nLabel-Column: price\n",
@@ -79,9 +80,12 @@ static void test_good(void)
 	r = &rs.v[0];
 	ok(rs.n == 2 && !strcmp(r->model, "fashion-mlp") && !strcmp(rs.v[1].model, "second"),
 	   "two stanzas, two models");
-	ok(r->nlayers == 4 && r->layers[0].units == 256 && r->layers[1].kind == DM_LAYER_RELU &&
-		   r->layers[2].kind == DM_LAYER_DROPOUT && r->layers[3].units == 10,
+	ok(r->nlayers == 4 && r->layers[0].units == 256 && !strcmp(r->layers[1].op->name, "relu") &&
+		   !strcmp(r->layers[2].op->name, "dropout") && r->layers[3].units == 10,
 	   "a network over continuation lines");
+	ok(r->input_shape.ndim == 3 && r->input_shape.d[0] == 1 && r->input_shape.d[1] == 28 &&
+		   r->input_shape.d[2] == 28 && rs.v[1].input_shape.ndim == 0,
+	   "Input-Shape: 1x28X28, and none in the second stanza");
 	ok(r->train_cfg.optim.kind == DM_OPT_ADAMW && r->train_cfg.optim.lr == 0.002f &&
 		   r->train_cfg.optim.weight_decay == 0.05f && r->train_cfg.optim.clip_norm == 5.0f,
 	   "optimizer fields");

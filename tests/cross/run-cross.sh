@@ -41,7 +41,7 @@ CC=${CC:-cc}
 CFLAGS=${CFLAGS:--O2 -g}
 CROSS_THREADS=${CROSS_THREADS:-3}
 TR=${CROSS_TRAINER:-trainer}
-SRC=(tests/cross/driver.c "$TR"/base/*.c "$TR"/math/*.c "$TR"/model/*.c)
+SRC=(tests/cross/driver.c "$TR"/base/*.c "$TR"/math/*.c "$TR"/model/*.c "$TR"/model/layers/*.c)
 CPPFLAGS_ALL=(-D_GNU_SOURCE -DDM_NO_OPENBLAS "-I$TR")
 WARN=(-Wall -Wextra)
 

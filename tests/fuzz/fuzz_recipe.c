@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const dm_recipe *r = &rs.v[i];
 		char where[512], net[4096];
 		FUZZ_CHECK(r->model && *r->model && strlen(r->model) <= 64);
-		FUZZ_CHECK(r->nlayers >= 1 && r->layers[r->nlayers - 1].kind == DM_LAYER_DENSE);
+		FUZZ_CHECK(r->nlayers >= 1 && !strcmp(r->layers[r->nlayers - 1].op->name, "dense"));
 		FUZZ_CHECK(r->train.features != NULL);
 		FUZZ_CHECK(r->train_cfg.batch >= 1 && r->train_cfg.epochs >= 1);
 		dm_recipe_where(r, where, sizeof where);

@@ -133,10 +133,13 @@ void dm_budget_time(const dm_budget *b, double flop, const dm_policy *p,
 }
 
 static int probe(const dm_recipe *r, const dm_data_spec *spec, const char *field,
-		 size_t *n, size_t *dim, dm_error *err)
+		 size_t *n, size_t *dim, dm_shape *shape, dm_error *err)
 {
-	if (dm_dataset_probe(spec, n, dim, err) == 0)
+	dm_checked ck = {0};
+	if (dm_dataset_probe_shape(spec, n, shape, err) == 0) {
+		*dim = (size_t)dm_shape_count(shape, &ck);
 		return 0;
+	}
 	if (spec->labels && !strncmp(err->msg, spec->labels, strlen(spec->labels)) &&
 	    err->msg[strlen(spec->labels)] == ':') /* the labels file's line */
 		field = !strcmp(field, "Dataset") ? "Labels" : "Test-Labels";
@@ -273,6 +276,7 @@ int dm_budget_check(dm_recipe *r, int threads, dm_budget *b, dm_error *err)
 	char exe_dir[4096], where[256];
 	size_t ndirs = policy_dirs(dirs, exe_dir, sizeof exe_dir), n, dim, ntest = 0, tdim = 0, nv;
 	dm_layer *layers;
+	dm_shape shape, tshape;
 	dm_cost_in in;
 	const dm_limits *lm;
 	int audit_error;
@@ -309,12 +313,25 @@ int dm_budget_check(dm_recipe *r, int threads, dm_budget *b, dm_error *err)
 		wall_backstop(r, lm);
 	}
 
-	if (probe(r, &r->train, "Dataset", &n, &dim, err) ||
-	    (r->test.features && probe(r, &r->test, "Test-Dataset", &ntest, &tdim, err)))
+	if (probe(r, &r->train, "Dataset", &n, &dim, &shape, err) ||
+	    (r->test.features && probe(r, &r->test, "Test-Dataset", &ntest, &tdim, &tshape, err)))
 		return -1;
 	if (!(layers = dm_calloc(r->nlayers, sizeof *layers, err)))
 		return -1;
-	dm_net_plan(r->layers, r->nlayers, dim, layers);
+	{
+		dm_shape input;
+		size_t nparams;
+		dm_error sub;
+		if (dm_recipe_input_shape(r, &shape, &input, err)) {
+			free(layers);
+			return -1;
+		}
+		if (dm_net_plan(r->layers, r->nlayers, &input, layers, &nparams, &sub)) {
+			free(layers);
+			return dm_fail(err, "%s: line %u: Network: %s", r->file->path,
+				       dm_recipe_field_line(r, "Network"), sub.msg);
+		}
+	}
 	nv = (size_t)((double)n * (double)r->validation_split);
 	memset(&in, 0, sizeof in);
 	in.layers = layers;

@@ -192,6 +192,8 @@ int dm_prepare(const dm_recipe *r, dm_prepared *p, dm_error *err)
 	    (p->have_test && check_labels(r, &p->test, r->test.labels ? "Test-Labels" : "Test-Dataset",
 					  outputs, err)))
 		return -1;
+	if (dm_recipe_input_shape(r, &p->train.shape, &p->input, err))
+		return -1;
 	return split(r, p, err) || normalize(r, p, err) ? -1 : 0;
 }
 
@@ -319,27 +321,28 @@ static int gates(const dm_recipe *r, dm_provenance_in *in, const dm_job_opts *o,
 static int write_outputs(const dm_recipe *r, const dm_job_opts *o, const dm_net *net,
 			 const dm_prepared *p, dm_provenance_in *in, dm_error *err)
 {
-	dm_param_tensor pt[2 * 64 + 2];
-	dm_tensor t[2 * 64 + 2];
+	dm_param_tensor *pt;
+	dm_tensor *t = NULL;
 	dm_meta meta[2];
-	size_t nt = 0, np, i;
+	size_t nt = 0, np, i, d;
 	char *json_pretty = NULL, *json_compact = NULL, path[4096], jpath[4096];
 	int rc = -1;
+	_Static_assert(DM_SHAPE_MAX_DIMS <= DM_MAX_DIMS, "a parameter tensor fits a dm_tensor");
+	/* the network's tensors, after input.shift and input.scale */
+	if (!(pt = dm_net_tensor_list(net, &np, err)) ||
+	    !(t = dm_calloc(np + 2, sizeof *t, err)))
+		goto out;
 	if (p->shift) {
 		t[nt] = (dm_tensor){"input.shift", 1, {p->train.dim}, p->train.dim, p->shift};
 		nt++;
 		t[nt] = (dm_tensor){"input.scale", 1, {p->train.dim}, p->train.dim, p->scale};
 		nt++;
 	}
-	np = dm_net_tensors(net, pt, 2 * 64);
-	if (np > 2 * 64)
-		return dm_fail(err, "%s: more than 64 dense layers; expected at most 64",
-			       r->file->path);
 	for (i = 0; i < np; i++, nt++) {
 		t[nt].name = pt[i].name;
 		t[nt].ndim = pt[i].ndim;
-		t[nt].shape[0] = pt[i].shape[0];
-		t[nt].shape[1] = pt[i].shape[1];
+		for (d = 0; d < pt[i].ndim; d++)
+			t[nt].shape[d] = pt[i].shape[d];
 		t[nt].count = pt[i].count;
 		t[nt].data = net->params + pt[i].offset;
 	}
@@ -369,8 +372,12 @@ static int write_outputs(const dm_recipe *r, const dm_job_opts *o, const dm_net 
 		goto out;
 	rc = 0;
 out:
+	in->tensors = NULL;
+	in->ntensors = 0;
 	free(json_pretty);
 	free(json_compact);
+	free(t);
+	free(pt);
 	return rc;
 }
 
@@ -439,8 +446,8 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	if (o->sandbox_dir && sandbox(o, err))
 		goto out;
 	if (!(e = dm_engine_new(r->numerics, o->threads, err)) ||
-	    !(net = dm_net_new(r->layers, r->nlayers, p.train.dim,
-			       cfg.batch > 256 ? cfg.batch : 256, err)))
+	    !(net = dm_net_new_shaped(r->layers, r->nlayers, &p.input,
+				      cfg.batch > 256 ? cfg.batch : 256, err)))
 		goto out;
 	dm_net_init(net, cfg.seed);
 	train = (dm_rows){p.train.x, p.train.y, p.train.dim, p.train_rows, p.ntrain};
@@ -586,26 +593,33 @@ int dm_job_estimate(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 static int load_weights(const dm_recipe *r, const char *path, const dm_safetensors *st,
 			dm_net *net, const dm_prepared *p, dm_error *err)
 {
-	dm_param_tensor pt[2 * 64];
-	size_t np = dm_net_tensors(net, pt, 2 * 64), i, expected = np + (p->shift ? 2 : 0);
+	dm_param_tensor *pt;
+	size_t np, i, expected;
 	const char *names[2] = {"input.shift", "input.scale"};
 	const float *mine[2] = {p->shift, p->scale};
-	if (np > 2 * 64)
-		return dm_fail(err, "%s: more than 64 dense layers", r->file->path);
+	char have[96], want[96];
+	if (!(pt = dm_net_tensor_list(net, &np, err)))
+		return -1;
+	expected = np + (p->shift ? 2 : 0);
 	for (i = 0; i < np; i++) {
 		const dm_tensor *t = dm_safetensors_find(st, pt[i].name);
-		if (!t)
-			return dm_fail(err, "%s: no tensor '%s', which the network of %s (stanza %zu) "
-				       "needs", path, pt[i].name, r->file->path, r->index);
-		if (t->ndim != pt[i].ndim || t->shape[0] != pt[i].shape[0] ||
-		    (t->ndim == 2 && t->shape[1] != pt[i].shape[1]))
-			return dm_fail(err, "%s: tensor '%s' has shape [%zu%s%zu], but the network "
-				       "of %s needs [%zu%s%zu]", path, pt[i].name, t->shape[0],
-				       t->ndim == 2 ? ", " : "", t->ndim == 2 ? t->shape[1] : 0,
-				       r->file->path, pt[i].shape[0], pt[i].ndim == 2 ? ", " : "",
-				       pt[i].ndim == 2 ? pt[i].shape[1] : 0);
+		if (!t) {
+			dm_fail(err, "%s: no tensor '%s', which the network of %s (stanza %zu) needs",
+				path, pt[i].name, r->file->path, r->index);
+			free(pt);
+			return -1;
+		}
+		if (!dm_param_tensor_shape_is(&pt[i], t->ndim, t->shape)) {
+			dm_shape_text(t->ndim, t->shape, have, sizeof have);
+			dm_shape_text(pt[i].ndim, pt[i].shape, want, sizeof want);
+			dm_fail(err, "%s: tensor '%s' has shape %s, but the network of %s needs %s",
+				path, pt[i].name, have, r->file->path, want);
+			free(pt);
+			return -1;
+		}
 		memcpy(net->params + pt[i].offset, t->data, pt[i].count * sizeof(float));
 	}
+	free(pt);
 	for (i = 0; i < 2; i++) {
 		const dm_tensor *t = dm_safetensors_find(st, names[i]);
 		if (!t != !mine[i])
@@ -641,7 +655,7 @@ int dm_job_eval(const dm_recipe *r, const char *weights, const dm_job_opts *o,
 		goto out;
 	have_st = 1;
 	if (!(e = dm_engine_new(r->numerics, o->threads, err)) ||
-	    !(net = dm_net_new(r->layers, r->nlayers, p.train.dim, 256, err)) ||
+	    !(net = dm_net_new_shaped(r->layers, r->nlayers, &p.input, 256, err)) ||
 	    load_weights(r, weights, &st, net, &p, err))
 		goto out;
 	if (p.have_test) {

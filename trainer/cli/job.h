@@ -25,6 +25,7 @@ typedef struct dm_job_opts {
 /* Everything the data stage hands to training and evaluation. */
 typedef struct dm_prepared {
 	dm_dataset train, test;
+	dm_shape input;             /* the shape of a sample (Input-Shape) */
 	int have_test;
 	float *shift, *scale;       /* per-feature normalization, or NULL */
 	size_t *train_rows, *valid_rows;

@@ -13,16 +13,6 @@
 
 #define MAX_UPSTREAM (1ull << 32) /* upstream's weights: at most 4 GiB */
 
-static void shape_text(size_t ndim, const size_t *shape, char *buf, size_t size)
-{
-	if (ndim == 2)
-		snprintf(buf, size, "[%zu, %zu]", shape[0], shape[1]);
-	else if (ndim == 1)
-		snprintf(buf, size, "[%zu]", shape[0]);
-	else
-		snprintf(buf, size, "(%zu dimensions)", ndim);
-}
-
 /* Raw float32, little-endian: the tensors of the network in order. */
 static int load_raw(const char *path, const unsigned char *buf, size_t size, const char *where,
 		    dm_net *net, dm_error *err)
@@ -49,28 +39,32 @@ static int load_safetensors(const char *path, const char *where, const dm_safete
 			    dm_net *net, size_t dim, const float **shift, const float **scale,
 			    dm_error *err)
 {
-	dm_param_tensor pt[2 * 64];
-	size_t np = dm_net_tensors(net, pt, 2 * 64), i, j;
+	dm_param_tensor *pt;
+	size_t np, i, j;
 	const dm_tensor *s, *c;
-	char have[48], want[48];
-	if (np > 2 * 64)
-		return dm_fail(err, "%s: more than 64 dense layers", where);
+	char have[96], want[96];
+	if (!(pt = dm_net_tensor_list(net, &np, err)))
+		return -1;
 	for (i = 0; i < np; i++) {
 		const dm_tensor *t = dm_safetensors_find(st, pt[i].name);
-		if (!t)
-			return dm_fail(err, "%s: no tensor '%s', which the network of %s needs", path,
-				       pt[i].name, where);
-		if (t->ndim != pt[i].ndim || t->shape[0] != pt[i].shape[0] ||
-		    (t->ndim == 2 && t->shape[1] != pt[i].shape[1])) {
-			shape_text(t->ndim, t->shape, have, sizeof have);
-			shape_text(pt[i].ndim, pt[i].shape, want, sizeof want);
-			return dm_fail(err, "%s: tensor '%s' has shape %s, but the network of %s "
-				       "needs %s", path, pt[i].name, have, where, want);
+		if (!t) {
+			dm_fail(err, "%s: no tensor '%s', which the network of %s needs", path,
+				pt[i].name, where);
+			goto fail;
+		}
+		if (!dm_param_tensor_shape_is(&pt[i], t->ndim, t->shape)) {
+			dm_shape_text(t->ndim, t->shape, have, sizeof have);
+			dm_shape_text(pt[i].ndim, pt[i].shape, want, sizeof want);
+			dm_fail(err, "%s: tensor '%s' has shape %s, but the network of %s needs %s",
+				path, pt[i].name, have, where, want);
+			goto fail;
 		}
 		for (j = 0; j < t->count; j++)
-			if (!isfinite(t->data[j]))
-				return dm_fail(err, "%s: tensor '%s': element %zu is not a finite number",
-					       path, pt[i].name, j);
+			if (!isfinite(t->data[j])) {
+				dm_fail(err, "%s: tensor '%s': element %zu is not a finite number",
+					path, pt[i].name, j);
+				goto fail;
+			}
 		memcpy(net->params + pt[i].offset, t->data, pt[i].count * sizeof(float));
 	}
 	s = dm_safetensors_find(st, "input.shift");
@@ -79,21 +73,29 @@ static int load_safetensors(const char *path, const char *where, const dm_safete
 		return dm_fail(err, "%s: has tensor '%s' but not '%s'; a consumer computes "
 			       "(x - input.shift) * input.scale", path, s ? "input.shift" : "input.scale",
 			       s ? "input.scale" : "input.shift");
-	if (s && (s->ndim != 1 || s->count != dim || c->ndim != 1 || c->count != dim))
-		return dm_fail(err, "%s: tensors 'input.shift' and 'input.scale' must have shape "
-			       "[%zu], the width of the data", path, dim);
+	if (s && (s->ndim != 1 || s->count != dim || c->ndim != 1 || c->count != dim)) {
+		dm_fail(err, "%s: tensors 'input.shift' and 'input.scale' must have shape "
+			"[%zu], the width of the data", path, dim);
+		goto fail;
+	}
 	for (i = 0; i < st->ntensors; i++) {
 		const char *name = st->tensors[i].name;
 		for (j = 0; j < np; j++)
 			if (!strcmp(name, pt[j].name))
 				break;
-		if (j == np && strcmp(name, "input.shift") && strcmp(name, "input.scale"))
-			return dm_fail(err, "%s: tensor '%s' is not part of the network of %s; is "
-				       "Upstream-Network right?", path, name, where);
+		if (j == np && strcmp(name, "input.shift") && strcmp(name, "input.scale")) {
+			dm_fail(err, "%s: tensor '%s' is not part of the network of %s; is "
+				"Upstream-Network right?", path, name, where);
+			goto fail;
+		}
 	}
+	free(pt);
 	*shift = s ? s->data : NULL;
 	*scale = c ? c->data : NULL;
 	return 0;
+fail:
+	free(pt);
+	return -1;
 }
 
 static int same_floats(const float *a, const float *b, size_t n)
@@ -139,7 +141,7 @@ int dm_upstream_compare(const dm_recipe *r, const dm_prepared *p, dm_net *net,
 	if (!(bytes = dm_read_regular(us->weights, MAX_UPSTREAM, &nbytes, u->sha256, err)))
 		goto fail_where;
 	if (!(e = dm_engine_new(r->numerics, o->threads, err)) ||
-	    !(theirs = dm_net_new(us->layers, us->nlayers, p->train.dim, 256, err)))
+	    !(theirs = dm_net_new_shaped(us->layers, us->nlayers, &p->input, 256, err)))
 		goto out;
 	u->parameters = theirs->nparams;
 	if (us->format == DM_UPSTREAM_RAW_F32LE) {

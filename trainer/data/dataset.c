@@ -167,6 +167,8 @@ int dm_dataset_load(const dm_data_spec *spec, dm_dataset *out, dm_error *err)
 		dm_dataset_free(out);
 		return -1;
 	}
+	if (!out->shape.ndim)
+		out->shape = dm_shape_1(out->dim);
 	if (spec->integer_labels) {
 		float max = 0;
 		for (size_t i = 0; i < out->n; i++)
@@ -177,7 +179,7 @@ int dm_dataset_load(const dm_data_spec *spec, dm_dataset *out, dm_error *err)
 	return 0;
 }
 
-static int probe_idx(const dm_data_spec *spec, size_t *n, size_t *dim,
+static int probe_idx(const dm_data_spec *spec, size_t *n, dm_shape *shape,
 		     dm_error *err)
 {
 	dm_idx_header h;
@@ -192,7 +194,7 @@ static int probe_idx(const dm_data_spec *spec, size_t *n, size_t *dim,
 	if (r < 0)
 		return -1;
 	*n = h.n;
-	*dim = h.dim;
+	*shape = dm_idx_sample_shape(&h);
 	s = dm_stream_open(spec->labels, &spec->limits, err);
 	if (!s)
 		return -1;
@@ -206,13 +208,24 @@ static int probe_idx(const dm_data_spec *spec, size_t *n, size_t *dim,
 int dm_dataset_probe(const dm_data_spec *spec, size_t *n, size_t *dim,
 		     dm_error *err)
 {
+	dm_shape shape;
+	dm_checked ck = {0};
+	if (dm_dataset_probe_shape(spec, n, &shape, err))
+		return -1;
+	*dim = (size_t)dm_shape_count(&shape, &ck);
+	return 0;
+}
+
+int dm_dataset_probe_shape(const dm_data_spec *spec, size_t *n, dm_shape *shape,
+			   dm_error *err)
+{
 	dm_dataset d;
 	dm_stream *s;
 	int r;
 	if (check_spec(spec, err) < 0)
 		return -1;
 	if (spec->format == DM_FORMAT_IDX)
-		return probe_idx(spec, n, dim, err);
+		return probe_idx(spec, n, shape, err);
 	memset(&d, 0, sizeof d);
 	s = dm_stream_open(spec->features, &spec->limits, err);
 	if (!s)
@@ -225,7 +238,7 @@ int dm_dataset_probe(const dm_data_spec *spec, size_t *n, size_t *dim,
 	if (r < 0)
 		return -1;
 	*n = d.n;
-	*dim = d.dim;
+	*shape = dm_shape_1(d.dim);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "../base/error.h"
+#include "../base/shape.h"
 #include "stream.h"
 
 typedef enum dm_format {
@@ -54,6 +55,7 @@ typedef struct dm_file_record {
 typedef struct dm_dataset {
 	size_t n;       /* samples */
 	size_t dim;     /* features per sample */
+	dm_shape shape; /* of a sample: IDX's header (28x28 gives 1x28x28), else [dim] */
 	float *x;       /* n * dim, row-major, from dm_alloc_floats */
 	float *y;       /* n targets; class labels are exact integers */
 	size_t nclasses;/* 1 + largest label when integer_labels, else 0 */
@@ -70,6 +72,9 @@ int dm_dataset_load(const dm_data_spec *spec, dm_dataset *out, dm_error *err);
  * (text formats) to find n and dim, for the budget before training. */
 int dm_dataset_probe(const dm_data_spec *spec, size_t *n, size_t *dim,
 		     dm_error *err);
+/* The same with the shape of a sample (dm_dataset.shape). */
+int dm_dataset_probe_shape(const dm_data_spec *spec, size_t *n, dm_shape *shape,
+			   dm_error *err);
 
 void dm_dataset_free(dm_dataset *d);
 

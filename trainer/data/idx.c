@@ -183,6 +183,16 @@ static double value_at(const unsigned char *p, int type, size_t i)
 	}
 }
 
+dm_shape dm_idx_sample_shape(const dm_idx_header *h)
+{
+	dm_shape s = dm_shape_1(h->dim);
+	if (h->ndims == 3)
+		s = (dm_shape){3, {1, h->dims[1], h->dims[2], 0}};
+	else if (h->ndims == 4)
+		s = (dm_shape){3, {h->dims[1], h->dims[2], h->dims[3], 0}};
+	return s;
+}
+
 int dm_idx_features(dm_stream *s, const dm_idx_header *h, dm_dataset *d,
 		    dm_error *err)
 {
@@ -213,6 +223,7 @@ int dm_idx_features(dm_stream *s, const dm_idx_header *h, dm_dataset *d,
 	d->x = x;
 	d->n = h->n;
 	d->dim = h->dim;
+	d->shape = dm_idx_sample_shape(h);
 	d->bytes_valued = h->type == 0x08;
 	return 0;
 }

@@ -48,6 +48,9 @@ typedef struct dm_idx_header {
 } dm_idx_header;
 
 int dm_idx_header_read(dm_stream *s, dm_idx_header *h, dm_error *err);
+/* The shape of a sample: [D] for 2-D files, 1 x H x W for 3-D ones (one
+ * channel), C x H x W for 4-D ones, the plain width beyond. */
+dm_shape dm_idx_sample_shape(const dm_idx_header *h);
 /* Checks on the headers alone (also what the probe does). */
 int dm_idx_features_check(const dm_stream *s, const dm_idx_header *h,
 			  dm_error *err);

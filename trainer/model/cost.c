@@ -45,7 +45,7 @@ static uint64_t figure(dm_cost *c, dm_cost_figure f, uint64_t v, const dm_checke
 void dm_cost_estimate(const dm_cost_in *in, dm_cost *c)
 {
 	uint64_t outputs = in->layers[in->nlayers - 1].out, maxw = in->dim, P = 0;
-	uint64_t act = 0, masks = 0, ntotal, steps, per_step_opt, per_epoch, v;
+	uint64_t act = 0, layer_work = 0, ntotal, steps, per_step_opt, per_epoch, v;
 	dm_checked ck_p = {0}, ck_t = {0}, ck_e = {0}, ck_f = {0}, ck_d = {0}, ck_m = {0},
 		   ck_w = {0}, ck_l = {0}, ck_pk = {0}, ck_o = {0}, ck_n = {0};
 	size_t i;
@@ -53,14 +53,14 @@ void dm_cost_estimate(const dm_cost_in *in, dm_cost *c)
 	c->over = 0;
 	for (i = 0; i < in->nlayers; i++) {
 		const dm_layer *l = &in->layers[i];
-		if (l->kind == DM_LAYER_DENSE)
-			P = dm_ck_add(&ck_p, P, dm_ck_mul(&ck_p, dm_ck_add(&ck_p, l->in, 1), l->out));
+		uint64_t work = dm_layer_work(l);
+		P = dm_ck_add(&ck_p, P, dm_layer_param_count(l, &ck_p));
 		if (l->out > maxw)
 			maxw = l->out;
 		act = dm_ck_add(&ck_w, act, floats(&ck_w, dm_ck_mul(&ck_w, in->max_batch, l->out)));
-		if (l->kind == DM_LAYER_DROPOUT)
-			masks = dm_ck_add(&ck_w, masks,
-					  floats(&ck_w, dm_ck_mul(&ck_w, in->max_batch, l->out)));
+		if (work)
+			layer_work = dm_ck_add(&ck_w, layer_work,
+					  floats(&ck_w, dm_ck_mul(&ck_w, in->max_batch, work)));
 	}
 	c->params = figure(c, DM_COST_PARAMS, P, &ck_p, 0);
 
@@ -105,7 +105,7 @@ void dm_cost_estimate(const dm_cost_in *in, dm_cost *c)
 		v = dm_ck_add(&ck_m, v, floats(&ck_m, P));
 	c->mem_model = figure(c, DM_COST_MEM_MODEL, v, &ck_m, BIT(DM_COST_PARAMS));
 
-	v = dm_ck_add(&ck_w, act, masks);
+	v = dm_ck_add(&ck_w, act, layer_work);
 	v = dm_ck_add(&ck_w, v, dm_ck_mul(&ck_w, 2, floats(&ck_w, dm_ck_mul(&ck_w, in->max_batch, maxw))));
 	v = dm_ck_add(&ck_w, v, dm_ck_mul(&ck_w, (uint64_t)(in->threads < 1 ? 1 : in->threads),
 					  floats(&ck_w, DM_PACK_FLOATS)));

@@ -1,45 +1,13 @@
-/* net.c - layers: each kind has one function with a forward and a backward
- * case, as in KANN.  Every float operation is rounded on its own (fp.h). */
+/* net.c - a network walks its list of layers through their operations
+ * (layer.h); it never asks which kind a layer is. */
 #include "net.h"
 
 #include <ctype.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../math/fmath.h"
-#include "../math/fp.h"
-
 /* ---- parsing "dense 256 relu, dropout 0.2, dense 10" ---- */
-
-static int parse_units(const char *tok, size_t *units)
-{
-	char *end;
-	unsigned long long v;
-	if (!isdigit((unsigned char)tok[0]))
-		return -1;
-	v = strtoull(tok, &end, 10);
-	if (*end || v == 0 || v > 1000000)
-		return -1;
-	*units = (size_t)v;
-	return 0;
-}
-
-static int kind_of(const char *tok, dm_layer_kind *k)
-{
-	static const struct { const char *name; dm_layer_kind kind; } kinds[] = {
-		{"dense", DM_LAYER_DENSE}, {"linear", DM_LAYER_DENSE},
-		{"relu", DM_LAYER_RELU},   {"tanh", DM_LAYER_TANH},
-		{"sigmoid", DM_LAYER_SIGMOID}, {"dropout", DM_LAYER_DROPOUT}};
-	size_t i;
-	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-		if (!strcmp(tok, kinds[i].name)) {
-			*k = kinds[i].kind;
-			return 0;
-		}
-	return -1;
-}
 
 static int push(dm_layer_spec **v, size_t *n, size_t *cap, dm_layer_spec s,
 		dm_error *err)
@@ -55,14 +23,42 @@ static int push(dm_layer_spec **v, size_t *n, size_t *cap, dm_layer_spec s,
 	return 0;
 }
 
-/* One comma-separated item: "dense N [act]", "act" or "dropout P". */
+/* "dense, relu, ..." or "dense N [relu|tanh|sigmoid]', 'relu', ...": the
+ * kinds (with a flag, or all) as messages list them */
+static void list_kinds(char *buf, size_t size, unsigned flag, int usage)
+{
+	const dm_layer_op *const *ops;
+	size_t i, k = 0, n = dm_layer_ops(&ops), len = 0, count = 0;
+	for (i = 0; i < n; i++)
+		count += !flag || (ops[i]->flags & flag);
+	buf[0] = 0;
+	for (i = 0; i < n && len < size; i++) {
+		const char *sep = k == 0 ? "" : k + 1 == count ? " or " : ", ";
+		if (flag && !(ops[i]->flags & flag))
+			continue;
+		len += (size_t)snprintf(buf + len, size - len, usage ? "%s'%s'" : "%s%s", sep,
+					usage ? ops[i]->usage : ops[i]->name);
+		k++;
+	}
+}
+
+static void lower(char *t)
+{
+	for (; *t; t++)
+		*t = (char)tolower((unsigned char)*t);
+}
+
+/* One comma-separated item: a kind's token, its arguments and, for a kind
+ * that fuses one, an activation ("dense 64 relu"). */
+#define MAX_WORDS 16
 static int parse_item(char *item, int index, dm_layer_spec **v, size_t *n,
 		      size_t *cap, dm_error *err)
 {
-	char *tok[4], *save = NULL, *t, shown[128];
-	int ntok = 0;
+	char *tok[MAX_WORDS], *save = NULL, *t, shown[128], kinds[512];
+	int ntok = 0, used;
 	size_t len = 0;
-	dm_layer_spec s = {DM_LAYER_DENSE, 0, 0};
+	dm_layer_spec s;
+	dm_error sub;
 	/* the item as messages show it: one line, blanks collapsed */
 	for (t = item; *t && len + 2 < sizeof shown; t++) {
 		int blank = *t == ' ' || *t == '\t' || *t == '\n' || *t == '\r';
@@ -74,54 +70,47 @@ static int parse_item(char *item, int index, dm_layer_spec **v, size_t *n,
 		len--;
 	shown[len] = 0;
 	for (t = strtok_r(item, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save)) {
-		if (ntok == 3)
-			return dm_fail(err, "item %d '%s': too many words; expected "
-				       "'dense N [relu|tanh|sigmoid]', 'relu', 'tanh', "
-				       "'sigmoid' or 'dropout P'", index, shown);
+		if (ntok == MAX_WORDS) {
+			list_kinds(kinds, sizeof kinds, 0, 1);
+			return dm_fail(err, "item %d '%s': too many words; expected %s", index,
+				       shown, kinds);
+		}
 		tok[ntok++] = t;
 	}
 	if (ntok == 0)
 		return dm_fail(err, "item %d is empty; expected a layer such as 'dense 10'",
 			       index);
-	for (t = tok[0]; *t; t++)
-		*t = (char)tolower((unsigned char)*t);
-	if (kind_of(tok[0], &s.kind))
-		return dm_fail(err, "item %d '%s': unknown layer '%s'; expected dense, "
-			       "relu, tanh, sigmoid or dropout", index, shown, tok[0]);
-	if (s.kind == DM_LAYER_DENSE) {
-		if (ntok < 2 || parse_units(tok[1], &s.units))
-			return dm_fail(err, "item %d '%s': expected a number of units "
-				       "from 1 to 1000000 after 'dense'", index, shown);
-		if (push(v, n, cap, s, err))
-			return -1;
-		if (ntok == 3) {
-			dm_layer_spec a = {DM_LAYER_RELU, 0, 0};
-			for (t = tok[2]; *t; t++)
-				*t = (char)tolower((unsigned char)*t);
-			if (kind_of(tok[2], &a.kind) || a.kind == DM_LAYER_DENSE ||
-			    a.kind == DM_LAYER_DROPOUT)
-				return dm_fail(err, "item %d '%s': unknown activation '%s'; "
-					       "expected relu, tanh or sigmoid", index, shown, tok[2]);
-			return push(v, n, cap, a, err);
-		}
+	lower(tok[0]);
+	memset(&s, 0, sizeof s);
+	if (!(s.op = dm_layer_op_find(tok[0]))) {
+		list_kinds(kinds, sizeof kinds, 0, 0);
+		return dm_fail(err, "item %d '%s': unknown layer '%s'; expected %s", index,
+			       shown, tok[0], kinds);
+	}
+	if (!s.op->parse)
+		used = 0;
+	else if ((used = s.op->parse(&s, tok + 1, ntok - 1, &sub)) < 0)
+		return dm_fail(err, "item %d '%s': %s", index, shown, sub.msg);
+	if (push(v, n, cap, s, err))
+		return -1;
+	if (1 + used == ntok)
 		return 0;
-	}
-	if (s.kind == DM_LAYER_DROPOUT) {
-		char *end;
-		double p;
-		if (ntok != 2)
-			return dm_fail(err, "item %d '%s': expected 'dropout P' with P in [0, 1)",
-				       index, shown);
-		p = strtod(tok[1], &end);
-		if (*end || end == tok[1] || !(p >= 0 && p < 1))
-			return dm_fail(err, "item %d '%s': dropout probability must be a "
-				       "number in [0, 1)", index, shown);
-		s.rate = (float)p;
-		return push(v, n, cap, s, err);
-	}
-	if (ntok != 1)
+	if (!s.op->parse && !(s.op->flags & DM_LAYER_FUSES))
 		return dm_fail(err, "item %d '%s': '%s' takes no argument", index, shown, tok[0]);
-	return push(v, n, cap, s, err);
+	if ((s.op->flags & DM_LAYER_FUSES) && 2 + used == ntok) {
+		dm_layer_spec a;
+		memset(&a, 0, sizeof a);
+		lower(tok[ntok - 1]);
+		a.op = dm_layer_op_find(tok[ntok - 1]);
+		if (!a.op || !(a.op->flags & DM_LAYER_ACTIVATION)) {
+			list_kinds(kinds, sizeof kinds, DM_LAYER_ACTIVATION, 0);
+			return dm_fail(err, "item %d '%s': unknown activation '%s'; expected %s",
+				       index, shown, tok[ntok - 1], kinds);
+		}
+		return push(v, n, cap, a, err);
+	}
+	list_kinds(kinds, sizeof kinds, 0, 1);
+	return dm_fail(err, "item %d '%s': too many words; expected %s", index, shown, kinds);
 }
 
 int dm_network_parse(const char *text, dm_layer_spec **specs, size_t *n,
@@ -142,9 +131,11 @@ int dm_network_parse(const char *text, dm_layer_spec **specs, size_t *n,
 		if (!comma)
 			break;
 	}
-	if (v[count - 1].kind != DM_LAYER_DENSE) {
-		dm_fail(err, "the network must end with a dense layer (the loss applies "
-			"softmax or sigmoid itself)");
+	if (!(v[count - 1].op->flags & DM_LAYER_OUTPUT)) {
+		char kinds[256];
+		list_kinds(kinds, sizeof kinds, DM_LAYER_OUTPUT, 0);
+		dm_fail(err, "the network must end with a %s layer (the loss applies "
+			"softmax or sigmoid itself)", kinds);
 		goto fail;
 	}
 	free(copy);
@@ -158,43 +149,51 @@ fail:
 
 int dm_network_format(const dm_layer_spec *specs, size_t n, char *buf, size_t size)
 {
-	static const char *names[] = {"dense", "relu", "tanh", "sigmoid", "dropout"};
 	size_t i, len = 0;
 	buf[0] = 0;
 	for (i = 0; i < n && len < size; i++) {
-		const char *sep = i ? ", " : "";
-		if (specs[i].kind == DM_LAYER_DENSE)
-			len += (size_t)snprintf(buf + len, size - len, "%sdense %zu", sep, specs[i].units);
-		else if (specs[i].kind == DM_LAYER_DROPOUT)
-			len += (size_t)snprintf(buf + len, size - len, "%sdropout %.9g", sep, (double)specs[i].rate);
+		if (i)
+			len += (size_t)snprintf(buf + len, size - len, ", ");
+		if (len >= size)
+			break;
+		if (specs[i].op->format)
+			len += (size_t)specs[i].op->format(&specs[i], buf + len, size - len);
 		else
-			len += (size_t)snprintf(buf + len, size - len, "%s%s", sep, names[specs[i].kind]);
+			len += (size_t)snprintf(buf + len, size - len, "%s", specs[i].op->name);
 	}
 	return len < size ? 0 : -1;
 }
 
 /* ---- layout ---- */
 
-size_t dm_net_plan(const dm_layer_spec *specs, size_t n, size_t input_dim,
-		   dm_layer *layers)
+int dm_net_plan(const dm_layer_spec *specs, size_t n, const dm_shape *input,
+		dm_layer *layers, size_t *nparams, dm_error *err)
 {
-	size_t i, width = input_dim, off = 0;
+	dm_shape shape = *input;
+	size_t i, off = 0;
+	dm_checked ck = {0};
 	for (i = 0; i < n; i++) {
 		dm_layer *l = &layers[i];
-		l->kind = specs[i].kind;
-		l->rate = specs[i].rate;
-		l->in = width;
-		l->out = l->kind == DM_LAYER_DENSE ? specs[i].units : width;
-		l->w_off = l->b_off = 0;
-		if (l->kind == DM_LAYER_DENSE) {
-			l->w_off = off;
-			off += l->out * l->in;
-			l->b_off = off;
-			off += l->out;
-		}
-		width = l->out;
+		dm_error sub;
+		memset(l, 0, sizeof *l);
+		l->op = specs[i].op;
+		l->spec = specs[i];
+		l->in_shape = shape;
+		if (!l->op->infer)
+			l->out_shape = shape;
+		else if (l->op->infer(&specs[i], &shape, &l->out_shape, &sub))
+			return dm_fail(err, "layer %zu (%s): %s", i + 1, l->op->name, sub.msg);
+		/* sizes beyond size_t wrap here: dm_net_new refuses them (fits),
+		 * the budget counts them again, checked */
+		l->in = (size_t)dm_shape_count(&l->in_shape, &ck);
+		l->out = (size_t)dm_shape_count(&l->out_shape, &ck);
+		l->nparams = (size_t)dm_layer_param_count(l, &ck);
+		l->param_off = off;
+		off += l->nparams;
+		shape = l->out_shape;
 	}
-	return off;
+	*nparams = off;
+	return 0;
 }
 
 /* Whether the sizes that dm_net_plan and dm_net_new compute in size_t are
@@ -205,59 +204,69 @@ static int fits(const dm_net *net)
 	dm_checked ck = {0};
 	uint64_t params = 0;
 	size_t i;
+	(void)dm_shape_count(&net->input_shape, &ck);
 	for (i = 0; i < net->nlayers; i++) {
 		const dm_layer *l = &net->layers[i];
-		if (l->kind == DM_LAYER_DENSE)
-			params = dm_ck_add(&ck, params, dm_ck_mul(&ck, dm_ck_add(&ck, l->in, 1), l->out));
+		(void)dm_shape_count(&l->out_shape, &ck);
+		params = dm_ck_add(&ck, params, dm_layer_param_count(l, &ck));
 		(void)dm_ck_mul(&ck, net->max_batch, l->out);
+		(void)dm_ck_mul(&ck, net->max_batch, dm_layer_work(l));
 	}
 	(void)dm_ck_mul(&ck, net->max_batch, net->max_width);
 	return !ck.over && params <= SIZE_MAX / sizeof(float) &&
 	       (uint64_t)net->max_batch * net->max_width <= SIZE_MAX / sizeof(float);
 }
 
-dm_net *dm_net_new(const dm_layer_spec *specs, size_t n, size_t input_dim,
-		   size_t max_batch, dm_error *err)
+dm_net *dm_net_new_shaped(const dm_layer_spec *specs, size_t n, const dm_shape *input,
+			  size_t max_batch, dm_error *err)
 {
 	dm_net *net = dm_calloc(1, sizeof *net, err);
+	dm_checked ck = {0};
 	size_t i;
 	if (!net)
 		return NULL;
 	net->nlayers = n;
-	net->input_dim = input_dim;
+	net->input_shape = *input;
+	net->input_dim = (size_t)dm_shape_count(input, &ck);
 	net->max_batch = max_batch;
-	if (!(net->layers = dm_calloc(n, sizeof *net->layers, err)))
+	if (!(net->layers = dm_calloc(n, sizeof *net->layers, err)) ||
+	    dm_net_plan(specs, n, input, net->layers, &net->nparams, err))
 		goto fail;
-	net->nparams = dm_net_plan(specs, n, input_dim, net->layers);
 	net->output_dim = net->layers[n - 1].out;
-	net->max_width = input_dim;
+	net->max_width = net->input_dim;
 	for (i = 0; i < n; i++)
 		if (net->layers[i].out > net->max_width)
 			net->max_width = net->layers[i].out;
-	if (!fits(net)) {
+	if (ck.over || !fits(net)) {
 		dm_fail(err, "out of memory (a network of %zu inputs and %zu rows a batch does not "
-			"fit in this machine's address space)", input_dim, max_batch);
+			"fit in this machine's address space)", net->input_dim, max_batch);
 		goto fail;
 	}
 	if (!(net->params = dm_alloc_floats(net->nparams, err)) ||
 	    !(net->grads = dm_alloc_floats(net->nparams, err)) ||
 	    !(net->act = dm_calloc(n, sizeof *net->act, err)) ||
-	    !(net->mask = dm_calloc(n, sizeof *net->mask, err)) ||
+	    !(net->work = dm_calloc(n, sizeof *net->work, err)) ||
 	    !(net->dbuf[0] = dm_alloc_floats(max_batch * net->max_width, err)) ||
 	    !(net->dbuf[1] = dm_alloc_floats(max_batch * net->max_width, err)))
 		goto fail;
 	for (i = 0; i < n; i++) {
-		size_t cells = max_batch * net->layers[i].out;
-		if (!(net->act[i] = dm_alloc_floats(cells, err)))
+		size_t work = dm_layer_work(&net->layers[i]);
+		if (!(net->act[i] = dm_alloc_floats(max_batch * net->layers[i].out, err)))
 			goto fail;
-		if (net->layers[i].kind == DM_LAYER_DROPOUT &&
-		    !(net->mask[i] = dm_alloc_floats(cells, err)))
+		if (work && !(net->work[i] = dm_alloc_floats(max_batch * work, err)))
 			goto fail;
 	}
 	return net;
 fail:
 	dm_net_free(net);
 	return NULL;
+}
+
+dm_net *dm_net_new(const dm_layer_spec *specs, size_t n, size_t input_dim,
+		   size_t max_batch, dm_error *err)
+{
+	dm_shape input = dm_shape_1(input_dim);
+	return dm_net_new_shaped(specs, n, &input, max_batch, err);
 }
 
 void dm_net_free(dm_net *net)
@@ -267,10 +276,10 @@ void dm_net_free(dm_net *net)
 		return;
 	for (i = 0; net->act && i < net->nlayers; i++)
 		free(net->act[i]);
-	for (i = 0; net->mask && i < net->nlayers; i++)
-		free(net->mask[i]);
+	for (i = 0; net->work && i < net->nlayers; i++)
+		free(net->work[i]);
 	free(net->act);
-	free(net->mask);
+	free(net->work);
 	free(net->dbuf[0]);
 	free(net->dbuf[1]);
 	free(net->params);
@@ -282,114 +291,16 @@ void dm_net_free(dm_net *net)
 void dm_net_init(dm_net *net, uint64_t seed)
 {
 	dm_rng rng;
-	size_t i, k;
+	size_t i;
 	dm_rng_seed(&rng, seed, DM_STREAM_INIT);
 	for (i = 0; i < net->nlayers; i++) {
 		const dm_layer *l = &net->layers[i];
-		float bound;
-		if (l->kind != DM_LAYER_DENSE)
-			continue;
-		bound = f_div(1.0f, dm_sqrtf((float)l->in));
-		for (k = 0; k < l->out * l->in + l->out; k++) {
-			/* W then b: they are adjacent in params */
-			float u = f_sub(f_mul(2.0f, dm_rng_uniform(&rng)), 1.0f);
-			net->params[l->w_off + k] = f_mul(u, bound);
-		}
+		if (l->op->init)
+			l->op->init(l, net->params + l->param_off, &rng);
 	}
 }
 
-/* ---- the layers ---- */
-
-/* dense: Y[B,out] = X[B,in] W^T + b.  Backward: dW = dY^T X, db = sum_b dY,
- * and dX = dY W unless dx is NULL (the first layer needs no dX). */
-static void dense(dm_net *net, const dm_layer *l, dm_engine *e, int backward,
-		  const float *x, float *y, const float *dy, float *dx, size_t B)
-{
-	const float *W = net->params + l->w_off, *b = net->params + l->b_off;
-	size_t i, j;
-	if (!backward) {
-		dm_gemm(e, 0, 1, B, l->out, l->in, x, l->in, W, l->in, y, l->out);
-		for (i = 0; i < B; i++)
-			for (j = 0; j < l->out; j++)
-				y[i * l->out + j] = f_add(y[i * l->out + j], b[j]);
-		e->flop += (uint64_t)B * l->out;
-		return;
-	}
-	{
-		float *dW = net->grads + l->w_off, *db = net->grads + l->b_off;
-		dm_gemm(e, 1, 0, l->out, l->in, B, dy, l->out, x, l->in, dW, l->in);
-		for (j = 0; j < l->out; j++)
-			db[j] = 0.0f;
-		for (i = 0; i < B; i++) /* b ascending for every j: a fixed order */
-			for (j = 0; j < l->out; j++)
-				db[j] = f_add(db[j], dy[i * l->out + j]);
-		e->flop += (uint64_t)B * l->out;
-		if (dx)
-			dm_gemm(e, 0, 0, B, l->in, l->out, dy, l->out, W, l->in, dx, l->in);
-	}
-}
-
-/* relu, tanh, sigmoid: y = f(x); backward dx = dy f'(x), written with y.
- * One loop per kind, so that each vectorizes. */
-static void activation(const dm_layer *l, dm_engine *e, int backward,
-		       const float *x, float *y, const float *dy, float *dx,
-		       size_t B)
-{
-	size_t i, n = B * l->out;
-	e->flop += n;
-	if (!backward) {
-		if (l->kind == DM_LAYER_RELU)
-			for (i = 0; i < n; i++)
-				y[i] = x[i] > 0 ? x[i] : 0.0f;
-		else if (l->kind == DM_LAYER_TANH)
-			for (i = 0; i < n; i++)
-				y[i] = dm_tanhf(x[i]);
-		else
-			for (i = 0; i < n; i++)
-				y[i] = dm_sigmoidf(x[i]);
-		return;
-	}
-	if (l->kind == DM_LAYER_RELU)
-		for (i = 0; i < n; i++) {
-			/* dy read whatever y is: a conditional load stops GCC
-			 * from vectorizing (a select, the same bits) */
-			float g = dy[i];
-			dx[i] = y[i] > 0 ? g : 0.0f;
-		}
-	else if (l->kind == DM_LAYER_TANH)
-		for (i = 0; i < n; i++)
-			dx[i] = f_mul(dy[i], f_sub(1.0f, f_mul(y[i], y[i])));
-	else
-		for (i = 0; i < n; i++)
-			dx[i] = f_mul(dy[i], f_mul(y[i], f_sub(1.0f, y[i])));
-}
-
-/* dropout (inverted): training keeps a unit with probability 1 - p and
- * scales it by 1 / (1 - p); evaluation is the identity. */
-static void dropout(const dm_layer *l, float *mask, dm_engine *e, int backward,
-		    int training, dm_rng *rng, const float *x, float *y,
-		    const float *dy, float *dx, size_t B)
-{
-	size_t i, n = B * l->out;
-	if (backward) {
-		for (i = 0; i < n; i++)
-			dx[i] = f_mul(dy[i], mask[i]);
-		e->flop += n;
-		return;
-	}
-	if (!training) {
-		memcpy(y, x, n * sizeof *y);
-		return;
-	}
-	{
-		float keep = f_div(1.0f, f_sub(1.0f, l->rate));
-		for (i = 0; i < n; i++) {
-			mask[i] = dm_rng_uniform(rng) < l->rate ? 0.0f : keep;
-			y[i] = f_mul(x[i], mask[i]);
-		}
-		e->flop += n;
-	}
-}
+/* ---- the passes ---- */
 
 const float *dm_net_forward(dm_net *net, dm_engine *e, const float *x,
 			    size_t B, int training, dm_rng *rng)
@@ -398,18 +309,16 @@ const float *dm_net_forward(dm_net *net, dm_engine *e, const float *x,
 	const float *in = x;
 	for (i = 0; i < net->nlayers; i++) {
 		const dm_layer *l = &net->layers[i];
-		float *out = net->act[i];
-		if (l->kind == DM_LAYER_DENSE)
-			dense(net, l, e, 0, in, out, NULL, NULL, B);
-		else if (l->kind == DM_LAYER_DROPOUT)
-			dropout(l, net->mask[i], e, 0, training, rng, in, out, NULL, NULL, B);
-		else
-			activation(l, e, 0, in, out, NULL, NULL, B);
-		in = out;
+		dm_layer_ctx c = {l, e, B, in, net->act[i], NULL, NULL, net->params + l->param_off,
+				  net->grads + l->param_off, net->work[i], training, rng};
+		l->op->run(&c, DM_LAYER_FORWARD);
+		in = net->act[i];
 	}
 	return in;
 }
 
+/* Below the lowest layer, nothing needs a gradient: it computes its
+ * parameters' gradients alone, and one without parameters is skipped. */
 void dm_net_backward(dm_net *net, dm_engine *e, const float *x, size_t B,
 		     const float *dout)
 {
@@ -418,16 +327,13 @@ void dm_net_backward(dm_net *net, dm_engine *e, const float *x, size_t B,
 	int flip = 0;
 	while (i-- > 0) {
 		const dm_layer *l = &net->layers[i];
-		const float *in = i ? net->act[i - 1] : x;
 		float *dx = i ? net->dbuf[flip] : NULL;
-		if (l->kind == DM_LAYER_DENSE)
-			dense(net, l, e, 1, in, NULL, dy, dx, B);
-		else if (i == 0)
-			break; /* nothing before it needs a gradient */
-		else if (l->kind == DM_LAYER_DROPOUT)
-			dropout(l, net->mask[i], e, 1, 1, NULL, in, NULL, dy, dx, B);
-		else
-			activation(l, e, 1, in, net->act[i], dy, dx, B);
+		dm_layer_ctx c = {l, e, B, i ? net->act[i - 1] : x, net->act[i], dy, dx,
+				  net->params + l->param_off, net->grads + l->param_off,
+				  net->work[i], 1, NULL};
+		if (i == 0 && !l->nparams)
+			break;
+		l->op->run(&c, DM_LAYER_BACKWARD);
 		dy = dx;
 		flip ^= 1;
 	}
@@ -435,23 +341,61 @@ void dm_net_backward(dm_net *net, dm_engine *e, const float *x, size_t B,
 
 size_t dm_net_tensors(const dm_net *net, dm_param_tensor *out, size_t max)
 {
-	size_t i, k = 0;
+	size_t i, j, d, k = 0;
 	for (i = 0; i < net->nlayers; i++) {
 		const dm_layer *l = &net->layers[i];
-		if (l->kind != DM_LAYER_DENSE)
-			continue;
-		if (k + 2 <= max) {
-			dm_param_tensor *w = &out[k], *b = &out[k + 1];
-			snprintf(w->name, sizeof w->name, "layers.%zu.weight", i);
-			w->ndim = 2, w->shape[0] = l->out, w->shape[1] = l->in;
-			w->offset = l->w_off, w->count = l->out * l->in;
-			snprintf(b->name, sizeof b->name, "layers.%zu.bias", i);
-			b->ndim = 1, b->shape[0] = l->out, b->shape[1] = 0;
-			b->offset = l->b_off, b->count = l->out;
+		size_t off = l->param_off;
+		for (j = 0; j < l->op->ntensors; j++, k++) {
+			dm_shape shape;
+			const char *suffix = l->op->tensor(l, j, &shape);
+			dm_checked ck = {0};
+			size_t count = (size_t)dm_shape_count(&shape, &ck);
+			if (k < max) {
+				dm_param_tensor *t = &out[k];
+				snprintf(t->name, sizeof t->name, "layers.%zu.%s", i, suffix);
+				t->ndim = shape.ndim;
+				for (d = 0; d < DM_SHAPE_MAX_DIMS; d++)
+					t->shape[d] = d < shape.ndim ? shape.d[d] : 0;
+				t->offset = off;
+				t->count = count;
+			}
+			off += count;
 		}
-		k += 2;
 	}
 	return k;
+}
+
+dm_param_tensor *dm_net_tensor_list(const dm_net *net, size_t *n, dm_error *err)
+{
+	size_t count = dm_net_tensors(net, NULL, 0);
+	dm_param_tensor *t = dm_calloc(count ? count : 1, sizeof *t, err);
+	if (!t)
+		return NULL;
+	*n = dm_net_tensors(net, t, count);
+	return t;
+}
+
+int dm_param_tensor_shape_is(const dm_param_tensor *t, size_t ndim, const size_t *shape)
+{
+	size_t d;
+	if (ndim != t->ndim)
+		return 0;
+	for (d = 0; d < ndim; d++)
+		if (shape[d] != t->shape[d])
+			return 0;
+	return 1;
+}
+
+void dm_shape_text(size_t ndim, const size_t *shape, char *buf, size_t size)
+{
+	size_t d, len;
+	snprintf(buf, size, "[");
+	for (d = 0; d < ndim; d++) {
+		len = strlen(buf);
+		snprintf(buf + len, size - len, "%s%zu", d ? ", " : "", shape[d]);
+	}
+	len = strlen(buf);
+	snprintf(buf + len, size - len, "]");
 }
 
 uint64_t dm_layers_forward_flop(const dm_layer *layers, size_t n, uint64_t B,
@@ -459,31 +403,23 @@ uint64_t dm_layers_forward_flop(const dm_layer *layers, size_t n, uint64_t B,
 {
 	uint64_t f = 0;
 	size_t i;
-	for (i = 0; i < n; i++) {
-		const dm_layer *l = &layers[i];
-		if (l->kind == DM_LAYER_DENSE)
-			f = dm_ck_add(ck, f, dm_ck_add(ck, dm_ck_mul3(ck, dm_ck_mul(ck, B, 2), l->in, l->out),
-						       dm_ck_mul(ck, B, l->out)));
-		else if (l->kind != DM_LAYER_DROPOUT || training)
-			f = dm_ck_add(ck, f, dm_ck_mul(ck, B, l->out));
-	}
+	for (i = 0; i < n; i++)
+		f = dm_ck_add(ck, f, layers[i].op->flop(&layers[i], B,
+						       training ? DM_PASS_TRAIN : DM_PASS_EVAL, ck));
 	return f;
 }
 
+/* the walk of dm_net_backward */
 uint64_t dm_layers_backward_flop(const dm_layer *layers, size_t n, uint64_t B, dm_checked *ck)
 {
 	uint64_t f = 0;
 	size_t i = n;
 	while (i-- > 0) {
 		const dm_layer *l = &layers[i];
-		if (l->kind == DM_LAYER_DENSE)
-			f = dm_ck_add(ck, f, dm_ck_add(ck, dm_ck_mul3(ck, dm_ck_mul(ck, B, i ? 4 : 2),
-								      l->in, l->out),
-						       dm_ck_mul(ck, B, l->out)));
-		else if (i == 0)
+		if (i == 0 && !dm_layer_param_count(l, ck))
 			break;
-		else
-			f = dm_ck_add(ck, f, dm_ck_mul(ck, B, l->out));
+		f = dm_ck_add(ck, f, l->op->flop(l, B, i ? DM_PASS_BACKWARD : DM_PASS_BACKWARD_NO_DX,
+						 ck));
 	}
 	return f;
 }

@@ -1,14 +1,12 @@
 /* net.h - feed-forward networks: a list of layers over one parameter block.
  *
  * A Network: line such as "dense 256 relu, dropout 0.2, dense 10" becomes
- * the layer list [dense 256, relu, dropout 0.2, dense 10].  The input width
- * comes from the data.  All weights and biases live in one contiguous
- * allocation (params), their gradients in another of the same layout
- * (grads), so that the optimizer and the file writer see flat arrays.
+ * the layer list [dense 256, relu, dropout 0.2, dense 10].  The input shape
+ * comes from the data.  All parameters live in one contiguous allocation
+ * (params), their gradients in another of the same layout (grads), so that
+ * the optimizer and the file writer see flat arrays.  What each kind of
+ * layer does is in layer.h and layers/; this file only walks the list.
  *
- * Shapes, with B the batch size:
- *   dense   W [out, in]  b [out]    Y[B, out] = X[B, in] W^T + b
- *   relu, tanh, sigmoid, dropout    Y[B, n] = f(X[B, n])
  * Tensor names follow torch.nn.Sequential: "layers.<i>.weight" and
  * "layers.<i>.bias", where i is the layer's place in the list.
  */
@@ -20,22 +18,10 @@
 
 #include "../base/checked.h"
 #include "../base/error.h"
+#include "../base/shape.h"
 #include "../math/gemm.h"
 #include "../math/rng.h"
-
-typedef enum dm_layer_kind {
-	DM_LAYER_DENSE,
-	DM_LAYER_RELU,
-	DM_LAYER_TANH,
-	DM_LAYER_SIGMOID,
-	DM_LAYER_DROPOUT
-} dm_layer_kind;
-
-typedef struct dm_layer_spec {
-	dm_layer_kind kind;
-	size_t units;  /* dense: output width */
-	float rate;    /* dropout: probability of dropping */
-} dm_layer_spec;
+#include "layer.h"
 
 /* Parse a Network: value.  Errors say which item is wrong and what was
  * expected: "item 2 'dense x': expected a positive number of units". */
@@ -45,38 +31,38 @@ int dm_network_parse(const char *text, dm_layer_spec **specs, size_t *n,
 int dm_network_format(const dm_layer_spec *specs, size_t n, char *buf,
 		      size_t size);
 
-typedef struct dm_layer {
-	dm_layer_kind kind;
-	size_t in, out;
-	float rate;
-	size_t w_off, b_off; /* dense: offsets of W and b in params/grads */
-} dm_layer;
-
 typedef struct dm_net {
 	size_t nlayers;
 	dm_layer *layers;
+	dm_shape input_shape;
 	size_t input_dim, output_dim;
 	size_t nparams;
 	float *params, *grads;
 	/* workspace for batches of up to max_batch rows */
 	size_t max_batch, max_width;
 	float **act;      /* act[l]: output of layer l, [B, layers[l].out] */
-	float **mask;     /* dropout layers: the scale of each unit, [B, out] */
+	float **work;     /* work[l]: its workspace, [B, work] (dropout's mask), or NULL */
 	float *dbuf[2];   /* gradients flowing back, [B, max_width] each */
 } dm_net;
 
-/* Lay out the layers (widths and parameter offsets) without allocating
+/* Lay out the layers (shapes and parameter offsets) without allocating
  * anything, so that the budget can cost a network before it exists.
- * layers must hold n entries.  Returns the number of parameters. */
-size_t dm_net_plan(const dm_layer_spec *specs, size_t n, size_t input_dim,
-		   dm_layer *layers);
+ * layers must hold n entries; *nparams is the number of parameters, exact
+ * when it fits in size_t (the budget counts them again, checked).  Fails
+ * when a layer cannot take the shape before it. */
+int dm_net_plan(const dm_layer_spec *specs, size_t n, const dm_shape *input,
+		dm_layer *layers, size_t *nparams, dm_error *err);
 
 dm_net *dm_net_new(const dm_layer_spec *specs, size_t n, size_t input_dim,
 		   size_t max_batch, dm_error *err);
+/* The same for samples of any shape (dm_net_new: a plain width). */
+dm_net *dm_net_new_shaped(const dm_layer_spec *specs, size_t n, const dm_shape *input,
+			  size_t max_batch, dm_error *err);
 void dm_net_free(dm_net *net);
 
-/* PyTorch's nn.Linear default: W and b uniform in +-1/sqrt(in), drawn in
- * layer order from the seed's DM_STREAM_INIT sequence. */
+/* Each layer draws its parameters (dense: PyTorch's nn.Linear default, W
+ * and b uniform in +-1/sqrt(in)), in layer order from the seed's
+ * DM_STREAM_INIT sequence. */
 void dm_net_init(dm_net *net, uint64_t seed);
 
 /* Forward pass of B rows of x; returns the output [B, output_dim] (owned by
@@ -89,12 +75,19 @@ const float *dm_net_forward(dm_net *net, dm_engine *e, const float *x,
 void dm_net_backward(dm_net *net, dm_engine *e, const float *x, size_t B,
 		     const float *dout);
 
-/* Name, shape and location of the k-th parameter tensor, k < 2 * dense layers. */
+/* Name, shape and location in params of a parameter tensor. */
 typedef struct dm_param_tensor {
 	char name[64];
-	size_t ndim, shape[2], offset, count;
+	size_t ndim, shape[DM_SHAPE_MAX_DIMS], offset, count;
 } dm_param_tensor;
+/* The first max of the network's tensors into out; returns how many it has. */
 size_t dm_net_tensors(const dm_net *net, dm_param_tensor *out, size_t max);
+/* All of them, in a new array (free it) of *n entries. */
+dm_param_tensor *dm_net_tensor_list(const dm_net *net, size_t *n, dm_error *err);
+/* Whether a tensor of ndim dimensions shape[] is t's shape; its text,
+ * "[10, 784]", into buf. */
+int dm_param_tensor_shape_is(const dm_param_tensor *t, size_t ndim, const size_t *shape);
+void dm_shape_text(size_t ndim, const size_t *shape, char *buf, size_t size);
 
 /* FLOP of one forward (and one backward) pass over B rows, by the same
  * rules the kernels count with; the budget uses these.  Checked: a count

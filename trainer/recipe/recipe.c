@@ -25,6 +25,7 @@ static const dm_field_info FIELDS[] = {
 	{"Label-Column", 0, "CSV/TSV: last, first, a 1-based number or a column name"},
 	{"Features", 0, "libsvm: number of features"},
 	{"Normalize", 0, "auto, none, standardize or scale K"},
+	{"Input-Shape", 0, "the shape of one sample, e.g. 1x28x28 (C x H x W; default: IDX's, else a plain width)"},
 	{"Network", 1, "layers, e.g. dense 256 relu, dropout 0.2, dense 10"},
 	{"Loss", 1, "softmax-cross-entropy, binary-cross-entropy or mse"},
 	{"Optimizer", 0, "sgd, adam or adamw (default adam)"},
@@ -315,6 +316,62 @@ static int parse_normalize(const ctx *c, dm_recipe *r)
 		r->normalize_scale = (float)k;
 	} else
 		return bad(c, f, "auto, none, standardize or scale K with K > 0");
+	return 0;
+}
+
+/* Input-Shape: "N", "HxW" or "CxHxW", each dimension from 1 to 10^7. */
+static int parse_input_shape(const ctx *c, dm_recipe *r)
+{
+	const dm_field *f = dm_stanza_get(c->s, "Input-Shape");
+	const char *p;
+	r->input_shape.ndim = 0;
+	if (!f)
+		return 0;
+	for (p = f->value;; p++) {
+		char *end;
+		unsigned long long v;
+		if (!isdigit((unsigned char)*p) || r->input_shape.ndim == 3)
+			goto bad;
+		errno = 0;
+		v = strtoull(p, &end, 10);
+		if (errno || v == 0 || v > 10000000)
+			goto bad;
+		r->input_shape.d[r->input_shape.ndim++] = (size_t)v;
+		p = end;
+		if (!*p)
+			return 0;
+		if (*p != 'x' && *p != 'X')
+			goto bad;
+	}
+bad:
+	return bad(c, f, "dimensions such as 1x28x28 (C x H x W, each from 1 to 10000000)");
+}
+
+int dm_recipe_input_shape(const dm_recipe *r, const dm_shape *data, dm_shape *shape,
+			  dm_error *err)
+{
+	dm_checked ck = {0};
+	uint64_t n, features = dm_shape_count(data, &ck);
+	char text[96], count[32];
+	if (!r->input_shape.ndim) {
+		*shape = *data;
+		return 0;
+	}
+	n = dm_shape_count(&r->input_shape, &ck);
+	if (ck.over || n != features) {
+		size_t d, len = 0;
+		for (d = 0; d < r->input_shape.ndim && len < sizeof text; d++)
+			len += (size_t)snprintf(text + len, sizeof text - len, "%s%zu", d ? "x" : "",
+						r->input_shape.d[d]);
+		if (ck.over)
+			snprintf(count, sizeof count, "2^64 or more");
+		else
+			snprintf(count, sizeof count, "%llu", (unsigned long long)n);
+		return dm_fail(err, "%s: line %u: Input-Shape: %s is %s features per sample, but "
+			       "the data has %llu", r->file->path, dm_recipe_field_line(r, "Input-Shape"),
+			       text, count, (unsigned long long)features);
+	}
+	*shape = r->input_shape;
 	return 0;
 }
 
@@ -638,7 +695,8 @@ static int parse_stanza(const ctx *c, dm_recipe *r)
 	r->description = text(c, "Description");
 	r->license = text(c, "License");
 	r->install = text(c, "Install");
-	if (check_model_name(c, r->model) || parse_data(c, r) || parse_normalize(c, r) ||
+	if (check_model_name(c, r->model) || parse_data(c, r) || parse_input_shape(c, r) ||
+	    parse_normalize(c, r) ||
 	    parse_training(c, r) || parse_expect(c, r) || check_expect_sources(c, r) ||
 	    parse_limits(c, r))
 		return -1;

@@ -62,6 +62,7 @@ typedef struct dm_recipe {
 	const char *model, *description, *license, *install;
 	dm_data_spec train, test;   /* test.features == NULL: no test set */
 	float validation_split;
+	dm_shape input_shape;        /* Input-Shape, or ndim 0: a plain width */
 	dm_layer_spec *layers;
 	size_t nlayers;
 	dm_normalize_kind normalize;
@@ -96,6 +97,11 @@ void dm_recipes_free(dm_recipes *r);
 
 /* "debian/models: stanza 2 (fashion-mlp)" for messages about a recipe. */
 void dm_recipe_where(const dm_recipe *r, char *buf, size_t size);
+/* The shape of a sample: Input-Shape, whose product must be the data's
+ * count of features, or else the data's own (data: IDX's header, or a
+ * plain width). */
+int dm_recipe_input_shape(const dm_recipe *r, const dm_shape *data, dm_shape *shape,
+			  dm_error *err);
 /* Line of a field in the recipe, or the stanza's first line if absent. */
 unsigned dm_recipe_field_line(const dm_recipe *r, const char *field);
 

@@ -1,0 +1,54 @@
+/* layer_registry.c - every kind of layer that a Network: line may name.
+ * Adding a kind: its file under layers/, and one line in DM_LAYER_KINDS. */
+#include "layer.h"
+
+#include <string.h>
+
+/* one line a kind, in the order messages list them */
+#define DM_LAYER_KINDS \
+	X(dense)       \
+	X(relu)        \
+	X(tanh)        \
+	X(sigmoid)     \
+	X(dropout)
+
+#define X(kind) extern const dm_layer_op dm_layer_##kind;
+DM_LAYER_KINDS
+#undef X
+
+#define X(kind) &dm_layer_##kind,
+static const dm_layer_op *const registry[] = {DM_LAYER_KINDS};
+#undef X
+
+size_t dm_layer_ops(const dm_layer_op *const **ops)
+{
+	*ops = registry;
+	return sizeof registry / sizeof registry[0];
+}
+
+const dm_layer_op *dm_layer_op_find(const char *token)
+{
+	size_t i;
+	for (i = 0; i < sizeof registry / sizeof registry[0]; i++)
+		if (!strcmp(token, registry[i]->name) ||
+		    (registry[i]->alias && !strcmp(token, registry[i]->alias)))
+			return registry[i];
+	return NULL;
+}
+
+uint64_t dm_layer_param_count(const dm_layer *l, dm_checked *ck)
+{
+	uint64_t n = 0;
+	size_t k;
+	for (k = 0; k < l->op->ntensors; k++) {
+		dm_shape s;
+		l->op->tensor(l, k, &s);
+		n = dm_ck_add(ck, n, dm_shape_count(&s, ck));
+	}
+	return n;
+}
+
+size_t dm_layer_work(const dm_layer *l)
+{
+	return l->op->work ? l->op->work(l) : 0;
+}

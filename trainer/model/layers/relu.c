@@ -1,0 +1,38 @@
+/* relu.c - y = max(x, 0), elementwise over any shape. */
+#include "../layer.h"
+
+/* forward:  Y[B,n] = max(X[B,n], 0)
+ * backward: dX[B,n] = dY[B,n] where Y > 0, else 0 */
+static void run(const dm_layer_ctx *c, int action)
+{
+	size_t i, n = c->B * c->l->out;
+	const float *x = c->x, *dy = c->dy;
+	float *y = c->y, *dx = c->dx;
+	c->e->flop += n;
+	if (action == DM_LAYER_FORWARD) {
+		for (i = 0; i < n; i++)
+			y[i] = x[i] > 0 ? x[i] : 0.0f;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		/* dy read whatever y is: a conditional load stops GCC from
+		 * vectorizing (a select, the same bits) */
+		float g = dy[i];
+		dx[i] = y[i] > 0 ? g : 0.0f;
+	}
+}
+
+/* one per element, forward and backward */
+static uint64_t flop(const dm_layer *l, uint64_t B, dm_layer_pass pass, dm_checked *ck)
+{
+	(void)pass;
+	return dm_ck_mul(ck, B, l->out);
+}
+
+const dm_layer_op dm_layer_relu = {
+	.name = "relu",
+	.usage = "relu",
+	.flags = DM_LAYER_ACTIVATION,
+	.run = run,
+	.flop = flop,
+};

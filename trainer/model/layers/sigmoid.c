@@ -1,0 +1,36 @@
+/* sigmoid.c - y = 1 / (1 + exp(-x)), elementwise over any shape. */
+#include "../../math/fmath.h"
+#include "../../math/fp.h"
+#include "../layer.h"
+
+/* forward:  Y[B,n] = sigmoid(X[B,n])
+ * backward: dX[B,n] = dY Y (1 - Y) */
+static void run(const dm_layer_ctx *c, int action)
+{
+	size_t i, n = c->B * c->l->out;
+	const float *x = c->x, *dy = c->dy;
+	float *y = c->y, *dx = c->dx;
+	c->e->flop += n;
+	if (action == DM_LAYER_FORWARD) {
+		for (i = 0; i < n; i++)
+			y[i] = dm_sigmoidf(x[i]);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		dx[i] = f_mul(dy[i], f_mul(y[i], f_sub(1.0f, y[i])));
+}
+
+/* one per element, forward and backward */
+static uint64_t flop(const dm_layer *l, uint64_t B, dm_layer_pass pass, dm_checked *ck)
+{
+	(void)pass;
+	return dm_ck_mul(ck, B, l->out);
+}
+
+const dm_layer_op dm_layer_sigmoid = {
+	.name = "sigmoid",
+	.usage = "sigmoid",
+	.flags = DM_LAYER_ACTIVATION,
+	.run = run,
+	.flop = flop,
+};
