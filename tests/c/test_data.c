@@ -854,7 +854,7 @@ static void test_csv(void)
 	bad(&s, "iris.csv: line 1: no column named 'colour' for the label",
 	    NULL);
 	s.label_column = "9";
-	bad(&s, "iris.csv: line 1: label column 9, but there are 5 columns",
+	bad(&s, "iris.csv: line 1: Label-Column 9: there are 5 columns, numbered from 1",
 	    NULL);
 	s.header_names = 0;
 	s.label_column = "species";
@@ -872,7 +872,8 @@ static void test_csv(void)
 	s.features = "ragged.csv";
 	s.label_column = NULL;
 	ok(dm_dataset_probe(&s, &n, &dim, &err) == -1 &&
-	   strstr(err.msg, "ragged.csv: line 9: 4 columns, expected 5"),
+	   strstr(err.msg, "ragged.csv: line 9: 4 columns, but line 1, the column "
+		  "names (Column-Names: yes), has 5"),
 	   "probe finds ragged rows too");
 }
 

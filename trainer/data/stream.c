@@ -539,20 +539,38 @@ int dm_stream_read_exact(dm_stream *s, void *buf, size_t n, const char *what,
 	return 0;
 }
 
+/* The first line end at or after P: "\n", "\r\n" or a lone "\r" (the
+ * three that RFC 4180 readers and Python's universal newlines know); NULL
+ * when there is none in the N bytes, or when a "\r" ends them and the next
+ * byte, not read yet, may be its "\n". */
+static char *line_end(char *p, size_t n, int eof, size_t *width)
+{
+	char *nl = memchr(p, '\n', n);
+	char *cr = memchr(p, '\r', nl ? (size_t)(nl - p) : n);
+	if (!cr) {
+		*width = 1;
+		return nl;
+	}
+	if (cr + 1 == p + n && !eof)
+		return NULL;
+	*width = cr + 1 < p + n && cr[1] == '\n' ? 2 : 1;
+	return cr;
+}
+
 int dm_stream_getline(dm_stream *s, char **line, size_t *len, dm_error *err)
 {
-	size_t scanned = 0, k;
+	size_t scanned = 0, k, width;
 	char *start;
 	for (;;) {
 		size_t avail = s->len - s->pos;
-		char *nl;
+		char *end;
 		start = (char *)s->buf + s->pos;
-		nl = memchr(start + scanned, '\n', avail - scanned);
-		if (nl) {
-			k = (size_t)(nl - start);
+		end = line_end(start + scanned, avail - scanned, s->eof, &width);
+		if (end) {
+			k = (size_t)(end - start);
 			if (k > MAX_LINE)
 				break;
-			s->pos += k + 1;
+			s->pos += k + width;
 			goto found;
 		}
 		if (avail > MAX_LINE)
@@ -560,11 +578,12 @@ int dm_stream_getline(dm_stream *s, char **line, size_t *len, dm_error *err)
 		if (s->eof) {
 			if (avail == 0)
 				return 0;
-			k = avail; /* a last line without "\n" */
+			k = avail; /* a last line without a line end */
 			s->pos += k;
 			goto found;
 		}
-		scanned = avail;
+		/* a "\r" at the end is looked at again with the next byte */
+		scanned = avail && start[avail - 1] == '\r' ? avail - 1 : avail;
 		if (fill(s, avail + 1, err) < 0)
 			return -1;
 	}
@@ -572,12 +591,14 @@ int dm_stream_getline(dm_stream *s, char **line, size_t *len, dm_error *err)
 		    s->path, s->lineno + 1, MAX_LINE);
 found:
 	s->lineno++;
-	start[k] = '\0'; /* the "\n", or the free byte fill() keeps */
-	if (k && start[k - 1] == '\r')
-		start[--k] = '\0';
+	start[k] = '\0'; /* the line end, or the free byte fill() keeps */
 	if (memchr(start, '\0', k))
 		return fail(s, err, "%s: line %" PRIu64 ": a NUL byte (binary "
 			    "data?)", s->path, s->lineno);
+	if (s->lineno == 1 && k >= 3 && memcmp(start, "\xEF\xBB\xBF", 3) == 0) {
+		start += 3; /* a UTF-8 byte order mark, in every text format */
+		k -= 3;
+	}
 	*line = start;
 	*len = k;
 	return 1;

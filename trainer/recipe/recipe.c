@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "../base/text.h"
+#include "../base/number.h"
 
 static const dm_field_info FIELDS[] = {
 	{"Model", 1, "name of the model: lower case letters, digits, '.', '+', '-'"},
@@ -147,15 +148,14 @@ static int get_float(const ctx *c, const char *name, double lo, double hi,
 		     int open_lo, int open_hi, float *out)
 {
 	const dm_field *f = dm_stanza_get(c->s, name);
-	char *end, want[96];
+	char want[96];
 	double v;
 	if (!f)
 		return 0;
 	snprintf(want, sizeof want, "a number in %c%g, %g%c", open_lo ? '(' : '[', lo,
 		 hi, open_hi ? ')' : ']');
-	errno = 0;
-	v = strtod(f->value, &end);
-	if (end == f->value || *end || errno || !isfinite(v) || v < lo || v > hi ||
+	/* base/number.h: decimal, within the float range */
+	if (dm_number_parse(f->value, &v, NULL) || v < lo || v > hi ||
 	    (open_lo && v == lo) || (open_hi && v == hi))
 		return bad(c, f, want);
 	*out = (float)v;
@@ -298,7 +298,6 @@ static int parse_normalize(const ctx *c, dm_recipe *r)
 {
 	const dm_field *f = dm_stanza_get(c->s, "Normalize");
 	double k;
-	char *end;
 	r->normalize = DM_NORMALIZE_AUTO;
 	if (!f)
 		return 0;
@@ -309,12 +308,14 @@ static int parse_normalize(const ctx *c, dm_recipe *r)
 	else if (!strcasecmp(f->value, "standardize"))
 		r->normalize = DM_NORMALIZE_STANDARDIZE;
 	else if (!strncasecmp(f->value, "scale", 5) && (f->value[5] == ' ' || f->value[5] == '\t') &&
-		 (k = strtod(f->value + 6, &end), *end == 0 && end != f->value + 6) &&
-		 isfinite(k) && k > 0) {
+		 !dm_number_parse(f->value + 6, &k, NULL) && k >= 1e-9 && k <= 1e9) {
+		/* inputs are divided by K: beyond these bounds they would all
+		 * be 0 (1e39) or overflow (1e-45), and no data is that far off */
 		r->normalize = DM_NORMALIZE_SCALE;
 		r->normalize_scale = (float)k;
 	} else
-		return bad(c, f, "auto, none, standardize or scale K with K > 0");
+		return bad(c, f, "auto, none, standardize or scale K (inputs are divided by K) "
+			   "with K from 1e-9 to 1e9");
 	return 0;
 }
 
@@ -355,6 +356,21 @@ static int parse_data(const ctx *c, dm_recipe *r)
 		return -1;
 	t->header_names = names && t->header_lines > 0;
 	t->label_column = text(c, "Label-Column");
+	if (t->label_column) {
+		/* columns count from 1, as in cut(1) and awk; the CSV reader
+		 * checks the number against the columns of the file */
+		const dm_field *lf = dm_stanza_get(c->s, "Label-Column");
+		const char *d = t->label_column;
+		while (*d >= '0' && *d <= '9')
+			d++;
+		if (!*d && strspn(t->label_column, "0") == strlen(t->label_column))
+			return bad(c, lf, "first, last, a column number (columns count from 1) "
+				   "or a column name");
+		if (*d && !t->header_names && strcasecmp(t->label_column, "first") &&
+		    strcasecmp(t->label_column, "last"))
+			return bad(c, lf, "first, last or a column number from 1 (a column name "
+				   "needs Column-Names: yes)");
+	}
 	u = 0;
 	if (get_uint(c, "Features", 1, 10000000, &u))
 		return -1;
