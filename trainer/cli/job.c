@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "base/epoch.h"
 #include "math/fmath.h"
 #include "math/fp.h"
 #include "os/sandbox.h"
@@ -424,7 +425,11 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	dm_rows train, valid, test;
 	dm_metrics m;
 	int rc = -1, have_budget = 0;
+	uint64_t sde;
 
+	/* refused now, not after the training: the provenance records it */
+	if (dm_source_date_epoch(&sde, err) < 0)
+		return -1;
 	memset(&in, 0, sizeof in);
 	memset(&p, 0, sizeof p);
 	memset(&verdict, 0, sizeof verdict);

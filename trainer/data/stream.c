@@ -40,6 +40,7 @@ struct dm_stream {
 	dm_sha256 sha;
 	struct archive *a;
 	uint64_t max_bytes, bytes, lineno;
+	uint64_t max_members, members; /* entries read, for the cap */
 	double deadline, max_wall_time;
 	int eof, failed, late;
 	int check_gzip; /* a single .gz: libarchive does not check its CRC */
@@ -361,6 +362,7 @@ static int find_member(dm_stream *s, uint64_t max_members, dm_error *err)
 {
 	struct archive_entry *e;
 	uint64_t seen = 0;
+	s->max_members = max_members;
 	for (;;) {
 		const char *name;
 		int r = archive_read_next_header(s->a, &e);
@@ -371,7 +373,8 @@ static int find_member(dm_stream *s, uint64_t max_members, dm_error *err)
 		 * ARCHIVE_RETRY: a damaged tar header, which is not fine */
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
 			return fail_archive(s, err, "corrupt archive");
-		if (max_members && ++seen > max_members)
+		s->members = ++seen;
+		if (max_members && seen > max_members)
 			return dm_fail_code(err, DM_EXIT_POLICY,
 					    "%s: no member '%s' in the first %" PRIu64
 					    " entries (Max-Archive-Members)",
@@ -619,9 +622,36 @@ const char *dm_stream_path(const dm_stream *s)
 	return s->path;
 }
 
+/* After the member was read to its end: the entries after it must not
+ * have its name.  tar(1) would extract the last of them and we read the
+ * first, so such an archive is refused rather than read either way.  A
+ * damaged tail or the Max-Archive-Members cap ends the search quietly: the
+ * member itself was read whole. */
+static int no_second_member(dm_stream *s, dm_error *err)
+{
+	struct archive_entry *e;
+	for (;;) {
+		const char *name;
+		int r;
+		if (s->max_members && ++s->members > s->max_members)
+			return 0;
+		r = archive_read_next_header(s->a, &e);
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+			return 0;
+		name = archive_entry_pathname(e);
+		if (name && same_name(name, s->member))
+			return dm_fail(err, "%s: the archive has a second member named "
+				       "'%s' (tar would extract the last, we would read "
+				       "the first); expected each name once", s->path,
+				       s->member);
+	}
+}
+
 int dm_stream_close(dm_stream *s, char sha256_hex[65], dm_error *err)
 {
-	int rc = drain(s, err);
+	int rc = s->member && s->eof && !s->failed ? no_second_member(s, err) : 0;
+	if (rc == 0)
+		rc = drain(s, err);
 	if (rc == 0 && sha256_hex) {
 		unsigned char digest[32];
 		dm_sha256_final(&s->sha, digest);
