@@ -121,14 +121,11 @@ void dm_make_printable(char *str, int keep_newlines)
 const char *dm_model_name_problem(const char *name)
 {
 	size_t i, n = strlen(name);
-	if (n == 0 || n > 64 ||
-	    !((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= '0' && name[0] <= '9')))
-		return "a name of 1 to 64 characters that starts with a lower-case letter or digit";
-	for (i = 0; i < n; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
-		      strchr(".+-", name[i])))
-			return "lower-case letters, digits, '.', '+' and '-' only";
-	return NULL;
+	int ok = n >= 1 && n <= 64;
+	for (i = 0; ok && i < n; i++)
+		ok = (name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
+		     (i > 0 && strchr(".+-", name[i]));
+	return ok ? NULL : DM_MODEL_NAME_RULE;
 }
 
 const char *dm_file_name_problem(const char *name)
