@@ -236,7 +236,7 @@ static int parse_expect(const ctx *c, dm_recipe *r)
 		return -1;
 	for (item = strtok_r(copy, ",\n", &save); item; item = strtok_r(NULL, ",\n", &save)) {
 		dm_expect e;
-		char op[3] = "", metric[40] = "", *end;
+		char op[3] = "", metric[40] = "";
 		int used = 0;
 		size_t m;
 		double v;
@@ -244,11 +244,7 @@ static int parse_expect(const ctx *c, dm_recipe *r)
 		memset(&e, 0, sizeof e);
 		if (sscanf(item, " %39[a-z0-9-] %2[<>=] %n", metric, op, &used) != 2)
 			goto malformed;
-		errno = 0;
-		v = strtod(item + used, &end);
-		while (*end == ' ' || *end == '\t')
-			end++;
-		if (end == item + used || *end || errno || !isfinite(v))
+		if (dm_number_parse(item + used, &v, NULL))
 			goto malformed;
 		for (m = 0; m < sizeof metrics / sizeof metrics[0]; m++)
 			if (!strcmp(metric, metrics[m]))
@@ -601,7 +597,7 @@ static int parse_upstream(const ctx *c, dm_recipe *r)
 			       c->path, g ? g->line : f->line, u->layers[u->nlayers - 1].units,
 			       r->layers[r->nlayers - 1].units);
 	if ((g = dm_stanza_get(c->s, "Upstream-Max-Regression"))) {
-		char metric[16] = "", *end;
+		char metric[16] = "";
 		const char *num = g->value;
 		double v;
 		int used = 0;
@@ -615,9 +611,7 @@ static int parse_upstream(const ctx *c, dm_recipe *r)
 			snprintf(metric, sizeof metric, "%s", cls ? "accuracy" : "rmse");
 		if (strcmp(metric, "loss") && strcmp(metric, cls ? "accuracy" : "rmse"))
 			return bad(c, g, want);
-		errno = 0;
-		v = strtod(num, &end);
-		if (end == num || *end || errno || !isfinite(v) || v < 0)
+		if (dm_number_parse(num, &v, NULL) || v < 0)
 			return bad(c, g, want);
 		u->has_max = 1;
 		snprintf(u->metric, sizeof u->metric, "%s", metric);
