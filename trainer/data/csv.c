@@ -1,6 +1,8 @@
-/* csv.c - CSV and TSV: a sample a line, the label in one column, every
- * other column a number.  Cells may be in double quotes ("" for a quote).
- * Numbers go through strtof/strtod in the C locale the program runs in. */
+/* csv.c - CSV and TSV: a sample a record, the label in one column, every
+ * other column a number.  Cells may be in double quotes ("" for a quote),
+ * and a quoted cell may hold line breaks (RFC 4180, as Python's csv module
+ * reads it; the stream splits lines at LF, CR LF and a lone CR).  Numbers
+ * follow the rule of base/number.h, as in the recipe. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
