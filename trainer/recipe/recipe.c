@@ -365,7 +365,8 @@ static int parse_data(const ctx *c, dm_recipe *r)
 		if (*d && !t->header_names && strcasecmp(t->label_column, "first") &&
 		    strcasecmp(t->label_column, "last"))
 			return bad(c, lf, "first, last or a column number from 1 (a column name "
-				   "needs Column-Names: yes)");
+				   "needs a line of names: Column-Names: yes, Header-Lines: 1 "
+				   "or more)");
 	}
 	u = 0;
 	if (get_uint(c, "Features", 1, 10000000, &u))
