@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "base/number.h"
 #include "base/sanitizer.h"
 #include "data/dataset.h"
 #include "data/stream.h"
@@ -864,7 +865,7 @@ static void test_csv(void)
 	bad(&s, "iris.csv: line 1: no column named 'colour' for the label",
 	    NULL);
 	s.label_column = "9";
-	bad(&s, "iris.csv: line 1: label column 9, but there are 5 columns",
+	bad(&s, "iris.csv: line 1: Label-Column 9: there are 5 columns, numbered from 1",
 	    NULL);
 	s.header_names = 0;
 	s.label_column = "species";
@@ -887,7 +888,8 @@ static void test_csv(void)
 	s.features = "ragged.csv";
 	s.label_column = NULL;
 	ok(dm_dataset_probe(&s, &n, &dim, &err) == -1 &&
-	   strstr(err.msg, "ragged.csv: line 9: 4 columns, expected 5"),
+	   strstr(err.msg, "ragged.csv: line 9: 4 columns, but line 1, the column "
+		  "names (Column-Names: yes), has 5"),
 	   "probe finds ragged rows too");
 }
 
@@ -1007,6 +1009,53 @@ static void test_fashion_mnist(void)
 	   "fashion-mnist probe: 60000 x 784");
 }
 
+/* Issue 18: one rule for numbers (base/number.h), line ends and the BOM in
+ * every text reader. */
+static void test_one_rule(void)
+{
+	static const struct {
+		const char *text;
+		dm_number_problem want;
+	} nums[] = {
+		{"1", DM_NUMBER_OK}, {"-0.5", DM_NUMBER_OK}, {".5", DM_NUMBER_OK},
+		{"5.", DM_NUMBER_OK}, {"1e-3", DM_NUMBER_OK}, {"+2E+2", DM_NUMBER_OK},
+		{" 3 ", DM_NUMBER_OK}, {"0", DM_NUMBER_OK}, {"-0.0e-999999", DM_NUMBER_OK},
+		{"1.4e-45", DM_NUMBER_OK}, {"3.4e38", DM_NUMBER_OK},
+		{"0x10", DM_NUMBER_HEX}, {"-0x1p3", DM_NUMBER_HEX}, {"0X1", DM_NUMBER_HEX},
+		{"inf", DM_NUMBER_NONFINITE}, {"-Infinity", DM_NUMBER_NONFINITE},
+		{"nan", DM_NUMBER_NONFINITE}, {"NaN(1)", DM_NUMBER_NONFINITE},
+		{"1e39", DM_NUMBER_RANGE}, {"-1e39", DM_NUMBER_RANGE},
+		{"1e-50", DM_NUMBER_RANGE}, {"1e-99999999999999999999", DM_NUMBER_RANGE},
+		{"", DM_NUMBER_SYNTAX}, {".", DM_NUMBER_SYNTAX}, {"1e", DM_NUMBER_SYNTAX},
+		{"1,5", DM_NUMBER_SYNTAX}, {"1_000", DM_NUMBER_SYNTAX}, {"e5", DM_NUMBER_SYNTAX},
+		{"--1", DM_NUMBER_SYNTAX}, {"1 2", DM_NUMBER_SYNTAX},
+	};
+	char big[512];
+	dm_data_spec s = spec_of(DM_FORMAT_LIBSVM, "bom.svm");
+	dm_dataset d;
+	size_t i, bad = 0;
+	float f;
+	for (i = 0; i < sizeof nums / sizeof nums[0]; i++)
+		if (dm_number_parse(nums[i].text, NULL, &f) != nums[i].want) {
+			diag("'%s': got %d, expected %d", nums[i].text,
+			     (int)dm_number_parse(nums[i].text, NULL, &f), (int)nums[i].want);
+			bad++;
+		}
+	ok(bad == 0, "dm_number_parse: %zu numbers, decimal only, within the float range",
+	   i);
+	/* 1 and 400 zeros: beyond the double range too, the same verdict */
+	big[0] = '1';
+	memset(big + 1, '0', 400);
+	big[401] = '\0';
+	ok(dm_number_parse(big, NULL, &f) == DM_NUMBER_RANGE &&
+	   dm_number_parse("1e39", NULL, &f) == DM_NUMBER_RANGE,
+	   "1 and 400 zeros is out of range as 1e39 is");
+	puts_file("bom.svm", "\xEF\xBB\xBF" "1 1:2\r0 2:3\r");
+	ok(load(&s, &d, "bom.svm") == 0 && d.n == 2 && d.y[0] == 1 && d.x[0] == 2 &&
+	   d.x[3] == 3, "libsvm: a BOM on line 1 is skipped, lone CRs end lines");
+	dm_dataset_free(&d);
+}
+
 int main(void)
 {
 	int r;
@@ -1024,6 +1073,7 @@ int main(void)
 	test_idx();
 	test_csv();
 	test_libsvm();
+	test_one_rule();
 	test_fashion_mnist();
 	r = done_testing();
 	if (chdir("/") == 0 && !getenv("DM_TEST_KEEP")) {

@@ -47,6 +47,9 @@ static void test_text(void)
 	   "dm_printable: C0 controls, DEL and newline become '?'");
 	ok(!strcmp(dm_printable("\xc2\x9b" "31m \xc3\xa9 \xff", big, sizeof big), "??31m \xc3\xa9 ?"),
 	   "dm_printable: a C1 control (U+009B, CSI) and a bad byte become '?', UTF-8 stays");
+	ok(!strcmp(dm_printable("\xef\xbb\xbf" "1 a\xe2\x80\x8b" "b \xe2\x80\xae", big, sizeof big),
+		   "<U+FEFF>1 a<U+200B>b <U+202E>"),
+	   "dm_printable: a BOM, a zero-width space and a bidi override are shown as <U+XXXX>");
 	ok(!strcmp(dm_printable("abcdefghijklmnopqrstuvwxyz", out, sizeof out), "abcdefghijkl..."),
 	   "dm_printable: a long text is cut, with '...', within its buffer");
 	ok(!strcmp(dm_printable("abcdefghij\xc3\xa9\xc3\xa9\xc3\xa9", out, sizeof out), "abcdefghij\xc3\xa9..."),

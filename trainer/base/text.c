@@ -1,6 +1,7 @@
 /* text.c - names and text from files from elsewhere. */
 #include "text.h"
 
+#include <stdio.h>
 #include <string.h>
 
 size_t dm_utf8_len(const unsigned char *s, size_t avail)
@@ -37,6 +38,23 @@ size_t dm_utf8_len(const unsigned char *s, size_t avail)
 	return n;
 }
 
+/* The code point of the valid UTF-8 sequence of N bytes at s. */
+static unsigned code_point(const unsigned char *s, size_t n)
+{
+	unsigned u = n == 1 ? s[0] : s[0] & (0x7F >> n);
+	for (size_t i = 1; i < n; i++)
+		u = u << 6 | (s[i] & 0x3F);
+	return u;
+}
+
+/* Characters that print as nothing, so that a message would hide them: a
+ * byte order mark before a label, a zero-width space, bidi controls. */
+static int invisible(unsigned u)
+{
+	return u == 0xAD || (u >= 0x200B && u <= 0x200F) || (u >= 0x202A && u <= 0x202E) ||
+	       (u >= 0x2060 && u <= 0x2064) || (u >= 0x2066 && u <= 0x2069) || u == 0xFEFF;
+}
+
 /* Length of the character at s when it may be shown as it is, else 0. */
 static size_t shown_len(const unsigned char *s, size_t avail)
 {
@@ -46,6 +64,8 @@ static size_t shown_len(const unsigned char *s, size_t avail)
 	n = dm_utf8_len(s, avail);
 	if (n == 2 && s[0] == 0xC2 && s[1] < 0xA0)
 		return 0; /* C1: U+0080..U+009F */
+	if (n > 1 && invisible(code_point(s, n)))
+		return 0;
 	return n;
 }
 
@@ -54,9 +74,18 @@ char *dm_printable(const char *str, char *out, size_t size)
 	const unsigned char *s = (const unsigned char *)str;
 	size_t avail = strlen(str), o = 0, keep = 0, n;
 	while (avail > 0) {
-		/* a character that may not be shown is one '?' for its first byte */
-		size_t step = (n = shown_len(s, avail)) ? n : 1;
-		if (o + step > size - 1) {
+		/* a character that may not be shown is one '?' for its first
+		 * byte, or <U+XXXX> when it is valid UTF-8 that prints as nothing */
+		size_t step = (n = shown_len(s, avail)) ? n : 1, u8 = 0, width;
+		char code[12];
+		if (!n && (u8 = dm_utf8_len(s, avail)) > 1 && invisible(code_point(s, u8))) {
+			snprintf(code, sizeof code, "<U+%04X>", code_point(s, u8));
+			step = u8;
+		} else {
+			u8 = 0;
+		}
+		width = u8 ? strlen(code) : n ? n : 1;
+		if (o + width > size - 1) {
 			/* cut after the last character that leaves room for "..." */
 			memcpy(out + keep, "...", 3);
 			o = keep + 3;
@@ -64,9 +93,11 @@ char *dm_printable(const char *str, char *out, size_t size)
 		}
 		if (n)
 			memcpy(out + o, s, n);
+		else if (u8)
+			memcpy(out + o, code, width);
 		else
 			out[o] = '?';
-		o += step;
+		o += width;
 		s += step;
 		avail -= step;
 		if (o + 3 <= size - 1)
@@ -90,14 +121,11 @@ void dm_make_printable(char *str, int keep_newlines)
 const char *dm_model_name_problem(const char *name)
 {
 	size_t i, n = strlen(name);
-	if (n == 0 || n > 64 ||
-	    !((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= '0' && name[0] <= '9')))
-		return "a name of 1 to 64 characters that starts with a lower-case letter or digit";
-	for (i = 0; i < n; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
-		      strchr(".+-", name[i])))
-			return "lower-case letters, digits, '.', '+' and '-' only";
-	return NULL;
+	int ok = n >= 1 && n <= 64;
+	for (i = 0; ok && i < n; i++)
+		ok = (name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
+		     (i > 0 && strchr(".+-", name[i]));
+	return ok ? NULL : DM_MODEL_NAME_RULE;
 }
 
 const char *dm_file_name_problem(const char *name)

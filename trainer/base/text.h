@@ -29,8 +29,15 @@ void dm_make_printable(char *s, int keep_newlines);
 /* The rule of a recipe's Model: field, for every model or policy name that
  * becomes part of a file name: 1 to 64 characters, lower-case ASCII letters,
  * digits, '.', '+' and '-', the first a letter or digit; so never '/',
- * never ".." alone, never a control character.  NULL when name follows it,
- * else what was expected, for a message. */
+ * never ".." alone, never a control character.  These are the characters
+ * of a Debian package name (Policy 5.6.1), which a maintainer knows; one
+ * character is allowed too.  The same rule, in the same words, is in
+ * dh-model/lib/Debian/Debhelper/DhModel.pm (model_check_name), the
+ * templates and dh-model-train(1); tests/t/48-model-names.t holds them
+ * together.  NULL when name follows it, else DM_MODEL_NAME_RULE. */
+#define DM_MODEL_NAME_RULE \
+	"a name of 1 to 64 lower-case letters, digits, '.', '+' and '-', starting " \
+	"with a letter or digit, as a Debian package name"
 const char *dm_model_name_problem(const char *name);
 
 /* A file name (one component of a path) that a file from elsewhere gives,

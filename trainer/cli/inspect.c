@@ -27,7 +27,7 @@ static const char *shown(const char *s, char **buf, size_t *cap, dm_error *err)
 int dm_inspect(const char *path, FILE *out, dm_error *err)
 {
 	dm_safetensors st;
-	size_t i, d, total = 0, cap = 0;
+	size_t i, d, params, constants, cap = 0;
 	char *buf = NULL;
 	const char *a, *b;
 	int rc = -1;
@@ -41,10 +41,14 @@ int dm_inspect(const char *path, FILE *out, dm_error *err)
 		fprintf(out, "  %-24s F32 [", a);
 		for (d = 0; d < t->ndim; d++)
 			fprintf(out, "%s%zu", d ? ", " : "", t->shape[d]);
-		fprintf(out, "]\n");
-		total += t->count;
+		fprintf(out, "]%s\n", dm_tensor_is_constant(t->name) ? "  (constant)" : "");
 	}
-	fprintf(out, "parameters: %zu\n", total);
+	/* the count the card and the provenance give (output/safetensors.h) */
+	dm_safetensors_count(&st, &params, &constants);
+	fprintf(out, "parameters: %zu\n", params);
+	if (constants)
+		fprintf(out, "constants: %zu (input.shift and input.scale, the "
+			"normalisation; not trained)\n", constants);
 	fprintf(out, "metadata: %zu entries\n", st.nmeta);
 	for (i = 0; i < st.nmeta; i++) {
 		if (!(a = shown(st.meta[i].key, &buf, &cap, err)))

@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "base/epoch.h"
 #include "math/fmath.h"
 #include "math/fp.h"
 #include "os/sandbox.h"
@@ -37,7 +38,7 @@ static int load_one(const dm_recipe *r, const dm_data_spec *spec, const char *fi
 
 /* Labels must fit the network's outputs; name the first that does not. */
 static int check_labels(const dm_recipe *r, const dm_dataset *d, const char *field,
-			size_t outputs, dm_error *err)
+			size_t outputs, size_t *classes, dm_error *err)
 {
 	dm_loss loss = r->train_cfg.loss;
 	size_t i;
@@ -46,8 +47,11 @@ static int check_labels(const dm_recipe *r, const dm_dataset *d, const char *fie
 	for (i = 0; i < d->n; i++) {
 		float y = d->y[i];
 		size_t limit = loss == DM_LOSS_BCE ? 2 : outputs;
-		if (y >= 0 && (size_t)y < limit)
+		if (y >= 0 && (size_t)y < limit) {
+			if ((size_t)y + 1 > *classes)
+				*classes = (size_t)y + 1;
 			continue;
+		}
 		if (loss == DM_LOSS_BCE)
 			return dm_fail(err, "%s: line %u: %s: label %g of sample %zu in %s: "
 				       "binary-cross-entropy expects labels 0 and 1", r->file->path,
@@ -59,6 +63,26 @@ static int check_labels(const dm_recipe *r, const dm_dataset *d, const char *fie
 			       d->files[d->nfiles - 1].path, (size_t)y + 1);
 	}
 	return 0;
+}
+
+/* A softmax layer wider than the classes in the data trains outputs that
+ * are never the right answer: legal (a class may be absent from a small
+ * sample), but more often a Network that was copied from another model. */
+static void warn_unused_outputs(const dm_recipe *r, const dm_prepared *p,
+				const dm_job_opts *o)
+{
+	size_t outputs = r->layers[r->nlayers - 1].units;
+	char line[512];
+	if (!o->say || r->train_cfg.loss == DM_LOSS_BCE ||
+	    !dm_loss_is_classification(r->train_cfg.loss) || !p->classes ||
+	    outputs <= p->classes)
+		return;
+	snprintf(line, sizeof line, "%s: warning: %s: line %u: Network: the last layer has %zu "
+		 "outputs, but the labels are 0 to %zu, %zu classes: %zu output%s never "
+		 "the right answer", r->model, r->file->path, dm_recipe_field_line(r, "Network"),
+		 outputs, p->classes - 1, p->classes, outputs - p->classes,
+		 outputs - p->classes == 1 ? " is" : "s are");
+	o->say(o->say_ctx, line);
 }
 
 /* x' = (x - shift) * scale, per feature. */
@@ -188,9 +212,10 @@ int dm_prepare(const dm_recipe *r, dm_prepared *p, dm_error *err)
 				       dm_recipe_field_line(r, "Test-Dataset"), r->test.features,
 				       p->test.dim, p->train.dim);
 	}
-	if (check_labels(r, &p->train, r->train.labels ? "Labels" : "Dataset", outputs, err) ||
+	if (check_labels(r, &p->train, r->train.labels ? "Labels" : "Dataset", outputs,
+			 &p->classes, err) ||
 	    (p->have_test && check_labels(r, &p->test, r->test.labels ? "Test-Labels" : "Test-Dataset",
-					  outputs, err)))
+					  outputs, &p->classes, err)))
 		return -1;
 	if (dm_recipe_input_shape(r, &p->train.shape, &p->input, err))
 		return -1;
@@ -431,7 +456,11 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	dm_rows train, valid, test;
 	dm_metrics m;
 	int rc = -1, have_budget = 0;
+	uint64_t sde;
 
+	/* refused now, not after the training: the provenance records it */
+	if (dm_source_date_epoch(&sde, err) < 0)
+		return -1;
 	memset(&in, 0, sizeof in);
 	memset(&p, 0, sizeof p);
 	memset(&verdict, 0, sizeof verdict);
@@ -443,6 +472,7 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	dm_caps_arm(r, &b);
 	if (dm_prepare(r, &p, err) || dm_verdict_facts(r, &p, &verdict, err))
 		goto out;
+	warn_unused_outputs(r, &p, o);
 	if (o->sandbox_dir && sandbox(o, err))
 		goto out;
 	if (!(e = dm_engine_new(r->numerics, o->threads, err)) ||

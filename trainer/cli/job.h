@@ -30,6 +30,7 @@ typedef struct dm_prepared {
 	float *shift, *scale;       /* per-feature normalization, or NULL */
 	size_t *train_rows, *valid_rows;
 	size_t ntrain, nvalid;
+	size_t classes;             /* classification: largest label + 1 */
 } dm_prepared;
 
 /* Load the data of a recipe, check it against the network, normalize. */

@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/epoch.h"
 #include "base/text.h"
 #include "os/sandbox.h"
 #include "os/tmpdir.h"
@@ -622,7 +623,6 @@ int dm_bundle(const char *weights, const char *output, uint64_t max_data, const 
 	dm_bundle_member mem[4 + DM_RECORD_MAX_DATA];
 	char *wbytes = NULL, *card = NULL, *recipe = NULL, *json = NULL, *inside[DM_RECORD_MAX_DATA] = {0};
 	char jname[80], mname[80], rname[80], wname[80];
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	size_t nmem = 0, i, wsize;
 	uint64_t total, mtime = 0;
 	int rc = -1, carries = 0, have_st = 0, have_rec = 0;
@@ -671,8 +671,8 @@ int dm_bundle(const char *weights, const char *output, uint64_t max_data, const 
 	mem[2] = (dm_bundle_member){rname, recipe, strlen(recipe)};
 	mem[3] = (dm_bundle_member){wname, wbytes, wsize};
 	nmem += 4;
-	if (sde && *sde && strspn(sde, "0123456789") == strlen(sde))
-		mtime = strtoull(sde, NULL, 10);
+	if (dm_source_date_epoch(&mtime, err) < 0)
+		goto out;
 	if (dm_bundle_write(output, mem, nmem, mtime, err))
 		goto out;
 	if (o->say) {

@@ -1,12 +1,16 @@
-/* csv.c - CSV and TSV: a sample a line, the label in one column, every
- * other column a number.  Cells may be in double quotes ("" for a quote).
- * Numbers go through strtof/strtod in the C locale the program runs in. */
+/* csv.c - CSV and TSV: a sample a record, the label in one column, every
+ * other column a number.  Cells may be in double quotes ("" for a quote),
+ * and a quoted cell may hold line breaks (RFC 4180, as Python's csv module
+ * reads it; the stream splits lines at LF, CR LF and a lone CR).  Numbers
+ * follow the rule of base/number.h, as in the recipe. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "base/number.h"
+#include "base/text.h"
 #include "internal.h"
 
 typedef struct csv {
@@ -16,9 +20,12 @@ typedef struct csv {
 	char **cells;
 	size_t ncells, cellcap;
 	size_t ncols;  /* 0 until the names line or the first row */
+	uint64_t ncols_line; /* the line that set ncols */
+	int ncols_names; /* ... and it was the names line */
 	size_t label;  /* its column, from 0 */
 	uint64_t line; /* the line being read */
 	uint64_t blank; /* an empty line seen after the data started */
+	unsigned skip;  /* header lines */
 	dm_fvec x, y;
 	size_t n;
 } csv;
@@ -106,6 +113,8 @@ static int find_label(csv *c, int names, dm_error *err)
 {
 	const char *path = dm_stream_path(c->s), *want = c->spec->label_column;
 	c->ncols = c->ncells;
+	c->ncols_line = c->line;
+	c->ncols_names = names;
 	if (c->ncols < 2)
 		return dm_fail(err, "%s: line %" PRIu64 ": 1 column; expected "
 			       "features and a label", path, c->line);
@@ -116,9 +125,9 @@ static int find_label(csv *c, int names, dm_error *err)
 	} else if (all_digits(want)) {
 		unsigned long long k = strtoull(want, NULL, 10);
 		if (k == 0 || k > c->ncols)
-			return dm_fail(err, "%s: line %" PRIu64 ": label column "
-				       "%s, but there are %zu columns", path,
-				       c->line, want, c->ncols);
+			return dm_fail(err, "%s: line %" PRIu64 ": Label-Column "
+				       "%s: there are %zu columns, numbered from 1",
+				       path, c->line, want, c->ncols);
 		c->label = (size_t)k - 1;
 	} else if (names) {
 		for (c->label = 0; c->label < c->ncols; c->label++)
@@ -134,18 +143,21 @@ static int find_label(csv *c, int names, dm_error *err)
 	return 0;
 }
 
-static int number_error(csv *c, size_t col, const char *cell, int finite,
-			const char *what, dm_error *err)
+/* A cell that is not a number the rule of base/number.h accepts. */
+static int number_error(csv *c, size_t col, const char *cell,
+			dm_number_problem why, int is_label, dm_error *err)
 {
-	if (finite)
+	char shown[48];
+	dm_printable(cell, shown, sizeof shown);
+	if (why == DM_NUMBER_SYNTAX)
 		return dm_fail(err, "%s: line %" PRIu64 ", column %zu: expected "
-			       "a number%s, got '%.40s'", dm_stream_path(c->s),
-			       c->line, col + 1, what, cell);
-	return dm_fail(err, "%s: line %" PRIu64 ", column %zu: %s'%.40s' is "
-		       "%s", dm_stream_path(c->s), c->line, col + 1,
-		       *what ? "label " : "", cell,
-		       isfinite(strtod(cell, NULL)) ? "beyond the float range" :
-		       "not a finite number");
+			       "a number%s, got '%s'", dm_stream_path(c->s),
+			       c->line, col + 1, is_label ? " (the label)" : "",
+			       shown);
+	return dm_fail(err, "%s: line %" PRIu64 ", column %zu: %s'%s' %s",
+		       dm_stream_path(c->s), c->line, col + 1,
+		       is_label ? "label " : "", shown,
+		       dm_number_problem_text(why));
 }
 
 static int row(csv *c, int keep, dm_error *err)
@@ -154,37 +166,24 @@ static int row(csv *c, int keep, dm_error *err)
 		return -1;
 	for (size_t j = 0; j < c->ncols; j++) {
 		const char *cell = c->cells[j];
-		char *end;
+		dm_number_problem why;
+		double l;
+		float v;
+		if ((why = dm_number_parse(cell, &l, &v)))
+			return number_error(c, j, cell, why, j == c->label, err);
 		if (j == c->label) {
-			const char *why;
-			double l = strtod(cell, &end);
-			float v;
-			if (end == cell || *end)
-				return number_error(c, j, cell, 1, " (the label)",
-						    err);
-			why = dm_label_problem(l, c->spec->integer_labels);
-			/* strtof: rounded once, as for the features */
-			v = strtof(cell, NULL);
-			if (!why && !isfinite(v))
-				why = "is beyond the float range";
-			if (why && !isfinite(l))
-				return number_error(c, j, cell, 0, " (the label)",
-						    err);
-			if (why)
+			const char *bad = dm_label_problem(l, c->spec->integer_labels);
+			char shown[48];
+			if (bad)
 				return dm_fail(err, "%s: line %" PRIu64 ", column "
-					       "%zu: label '%.40s' %s",
+					       "%zu: label '%s' %s",
 					       dm_stream_path(c->s), c->line, j + 1,
-					       cell, why);
+					       dm_printable(cell, shown, sizeof shown),
+					       bad);
 			if (keep && dm_fvec_push(&c->y, v, err) < 0)
 				return -1;
-		} else {
-			float v = strtof(cell, &end);
-			if (end == cell || *end)
-				return number_error(c, j, cell, 1, "", err);
-			if (!isfinite(v))
-				return number_error(c, j, cell, 0, "", err);
-			if (keep)
-				c->x.v[c->x.n++] = v;
+		} else if (keep) {
+			c->x.v[c->x.n++] = v;
 		}
 	}
 	c->n++;
@@ -201,8 +200,6 @@ static int blank(const char *p)
 static int line(csv *c, char *p, unsigned skip, int keep, dm_error *err)
 {
 	const char *path = dm_stream_path(c->s);
-	if (c->line == 1 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-		p += 3; /* a UTF-8 byte order mark */
 	if (c->line <= skip) {
 		if (c->line > 1 || !c->spec->header_names)
 			return 0;
@@ -223,10 +220,71 @@ static int line(csv *c, char *p, unsigned skip, int keep, dm_error *err)
 		return -1;
 	if (!c->ncols && find_label(c, 0, err) < 0)
 		return -1;
+	if (c->ncells != c->ncols && c->ncols_names)
+		return dm_fail(err, "%s: line %" PRIu64 ": %zu columns, but line %"
+			       PRIu64 ", the column names (Column-Names: yes), has %zu",
+			       path, c->line, c->ncells, c->ncols_line, c->ncols);
 	if (c->ncells != c->ncols)
 		return dm_fail(err, "%s: line %" PRIu64 ": %zu columns, expected "
-			       "%zu", path, c->line, c->ncells, c->ncols);
+			       "%zu as on line %" PRIu64, path, c->line, c->ncells,
+			       c->ncols, c->ncols_line);
 	return row(c, keep, err);
+}
+
+/* Whether P leaves a quoted cell open: an odd number of quotes, as a
+ * record of RFC 4180 has an even number ("" inside a cell is two). */
+static int quote_open(const char *p, int open)
+{
+	for (; (p = strchr(p, '"')); p++)
+		open = !open;
+	return open;
+}
+
+/* The next record: a line, or (RFC 4180, as Python's csv module reads)
+ * several when a quoted cell holds line breaks, joined with "\n" in *buf.
+ * c->line is the record's first line. */
+static int record(csv *c, char **out, char **buf, size_t *cap, dm_error *err)
+{
+	char *p;
+	size_t len, used;
+	int r = dm_stream_getline(c->s, &p, &len, err);
+	if (r <= 0)
+		return r;
+	c->line = dm_stream_lineno(c->s);
+	/* header lines other than the names are free text, not records */
+	if (!quote_open(p, 0) ||
+	    (c->line <= c->skip && !(c->line == 1 && c->spec->header_names))) {
+		*out = p;
+		return 1;
+	}
+	for (used = 0;;) {
+		if (used + len + 2 > *cap) {
+			size_t want = 2 * (used + len + 2);
+			char *q;
+			if (want > ((size_t)1 << 24))
+				return dm_fail(err, "%s: line %" PRIu64 ": a quoted "
+					       "cell longer than 16 MiB (a quote that "
+					       "is not closed?)", dm_stream_path(c->s),
+					       c->line);
+			if (!(q = realloc(*buf, want)))
+				return dm_fail(err, "%s: out of memory",
+					       dm_stream_path(c->s));
+			*buf = q;
+			*cap = want;
+		}
+		memcpy(*buf + used, p, len);
+		used += len;
+		(*buf)[used] = '\0';
+		if (!quote_open(*buf, 0))
+			break;
+		if ((r = dm_stream_getline(c->s, &p, &len, err)) < 0)
+			return -1;
+		if (r == 0)
+			break; /* split() says which quote is not closed */
+		(*buf)[used++] = '\n';
+	}
+	*out = *buf;
+	return 1;
 }
 
 int dm_csv_read(dm_stream *s, const dm_data_spec *spec, int keep,
@@ -234,17 +292,17 @@ int dm_csv_read(dm_stream *s, const dm_data_spec *spec, int keep,
 {
 	csv c = {.s = s, .spec = spec};
 	unsigned skip = spec->header_lines;
-	char *p;
-	size_t len;
+	char *p = NULL, *buf = NULL;
+	size_t cap = 0;
 	int r;
 	c.delim = spec->format == DM_FORMAT_TSV ? '\t' : ',';
 	if (spec->header_names && skip == 0)
 		skip = 1; /* the names are a header line */
-	while ((r = dm_stream_getline(s, &p, &len, err)) > 0) {
-		c.line = dm_stream_lineno(s);
+	c.skip = skip;
+	while ((r = record(&c, &p, &buf, &cap, err)) > 0)
 		if ((r = line(&c, p, skip, keep, err)) < 0)
 			break;
-	}
+	free(buf);
 	if (r == 0 && c.n == 0)
 		r = dm_fail(err, "%s: no data rows", dm_stream_path(s));
 	free(c.cells);

@@ -5,6 +5,7 @@
  */
 #include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -207,9 +208,11 @@ int dm_idx_features(dm_stream *s, const dm_idx_header *h, dm_dataset *d,
 		return dm_error_prefix(err, "%s", dm_stream_path(s));
 	}
 	for (size_t i = 0; i < count; i++) {
-		x[i] = (float)value_at(raw, h->type, i);
-		/* f64 beyond the float range becomes infinite here too */
-		if (!isfinite(x[i])) {
+		double w = value_at(raw, h->type, i);
+		x[i] = (float)w;
+		/* f64 beyond the float range becomes infinite, or 0, here too
+		 * (the rule of base/number.h) */
+		if (!isfinite(x[i]) || (w != 0 && x[i] == 0)) {
 			dm_fail(err, "%s: sample %zu: feature %zu is %s",
 				dm_stream_path(s), i / h->dim + 1, i % h->dim + 1,
 				isnan(x[i]) ? "NaN" :
@@ -239,12 +242,18 @@ int dm_idx_labels(dm_stream *s, const dm_idx_header *h, size_t n,
 	for (size_t i = 0; v && i < n; i++) {
 		double l = value_at(raw, h->type, i);
 		const char *why = dm_label_problem(l, integer_labels);
+		char shown[32];
 		v[i] = (float)l;
-		if (!why && !isfinite(v[i]))
+		if (!why && (!isfinite(v[i]) || (l != 0 && v[i] == 0)))
 			why = "is beyond the float range";
 		if (why) {
-			dm_fail(err, "%s: sample %zu: label %.9g %s",
-				dm_stream_path(s), i + 1, l, why);
+			/* an integer as the integer it is (i32 2147483647) */
+			if (l == floor(l) && fabs(l) < 9007199254740992.0)
+				snprintf(shown, sizeof shown, "%.0f", l);
+			else
+				snprintf(shown, sizeof shown, "%.9g", l);
+			dm_fail(err, "%s: sample %zu: label %s %s",
+				dm_stream_path(s), i + 1, shown, why);
 			free(v);
 			v = NULL;
 		}

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/number.h"
+#include "base/text.h"
 #include "internal.h"
 
 #define MAX_INDEX 0x7FFFFFFFu
@@ -57,31 +59,35 @@ static char *token(char **p)
 
 static int fail_line(svm *v, dm_error *err, const char *what, const char *tok)
 {
-	return dm_fail(err, "%s: line %" PRIu64 ": %s'%.40s'",
-		       dm_stream_path(v->s), v->line, what, tok);
+	char shown[48];
+	return dm_fail(err, "%s: line %" PRIu64 ": %s'%s'",
+		       dm_stream_path(v->s), v->line, what,
+		       dm_printable(tok, shown, sizeof shown));
 }
 
 static int label(svm *v, const char *tok, dm_error *err)
 {
-	char *end;
-	double l = strtod(tok, &end);
-	float f = strtof(tok, NULL);
+	dm_number_problem bad;
 	const char *why;
-	if (end == tok || *end)
+	char shown[48];
+	double l;
+	float f;
+	if ((bad = dm_number_parse(tok, &l, &f)) == DM_NUMBER_SYNTAX)
 		return fail_line(v, err, "expected a label first, got ", tok);
-	why = dm_label_problem(l, v->spec->integer_labels);
-	if (!why && !isfinite(f))
-		why = "is beyond the float range";
+	why = bad ? dm_number_problem_text(bad) :
+		    dm_label_problem(l, v->spec->integer_labels);
 	if (why)
-		return dm_fail(err, "%s: line %" PRIu64 ": label '%.40s' %s",
-			       dm_stream_path(v->s), v->line, tok, why);
+		return dm_fail(err, "%s: line %" PRIu64 ": label '%s' %s",
+			       dm_stream_path(v->s), v->line,
+			       dm_printable(tok, shown, sizeof shown), why);
 	return v->keep ? dm_fvec_push(&v->y, f, err) : 0;
 }
 
 static int pair(svm *v, char *tok, uint64_t *prev, dm_error *err)
 {
 	const char *path = dm_stream_path(v->s);
-	char *colon = strchr(tok, ':'), *end;
+	char *colon = strchr(tok, ':');
+	dm_number_problem bad;
 	uint32_t *idx;
 	unsigned long long k;
 	float f;
@@ -105,15 +111,17 @@ static int pair(svm *v, char *tok, uint64_t *prev, dm_error *err)
 		return dm_fail(err, "%s: line %" PRIu64 ": index %llu, but there "
 			       "are %zu features", path, v->line, k,
 			       v->spec->nfeatures);
-	f = strtof(colon + 1, &end);
-	if (end == colon + 1 || *end)
-		return dm_fail(err, "%s: line %" PRIu64 ": index %llu: expected a "
-			       "number, got '%.40s'", path, v->line, k, colon + 1);
-	if (!isfinite(f))
-		return dm_fail(err, "%s: line %" PRIu64 ": index %llu: '%.40s' is "
-			       "%s", path, v->line, k, colon + 1,
-			       isfinite(strtod(colon + 1, NULL)) ?
-			       "beyond the float range" : "not a finite number");
+	if ((bad = dm_number_parse(colon + 1, NULL, &f))) {
+		char shown[48];
+		dm_printable(colon + 1, shown, sizeof shown);
+		if (bad == DM_NUMBER_SYNTAX)
+			return dm_fail(err, "%s: line %" PRIu64 ": index %llu: "
+				       "expected a number, got '%s'", path,
+				       v->line, k, shown);
+		return dm_fail(err, "%s: line %" PRIu64 ": index %llu: '%s' %s",
+			       path, v->line, k, shown,
+			       dm_number_problem_text(bad));
+	}
 	*prev = k;
 	if (k > v->maxidx)
 		v->maxidx = k;
@@ -125,7 +133,6 @@ static int pair(svm *v, char *tok, uint64_t *prev, dm_error *err)
 	v->idx = idx;
 	idx[v->val.n] = (uint32_t)(k - 1);
 	return dm_fvec_push(&v->val, f, err);
-	return 0;
 }
 
 static int line(svm *v, char *p, dm_error *err)

@@ -40,6 +40,7 @@ struct dm_stream {
 	dm_sha256 sha;
 	struct archive *a;
 	uint64_t max_bytes, bytes, lineno;
+	uint64_t max_members, members; /* entries read, for the cap */
 	double deadline, max_wall_time;
 	int eof, failed, late;
 	int check_gzip; /* a single .gz: libarchive does not check its CRC */
@@ -361,6 +362,7 @@ static int find_member(dm_stream *s, uint64_t max_members, dm_error *err)
 {
 	struct archive_entry *e;
 	uint64_t seen = 0;
+	s->max_members = max_members;
 	for (;;) {
 		const char *name;
 		int r = archive_read_next_header(s->a, &e);
@@ -371,7 +373,8 @@ static int find_member(dm_stream *s, uint64_t max_members, dm_error *err)
 		 * ARCHIVE_RETRY: a damaged tar header, which is not fine */
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
 			return fail_archive(s, err, "corrupt archive");
-		if (max_members && ++seen > max_members)
+		s->members = ++seen;
+		if (max_members && seen > max_members)
 			return dm_fail_code(err, DM_EXIT_POLICY,
 					    "%s: no member '%s' in the first %" PRIu64
 					    " entries (Max-Archive-Members)",
@@ -539,20 +542,38 @@ int dm_stream_read_exact(dm_stream *s, void *buf, size_t n, const char *what,
 	return 0;
 }
 
+/* The first line end at or after P: "\n", "\r\n" or a lone "\r" (the
+ * three that RFC 4180 readers and Python's universal newlines know); NULL
+ * when there is none in the N bytes, or when a "\r" ends them and the next
+ * byte, not read yet, may be its "\n". */
+static char *line_end(char *p, size_t n, int eof, size_t *width)
+{
+	char *nl = memchr(p, '\n', n);
+	char *cr = memchr(p, '\r', nl ? (size_t)(nl - p) : n);
+	if (!cr) {
+		*width = 1;
+		return nl;
+	}
+	if (cr + 1 == p + n && !eof)
+		return NULL;
+	*width = cr + 1 < p + n && cr[1] == '\n' ? 2 : 1;
+	return cr;
+}
+
 int dm_stream_getline(dm_stream *s, char **line, size_t *len, dm_error *err)
 {
-	size_t scanned = 0, k;
+	size_t scanned = 0, k, width;
 	char *start;
 	for (;;) {
 		size_t avail = s->len - s->pos;
-		char *nl;
+		char *end;
 		start = (char *)s->buf + s->pos;
-		nl = memchr(start + scanned, '\n', avail - scanned);
-		if (nl) {
-			k = (size_t)(nl - start);
+		end = line_end(start + scanned, avail - scanned, s->eof, &width);
+		if (end) {
+			k = (size_t)(end - start);
 			if (k > MAX_LINE)
 				break;
-			s->pos += k + 1;
+			s->pos += k + width;
 			goto found;
 		}
 		if (avail > MAX_LINE)
@@ -560,11 +581,12 @@ int dm_stream_getline(dm_stream *s, char **line, size_t *len, dm_error *err)
 		if (s->eof) {
 			if (avail == 0)
 				return 0;
-			k = avail; /* a last line without "\n" */
+			k = avail; /* a last line without a line end */
 			s->pos += k;
 			goto found;
 		}
-		scanned = avail;
+		/* a "\r" at the end is looked at again with the next byte */
+		scanned = avail && start[avail - 1] == '\r' ? avail - 1 : avail;
 		if (fill(s, avail + 1, err) < 0)
 			return -1;
 	}
@@ -572,12 +594,14 @@ int dm_stream_getline(dm_stream *s, char **line, size_t *len, dm_error *err)
 		    s->path, s->lineno + 1, MAX_LINE);
 found:
 	s->lineno++;
-	start[k] = '\0'; /* the "\n", or the free byte fill() keeps */
-	if (k && start[k - 1] == '\r')
-		start[--k] = '\0';
+	start[k] = '\0'; /* the line end, or the free byte fill() keeps */
 	if (memchr(start, '\0', k))
 		return fail(s, err, "%s: line %" PRIu64 ": a NUL byte (binary "
 			    "data?)", s->path, s->lineno);
+	if (s->lineno == 1 && k >= 3 && memcmp(start, "\xEF\xBB\xBF", 3) == 0) {
+		start += 3; /* a UTF-8 byte order mark, in every text format */
+		k -= 3;
+	}
 	*line = start;
 	*len = k;
 	return 1;
@@ -598,9 +622,36 @@ const char *dm_stream_path(const dm_stream *s)
 	return s->path;
 }
 
+/* After the member was read to its end: the entries after it must not
+ * have its name.  tar(1) would extract the last of them and we read the
+ * first, so such an archive is refused rather than read either way.  A
+ * damaged tail or the Max-Archive-Members cap ends the search quietly: the
+ * member itself was read whole. */
+static int no_second_member(dm_stream *s, dm_error *err)
+{
+	struct archive_entry *e;
+	for (;;) {
+		const char *name;
+		int r;
+		if (s->max_members && ++s->members > s->max_members)
+			return 0;
+		r = archive_read_next_header(s->a, &e);
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+			return 0;
+		name = archive_entry_pathname(e);
+		if (name && same_name(name, s->member))
+			return dm_fail(err, "%s: the archive has a second member named "
+				       "'%s' (tar would extract the last, we would read "
+				       "the first); expected each name once", s->path,
+				       s->member);
+	}
+}
+
 int dm_stream_close(dm_stream *s, char sha256_hex[65], dm_error *err)
 {
-	int rc = drain(s, err);
+	int rc = s->member && s->eof && !s->failed ? no_second_member(s, err) : 0;
+	if (rc == 0)
+		rc = drain(s, err);
 	if (rc == 0 && sha256_hex) {
 		unsigned char digest[32];
 		dm_sha256_final(&s->sha, digest);

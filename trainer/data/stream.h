@@ -46,7 +46,9 @@ ptrdiff_t dm_stream_read(dm_stream *s, void *buf, size_t n, dm_error *err);
 int dm_stream_read_exact(dm_stream *s, void *buf, size_t n, const char *what,
 			 dm_error *err);
 
-/* Next text line, without its "\n" or "\r\n", NUL-terminated.  *line points
+/* Next text line, without its "\n", "\r\n" or lone "\r" (old Mac files;
+ * the three ends Python's universal newlines know), NUL-terminated, and
+ * without a UTF-8 byte order mark at the start of line 1.  *line points
  * into the stream's own buffer, valid until the next call.  Returns 1 with a
  * line, 0 at the end, -1 on error (a line longer than 1 MiB, a NUL byte). */
 int dm_stream_getline(dm_stream *s, char **line, size_t *len, dm_error *err);

@@ -665,6 +665,21 @@ const dm_tensor *dm_safetensors_find(const dm_safetensors *st, const char *name)
 	return NULL;
 }
 
+int dm_tensor_is_constant(const char *name)
+{
+	return !strcmp(name, "input.shift") || !strcmp(name, "input.scale");
+}
+
+void dm_safetensors_count(const dm_safetensors *st, size_t *parameters,
+			  size_t *constants)
+{
+	size_t i;
+	*parameters = *constants = 0;
+	for (i = 0; i < st->ntensors; i++)
+		*(dm_tensor_is_constant(st->tensors[i].name) ? constants : parameters) +=
+			st->tensors[i].count;
+}
+
 const char *dm_safetensors_meta(const dm_safetensors *st, const char *key)
 {
 	size_t i;

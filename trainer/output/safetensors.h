@@ -55,6 +55,15 @@ int dm_safetensors_parse(const char *name, const void *data, size_t size, dm_saf
 			 dm_error *err);
 
 const dm_tensor *dm_safetensors_find(const dm_safetensors *st, const char *name);
+
+/* What "parameters" means everywhere (inspect, the provenance, the card):
+ * the values training learns, as PyTorch's model.parameters() counts them.
+ * The normalisation constants input.shift and input.scale are fixed from
+ * the data before training (PyTorch would hold them as buffers) and are
+ * counted apart, as constants. */
+int dm_tensor_is_constant(const char *name);
+void dm_safetensors_count(const dm_safetensors *st, size_t *parameters,
+			  size_t *constants);
 const char *dm_safetensors_meta(const dm_safetensors *st, const char *key);
 
 void dm_safetensors_free(dm_safetensors *st);

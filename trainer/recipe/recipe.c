@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "../base/text.h"
+#include "../base/number.h"
 
 static const dm_field_info FIELDS[] = {
 	{"Model", 1, "name of the model: lower case letters, digits, '.', '+', '-'"},
@@ -148,15 +149,14 @@ static int get_float(const ctx *c, const char *name, double lo, double hi,
 		     int open_lo, int open_hi, float *out)
 {
 	const dm_field *f = dm_stanza_get(c->s, name);
-	char *end, want[96];
+	char want[96];
 	double v;
 	if (!f)
 		return 0;
 	snprintf(want, sizeof want, "a number in %c%g, %g%c", open_lo ? '(' : '[', lo,
 		 hi, open_hi ? ')' : ']');
-	errno = 0;
-	v = strtod(f->value, &end);
-	if (end == f->value || *end || errno || !isfinite(v) || v < lo || v > hi ||
+	/* base/number.h: decimal, within the float range */
+	if (dm_number_parse(f->value, &v, NULL) || v < lo || v > hi ||
 	    (open_lo && v == lo) || (open_hi && v == hi))
 		return bad(c, f, want);
 	*out = (float)v;
@@ -237,7 +237,7 @@ static int parse_expect(const ctx *c, dm_recipe *r)
 		return -1;
 	for (item = strtok_r(copy, ",\n", &save); item; item = strtok_r(NULL, ",\n", &save)) {
 		dm_expect e;
-		char op[3] = "", metric[40] = "", *end;
+		char op[3] = "", metric[40] = "";
 		int used = 0;
 		size_t m;
 		double v;
@@ -245,11 +245,7 @@ static int parse_expect(const ctx *c, dm_recipe *r)
 		memset(&e, 0, sizeof e);
 		if (sscanf(item, " %39[a-z0-9-] %2[<>=] %n", metric, op, &used) != 2)
 			goto malformed;
-		errno = 0;
-		v = strtod(item + used, &end);
-		while (*end == ' ' || *end == '\t')
-			end++;
-		if (end == item + used || *end || errno || !isfinite(v))
+		if (dm_number_parse(item + used, &v, NULL))
 			goto malformed;
 		for (m = 0; m < sizeof metrics / sizeof metrics[0]; m++)
 			if (!strcmp(metric, metrics[m]))
@@ -299,7 +295,6 @@ static int parse_normalize(const ctx *c, dm_recipe *r)
 {
 	const dm_field *f = dm_stanza_get(c->s, "Normalize");
 	double k;
-	char *end;
 	r->normalize = DM_NORMALIZE_AUTO;
 	if (!f)
 		return 0;
@@ -310,12 +305,14 @@ static int parse_normalize(const ctx *c, dm_recipe *r)
 	else if (!strcasecmp(f->value, "standardize"))
 		r->normalize = DM_NORMALIZE_STANDARDIZE;
 	else if (!strncasecmp(f->value, "scale", 5) && (f->value[5] == ' ' || f->value[5] == '\t') &&
-		 (k = strtod(f->value + 6, &end), *end == 0 && end != f->value + 6) &&
-		 isfinite(k) && k > 0) {
+		 !dm_number_parse(f->value + 6, &k, NULL) && k >= 1e-9 && k <= 1e9) {
+		/* inputs are divided by K: beyond these bounds they would all
+		 * be 0 (1e39) or overflow (1e-45), and no data is that far off */
 		r->normalize = DM_NORMALIZE_SCALE;
 		r->normalize_scale = (float)k;
 	} else
-		return bad(c, f, "auto, none, standardize or scale K with K > 0");
+		return bad(c, f, "auto, none, standardize or scale K (inputs are divided by K) "
+			   "with K from 1e-9 to 1e9");
 	return 0;
 }
 
@@ -412,6 +409,22 @@ static int parse_data(const ctx *c, dm_recipe *r)
 		return -1;
 	t->header_names = names && t->header_lines > 0;
 	t->label_column = text(c, "Label-Column");
+	if (t->label_column) {
+		/* columns count from 1, as in cut(1) and awk; the CSV reader
+		 * checks the number against the columns of the file */
+		const dm_field *lf = dm_stanza_get(c->s, "Label-Column");
+		const char *d = t->label_column;
+		while (*d >= '0' && *d <= '9')
+			d++;
+		if (!*d && strspn(t->label_column, "0") == strlen(t->label_column))
+			return bad(c, lf, "first, last, a column number (columns count from 1) "
+				   "or a column name");
+		if (*d && !t->header_names && strcasecmp(t->label_column, "first") &&
+		    strcasecmp(t->label_column, "last"))
+			return bad(c, lf, "first, last or a column number from 1 (a column name "
+				   "needs a line of names: Column-Names: yes, Header-Lines: 1 "
+				   "or more)");
+	}
 	u = 0;
 	if (get_uint(c, "Features", 1, 10000000, &u))
 		return -1;
@@ -642,7 +655,7 @@ static int parse_upstream(const ctx *c, dm_recipe *r)
 			       c->path, g ? g->line : f->line, u->layers[u->nlayers - 1].units,
 			       r->layers[r->nlayers - 1].units);
 	if ((g = dm_stanza_get(c->s, "Upstream-Max-Regression"))) {
-		char metric[16] = "", *end;
+		char metric[16] = "";
 		const char *num = g->value;
 		double v;
 		int used = 0;
@@ -656,9 +669,7 @@ static int parse_upstream(const ctx *c, dm_recipe *r)
 			snprintf(metric, sizeof metric, "%s", cls ? "accuracy" : "rmse");
 		if (strcmp(metric, "loss") && strcmp(metric, cls ? "accuracy" : "rmse"))
 			return bad(c, g, want);
-		errno = 0;
-		v = strtod(num, &end);
-		if (end == num || *end || errno || !isfinite(v) || v < 0)
+		if (dm_number_parse(num, &v, NULL) || v < 0)
 			return bad(c, g, want);
 		u->has_max = 1;
 		snprintf(u->metric, sizeof u->metric, "%s", metric);

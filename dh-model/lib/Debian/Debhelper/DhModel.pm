@@ -88,13 +88,21 @@ sub model_recipe_digest {
 	return $sha->hexdigest;
 }
 
-# A model name becomes a file name: allow what a Debian package name allows,
-# plus "_".
+# A model name becomes a file name.  The trainer's rule (dm_model_name_problem
+# in trainer/base/text.c), in its words: the characters of a Debian package
+# name.  tests/t/48-model-names.t checks that both agree.
+our $MODEL_NAME_RULE = "a name of 1 to 64 lower-case letters, digits, '.', '+' and '-', "
+	. 'starting with a letter or digit, as a Debian package name';
+
+sub model_name_ok {
+	my ($name) = @_;
+	return $name =~ m/\A[a-z0-9][a-z0-9.+-]{0,63}\z/;
+}
+
 sub model_check_name {
 	my ($package, $recipe, $name) = @_;
-	if ($name !~ m/^[A-Za-z0-9][A-Za-z0-9.+_-]*$/) {
-		error("${package} (${recipe}): model name \"${name}\" is not usable as a file name"
-			. ' (letters, digits, ".", "+", "_" and "-", starting with a letter or digit)');
+	if (not model_name_ok($name)) {
+		error("${package} (${recipe}): Model: expected ${MODEL_NAME_RULE}, got '${name}'");
 	}
 	return;
 }

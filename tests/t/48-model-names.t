@@ -1,0 +1,56 @@
+#!/usr/bin/perl
+# One rule for model names (issue 18): the trainer (dm_model_name_problem),
+# dh_model's own check (model_check_name) and the words in the templates
+# and the man page must say the same thing.  Each name below goes through
+# "dh-model-train list" and through the Perl check; both must accept it or
+# both refuse it, and both refusals must use the same words.
+
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use File::Temp qw(tempdir);
+use Test::More;
+use DhModelTest;
+
+use Cwd qw(abs_path);
+my $trainer = abs_path(need_trainer());
+unshift(@INC, "$TOP/dh-model/lib");
+require Debian::Debhelper::DhModel;
+
+my $RULE = "a name of 1 to 64 lower-case letters, digits, '.', '+' and '-', "
+	. 'starting with a letter or digit, as a Debian package name';
+my %names = (
+	'm' => 1, 'fashion-mlp' => 1, 'wine2' => 1, 'x.y+z' => 1, '0day' => 1,
+	'a' x 64 => 1, 'a' x 65 => 0, 'Wine' => 0, 'wine_svm' => 0, '-x' => 0,
+	'.hidden' => 0, '+x' => 0, 'a/b' => 0, '..' => 0, 'caf' . "\xC3\xA9" => 0,
+	'a b' => 0, 'a:b' => 0,
+);
+my $dir = tempdir('dh-model-names-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+for my $name (sort keys %names) {
+	write_file("$dir/models", "Model: $name\nDataset: d.csv\nFormat: csv\n"
+		. "Network: dense 2\nLoss: softmax-cross-entropy\nEpochs: 1\nSeed: 1\n");
+	my $r = run_in($dir, {}, $trainer, 'list', 'models');
+	my $perl = Debian::Debhelper::DhModel::model_name_ok($name) ? 1 : 0;
+	my $c = $r->{code} == 0 ? 1 : 0;
+	is($c, $names{$name}, "trainer: '$name' " . ($names{$name} ? 'accepted' : 'refused'))
+		or diag($r->{all});
+	is($perl, $c, "dh_model agrees on '$name'");
+	like($r->{all}, qr/line 1: Model: expected \Q$RULE\E, got /, "the trainer's words for '$name'")
+		if not $c;
+}
+{ no warnings "once"; is($Debian::Debhelper::DhModel::MODEL_NAME_RULE, $RULE, "dh_model's words are the trainer's"); }
+
+# The templates and the man page say the rule in the same words.
+for my $file (glob("$TOP/templates/*.models"), "$TOP/trainer/dh-model-train.pod") {
+	my $text = slurp($file);
+	$text =~ s/^# ?//mg;
+	$text =~ s/[BI]<([^>]*)>/$1/g;
+	$text =~ s/\s+/ /g;
+	(my $short = $file) =~ s{^\Q$TOP\E/}{};
+	like($text, qr/1 to 64 lower-case letters, digits, "?\."?, "?\+"? and "?-"?, starting with a letter or digit/,
+		"$short states the rule");
+	unlike($text, qr/"_"|B<_> and|letters, digits, "\.", "\+", "_"/, "$short does not allow '_'");
+}
+
+done_testing();
