@@ -206,6 +206,15 @@ void dm_prepared_free(dm_prepared *p)
 
 /* ---- progress ---- */
 
+void dm_job_tell(const dm_job_opts *o, const char *line)
+{
+	if (o->tell)
+		o->tell(o->say_ctx, line);
+	else if (o->say)
+		o->say(o->say_ctx, line);
+}
+
+
 typedef struct progress_ctx {
 	const dm_recipe *r;
 	const dm_job_opts *o;
