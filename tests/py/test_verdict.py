@@ -260,8 +260,8 @@ with tempfile.TemporaryDirectory() as tmp:
     v = rec["verdict"]
     ok(v["class"] == "ToxicCandy" and v["data-license-unused"] and v["data"][0]["license"] == "CC-BY-NC-4.0",
        "Data-License cannot override a copyright file that covers the data")
-    ok("m: Data-License (debian/models line 9) is not used: a copyright file covers every data file"
-       in r.stdout, "... and the build log says that it went unused")
+    ok("dh-model-train: warning: m: Data-License (debian/models line 9) is not used: a copyright file "
+       "covers every data file" in r.stderr, "... and a warning on stderr says that it went unused")
     for value, want in [("CC0-1.0\n more", "Data-License: expected one line"),
                         ("", "Data-License: expected a licence on one line")]:
         r, _ = t.train(recipe(extra="Data-License: %s\n" % value))
@@ -319,8 +319,18 @@ with tempfile.TemporaryDirectory() as tmp:
        "a Multi-Arch list (PKG:ARCH.list); the owner has no copyright file") or diag(v["reason"])
     r, rec = t.train(recipe(dataset=os.path.join(share, "other.csv")), env=env)
     ok(rec["verdict"]["data"][0]["in-build-depends"] is False and
-       "m: warning: %s comes from toy-nodoc, which is not in Build-Depends of debian/control" %
-       os.path.join(share, "other.csv") in r.stdout, "an owner that is not in Build-Depends is said")
+       "dh-model-train: warning: m: %s comes from toy-nodoc, which is not in Build-Depends of "
+       "debian/control" % os.path.join(share, "other.csv") in r.stderr,
+       "an owner that is not in Build-Depends is a warning on stderr")
+    # --quiet (dh_model's DEB_BUILD_OPTIONS=terse, DH_QUIET) hides progress
+    # only: the warning and the verdict stay on stderr
+    r, rec = t.train(recipe(dataset=os.path.join(share, "other.csv")), env=env, args=["--quiet"])
+    ok(r.returncode == 0 and r.stdout == "", "--quiet: no progress line on stdout") or diag(r.stdout)
+    ok("dh-model-train: warning: m: %s comes from toy-nodoc, which is not in Build-Depends" %
+       os.path.join(share, "other.csv") in r.stderr, "--quiet: the Build-Depends warning is still on stderr") \
+        or diag(r.stderr)
+    ok("dh-model-train: m: verdict: ToxicCandy: " in r.stderr, "--quiet: the verdict is still on stderr") \
+        or diag(r.stderr)
     write(os.path.join(share, "stray.csv"), csv_text())
     v = verdict_of(t, recipe(dataset=os.path.join(share, "stray.csv")), env=env)
     ok(v["class"] == "ToxicCandy" and "no installed package owns it (dpkg's file lists)" in v["reason"],

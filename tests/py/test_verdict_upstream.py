@@ -121,6 +121,11 @@ with tempfile.TemporaryDirectory() as d:
     mr = rec4 and rec4["upstream"]["max-regression"]
     ok(r.returncode == 0 and mr["result"] == "fail" and mr["metric"] == "test-accuracy" and mr["worse-by"] > 0,
        "--no-expect (nocheck): recorded as a failure, not fatal")
+    r, _ = train(d, recipe(epochs=1, extra=gate), "gate", args=("--no-expect", "--quiet"))
+    ok(r.returncode == 0 and r.stdout == "" and "dh-model-train: warning: m.models: line 15: "
+       "Upstream-Max-Regression: the retrained model is " in r.stderr and "worse than upstream's on "
+       "accuracy, more than the 0 allowed (not fatal: " in r.stderr,
+       "... and a warning on stderr says so, even with --quiet") or diag(r.stdout + r.stderr)
     r, rec5 = train(d, recipe(epochs=1, extra=fields + "Upstream-Max-Regression: accuracy 0.99\n"), "gate")
     ok(r.returncode == 0 and rec5["upstream"]["max-regression"]["result"] == "pass", "within a generous threshold")
     r, rec6 = train(d, recipe(epochs=1, extra=fields + "Upstream-Max-Regression: loss 100\n"), "gate")

@@ -62,7 +62,8 @@ sub staged {
 	like($card, qr/^## Verdict: Free Model$/m, 'the card in the .deb opens with the verdict');
 	like($card, qr/^\| training data \| `data\/train\.csv` \| Expat \| yes \| `debian\/copyright`, `Files: data\/\*` at line 8; /m,
 		'... and lists each data file with its licence and where it comes from');
-	like($log, qr/^free-mlp: verdict: Free Model: the weights are Expat/m, 'the build log has the verdict');
+	like($log, qr/^dh_model: dhm-verdict-free \(debian\/dhm-verdict-free\.models\): free-mlp: verdict: Free Model: the weights are Expat/m,
+		'the build log has the verdict');
 }
 
 # --- ToxicCandy and Non-free --------------------------------------------------
@@ -82,7 +83,10 @@ sub staged {
 	like($card, qr/^## Verdict: ToxicCandy$/m, 'the card says ToxicCandy');
 	like($card, qr/The recipe's Data-License is not used: a copyright file covers every data file\./,
 		'... and that the Data-License went unused');
-	like($r->{out}, qr/^nc-mlp: verdict: ToxicCandy: /m, 'the build log has the verdict');
+	like($r->{err}, qr/^dh_model: dhm-verdict-toxic \(debian\/dhm-verdict-toxic\.models\): nc-mlp: verdict: ToxicCandy: /m,
+		'the verdict is on stderr');
+	like($r->{err}, qr/^dh_model: warning: dhm-verdict-toxic \(debian\/dhm-verdict-toxic\.models\): nc-mlp: Data-License \(\S+ line \d+\) is not used/m,
+		'... and so is the warning that Data-License went unused');
 
 	($p, $card) = staged($src, 'dhm-verdict-toxic', 'vendor-mlp');
 	$v = $p->{verdict};

@@ -1,5 +1,7 @@
 /* job.h - one recipe from data to files: the CLI's training and evaluation
- * jobs.  Nothing here prints: progress goes to the say() hook. */
+ * jobs.  Nothing here prints: progress goes to the say() hook, which
+ * --quiet removes; warnings and the verdict go to tell(), which nothing
+ * silences (DEB_BUILD_OPTIONS=terse hides progress, never a warning). */
 #ifndef DM_JOB_H
 #define DM_JOB_H
 
@@ -20,7 +22,13 @@ typedef struct dm_job_opts {
 	/* after the data are read, restrict the process (os/sandbox.h) so
 	 * that it writes only beneath this directory; NULL: no sandbox */
 	const char *sandbox_dir;
+	/* warnings ("warning: ..."), the verdict: never NULL in the CLI;
+	 * where NULL, they go to say() */
+	void (*tell)(void *ctx, const char *line);
 } dm_job_opts;
+
+/* Say LINE through o->tell, or through o->say where there is no tell. */
+void dm_job_tell(const dm_job_opts *o, const char *line);
 
 /* Everything the data stage hands to training and evaluation. */
 typedef struct dm_prepared {

@@ -42,6 +42,15 @@ static void say(void *ctx, const char *line)
 	fflush(stdout);
 }
 
+/* Warnings and the verdict: on stderr, as every dh_* command's warnings,
+ * whatever --quiet says; stdout first, so that the order stays. */
+static void tell(void *ctx, const char *line)
+{
+	(void)ctx;
+	fflush(stdout);
+	fprintf(stderr, "dh-model-train: %s\n", line);
+}
+
 static int usage_error(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "dh-model-train: ");
@@ -110,7 +119,7 @@ static int cmd_train(int argc, char **argv)
 		{"threads", required_argument, 0, 't'}, {"output-dir", required_argument, 0, 'o'},
 		{"model", required_argument, 0, 'm'},   {"no-expect", no_argument, 0, 'n'},
 		{"quiet", no_argument, 0, 'q'},         {0, 0, 0, 0}};
-	dm_job_opts o = {1, ".", 0, say, NULL, &stop_signal, NULL};
+	dm_job_opts o = {1, ".", 0, say, NULL, &stop_signal, NULL, tell};
 	const char *model = NULL;
 	dm_recipes rs;
 	dm_error err = {"", 0};
@@ -163,7 +172,7 @@ static int cmd_eval(int argc, char **argv)
 	static const struct option opts[] = {
 		{"threads", required_argument, 0, 't'}, {"model", required_argument, 0, 'm'},
 		{0, 0, 0, 0}};
-	dm_job_opts o = {1, ".", 0, say, NULL, &stop_signal, NULL};
+	dm_job_opts o = {1, ".", 0, say, NULL, &stop_signal, NULL, tell};
 	const char *model = NULL;
 	dm_recipes rs;
 	dm_error err = {"", 0};
@@ -197,7 +206,7 @@ static int cmd_estimate(int argc, char **argv)
 	static const struct option opts[] = {
 		{"threads", required_argument, 0, 't'}, {"model", required_argument, 0, 'm'},
 		{0, 0, 0, 0}};
-	dm_job_opts o = {1, ".", 0, say, NULL, &stop_signal, NULL};
+	dm_job_opts o = {1, ".", 0, say, NULL, &stop_signal, NULL, tell};
 	const char *model = NULL;
 	dm_recipes rs;
 	dm_error err = {"", 0};
@@ -233,7 +242,7 @@ static int cmd_verdict(int argc, char **argv)
 	static const struct option opts[] = {
 		{"section", required_argument, 0, 's'}, {"model", required_argument, 0, 'm'},
 		{"quiet", no_argument, 0, 'q'},         {0, 0, 0, 0}};
-	dm_job_opts o = {1, ".", 0, say, NULL, &stop_signal, NULL};
+	dm_job_opts o = {1, ".", 0, say, NULL, &stop_signal, NULL, tell};
 	const char *model = NULL, *section = NULL;
 	dm_recipes rs;
 	dm_error err = {"", 0};

@@ -640,23 +640,23 @@ void dm_verdict_decide(const dm_recipe *r, const dm_budget *b, uint64_t flop,
 	v->flop = (double)flop;
 	v->max_compute = b->limits.max_compute;
 	decide(r, v);
-	if (o->say) {
+	{
 		char line[2048];
 		snprintf(line, sizeof line, "%s: verdict: %s: %s", r->model,
 			 dm_verdict_class_name(v->cls), v->reason);
-		o->say(o->say_ctx, line);
+		dm_job_tell(o, line);
 		if (v->data_license_unused) {
-			snprintf(line, sizeof line, "%s: Data-License (%s line %u) is not used: a "
-				 "copyright file covers every data file", r->model, recipe_shown(r),
-				 dm_recipe_field_line(r, "Data-License"));
-			o->say(o->say_ctx, line);
+			snprintf(line, sizeof line, "warning: %s: Data-License (%s line %u) is not "
+				 "used: a copyright file covers every data file", r->model,
+				 recipe_shown(r), dm_recipe_field_line(r, "Data-License"));
+			dm_job_tell(o, line);
 		}
 		for (i = 0; i < v->ndata; i++)
 			if (v->data[i].build_depends == 0) {
-				snprintf(line, sizeof line, "%s: warning: %s comes from %s, which is not "
+				snprintf(line, sizeof line, "warning: %s: %s comes from %s, which is not "
 					 "in Build-Depends of debian/control: a clean build would not "
 					 "have it", r->model, v->data[i].path, v->data[i].package);
-				o->say(o->say_ctx, line);
+				dm_job_tell(o, line);
 			}
 	}
 }

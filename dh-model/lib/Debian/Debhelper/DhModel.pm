@@ -107,6 +107,20 @@ sub model_check_name {
 	return;
 }
 
+# One stderr line of the trainer, on our stderr: its warnings as Dh_Lib's
+# warning() says them ("dh_model: warning: ..."), the rest (the verdict)
+# prefixed with the tool's name.  Neither depends on DH_QUIET or terse.
+sub _pass_on {
+	my ($who, $line) = @_;
+	my $tool = $Debian::Debhelper::Dh_Lib::TOOL_NAME;
+	if ($line =~ s/^warning:\s+//) {
+		print STDERR "${tool}: warning: ${who}: ${line}\n";
+	} else {
+		print STDERR "${tool}: ${who}: ${line}\n";
+	}
+	return;
+}
+
 # Run the trainer.  Its stdout goes to our stdout as it comes (progress
 # lines keep sbuild's inactivity timer happy) unless $opts->{capture} asks
 # for it as a string.  Its stderr is passed on line by line, prefixed with
@@ -143,16 +157,14 @@ sub _run {
 		# The trainer names itself; the prefix below names what matters here.
 		$line =~ s/^(?:\S*\/)?dh-model-train:\s+(?:error:\s+)?//;
 		next if $line eq '';
-		print STDERR "${Debian::Debhelper::Dh_Lib::TOOL_NAME}: ${who}: ${held}\n"
-			if defined($held);
+		_pass_on($who, $held) if defined($held);
 		$held = $line;
 	}
 	close($err_r);
 	waitpid($pid, 0) == $pid or error("waitpid: $!");
 	my $status = $?;
 	if ($status == 0) {
-		print STDERR "${Debian::Debhelper::Dh_Lib::TOOL_NAME}: ${who}: ${held}\n"
-			if defined($held);
+		_pass_on($who, $held) if defined($held);
 		if ($capture) {
 			open(my $fd, '<', $out_tmp->filename) or error("cannot read trainer output: $!");
 			local $/ = undef;
