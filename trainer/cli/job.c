@@ -73,7 +73,7 @@ static void warn_unused_outputs(const dm_recipe *r, const dm_prepared *p,
 {
 	size_t outputs = r->layers[r->nlayers - 1].units;
 	char line[512];
-	if (!o->say || r->train_cfg.loss == DM_LOSS_BCE ||
+	if (r->train_cfg.loss == DM_LOSS_BCE ||
 	    !dm_loss_is_classification(r->train_cfg.loss) || !p->classes ||
 	    outputs <= p->classes)
 		return;
@@ -82,7 +82,7 @@ static void warn_unused_outputs(const dm_recipe *r, const dm_prepared *p,
 		 "the right answer", r->model, r->file->path, dm_recipe_field_line(r, "Network"),
 		 outputs, p->classes - 1, p->classes, outputs - p->classes,
 		 outputs - p->classes == 1 ? " is" : "s are");
-	o->say(o->say_ctx, line);
+	dm_job_tell(o, line);
 }
 
 /* x' = (x - shift) * scale, per feature. */
