@@ -43,10 +43,10 @@ like($r->{out}, qr/\(58 parameters/, 'the card says 58 too');
 recipe('dense 8 relu, dense 5');
 $r = run_in($src, {}, $trainer, 'train', '-o', 'out', 'models');
 is($r->{code}, 0, 'a wider output layer still trains') or diag($r->{all});
-like($r->{all}, qr/^dh-model-train: m: warning: models: line 5: Network: the last layer has 5 outputs, but the labels are 0 to 1, 2 classes: 3 outputs are never the right answer$/m,
+like($r->{all}, qr/^dh-model-train: warning: m: models: line 5: Network: the last layer has 5 outputs, but the labels are 0 to 1, 2 classes: 3 outputs are never the right answer$/m,
 	'a warning names both numbers and the Network line');
 $r = run_in($src, {}, $trainer, 'train', '--quiet', '-o', 'out', 'models');
-like($r->{err}, qr/^dh-model-train: m: warning: models: line 5: Network: the last layer has 5 outputs/m,
+like($r->{err}, qr/^dh-model-train: warning: m: models: line 5: Network: the last layer has 5 outputs/m,
 	'--quiet hides progress, not this warning: it is on stderr');
 recipe('dense 8 relu, dense 2');
 $r = run_in($src, {}, $trainer, 'train', '-o', 'out', 'models');

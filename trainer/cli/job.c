@@ -77,7 +77,7 @@ static void warn_unused_outputs(const dm_recipe *r, const dm_prepared *p,
 	    !dm_loss_is_classification(r->train_cfg.loss) || !p->classes ||
 	    outputs <= p->classes)
 		return;
-	snprintf(line, sizeof line, "%s: warning: %s: line %u: Network: the last layer has %zu "
+	snprintf(line, sizeof line, "warning: %s: %s: line %u: Network: the last layer has %zu "
 		 "outputs, but the labels are 0 to %zu, %zu classes: %zu output%s never "
 		 "the right answer", r->model, r->file->path, dm_recipe_field_line(r, "Network"),
 		 outputs, p->classes - 1, p->classes, outputs - p->classes,
