@@ -40,7 +40,7 @@ static uint64_t relu_pattern(const dm_net *net)
 	return h;
 }
 
-static void check(const char *network, dm_loss loss, dm_numerics numerics)
+static void check_shaped(const char *network, dm_shape shape, dm_loss loss, dm_numerics numerics)
 {
 	dm_error err;
 	dm_layer_spec *specs;
@@ -48,17 +48,22 @@ static void check(const char *network, dm_loss loss, dm_numerics numerics)
 	uint64_t pattern;
 	dm_net *net;
 	dm_engine *e = dm_engine_new(numerics, 1, &err);
-	float x[B * IN], y[B], dz[B * 8], *analytic;
+	float *x, y[B], dz[B * 8], *analytic;
 	double worst = 0;
 	dm_rng r;
 	if (dm_network_parse(network, &specs, &nspecs, &err)) {
 		ok(0, "parse %s: %s", network, err.msg);
 		return;
 	}
-	net = dm_net_new(specs, nspecs, IN, B, &err);
+	if (!(net = dm_net_new_shaped(specs, nspecs, &shape, B, &err))) {
+		ok(0, "%s: %s", network, err.msg);
+		free(specs);
+		return;
+	}
 	dm_net_init(net, 3);
 	dm_rng_seed(&r, 5, 77);
-	for (i = 0; i < B * IN; i++)
+	x = malloc(B * net->input_dim * sizeof *x);
+	for (i = 0; i < B * net->input_dim; i++)
 		x[i] = dm_rng_uniform(&r) * 2 - 1;
 	for (i = 0; i < B; i++)
 		y[i] = loss == DM_LOSS_SOFTMAX_CE ? (float)(i % net->output_dim)
@@ -100,9 +105,15 @@ static void check(const char *network, dm_loss loss, dm_numerics numerics)
 	   dm_loss_name(loss), dm_numerics_name(numerics), net->nparams - kinks,
 	   worst, kinks);
 	free(analytic);
+	free(x);
 	free(specs);
 	dm_net_free(net);
 	dm_engine_free(e);
+}
+
+static void check(const char *network, dm_loss loss, dm_numerics numerics)
+{
+	check_shaped(network, dm_shape_1(IN), loss, numerics);
 }
 
 int main(void)
@@ -124,6 +135,21 @@ int main(void)
 		check(cases[i].net, cases[i].loss, DM_NUMERICS_PORTABLE);
 		check(cases[i].net, cases[i].loss, DM_NUMERICS_OPENBLAS);
 	}
+	/* spatial layers on a 2 x 5 x 6 sample (and a 5 x 5 image: HxW) */
+	{
+		static const char *const spatial[] = {
+			"conv 3 3x3 tanh, dense 3",
+			"conv 2 3x3 stride 2 pad 1 sigmoid, dense 3",
+			"conv 3 2x2 stride 2, tanh, conv 2 3x3 pad 1, dense 3",
+			"conv 2 1x1 relu, flatten, dense 4 tanh, dense 3",
+		};
+		dm_shape chw = {3, {2, 5, 6, 0}}, hw = {2, {5, 5, 0, 0}};
+		for (i = 0; i < sizeof spatial / sizeof spatial[0]; i++) {
+			check_shaped(spatial[i], chw, DM_LOSS_SOFTMAX_CE, DM_NUMERICS_PORTABLE);
+			check_shaped(spatial[i], chw, DM_LOSS_SOFTMAX_CE, DM_NUMERICS_OPENBLAS);
+		}
+		check_shaped("conv 2 3x3 pad 1 tanh, dense 1", hw, DM_LOSS_MSE, DM_NUMERICS_PORTABLE);
+	}
 	/* a test that can fail: a wrong gradient must be caught */
 	{
 		dm_error err;
@@ -138,6 +164,46 @@ int main(void)
 		ok(dm_network_parse("dense 3 softmax, dense 2", &specs, &n, &err) == -1 &&
 			   strstr(err.msg, "unknown activation 'softmax'"),
 		   "an unknown activation is named: %s", err.msg);
+		{
+			/* the implicit flatten, and the provenance's text of a conv */
+			char text[256];
+			dm_layer l[8];
+			size_t np;
+			dm_shape flat = dm_shape_1(30), img = {3, {1, 5, 5, 0}};
+			ok(dm_network_parse("Conv 4 3X3 Stride 2 PAD 1 relu, dense 2", &specs, &n, &err) ==
+				   0 && specs[0].stride == 2 && specs[0].pad == 1 && specs[0].kernel == 3,
+			   "words in any case");
+			free(specs);
+			ok(dm_network_parse("conv 4 3x3 stride 2 pad 1 relu, dropout 0.5, dense 2", &specs,
+					    &n, &err) == 0 && n == 5 &&
+				   !strcmp(specs[3].op->name, "flatten") &&
+				   !dm_network_format(specs, n, text, sizeof text) &&
+				   !strcmp(text, "conv 4 3x3 stride 2 pad 1, relu, dropout 0.5, flatten, dense 2"),
+			   "a flatten goes before the first dense layer after a conv: %s", text);
+			ok(dm_net_plan(specs, n, &img, l, &np, &err) == 0 && l[0].out_shape.ndim == 3 &&
+				   l[0].out_shape.d[1] == 3 && l[3].out == 36 && np == 4 * 9 + 4 + 2 * 36 + 2,
+			   "conv 4 3x3 stride 2 pad 1 on 1x5x5 gives 4x3x3, %zu parameters", np);
+			ok(dm_net_plan(specs, n, &flat, l, &np, &err) == -1 &&
+				   strstr(err.msg, "layer 1 (conv): needs an input of shape CxHxW"),
+			   "a conv on a plain width is refused: %s", err.msg);
+			free(specs);
+			ok(dm_network_parse("conv 4 3x3, flatten, dense 2", &specs, &n, &err) == 0 &&
+				   n == 3, "an explicit flatten is not doubled");
+			free(specs);
+			ok(dm_network_parse("dense 4 relu, dense 2", &specs, &n, &err) == 0 && n == 3,
+			   "no flatten in an MLP");
+			free(specs);
+			ok(dm_network_parse("conv 4 3x5, dense 2", &specs, &n, &err) == -1 &&
+				   strstr(err.msg, "item 1 'conv 4 3x5': expected a square kernel KxK"),
+			   "a kernel that is not square is refused: %s", err.msg);
+			ok(dm_network_parse("conv 4 3x3 stride 0, dense 2", &specs, &n, &err) == -1 &&
+				   strstr(err.msg, "stride from 1 to 255"), "stride 0 refused: %s", err.msg);
+			ok(dm_network_parse("conv 4 9x9, dense 2", &specs, &n, &err) == 0 &&
+				   dm_net_plan(specs, n, &img, l, &np, &err) == -1 &&
+				   strstr(err.msg, "kernel 9x9 is larger than its input 5x5 padded by 0"),
+			   "a kernel larger than the image is refused: %s", err.msg);
+			free(specs);
+		}
 		ok(dm_network_parse("dense 0", &specs, &n, &err) == -1 &&
 			   strstr(err.msg, "number of units"),
 		   "zero units refused: %s", err.msg);
