@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""PyTorch as the oracle of each spatial layer on its own: the same input,
-weights and output gradient through tests/c/layer_oracle (our kernels) and
-through torch.nn.functional give the same output, parameter gradients and
-input gradient, for stride 1 and 2, padding 0 and 1, odd sizes and batch
-1, on both back-ends; the portable back-end gives the same bits on 1 and 2
+"""PyTorch as the oracle of each spatial layer on its own (conv, maxpool,
+avgpool): the same input, weights and output gradient through
+tests/c/layer_oracle (our kernels) and through torch.nn.functional give the
+same output, parameter gradients and input gradient, for stride 1 and 2,
+padding 0 and 1, odd sizes, batch 1 and (maxpool) tied maxima, on both
+back-ends; the portable back-end gives the same bits on 1 and 2
 threads, and the kernels count the FLOP that an independent count gives."""
 import os
 import subprocess
@@ -46,7 +47,9 @@ def worst(got, ref):
     got = np.array([float(v) for v in got], dtype=np.float32)
     if got.shape != ref.shape:
         return float("inf"), float("inf")
-    diff = float(np.abs(got - ref).max()) if ref.size else 0.0
+    if not ref.size:
+        return 0.0, 0.0
+    diff = float(np.abs(got - ref).max())
     return diff, diff / max(1.0, float(np.abs(ref).max()))
 
 
@@ -95,8 +98,34 @@ def conv_case(B, C, H, W, O, K, S, P):
           lambda xt, wt, bt: F.conv2d(xt, wt, bt, stride=S, padding=P), flop)
 
 
+def pool_case(kind, B, C, H, W, K, S, ties=False):
+    rs = np.random.RandomState(B * 1000 + C * 100 + H * 10 + W + K + (S or 0) + ties)
+    if ties:  # a few values only: windows with equal maxima
+        x = (rs.randint(-2, 3, size=(B, C, H, W)) / 2).astype(np.float32)
+    else:
+        x = rs.uniform(-1, 1, size=(B, C, H, W)).astype(np.float32)
+    item = "%s %d" % (kind, K) + (" stride %d" % S if S else "")
+    S = S or K
+    outputs = B * C * ((H - K) // S + 1) * ((W - K) // S + 1)
+    if kind == "maxpool":
+        flop = outputs * (K * K - 1) + outputs * K * K
+        fn = lambda xt: F.max_pool2d(xt, K, stride=S)  # noqa: E731
+    else:
+        flop = 2 * outputs * (K * K + 1)
+        fn = lambda xt: F.avg_pool2d(xt, K, stride=S)  # noqa: E731
+    check("%s on %dx%dx%dx%d%s" % (item, B, C, H, W, " with ties" if ties else ""), item, x, [],
+          fn, flop)
+
+
 # B, C_in, H, W, C_out, K, stride, pad
 for case in [(1, 1, 5, 5, 2, 3, 1, 0), (2, 3, 7, 6, 4, 3, 2, 1), (3, 2, 6, 7, 3, 2, 2, 0),
              (2, 2, 5, 5, 3, 3, 1, 1), (1, 3, 9, 8, 5, 5, 2, 1), (2, 2, 4, 3, 2, 1, 1, 0)]:
     conv_case(*case)
+# B, C, H, W, K, stride (None: the default, K)
+for kind in ("maxpool", "avgpool"):
+    for case in [(1, 1, 5, 5, 2, None), (2, 3, 7, 6, 3, 2), (2, 2, 6, 7, 2, 1), (1, 3, 9, 8, 3, None),
+                 (3, 2, 5, 5, 1, 1)]:
+        pool_case(kind, *case)
+pool_case("maxpool", 2, 2, 7, 7, 3, 1, ties=True)
+pool_case("maxpool", 1, 1, 6, 6, 2, None, ties=True)
 done()

@@ -12,6 +12,8 @@
 	X(sigmoid)     \
 	X(dropout)     \
 	X(conv)        \
+	X(maxpool)     \
+	X(avgpool)     \
 	X(flatten)
 
 #define X(kind) extern const dm_layer_op dm_layer_##kind;

@@ -11,52 +11,21 @@
  * any thread count; the rest are loops in a fixed order.  Workspace per
  * sample: the columns [OH*OW, C_in*K*K] and the output transposed
  * [OH*OW, C]. */
-#include <ctype.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "../../math/fmath.h"
 #include "../../math/fp.h"
 #include "../layer.h"
-
-static int number(const char *w, unsigned long long lo, unsigned long long hi, size_t *v)
-{
-	char *end;
-	unsigned long long n;
-	if (!isdigit((unsigned char)w[0]))
-		return -1;
-	n = strtoull(w, &end, 10);
-	if (*end || n < lo || n > hi)
-		return -1;
-	*v = (size_t)n;
-	return 0;
-}
-
-/* "K" or "KxK" */
-static int kernel(const char *w, size_t *k)
-{
-	char buf[32], *x;
-	size_t a, b;
-	if (strlen(w) >= sizeof buf)
-		return -1;
-	strcpy(buf, w);
-	if (!(x = strchr(buf, 'x')) && !(x = strchr(buf, 'X')))
-		return number(buf, 1, 255, k);
-	*x = 0;
-	if (number(buf, 1, 255, &a) || number(x + 1, 1, 255, &b) || a != b)
-		return -1;
-	*k = a;
-	return 0;
-}
+#include "spatial.h"
 
 static int parse(dm_layer_spec *s, char **args, int nargs, dm_error *err)
 {
 	int i = 2;
-	if (nargs < 1 || number(args[0], 1, 100000, &s->units))
+	if (nargs < 1 || spatial_number(args[0], 1, 100000, &s->units))
 		return dm_fail(err, "expected a number of output channels from 1 to 100000 after 'conv'");
-	if (nargs < 2 || kernel(args[1], &s->kernel))
+	if (nargs < 2 || spatial_kernel(args[1], &s->kernel))
 		return dm_fail(err, "expected a square kernel KxK with K from 1 to 255 after 'conv %zu'",
 			       s->units);
 	s->stride = 1, s->pad = 0;
@@ -65,7 +34,7 @@ static int parse(dm_layer_spec *s, char **args, int nargs, dm_error *err)
 		if (!stride && !pad)
 			break;
 		if (i + 1 >= nargs ||
-		    number(args[i + 1], stride ? 1 : 0, 255, stride ? &s->stride : &s->pad))
+		    spatial_number(args[i + 1], stride ? 1 : 0, 255, stride ? &s->stride : &s->pad))
 			return dm_fail(err, stride ? "expected a stride from 1 to 255 after 'stride'"
 					      : "expected a padding from 0 to 255 after 'pad'");
 		i += 2;
@@ -83,23 +52,11 @@ static int format(const dm_layer_spec *s, char *buf, size_t size)
 	return n;
 }
 
-/* C_in, H, W of an input shape */
-static void chw(const dm_shape *in, size_t *c, size_t *h, size_t *w)
-{
-	if (in->ndim == 3)
-		*c = in->d[0], *h = in->d[1], *w = in->d[2];
-	else
-		*c = 1, *h = in->d[0], *w = in->d[1];
-}
-
 static int infer(const dm_layer_spec *s, const dm_shape *in, dm_shape *out, dm_error *err)
 {
 	size_t c, h, w, k = s->kernel, p = s->pad;
-	if (in->ndim != 2 && in->ndim != 3)
-		return dm_fail(err, "needs an input of shape CxHxW, but its input is a plain width "
-			       "of %zu (Input-Shape: in the recipe gives the data's, e.g. 1x28x28)",
-			       in->d[0]);
-	chw(in, &c, &h, &w);
+	if (spatial_chw(in, &c, &h, &w, err))
+		return -1;
 	if (h + 2 * p < k || w + 2 * p < k)
 		return dm_fail(err, "its kernel %zux%zu is larger than its input %zux%zu padded by %zu",
 			       k, k, h, w, p);
@@ -120,7 +77,7 @@ typedef struct geometry {
 static geometry geometry_of(const dm_layer *l)
 {
 	geometry g;
-	chw(&l->in_shape, &g.C, &g.H, &g.W);
+	spatial_chw(&l->in_shape, &g.C, &g.H, &g.W, NULL);
 	g.O = l->out_shape.d[0], g.OH = l->out_shape.d[1], g.OW = l->out_shape.d[2];
 	g.K = l->spec.kernel, g.S = l->spec.stride, g.P = l->spec.pad;
 	g.np = g.OH * g.OW, g.ckk = g.C * g.K * g.K;
