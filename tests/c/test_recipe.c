@@ -194,8 +194,8 @@ int main(void)
 	bad(BASE "Learning-Rate: nan\n", "Learning-Rate: expected a number", "'nan'", "NaN as a rate");
 	bad("Model: m\nDataset: d.csv\nFormat: csv\nNetwork: dense x\nLoss: mse\nEpochs: 1\nSeed: 1\n",
 	    "line 4: Network: item 1 'dense x': expected a number of units", NULL, "a bad layer");
-	bad("Model: m\nDataset: d.csv\nFormat: csv\nNetwork: conv 3, dense 2\nLoss: softmax-cross-entropy\n"
-	    "Epochs: 1\nSeed: 1\n", "line 4: Network: item 1 'conv 3': unknown layer 'conv'", NULL,
+	bad("Model: m\nDataset: d.csv\nFormat: csv\nNetwork: lstm 3, dense 2\nLoss: softmax-cross-entropy\n"
+	    "Epochs: 1\nSeed: 1\n", "line 4: Network: item 1 'lstm 3': unknown layer 'lstm'", NULL,
 	    "an unknown layer");
 	bad("Model: m\nDataset: d.csv\nFormat: csv\nNetwork: dense 3\nLoss: hinge\nEpochs: 1\nSeed: 1\n",
 	    "line 5: Loss: expected softmax-cross-entropy, binary-cross-entropy or mse, got 'hinge'",

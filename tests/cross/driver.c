@@ -15,7 +15,7 @@
  * Output: "# ..." lines (information: kernel, losses) and one line per
  * case, "hash NAME SHA256", where SHA256 is the hash of the final
  * parameters as little-endian binary32 bytes in parameter order.  The last
- * hash line, "hash all ...", covers the three cases.  Only the hash lines
+ * hash line, "hash all ...", covers all the cases.  Only the hash lines
  * are meant to be compared between builds.
  */
 #include <stdint.h>
@@ -99,6 +99,7 @@ typedef struct train_case {
 	size_t batch;
 	uint64_t epochs, seed;
 	unsigned patience;
+	size_t channels, height, width; /* the sample shape CxHxW, or 0: DIM */
 } train_case;
 
 static void run_case(const train_case *tc, dm_engine *e, const float *x,
@@ -132,7 +133,13 @@ static void run_case(const train_case *tc, dm_engine *e, const float *x,
 
 	if (dm_network_parse(tc->network, &specs, &nspecs, &err))
 		die(tc->name, &err);
-	if (!(net = dm_net_new(specs, nspecs, DIM, tc->batch, &err)))
+	if (tc->channels) {
+		dm_shape shape = {3, {tc->channels, tc->height, tc->width, 0}};
+		net = dm_net_new_shaped(specs, nspecs, &shape, tc->batch, &err);
+	} else {
+		net = dm_net_new(specs, nspecs, DIM, tc->batch, &err);
+	}
+	if (!net)
 		die(tc->name, &err);
 	dm_net_init(net, tc->seed);
 
@@ -177,18 +184,24 @@ int main(int argc, char **argv)
 		/* tanh, relu, dropout (its masks come from the seed), Adam,
 		 * shuffling; the batch does not divide the 448 training rows */
 		{"adam-mlp", "dense 32 tanh, dense 16 relu, dropout 0.1, dense 4",
-		 DM_LOSS_SOFTMAX_CE, DM_OPT_ADAM, 0.003f, 0, 0, 0, "constant", 50, 5, 7, 0},
+		 DM_LOSS_SOFTMAX_CE, DM_OPT_ADAM, 0.003f, 0, 0, 0, "constant", 50, 5, 7, 0, 0, 0, 0},
 		/* SGD with momentum, weight decay, gradient clipping (a sqrt and
 		 * a threaded sum) and the cosine schedule (dm_cosf) */
 		{"sgd-momentum", "dense 32 relu, dense 16 tanh, dense 4",
-		 DM_LOSS_SOFTMAX_CE, DM_OPT_SGD, 0.05f, 0.9f, 1e-4f, 1.0f, "cosine", 32, 5, 11, 0},
+		 DM_LOSS_SOFTMAX_CE, DM_OPT_SGD, 0.05f, 0.9f, 1e-4f, 1.0f, "cosine", 32, 5, 11, 0, 0, 0, 0},
 		/* regression: sigmoid hidden layer, MSE, AdamW with an
 		 * exponential schedule and early stopping on validation loss.
 		 * Batches of 300 rows make M > DM_MC in the forward products and
 		 * K > DM_KC (sums continued across k blocks) in the weight
 		 * gradients. */
 		{"mse-sigmoid", "dense 24 sigmoid, dense 1",
-		 DM_LOSS_MSE, DM_OPT_ADAMW, 0.05f, 0, 0.01f, 0, "exponential 0.95", 300, 15, 13, 3},
+		 DM_LOSS_MSE, DM_OPT_ADAMW, 0.05f, 0, 0.01f, 0, "exponential 0.95", 300, 15, 13, 3, 0, 0, 0},
+		/* the DIM features as a 1x4x5 image: conv (im2col onto the
+		 * GEMM, col2im), maxpool with overlapping windows, avgpool and
+		 * the implicit flatten */
+		{"conv-pool", "conv 4 3x3 pad 1 relu, maxpool 2 stride 1, conv 3 2x2 tanh, avgpool 2, "
+		 "dense 4", DM_LOSS_SOFTMAX_CE, DM_OPT_ADAM, 0.01f, 0, 0, 0, "constant", 32, 3, 17, 0,
+		 1, 4, 5},
 	};
 	static float x[ROWS * DIM], cls[ROWS], reg[ROWS];
 	int threads = 1, i;

@@ -29,8 +29,9 @@ typedef struct dm_layer_op dm_layer_op;
  * [dense 64, relu]: a fused activation is a layer of its own. */
 typedef struct dm_layer_spec {
 	const dm_layer_op *op;
-	size_t units;  /* dense: output width */
+	size_t units;  /* dense: output width; conv: output channels */
 	float rate;    /* dropout: probability of dropping */
+	size_t kernel, stride, pad; /* conv: K of KxK, stride S, zero padding P */
 } dm_layer_spec;
 
 /* A spec placed in a network: its sample shapes, element counts per sample
@@ -80,7 +81,10 @@ typedef enum dm_layer_pass {
 enum {
 	DM_LAYER_ACTIVATION = 1, /* may follow "dense N" in the same item */
 	DM_LAYER_FUSES = 2,      /* takes an activation as its last word */
-	DM_LAYER_OUTPUT = 4      /* may end a network (the loss follows it) */
+	DM_LAYER_OUTPUT = 4,     /* may end a network (the loss follows it) */
+	DM_LAYER_SPATIAL = 8,    /* gives C x H x W: a dense layer after it gets a
+				  * flatten first, as in a torch.nn.Sequential */
+	DM_LAYER_FLAT = 16       /* gives a plain width (dense, flatten) */
 };
 
 struct dm_layer_op {
@@ -107,7 +111,8 @@ struct dm_layer_op {
 	void (*run)(const dm_layer_ctx *c, int action);
 	/* FLOP of a pass over B rows, by the rules run() counts with. */
 	uint64_t (*flop)(const dm_layer *l, uint64_t B, dm_layer_pass pass, dm_checked *ck);
-	/* Floats of workspace per sample (dropout's mask); NULL: none. */
+	/* Floats of workspace per sample (dropout's mask, conv's columns);
+	 * NULL: none. */
 	size_t (*work)(const dm_layer *l);
 };
 

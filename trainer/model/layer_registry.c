@@ -10,7 +10,11 @@
 	X(relu)        \
 	X(tanh)        \
 	X(sigmoid)     \
-	X(dropout)
+	X(dropout)     \
+	X(conv)        \
+	X(maxpool)     \
+	X(avgpool)     \
+	X(flatten)
 
 #define X(kind) extern const dm_layer_op dm_layer_##kind;
 DM_LAYER_KINDS

@@ -113,6 +113,34 @@ static int parse_item(char *item, int index, dm_layer_spec **v, size_t *n,
 	return dm_fail(err, "item %d '%s': too many words; expected %s", index, shown, kinds);
 }
 
+/* A flatten before a dense layer that follows a conv or pooling layer, as a
+ * torch.nn.Sequential needs one there (so the layers' places, and the
+ * tensors' names, are the same); none when the recipe has one already. */
+static int implicit_flatten(dm_layer_spec **v, size_t *n, size_t *cap, dm_error *err)
+{
+	const dm_layer_op *flatten = dm_layer_op_find("flatten");
+	size_t i;
+	int spatial = 0;
+	for (i = 0; i < *n; i++) {
+		const dm_layer_op *op = (*v)[i].op;
+		if (spatial && (op->flags & DM_LAYER_FLAT) && op != flatten) {
+			dm_layer_spec f;
+			memset(&f, 0, sizeof f);
+			f.op = flatten;
+			if (push(v, n, cap, f, err))
+				return -1;
+			memmove(*v + i + 1, *v + i, (*n - 1 - i) * sizeof **v);
+			(*v)[i] = f;
+			op = flatten;
+		}
+		if (op->flags & DM_LAYER_SPATIAL)
+			spatial = 1;
+		else if (op->flags & DM_LAYER_FLAT)
+			spatial = 0;
+	}
+	return 0;
+}
+
 int dm_network_parse(const char *text, dm_layer_spec **specs, size_t *n,
 		     dm_error *err)
 {
@@ -131,6 +159,8 @@ int dm_network_parse(const char *text, dm_layer_spec **specs, size_t *n,
 		if (!comma)
 			break;
 	}
+	if (implicit_flatten(&v, &count, &cap, err))
+		goto fail;
 	if (!(v[count - 1].op->flags & DM_LAYER_OUTPUT)) {
 		char kinds[256];
 		list_kinds(kinds, sizeof kinds, DM_LAYER_OUTPUT, 0);
