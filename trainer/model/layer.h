@@ -125,5 +125,8 @@ const dm_layer_op *dm_layer_op_find(const char *token);
 uint64_t dm_layer_param_count(const dm_layer *l, dm_checked *ck);
 /* Floats of workspace per sample. */
 size_t dm_layer_work(const dm_layer *l);
+/* The flop() of an elementwise layer: one per element in every pass. */
+uint64_t dm_layer_flop_elementwise(const dm_layer *l, uint64_t B, dm_layer_pass pass,
+				   dm_checked *ck);
 
 #endif
