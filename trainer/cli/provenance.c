@@ -415,6 +415,16 @@ char *dm_provenance_json(const dm_provenance_in *in, int pretty, dm_error *err)
 	dm_json_uint(&w, in->net->nparams);
 	dm_json_end_object(&w);
 
+	/* the name of each output, for whatever prints a class */
+	if (r->class_names.n) {
+		size_t k;
+		dm_json_key(&w, "class-names");
+		dm_json_begin_array(&w);
+		for (k = 0; k < r->class_names.n; k++)
+			dm_json_string(&w, r->class_names.v[k]);
+		dm_json_end_array(&w);
+	}
+
 	dm_json_key(&w, "training");
 	dm_json_begin_object(&w);
 	dm_json_key(&w, "seed");

@@ -345,6 +345,20 @@ static void upstream_section(sbuf *b, const dm_json *u)
 	}
 }
 
+/* "| Classes | 0 T-shirt/top, 1 Trouser, ... |": output i is class i. */
+static void classes_row(sbuf *b, const dm_json *names)
+{
+	size_t i;
+	if (!names || names->type != DM_JSON_ARRAY || !names->len)
+		return;
+	put(b, "| Classes | ");
+	for (i = 0; i < names->len; i++) {
+		put(b, "%s%zu ", i ? ", " : "", i);
+		cell(b, names->items[i].type == DM_JSON_STRING ? names->items[i].string : "-");
+	}
+	put(b, " |\n");
+}
+
 char *dm_card_markdown(const char *path, const char *text, size_t n, dm_error *err)
 {
 	dm_json *doc = dm_json_parse(text, n, err);
@@ -430,7 +444,9 @@ char *dm_card_markdown(const char *path, const char *text, size_t n, dm_error *e
 	cell(&b, or_dash(str(net, "layers")));
 	if (num(net, "parameters", &v) && num(net, "inputs", &v2))
 		put(&b, " (%.0f parameters, %.0f inputs)", v, v2);
-	put(&b, " |\n| Training | ");
+	put(&b, " |\n");
+	classes_row(&b, dm_json_get(doc, "class-names"));
+	put(&b, "| Training | ");
 	cell(&b, or_dash(str(training, "optimizer")));
 	put(&b, ", ");
 	cell(&b, or_dash(str(training, "loss")));
