@@ -91,4 +91,162 @@ r = train(reg + "Class-Names: a\n", os.path.join(tmp, "bad"))
 ok(r.returncode != 0 and "line 12: Class-Names: Loss mse is a regression" in r.stderr,
    "no Class-Names for a regression") or diag(r.stderr)
 
+
+# ---- predict and eval on an installed model: the .safetensors alone ----
+import gzip  # noqa: E402
+import shutil  # noqa: E402
+import struct  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def installed(out, name="toy"):
+    """An empty directory with only the weights, as a package installs them."""
+    d = tempfile.mkdtemp(prefix="dm-installed-")
+    shutil.copy(os.path.join(out, name + ".safetensors"), d)
+    return d, os.path.join(d, name + ".safetensors")
+
+
+def numpy_forward(path, x):
+    """Our MLPs by hand: (x - shift) * scale, then dense/tanh/relu layers."""
+    t, meta = read_safetensors(path)
+    layers = json.loads(meta["dh-model.provenance"])["network"]["layers"].split(", ")
+    h = x.astype(np.float32)
+    if "input.shift" in t:
+        h = (h - t["input.shift"].copy()) * t["input.scale"]
+    for i, kind in enumerate(layers):
+        if kind.startswith("dense"):
+            h = h @ t["layers.%d.weight" % i].T + t["layers.%d.bias" % i]
+        elif kind == "tanh":
+            h = np.tanh(h)
+        elif kind == "relu":
+            h = np.maximum(h, 0)
+    return h
+
+
+def read_csv(path):
+    a = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float32)
+    return a[:, :-1], a[:, -1]
+
+
+inst, model = installed(os.path.join(tmp, "named"))
+xt, yt = read_csv(os.path.join(tmp, "test.csv"))
+want = [NAMES[k] for k in numpy_forward(model, xt).argmax(axis=1)]
+p = run(["predict", model, os.path.join(tmp, "test.csv")], cwd=inst)
+ok(p.returncode == 0 and p.stdout.splitlines() == want,
+   "predict (no recipe, CSV with its label column): the class names numpy's forward pass gives "
+   "(%d rows)" % len(want)) or diag(p.stderr + p.stdout[:500])
+ok(os.listdir(inst) == ["toy.safetensors"], "nothing but the weights in the installed directory")
+feat = write(os.path.join(inst, "features.csv"),
+             "a,b,c,d,e,f\n" + "".join(",".join("%.5f" % v for v in r) + "\n" for r in xt))
+p2 = run(["predict", model, feat], cwd=inst)
+ok(p2.returncode == 0 and p2.stdout.splitlines() == want, "predict on the features alone") \
+    or diag(p2.stderr)
+tsv = write(os.path.join(inst, "features.tsv"),
+            "a\tb\tc\td\te\tf\n" + "".join("\t".join("%.5f" % v for v in r) + "\n" for r in xt))
+p3 = run(["predict", "--format", "tsv", model, tsv], cwd=inst)
+ok(p3.returncode == 0 and p3.stdout.splitlines() == want, "predict --format tsv") or diag(p3.stderr)
+plain_model = installed(os.path.join(tmp, "plain"))[1]
+p4 = run(["predict", plain_model, os.path.join(tmp, "test.csv")], cwd=inst)
+ok(p4.returncode == 0 and p4.stdout.splitlines() == [str(NAMES.index(w)) for w in want],
+   "no Class-Names: the class numbers") or diag(p4.stderr)
+
+e = run(["eval", model, os.path.join(tmp, "test.csv")], cwd=inst)
+metrics = json.loads(read_safetensors(model)[1]["dh-model.provenance"])["metrics"]
+line = e.stdout.splitlines()[0] if e.stdout else ""
+ok(e.returncode == 0 and line == "toy: loss %.6f accuracy %.6f (40 rows)"
+   % (metrics["test-loss"], metrics["test-accuracy"]),
+   "eval (no recipe) gives the training run's test metrics: " + line) or diag(e.stderr + e.stdout)
+right = sum(1 for w, y in zip(want, yt) if NAMES.index(w) == y)
+per = [ln.split(": ")[1] for ln in e.stdout.splitlines()[1:]]
+counts = ["%d of %d right" % (sum(1 for w, y in zip(want, yt) if y == c and NAMES.index(w) == c),
+                              sum(1 for y in yt if y == c)) for c in range(3)]
+ok(per == counts and abs(right / 40 - metrics["test-accuracy"]) < 1e-6,
+   "eval's per-class counts, named") or diag(e.stdout)
+ok(e.stdout.splitlines()[1].startswith("  0 cat, small: "), "eval names the classes")
+
+# regression: one value a row
+csv(os.path.join(tmp, "rtrain.csv"), 100, 5, 1)
+csv(os.path.join(tmp, "rtest.csv"), 30, 5, 1, seed=8)
+REG = BASE.replace("train.csv", "rtrain.csv").replace("test.csv", "rtest.csv") \
+    .replace("softmax-cross-entropy", "mse").replace("dense 3\n", "dense 1\n")
+rr = train(REG, os.path.join(tmp, "reg"))
+ok(rr.returncode == 0, "a regression trains") or diag(rr.stderr)
+rinst, rmodel = installed(os.path.join(tmp, "reg"))
+xr, yr = read_csv(os.path.join(tmp, "rtest.csv"))
+pr = run(["predict", rmodel, os.path.join(tmp, "rtest.csv")], cwd=rinst)
+got = np.array([float(v) for v in pr.stdout.split()]) if pr.returncode == 0 else np.zeros(0)
+ref = numpy_forward(rmodel, xr)[:, 0]
+ok(got.shape == ref.shape and np.max(np.abs(got - ref)) < 1e-5 * max(1, np.max(np.abs(ref))),
+   "predict a regression: numpy's values") or diag(pr.stderr)
+er = run(["eval", rmodel, os.path.join(tmp, "rtest.csv")], cwd=rinst)
+rm = json.loads(read_safetensors(rmodel)[1]["dh-model.provenance"])["metrics"]
+ok(er.returncode == 0 and er.stdout.strip() == "toy: loss %.6f rmse %.6f (30 rows)"
+   % (rm["test-loss"], rm["test-rmse"]), "eval a regression: the training run's test metrics") \
+    or diag(er.stdout + er.stderr)
+
+# IDX images and a small conv network, against PyTorch
+try:
+    import torch
+except ImportError:
+    torch = None
+
+
+def write_idx(path, arr):
+    codes = {np.uint8: 0x08}
+    with gzip.open(path, "wb") as f:
+        f.write(struct.pack(">BBBB", 0, 0, codes[arr.dtype.type], arr.ndim))
+        f.write(struct.pack(">" + "I" * arr.ndim, *arr.shape))
+        f.write(arr.tobytes())
+
+
+rs = np.random.RandomState(7)
+imgs = rs.randint(0, 256, size=(150, 6, 6)).astype(np.uint8)
+labs = (imgs[:, :3].reshape(150, -1).mean(axis=1) > imgs[:, 3:].reshape(150, -1).mean(axis=1)) \
+    .astype(np.uint8) + (imgs[:, :, 0].mean(axis=1) > 127)
+for n, a in [("i-train.gz", imgs[:100]), ("l-train.gz", labs[:100]),
+             ("i-test.gz", imgs[100:]), ("l-test.gz", labs[100:])]:
+    write_idx(os.path.join(tmp, n), a)
+CONV = """Model: tiny-conv
+Dataset: i-train.gz
+Labels: l-train.gz
+Test-Dataset: i-test.gz
+Test-Labels: l-test.gz
+Format: idx
+Network: conv 3 3x3 pad 1 relu, maxpool 2, dense 3
+Class-Names: low, middle, high
+Loss: softmax-cross-entropy
+Epochs: 4
+Batch-Size: 10
+Seed: 3
+License: Expat
+"""
+rc = train(CONV, os.path.join(tmp, "conv"))
+ok(rc.returncode == 0, "a conv network on IDX trains") or diag(rc.stderr)
+cinst, cmodel = installed(os.path.join(tmp, "conv"), "tiny-conv")
+pc = run(["predict", cmodel, os.path.join(tmp, "i-test.gz")], cwd=cinst)
+if torch is not None:
+    t, _ = read_safetensors(cmodel)
+    T = torch.nn
+    net = T.Sequential(T.Conv2d(1, 3, 3, padding=1), T.ReLU(), T.MaxPool2d(2), T.Flatten(),
+                       T.Linear(27, 3))
+    net.load_state_dict({k[len("layers."):]: torch.from_numpy(v.copy()) for k, v in t.items()
+                         if k.startswith("layers.")})
+    x = (torch.from_numpy(imgs[100:].astype(np.float32)) - torch.from_numpy(t["input.shift"].copy()).reshape(6, 6)) \
+        * torch.from_numpy(t["input.scale"].copy()).reshape(6, 6)
+    cwant = [["low", "middle", "high"][k] for k in net(x.reshape(50, 1, 6, 6)).argmax(dim=1).tolist()]
+    ok(pc.returncode == 0 and pc.stdout.splitlines() == cwant,
+       "predict on IDX images, no labels file: PyTorch's classes") or diag(pc.stderr)
+ec = run(["eval", "--labels", os.path.join(tmp, "l-test.gz"), cmodel, os.path.join(tmp, "i-test.gz")],
+         cwd=cinst)
+cm = json.loads(read_safetensors(cmodel)[1]["dh-model.provenance"])["metrics"]
+ok(ec.returncode == 0 and ec.stdout.splitlines()[0] == "tiny-conv: loss %.6f accuracy %.6f (50 rows)"
+   % (cm["test-loss"], cm["test-accuracy"]), "eval of IDX data with --labels: the training run's "
+   "test metrics") or diag(ec.stdout + ec.stderr)
+en = run(["eval", cmodel, os.path.join(tmp, "i-test.gz")], cwd=cinst)
+ok(en.returncode != 0 and "i-test.gz: IDX data; eval needs its labels file too (--labels FILE)"
+   in en.stderr, "eval of IDX data without labels: says what is missing") or diag(en.stderr)
+bad = run(["predict", "--format", "parquet", cmodel, os.path.join(tmp, "i-test.gz")], cwd=cinst)
+ok(bad.returncode != 0 and "--format: expected idx, csv, tsv or libsvm, got 'parquet'" in bad.stderr,
+   "predict --format: a bad name") or diag(bad.stderr)
+
 done()
