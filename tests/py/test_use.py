@@ -249,4 +249,61 @@ bad = run(["predict", "--format", "parquet", cmodel, os.path.join(tmp, "i-test.g
 ok(bad.returncode != 0 and "--format: expected idx, csv, tsv or libsvm, got 'parquet'" in bad.stderr,
    "predict --format: a bad name") or diag(bad.stderr)
 
+
+# ---- the card's "How to use this model": its snippet, run as printed ----
+import re  # noqa: E402
+import subprocess  # noqa: E402
+
+
+def card_snippet(json_path):
+    c = run(["card", json_path])
+    m = re.search(r"\n## How to use this model\n(.*?)\n## ", c.stdout, re.S)
+    section = m.group(1) if m else ""
+    code = re.search(r"\n```python\n(.*?)\n```\n", section, re.S)
+    return section, code.group(1) + "\n" if code else ""
+
+
+def run_snippet(code, sample, weights, where):
+    script = write(os.path.join(where, "use.py"), code)
+    smp = write(os.path.join(where, "sample.txt"), " ".join("%.9g" % v for v in sample) + "\n")
+    r = subprocess.run([sys.executable, script, smp, weights], capture_output=True, text=True)
+    return r.stdout.strip() if r.returncode == 0 else "error: " + r.stderr[-500:]
+
+
+CASES = [("MLP on CSV, standardize, names with a comma", os.path.join(tmp, "named", "toy.json"),
+          model, inst, xt, p.stdout.splitlines(), ["nn.Linear(6, 8)", "nn.Tanh()", "nn.Linear(8, 3)"]),
+         ("regression MLP", os.path.join(tmp, "reg", "toy.json"), rmodel, rinst, xr,
+          pr.stdout.splitlines(), ["nn.Linear(5, 8)"])]
+if torch is not None:
+    CASES.append(("conv network on IDX", os.path.join(tmp, "conv", "tiny-conv.json"), cmodel, cinst,
+                  imgs[100:].reshape(50, -1), pc.stdout.splitlines(),
+                  ["nn.Conv2d(1, 3, 3, stride=1, padding=1)", "nn.MaxPool2d(2, stride=2)",
+                   "nn.Flatten()", "nn.Linear(27, 3)"]))
+for what, js, weights, where, xs, predicted, modules in CASES:
+    section, code = card_snippet(js)
+    ok(code and all("    %s," % m in code for m in modules),
+       what + ": the card has a snippet with the network's modules") or diag(section[:3000])
+    ok("dh-model-train predict %s INPUT" % os.path.basename(weights) in section,
+       what + ": the card gives the predict command line") or diag(section[:800])
+    if torch is None:
+        continue
+    # a sample of each class predict gives (the first three), or three rows
+    firsts = sorted({v: i for i, v in reversed(list(enumerate(predicted)))}.values())
+    for i in (firsts[:3] if len(firsts) > 1 and not what.startswith("regression") else (0, 7, 21)):
+        got = run_snippet(code, xs[i], weights, where)
+        if what.startswith("regression"):
+            good = not got.startswith("error") and abs(float(got) - float(predicted[i])) < 1e-5 * max(1, abs(float(predicted[i])))
+        else:
+            good = got == predicted[i]
+        ok(good, "%s: the snippet run as printed on sample %d says %s, predict %s"
+           % (what, i, got, predicted[i])) or diag(got)
+section, _ = card_snippet(os.path.join(tmp, "named", "toy.json"))
+ok("Output: the class, one of cat, small, dog, bird" in section and
+   "one value per feature, from the training data" in section,
+   "the card states the classes and the preprocessing")
+section, _ = card_snippet(os.path.join(tmp, "conv", "tiny-conv.json"))
+ok("Input: one sample of 1x6x6 numbers" in section and
+   "here 0 and 0.00392156886 for every feature" in section,
+   "the card states the input shape and the scale constants") or diag(section[:600])
+
 done()

@@ -1,4 +1,6 @@
 /* relu.c - y = max(x, 0), elementwise over any shape. */
+#include <stdio.h>
+
 #include "../layer.h"
 
 /* forward:  Y[B,n] = max(X[B,n], 0)
@@ -29,10 +31,17 @@ static uint64_t flop(const dm_layer *l, uint64_t B, dm_layer_pass pass, dm_check
 	return dm_ck_mul(ck, B, l->out);
 }
 
+static int torch(const dm_layer *l, char *buf, size_t size)
+{
+	(void)l;
+	return snprintf(buf, size, "nn.ReLU()");
+}
+
 const dm_layer_op dm_layer_relu = {
 	.name = "relu",
 	.usage = "relu",
 	.flags = DM_LAYER_ACTIVATION,
 	.run = run,
 	.flop = flop,
+	.torch = torch,
 };

@@ -1,4 +1,6 @@
 /* tanh.c - y = tanh(x), elementwise over any shape. */
+#include <stdio.h>
+
 #include "../../math/fmath.h"
 #include "../../math/fp.h"
 #include "../layer.h"
@@ -27,10 +29,17 @@ static uint64_t flop(const dm_layer *l, uint64_t B, dm_layer_pass pass, dm_check
 	return dm_ck_mul(ck, B, l->out);
 }
 
+static int torch(const dm_layer *l, char *buf, size_t size)
+{
+	(void)l;
+	return snprintf(buf, size, "nn.Tanh()");
+}
+
 const dm_layer_op dm_layer_tanh = {
 	.name = "tanh",
 	.usage = "tanh",
 	.flags = DM_LAYER_ACTIVATION,
 	.run = run,
 	.flop = flop,
+	.torch = torch,
 };
