@@ -367,9 +367,9 @@ static int write_outputs(const dm_recipe *r, const dm_job_opts *o, const dm_net 
 {
 	dm_param_tensor *pt;
 	dm_tensor *t = NULL;
-	dm_meta meta[2];
-	size_t nt = 0, np, i, d;
-	char *json_pretty = NULL, *json_compact = NULL, path[4096], jpath[4096];
+	dm_meta meta[3];
+	size_t nt = 0, np, i, d, nmeta = 2;
+	char *json_pretty = NULL, *json_compact = NULL, *names = NULL, path[4096], jpath[4096];
 	int rc = -1;
 	_Static_assert(DM_SHAPE_MAX_DIMS <= DM_MAX_DIMS, "a parameter tensor fits a dm_tensor");
 	/* the network's tensors, after input.shift and input.scale */
@@ -397,6 +397,13 @@ static int write_outputs(const dm_recipe *r, const dm_job_opts *o, const dm_net 
 		goto out;
 	meta[0] = (dm_meta){"format", "pt"};
 	meta[1] = (dm_meta){"dh-model.provenance", json_compact};
+	/* also on its own, for a reader that does not want the provenance:
+	 * a JSON array of strings, output i's name at index i */
+	if (r->class_names.n) {
+		if (!(names = dm_class_names_json(&r->class_names, err)))
+			goto out;
+		meta[nmeta++] = (dm_meta){"dh-model.class-names", names};
+	}
 	snprintf(path, sizeof path, "%s/%s.safetensors", o->output_dir, r->model);
 	snprintf(jpath, sizeof jpath, "%s/%s.json", o->output_dir, r->model);
 	/* One set (output/atomic.h): both files are written and synced under
@@ -407,7 +414,7 @@ static int write_outputs(const dm_recipe *r, const dm_job_opts *o, const dm_net 
 	 * SHA-256 tell it from the weights'), never new weights beside an old
 	 * NAME.json. */
 	dm_atomic_begin();
-	if (dm_safetensors_write(path, t, nt, meta, 2, err) ||
+	if (dm_safetensors_write(path, t, nt, meta, nmeta, err) ||
 	    dm_atomic_write(jpath, json_pretty, strlen(json_pretty), err)) {
 		dm_atomic_abort();
 		goto out;
@@ -420,6 +427,7 @@ out:
 	in->ntensors = 0;
 	free(json_pretty);
 	free(json_compact);
+	free(names);
 	free(t);
 	free(pt);
 	return rc;

@@ -13,6 +13,7 @@
 #include "base/version.h"
 #include "cli/commands.h"
 #include "cli/job.h"
+#include "cli/use.h"
 #include "cli/verdict.h"
 #include "cli/verify.h"
 #include "recipe/policy.h"
@@ -72,6 +73,10 @@ static const char USAGE[] =
 	"        train every model of RECIPE (or NAME): DIR/NAME.safetensors, DIR/NAME.json\n"
 	"  eval --model NAME [--threads N] RECIPE FILE.safetensors\n"
 	"        recompute the test metrics of saved weights\n"
+	"  eval [--format F] [--labels FILE] [--threads N] MODEL.safetensors DATA\n"
+	"        the metrics of a model on labelled DATA, with no recipe (its provenance)\n"
+	"  predict [--format F] [--threads N] MODEL.safetensors INPUT\n"
+	"        one class name (or value) per sample of INPUT, with no recipe\n"
 	"  inspect FILE.safetensors    tensors and metadata of a weights file\n"
 	"  estimate [--threads N] [--model NAME] RECIPE\n"
 	"        the FLOP and peak memory of each model, and the policy's verdict\n"
@@ -167,27 +172,45 @@ static int cmd_train(int argc, char **argv)
 	return rc;
 }
 
+static int ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), k = strlen(tail);
+	return n >= k && !strcmp(s + n - k, tail);
+}
+
 static int cmd_eval(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"threads", required_argument, 0, 't'}, {"model", required_argument, 0, 'm'},
+		{"format", required_argument, 0, 'f'},  {"labels", required_argument, 0, 'l'},
 		{0, 0, 0, 0}};
 	dm_job_opts o = {1, ".", 0, say, NULL, &stop_signal, NULL, tell};
-	const char *model = NULL;
+	const char *model = NULL, *format = NULL, *labels = NULL;
 	dm_recipes rs;
 	dm_error err = {"", 0};
 	size_t first = 0, last = 0;
 	int c, rc = 0;
-	while ((c = getopt_long(argc, argv, "t:m:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:m:f:l:", opts, NULL)) != -1) {
 		if (c == 't' && parse_threads(optarg, &o.threads))
 			return usage_error("--threads: expected a number from 1 to 256, got '%s'", optarg);
 		else if (c == 'm')
 			model = optarg;
+		else if (c == 'f')
+			format = optarg;
+		else if (c == 'l')
+			labels = optarg;
 		else if (c == '?')
 			return usage_error("%s", "bad option for eval");
 	}
+	if (optind == argc - 2 && !model && !labels && !format && ends_with(argv[optind + 1], ".safetensors"))
+		; /* eval RECIPE FILE.safetensors */
+	else if (optind == argc - 2 && !model) {
+		dm_use_opts u = {o.threads, format, labels, say, NULL};
+		return dm_use_eval(argv[optind], argv[optind + 1], &u, &err) ? report(&err) : 0;
+	}
 	if (optind != argc - 2)
-		return usage_error("%s", "eval: expected RECIPE and FILE.safetensors");
+		return usage_error("%s", "eval: expected RECIPE and FILE.safetensors, or "
+				   "MODEL.safetensors and DATA");
 	if (dm_recipes_load(argv[optind], &rs, &err))
 		return report(&err);
 	if (!model && rs.n > 1) {
@@ -199,6 +222,28 @@ static int cmd_eval(int argc, char **argv)
 		rc = report(&err);
 	dm_recipes_free(&rs);
 	return rc;
+}
+
+/* predict MODEL INPUT: for shell consumers, as fasttext predict. */
+static int cmd_predict(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"threads", required_argument, 0, 't'}, {"format", required_argument, 0, 'f'},
+		{0, 0, 0, 0}};
+	dm_use_opts u = {1, NULL, NULL, say, NULL};
+	dm_error err = {"", 0};
+	int c;
+	while ((c = getopt_long(argc, argv, "t:f:", opts, NULL)) != -1) {
+		if (c == 't' && parse_threads(optarg, &u.threads))
+			return usage_error("--threads: expected a number from 1 to 256, got '%s'", optarg);
+		else if (c == 'f')
+			u.format = optarg;
+		else if (c == '?')
+			return usage_error("%s", "bad option for predict");
+	}
+	if (optind != argc - 2)
+		return usage_error("%s", "predict: expected MODEL.safetensors and INPUT");
+	return dm_use_predict(argv[optind], argv[optind + 1], &u, &err) ? report(&err) : 0;
 }
 
 static int cmd_estimate(int argc, char **argv)
@@ -359,7 +404,7 @@ static int cmd_card(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
-		{"train", cmd_train}, {"eval", cmd_eval}, {"inspect", cmd_inspect},
+		{"train", cmd_train}, {"eval", cmd_eval}, {"predict", cmd_predict}, {"inspect", cmd_inspect},
 		{"list", cmd_list},   {"card", cmd_card},       {"estimate", cmd_estimate},
 		{"verify", cmd_verify}, {"bundle", cmd_bundle}, {"verdict", cmd_verdict}};
 	const char *kernel = getenv("DH_MODEL_KERNEL");

@@ -400,6 +400,13 @@ char *dm_provenance_json(const dm_provenance_in *in, int pretty, dm_error *err)
 	}
 	dm_json_key(&w, "normalize");
 	normalization(&w, r, p);
+	if (p->shift && r->normalize != DM_NORMALIZE_STANDARDIZE) {
+		/* the same for every feature: the card states them */
+		dm_json_key(&w, "input-shift");
+		dm_json_float(&w, p->shift[0]);
+		dm_json_key(&w, "input-scale");
+		dm_json_float(&w, p->scale[0]);
+	}
 	dm_json_end_object(&w);
 
 	dm_network_format(r->layers, r->nlayers, net, sizeof net);
@@ -409,11 +416,30 @@ char *dm_provenance_json(const dm_provenance_in *in, int pretty, dm_error *err)
 	dm_json_string(&w, net);
 	dm_json_key(&w, "inputs");
 	dm_json_uint(&w, in->net->input_dim);
+	/* the shape of a sample, which a conv layer reads it as */
+	dm_json_key(&w, "input-shape");
+	dm_json_begin_array(&w);
+	{
+		size_t d;
+		for (d = 0; d < in->net->input_shape.ndim; d++)
+			dm_json_uint(&w, in->net->input_shape.d[d]);
+	}
+	dm_json_end_array(&w);
 	dm_json_key(&w, "outputs");
 	dm_json_uint(&w, in->net->output_dim);
 	dm_json_key(&w, "parameters");
 	dm_json_uint(&w, in->net->nparams);
 	dm_json_end_object(&w);
+
+	/* the name of each output, for whatever prints a class */
+	if (r->class_names.n) {
+		size_t k;
+		dm_json_key(&w, "class-names");
+		dm_json_begin_array(&w);
+		for (k = 0; k < r->class_names.n; k++)
+			dm_json_string(&w, r->class_names.v[k]);
+		dm_json_end_array(&w);
+	}
 
 	dm_json_key(&w, "training");
 	dm_json_begin_object(&w);

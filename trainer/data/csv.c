@@ -115,6 +115,10 @@ static int find_label(csv *c, int names, dm_error *err)
 	c->ncols = c->ncells;
 	c->ncols_line = c->line;
 	c->ncols_names = names;
+	if (c->spec->no_labels) {
+		c->label = (size_t)-1;  /* every column is a feature */
+		return 0;
+	}
 	if (c->ncols < 2)
 		return dm_fail(err, "%s: line %" PRIu64 ": 1 column; expected "
 			       "features and a label", path, c->line);
@@ -162,7 +166,9 @@ static int number_error(csv *c, size_t col, const char *cell,
 
 static int row(csv *c, int keep, dm_error *err)
 {
-	if (keep && dm_fvec_reserve(&c->x, c->ncols - 1, err) < 0)
+	if (keep && dm_fvec_reserve(&c->x, c->ncols - !c->spec->no_labels, err) < 0)
+		return -1;
+	if (keep && c->spec->no_labels && dm_fvec_push(&c->y, 0.0f, err) < 0)
 		return -1;
 	for (size_t j = 0; j < c->ncols; j++) {
 		const char *cell = c->cells[j];
@@ -312,7 +318,7 @@ int dm_csv_read(dm_stream *s, const dm_data_spec *spec, int keep,
 		return -1;
 	}
 	d->n = c.n;
-	d->dim = c.ncols - 1;
+	d->dim = c.ncols - !spec->no_labels;
 	if (!keep)
 		return 0;
 	d->x = dm_fvec_take(&c.x, err);

@@ -88,7 +88,7 @@ static int check_spec(const dm_data_spec *spec, dm_error *err)
 		return dm_fail(err, "unknown dataset format %d", (int)spec->format);
 	if (!spec->features || !*spec->features)
 		return dm_fail(err, "%s dataset: no Dataset path", name);
-	if (spec->format == DM_FORMAT_IDX && (!spec->labels || !*spec->labels))
+	if (spec->format == DM_FORMAT_IDX && !spec->no_labels && (!spec->labels || !*spec->labels))
 		return dm_fail(err, "%s: IDX needs a separate Labels file",
 			       spec->features);
 	if (spec->format != DM_FORMAT_IDX && spec->labels)
@@ -124,6 +124,8 @@ static int load_idx(const dm_data_spec *spec, dm_dataset *d, dm_error *err)
 	}
 	if (record(s, spec->features, &d->files[d->nfiles++], err) < 0)
 		return -1;
+	if (spec->no_labels)
+		return (d->y = dm_alloc_floats(d->n ? d->n : 1, err)) ? 0 : -1;
 	s = dm_stream_open(spec->labels, &spec->limits, err);
 	if (!s)
 		return -1;

@@ -43,6 +43,10 @@ typedef struct dm_data_spec {
 	/* Targets must be integers in [0, 2^24) (class labels).  When 0 they
 	 * may be any finite number (regression). */
 	int integer_labels;
+	/* predict: the data has no labels (IDX: no Labels file; CSV/TSV:
+	 * every column is a feature); the targets are all 0.  libsvm lines
+	 * still start with a label, which is read and may be anything finite. */
+	int no_labels;
 	dm_data_limits limits;
 } dm_data_spec;
 

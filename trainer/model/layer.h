@@ -114,6 +114,11 @@ struct dm_layer_op {
 	/* Floats of workspace per sample (dropout's mask, conv's columns);
 	 * NULL: none. */
 	size_t (*work)(const dm_layer *l);
+	/* The same layer as a torch.nn module expression of the planned l,
+	 * e.g. "nn.Linear(784, 256)", for the model card's snippet; its
+	 * tensors are the module's state_dict, same names and layouts.
+	 * Returns what snprintf returns.  NULL: PyTorch has none to offer. */
+	int (*torch)(const dm_layer *l, char *buf, size_t size);
 };
 
 /* The registry (layer_registry.c): the kinds in the order messages list

@@ -15,6 +15,7 @@
 
 #include "../base/file.h"
 #include "../base/text.h"
+#include "../model/net.h"
 #include "json.h"
 
 typedef struct sbuf {
@@ -345,6 +346,208 @@ static void upstream_section(sbuf *b, const dm_json *u)
 	}
 }
 
+/* "| Classes | 0 T-shirt/top, 1 Trouser, ... |": output i is class i. */
+static void classes_row(sbuf *b, const dm_json *names)
+{
+	size_t i;
+	if (!names || names->type != DM_JSON_ARRAY || !names->len)
+		return;
+	put(b, "| Classes | ");
+	for (i = 0; i < names->len; i++) {
+		put(b, "%s%zu ", i ? ", " : "", i);
+		cell(b, names->items[i].type == DM_JSON_STRING ? names->items[i].string : "-");
+	}
+	put(b, " |\n");
+}
+
+/* ---- How to use this model ---- */
+
+/* s as a Python string literal (the record is tamed: no control character). */
+static void py_str(sbuf *b, const char *s)
+{
+	put(b, "\"");
+	for (; *s; s++)
+		put(b, *s == '\\' || *s == '"' ? "\\%c" : "%c", *s);
+	put(b, "\"");
+}
+
+/* s for a POSIX shell: as is when it is safe, else in single quotes. */
+static void sh_word(sbuf *b, const char *s)
+{
+	if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+-") ==
+			  strlen(s)) {
+		put(b, "%s", s);
+		return;
+	}
+	put(b, "'");
+	for (; *s; s++)
+		put(b, *s == '\'' ? "'\\''" : "%c", *s);
+	put(b, "'");
+}
+
+/* The layers of the record planned on its input shape, or NULL when the
+ * record does not give them (an older record) or they do not plan. */
+static dm_layer *planned(const dm_json *net, size_t *n, dm_shape *in)
+{
+	const dm_json *shape = net ? dm_json_get(net, "input-shape") : NULL;
+	const char *text = str(net, "layers");
+	dm_layer_spec *specs = NULL;
+	dm_layer *layers;
+	dm_error err;
+	size_t i, np;
+	if (!text || !shape || shape->type != DM_JSON_ARRAY || !shape->len ||
+	    shape->len > DM_SHAPE_MAX_DIMS)
+		return NULL;
+	in->ndim = shape->len;
+	for (i = 0; i < shape->len; i++) {
+		if (shape->items[i].type != DM_JSON_NUMBER || shape->items[i].number < 1 ||
+		    shape->items[i].number > 1e7)
+			return NULL;
+		in->d[i] = (size_t)shape->items[i].number;
+	}
+	if (dm_network_parse(text, &specs, n, &err))
+		return NULL;
+	if (!(layers = calloc(*n, sizeof *layers)) ||
+	    dm_net_plan(specs, *n, in, layers, &np, &err)) {
+		free(layers);
+		free(specs);
+		return NULL;
+	}
+	free(specs);
+	return layers;
+}
+
+/* The snippet: a torch.nn.Sequential built layer by layer (dm_layer_op's
+ * torch), the weights read with json, struct and torch.frombuffer (no
+ * safetensors package needed), the preprocessing, one sample from a file. */
+static int snippet(sbuf *b, const dm_layer *layers, size_t n, const dm_shape *in,
+		   const char *weights, const char *loss, int names)
+{
+	size_t i, d, count = 1;
+	char mod[160];
+	for (d = 0; d < in->ndim; d++)
+		count *= in->d[d];
+	put(b, "import json, struct, sys\n\nimport torch\nfrom torch import nn\n\n");
+	put(b, "WEIGHTS = sys.argv[2] if len(sys.argv) > 2 else ");
+	py_str(b, weights);
+	put(b, "\n\n\ndef read_safetensors(path):\n"
+	       "    \"\"\"The tensors and metadata of a safetensors file: an 8-byte length, a JSON\n"
+	       "    header, then the raw little-endian data.\"\"\"\n"
+	       "    with open(path, \"rb\") as f:\n"
+	       "        data = f.read()\n"
+	       "    (n,) = struct.unpack(\"<Q\", data[:8])\n"
+	       "    header = json.loads(data[8:8 + n])\n"
+	       "    meta = header.pop(\"__metadata__\", {})\n"
+	       "    tensors = {name: torch.frombuffer(bytearray(data[8 + n + t[\"data_offsets\"][0]:\n"
+	       "                                                     8 + n + t[\"data_offsets\"][1]]),\n"
+	       "                                      dtype=torch.float32).reshape(t[\"shape\"])\n"
+	       "               for name, t in header.items()}\n"
+	       "    return tensors, meta\n\n\n");
+	put(b, "tensors, meta = read_safetensors(WEIGHTS)\nmodel = nn.Sequential(\n");
+	for (i = 0; i < n; i++) {
+		if (!layers[i].op->torch)
+			return -1;
+		layers[i].op->torch(&layers[i], mod, sizeof mod);
+		put(b, "    %s,\n", mod);
+	}
+	put(b, ")\n# the file's tensors are layers.N.*, the Sequential's N.*\n"
+	       "model.load_state_dict({k[len(\"layers.\"):]: v for k, v in tensors.items()\n"
+	       "                       if k.startswith(\"layers.\")})\nmodel.eval()\n\n");
+	put(b, "# one sample, %zu numbers (white space or commas), as in the training data\n"
+	       "x = torch.tensor([float(v) for v in open(sys.argv[1]).read().replace(\",\", \" \").split()])\n",
+	    count);
+	put(b, "if \"input.shift\" in tensors:  # the preprocessing of training\n"
+	       "    x = (x - tensors[\"input.shift\"]) * tensors[\"input.scale\"]\n");
+	put(b, "with torch.no_grad():\n    y = model(x.reshape(1");
+	if (layers[0].op->flags & DM_LAYER_SPATIAL)
+		for (d = 0; d < in->ndim; d++)
+			put(b, ", %zu", in->d[d]);
+	else
+		put(b, ", %zu", count);
+	put(b, "))[0]\n");
+	if (!strcmp(loss, "mse"))
+		put(b, "print(y[0].item())\n");
+	else {
+		put(b, "k = %s\n", !strcmp(loss, "binary-cross-entropy") ? "int(y[0].item() > 0)"
+								      : "int(y.argmax().item())");
+		put(b, names ? "print(json.loads(meta[\"dh-model.class-names\"])[k])\n" : "print(k)\n");
+	}
+	return 0;
+}
+
+static void usage_section(sbuf *b, const dm_json *doc, const char *model)
+{
+	const dm_json *net = dm_json_get(doc, "network"), *data = dm_json_get(doc, "data"),
+		      *recipe = dm_json_get(doc, "recipe"), *names = dm_json_get(doc, "class-names"),
+		      *training = dm_json_get(doc, "training");
+	const dm_json *fields = recipe ? dm_json_get(recipe, "fields") : NULL;
+	const char *install = str(fields, "Install"), *format = str(fields, "Format");
+	const char *loss = str(training, "loss"), *norm = str(data, "normalize");
+	char weights[4200];
+	sbuf code = {NULL, 0, 0, 0};
+	dm_layer *layers;
+	dm_shape in;
+	size_t n, d, fence_n;
+	double v, v2;
+	int have_names = names && names->type == DM_JSON_ARRAY && names->len;
+	snprintf(weights, sizeof weights, "%s%.4000s%s%s.safetensors", install ? "/" : "",
+		 install ? install : "", install && *install && install[strlen(install) - 1] != '/' ? "/" : "",
+		 model);
+	put(b, "\n## How to use this model\n\n");
+	if (!(layers = planned(net, &n, &in)) || !loss) {
+		put(b, "This record does not give the shape of the input (an older dh-model-train); "
+		       "`dh-model-train predict` still reads the weights file.\n");
+		free(layers);
+		return;
+	}
+	put(b, "Input: one sample of ");
+	for (d = 0; d < in.ndim; d++)
+		put(b, "%s%zu", d ? "x" : "", in.d[d]);
+	put(b, " numbers (%s", in.ndim == 3 ? "channels x height x width, " :
+				in.ndim == 2 ? "height x width, " : "");
+	put(b, "in the order of a row of the training data");
+	if (format) {
+		put(b, ", format ");
+		cell(b, format);
+	}
+	put(b, ").\n\nPreprocessing: each feature x becomes (x - input.shift) * input.scale, the "
+	       "tensors `input.shift` and `input.scale` of the weights file");
+	if (num(data, "input-shift", &v) && num(data, "input-scale", &v2))
+		put(b, "; here %.9g and %.9g for every feature", v, v2);
+	else if (norm && !strcmp(norm, "none"))
+		put(b, "; this model has none: the features go in as they are");
+	else
+		put(b, " (one value per feature, from the training data)");
+	put(b, ".\n\nOutput: ");
+	if (!strcmp(loss, "mse"))
+		put(b, "one value (a regression).\n");
+	else if (have_names) {
+		put(b, "the class, one of ");
+		for (d = 0; d < names->len; d++) {
+			put(b, "%s", d ? ", " : "");
+			cell(b, names->items[d].type == DM_JSON_STRING ? names->items[d].string : "-");
+		}
+		put(b, " (output 0 first; also in the weights' metadata `dh-model.class-names`).\n");
+	} else
+		put(b, "the number of the class (the recipe gave no Class-Names).\n");
+	put(b, "\nFrom the shell, one class (or value) per sample of a file in the training data's "
+	       "format:\n\n```sh\ndh-model-train predict ");
+	sh_word(b, weights);
+	put(b, " INPUT\n```\n\nIn PyTorch, without dh-model (save as `use.py`, run "
+	       "`python3 use.py SAMPLE [WEIGHTS]`, SAMPLE a text file of one sample's numbers):\n\n");
+	if (snippet(&code, layers, n, &in, weights, loss, have_names) || code.oom) {
+		put(b, "(a layer of this network has no PyTorch module)\n");
+	} else {
+		fence_n = backticks(code.s) >= 3 ? backticks(code.s) + 1 : 3;
+		fence(b, fence_n);
+		put(b, "python\n%s", code.s);
+		fence(b, fence_n);
+		put(b, "\n");
+	}
+	free(code.s);
+	free(layers);
+}
+
 char *dm_card_markdown(const char *path, const char *text, size_t n, dm_error *err)
 {
 	dm_json *doc = dm_json_parse(text, n, err);
@@ -430,7 +633,9 @@ char *dm_card_markdown(const char *path, const char *text, size_t n, dm_error *e
 	cell(&b, or_dash(str(net, "layers")));
 	if (num(net, "parameters", &v) && num(net, "inputs", &v2))
 		put(&b, " (%.0f parameters, %.0f inputs)", v, v2);
-	put(&b, " |\n| Training | ");
+	put(&b, " |\n");
+	classes_row(&b, dm_json_get(doc, "class-names"));
+	put(&b, "| Training | ");
 	cell(&b, or_dash(str(training, "optimizer")));
 	put(&b, ", ");
 	cell(&b, or_dash(str(training, "loss")));
@@ -476,6 +681,8 @@ char *dm_card_markdown(const char *path, const char *text, size_t n, dm_error *e
 			put(&b, "\n");
 		}
 	}
+
+	usage_section(&b, doc, model);
 
 	put(&b, "\n## Reproducibility\n\n");
 	if (numerics && !strcmp(numerics, "portable"))

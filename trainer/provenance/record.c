@@ -257,7 +257,10 @@ static const char *value_for(const dm_record *r, size_t i, const char *const *pa
 
 static int skipped(const dm_record *r, size_t i, int flags)
 {
-	return (flags & DM_RECIPE_NO_UPSTREAM) && !strncasecmp(r->fields->keys[i], "Upstream-", 9);
+	/* Class-Names change no weight either, and may name a file of the
+	 * source package that is not at hand */
+	return (flags & DM_RECIPE_NO_UPSTREAM) && (!strncasecmp(r->fields->keys[i], "Upstream-", 9) ||
+						   !strcasecmp(r->fields->keys[i], "Class-Names"));
 }
 
 char *dm_record_recipe(const dm_record *r, const char *const *paths, int flags, dm_error *err)

@@ -27,6 +27,7 @@ static const dm_field_info FIELDS[] = {
 	{"Features", 0, "libsvm: number of features"},
 	{"Normalize", 0, "auto, none, standardize or scale K"},
 	{"Input-Shape", 0, "the shape of one sample, e.g. 1x28x28 (C x H x W; default: IDX's, else a plain width)"},
+	{"Class-Names", 0, "classifiers: the name of each class, comma-separated, or file PATH (one a line)"},
 	{"Network", 1, "layers, e.g. dense 256 relu, dropout 0.2, dense 10"},
 	{"Loss", 1, "softmax-cross-entropy, binary-cross-entropy or mse"},
 	{"Optimizer", 0, "sgd, adam or adamw (default adam)"},
@@ -696,6 +697,37 @@ static int install_path_ok(const char *p)
 	return 1;
 }
 
+/* Class-Names: as many as the classes the last layer tells apart. */
+static int parse_class_names(const ctx *c, dm_recipe *r)
+{
+	const dm_field *f = dm_stanza_get(c->s, "Class-Names");
+	const dm_field *net = dm_stanza_get(c->s, "Network");
+	size_t outputs = r->layers[r->nlayers - 1].units, want;
+	if (!f)
+		return 0;
+	if (!dm_loss_is_classification(r->train_cfg.loss))
+		return dm_fail(c->err, "%s: line %u: Class-Names: Loss %s is a regression, which has "
+			       "no classes; expected no Class-Names", c->path, f->line,
+			       dm_loss_name(r->train_cfg.loss));
+	if (dm_class_names_parse(f->value, c->path, f->line, &r->class_names, c->err))
+		return -1;
+	want = r->train_cfg.loss == DM_LOSS_BCE ? 2 : outputs;
+	if (r->class_names.n == want)
+		return 0;
+	if (r->train_cfg.loss == DM_LOSS_BCE)
+		dm_fail(c->err, "%s: line %u: Class-Names: %zu names%s%s, but binary-cross-entropy has "
+			"2 classes (labels 0 and 1)", c->path, f->line, r->class_names.n,
+			r->class_names.file ? " in " : "",
+			r->class_names.file ? r->class_names.file : "");
+	else
+		dm_fail(c->err, "%s: line %u: Class-Names: %zu names%s%s, but the last layer of "
+			"Network (line %u) has %zu outputs; expected one name per output",
+			c->path, f->line, r->class_names.n, r->class_names.file ? " in " : "",
+			r->class_names.file ? r->class_names.file : "", net->line, outputs);
+	dm_class_names_free(&r->class_names);
+	return -1;
+}
+
 static int parse_stanza(const ctx *c, dm_recipe *r)
 {
 	const dm_field *f;
@@ -725,7 +757,7 @@ static int parse_stanza(const ctx *c, dm_recipe *r)
 		return bad(c, dm_stanza_get(c->s, "Install"),
 			   "a directory inside the package: relative, ending in '/', "
 			   "without '.' or '..' components");
-	if (parse_audit(c, r) || parse_upstream(c, r))
+	if (parse_audit(c, r) || parse_upstream(c, r) || parse_class_names(c, r))
 		return -1;
 	return 0;
 }
@@ -788,6 +820,7 @@ void dm_recipes_free(dm_recipes *r)
 		free(r->v[i].layers);
 		free(r->v[i].expect);
 		free(r->v[i].upstream.layers);
+		dm_class_names_free(&r->v[i].class_names);
 	}
 	free(r->v);
 	dm_deb822_free(&r->file);

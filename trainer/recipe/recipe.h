@@ -18,6 +18,7 @@
 #include "../model/net.h"
 #include "../model/optim.h"
 #include "../model/train.h"
+#include "class_names.h"
 #include "deb822.h"
 #include "policy.h"
 
@@ -65,6 +66,7 @@ typedef struct dm_recipe {
 	dm_shape input_shape;        /* Input-Shape, or ndim 0: a plain width */
 	dm_layer_spec *layers;
 	size_t nlayers;
+	dm_class_names class_names; /* Class-Names, or .v NULL */
 	dm_normalize_kind normalize;
 	float normalize_scale;      /* DM_NORMALIZE_SCALE: K */
 	dm_train_cfg train_cfg;     /* loss, optimizer, schedule, batch, epochs... */

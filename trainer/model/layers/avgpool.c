@@ -3,6 +3,8 @@
  * Recipe: "avgpool K [stride S]": a K x K window, stride S (default K), no
  * padding; C x H x W gives C x ((H - K) / S + 1) x ((W - K) / S + 1).  The
  * sum of a window in row-major order, divided by K*K. */
+#include <stdio.h>
+
 #include "../../math/fp.h"
 #include "../layer.h"
 #include "spatial.h"
@@ -51,6 +53,11 @@ static uint64_t flop(const dm_layer *l, uint64_t B, dm_layer_pass pass, dm_check
 	return dm_ck_mul3(ck, dm_ck_mul(ck, B, g.C), dm_ck_mul(ck, g.OH, g.OW), per);
 }
 
+static int torch(const dm_layer *l, char *buf, size_t size)
+{
+	return snprintf(buf, size, "nn.AvgPool2d(%zu, stride=%zu)", l->spec.kernel, l->spec.stride);
+}
+
 const dm_layer_op dm_layer_avgpool = {
 	.name = "avgpool",
 	.usage = "avgpool K [stride S]",
@@ -60,4 +67,5 @@ const dm_layer_op dm_layer_avgpool = {
 	.infer = spatial_pool_infer,
 	.run = run,
 	.flop = flop,
+	.torch = torch,
 };

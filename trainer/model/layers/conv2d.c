@@ -241,6 +241,15 @@ static uint64_t flop(const dm_layer *l, uint64_t B, dm_layer_pass pass, dm_check
 	return f;
 }
 
+/* nn.Conv2d: weight OIHW and bias, as here */
+static int torch(const dm_layer *l, char *buf, size_t size)
+{
+	size_t c, h, w;
+	spatial_chw(&l->in_shape, &c, &h, &w, NULL);
+	return snprintf(buf, size, "nn.Conv2d(%zu, %zu, %zu, stride=%zu, padding=%zu)", c,
+			l->spec.units, l->spec.kernel, l->spec.stride, l->spec.pad);
+}
+
 const dm_layer_op dm_layer_conv = {
 	.name = "conv",
 	.alias = "conv2d",
@@ -255,4 +264,5 @@ const dm_layer_op dm_layer_conv = {
 	.run = run,
 	.flop = flop,
 	.work = work,
+	.torch = torch,
 };

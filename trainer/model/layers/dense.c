@@ -101,6 +101,11 @@ static uint64_t flop(const dm_layer *l, uint64_t B, dm_layer_pass pass, dm_check
 			 dm_ck_mul(ck, B, l->out));
 }
 
+static int torch(const dm_layer *l, char *buf, size_t size)
+{
+	return snprintf(buf, size, "nn.Linear(%zu, %zu)", l->in, l->out);
+}
+
 const dm_layer_op dm_layer_dense = {
 	.name = "dense",
 	.alias = "linear",
@@ -114,4 +119,5 @@ const dm_layer_op dm_layer_dense = {
 	.init = init,
 	.run = run,
 	.flop = flop,
+	.torch = torch,
 };

@@ -67,6 +67,11 @@ static size_t work(const dm_layer *l)
 	return l->out;
 }
 
+static int torch(const dm_layer *l, char *buf, size_t size)
+{
+	return snprintf(buf, size, "nn.Dropout(%.9g)", (double)l->spec.rate);
+}
+
 const dm_layer_op dm_layer_dropout = {
 	.name = "dropout",
 	.usage = "dropout P",
@@ -75,4 +80,5 @@ const dm_layer_op dm_layer_dropout = {
 	.run = run,
 	.flop = flop,
 	.work = work,
+	.torch = torch,
 };

@@ -6,6 +6,8 @@
  * torch.nn.Sequential.  NCHW rows are already flat: it copies. */
 #include <string.h>
 
+#include <stdio.h>
+
 #include "../layer.h"
 
 static int infer(const dm_layer_spec *s, const dm_shape *in, dm_shape *out, dm_error *err)
@@ -34,6 +36,12 @@ static uint64_t flop(const dm_layer *l, uint64_t B, dm_layer_pass pass, dm_check
 	return 0;
 }
 
+static int torch(const dm_layer *l, char *buf, size_t size)
+{
+	(void)l;
+	return snprintf(buf, size, "nn.Flatten()");
+}
+
 const dm_layer_op dm_layer_flatten = {
 	.name = "flatten",
 	.usage = "flatten",
@@ -41,4 +49,5 @@ const dm_layer_op dm_layer_flatten = {
 	.infer = infer,
 	.run = run,
 	.flop = flop,
+	.torch = torch,
 };

@@ -7,6 +7,8 @@
  * input, so there is no workspace. */
 #include <math.h>
 
+#include <stdio.h>
+
 #include "../../math/fp.h"
 #include "../layer.h"
 #include "spatial.h"
@@ -58,6 +60,11 @@ static uint64_t flop(const dm_layer *l, uint64_t B, dm_layer_pass pass, dm_check
 	return dm_ck_mul3(ck, dm_ck_mul(ck, B, g.C), dm_ck_mul(ck, g.OH, g.OW), per);
 }
 
+static int torch(const dm_layer *l, char *buf, size_t size)
+{
+	return snprintf(buf, size, "nn.MaxPool2d(%zu, stride=%zu)", l->spec.kernel, l->spec.stride);
+}
+
 const dm_layer_op dm_layer_maxpool = {
 	.name = "maxpool",
 	.usage = "maxpool K [stride S]",
@@ -67,4 +74,5 @@ const dm_layer_op dm_layer_maxpool = {
 	.infer = spatial_pool_infer,
 	.run = run,
 	.flop = flop,
+	.torch = torch,
 };

@@ -1,4 +1,6 @@
 /* relu.c - y = max(x, 0), elementwise over any shape. */
+#include <stdio.h>
+
 #include "../layer.h"
 
 /* forward:  Y[B,n] = max(X[B,n], 0)
@@ -22,10 +24,17 @@ static void run(const dm_layer_ctx *c, int action)
 	}
 }
 
+static int torch(const dm_layer *l, char *buf, size_t size)
+{
+	(void)l;
+	return snprintf(buf, size, "nn.ReLU()");
+}
+
 const dm_layer_op dm_layer_relu = {
 	.name = "relu",
 	.usage = "relu",
 	.flags = DM_LAYER_ACTIVATION,
 	.run = run,
 	.flop = dm_layer_flop_elementwise,
+	.torch = torch,
 };

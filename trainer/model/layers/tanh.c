@@ -1,4 +1,6 @@
 /* tanh.c - y = tanh(x), elementwise over any shape. */
+#include <stdio.h>
+
 #include "../../math/fmath.h"
 #include "../../math/fp.h"
 #include "../layer.h"
@@ -20,10 +22,17 @@ static void run(const dm_layer_ctx *c, int action)
 		dx[i] = f_mul(dy[i], f_sub(1.0f, f_mul(y[i], y[i])));
 }
 
+static int torch(const dm_layer *l, char *buf, size_t size)
+{
+	(void)l;
+	return snprintf(buf, size, "nn.Tanh()");
+}
+
 const dm_layer_op dm_layer_tanh = {
 	.name = "tanh",
 	.usage = "tanh",
 	.flags = DM_LAYER_ACTIVATION,
 	.run = run,
 	.flop = dm_layer_flop_elementwise,
+	.torch = torch,
 };
