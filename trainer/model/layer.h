@@ -143,5 +143,8 @@ size_t dm_layer_work(const dm_layer *l);
 uint64_t dm_layer_state_count(const dm_layer *l, dm_checked *ck);
 /* The fewest rows of a training batch. */
 size_t dm_layer_min_rows(const dm_layer *l);
+/* The flop() of an elementwise layer: one per element in every pass. */
+uint64_t dm_layer_flop_elementwise(const dm_layer *l, uint64_t B, dm_layer_pass pass,
+				   dm_checked *ck);
 
 #endif

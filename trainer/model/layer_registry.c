@@ -74,3 +74,10 @@ size_t dm_layer_min_rows(const dm_layer *l)
 {
 	return l->op->min_rows ? l->op->min_rows(l) : 1;
 }
+
+uint64_t dm_layer_flop_elementwise(const dm_layer *l, uint64_t B, dm_layer_pass pass,
+				   dm_checked *ck)
+{
+	(void)pass;
+	return dm_ck_mul(ck, B, l->out);
+}

@@ -22,17 +22,10 @@ static void run(const dm_layer_ctx *c, int action)
 	}
 }
 
-/* one per element, forward and backward */
-static uint64_t flop(const dm_layer *l, uint64_t B, dm_layer_pass pass, dm_checked *ck)
-{
-	(void)pass;
-	return dm_ck_mul(ck, B, l->out);
-}
-
 const dm_layer_op dm_layer_relu = {
 	.name = "relu",
 	.usage = "relu",
 	.flags = DM_LAYER_ACTIVATION,
 	.run = run,
-	.flop = flop,
+	.flop = dm_layer_flop_elementwise,
 };
