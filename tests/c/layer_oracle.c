@@ -1,13 +1,16 @@
 /* layer_oracle.c - one layer's forward and backward on given numbers, for
  * tests/py/test_layer_oracle.py to compare with PyTorch.
  *
- *   layer_oracle NUMERICS THREADS < input
+ *   layer_oracle NUMERICS THREADS [eval] < input
  *
  * input (whitespace-separated): the layer's item on the first line
  * ("conv 4 3x3 stride 2 pad 1"), then B, the sample shape's ndim and
  * dimensions, then x [B, in], the layer's parameters (in the order of its
- * tensors) and dy [B, out].  Output: "shape" and the output's sample
- * shape, then "y", "grads" and "dx" lines, each followed by its floats. */
+ * tensors), its state tensors if it has any (batchnorm's running
+ * statistics) and dy [B, out].  Output: "shape" and the output's sample
+ * shape, then "y", "grads", "dx" and "state" (after the forward pass)
+ * lines, each followed by its floats.  With "eval" the forward pass is
+ * not training's, and there is no backward pass (grads and dx are 0). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +47,8 @@ int main(int argc, char **argv)
 	dm_net *net;
 	const dm_layer *l;
 	float *x, *dy, *dx;
-	if (argc != 3 || dm_numerics_parse(argv[1], &numerics) ||
+	int training = !(argc == 4 && !strcmp(argv[3], "eval"));
+	if (argc != 3 + !training || dm_numerics_parse(argv[1], &numerics) ||
 	    !fgets(item, sizeof item, stdin) || scanf("%zu %zu", &B, &shape.ndim) != 2 ||
 	    shape.ndim < 1 || shape.ndim > 3) {
 		fprintf(stderr, "usage: layer_oracle portable|openblas THREADS < input\n");
@@ -66,16 +70,18 @@ int main(int argc, char **argv)
 	dy = calloc(B * l->out, sizeof *dy);
 	dx = calloc(B * l->in, sizeof *dx);
 	if (!x || !dy || !dx || read_floats(x, B * l->in) || read_floats(net->params, l->nparams) ||
-	    read_floats(dy, B * l->out)) {
+	    read_floats(dm_net_state(net, l), l->nstate) || read_floats(dy, B * l->out)) {
 		fprintf(stderr, "layer_oracle: short input\n");
 		return 2;
 	}
 	{
 		dm_layer_ctx c = {l, e, B, x, net->act[0], NULL, NULL, net->params, net->grads,
-				  net->work[0], 1, NULL};
+				  net->work[0], training, NULL, dm_net_state(net, l)};
+		memset(net->grads, 0, l->nparams * sizeof *net->grads);
 		l->op->run(&c, DM_LAYER_FORWARD);
 		c.dy = dy, c.dx = dx;
-		l->op->run(&c, DM_LAYER_BACKWARD);
+		if (training)
+			l->op->run(&c, DM_LAYER_BACKWARD);
 	}
 	printf("shape");
 	for (i = 0; i < l->out_shape.ndim; i++)
@@ -84,6 +90,7 @@ int main(int argc, char **argv)
 	print_floats("y", net->act[0], B * l->out);
 	print_floats("grads", net->grads, l->nparams);
 	print_floats("dx", dx, B * l->in);
+	print_floats("state", dm_net_state(net, l), l->nstate);
 	printf("flop %llu\n", (unsigned long long)e->flop);
 	free(x), free(dy), free(dx), free(specs);
 	dm_net_free(net);

@@ -46,9 +46,16 @@ int dm_inspect(const char *path, FILE *out, dm_error *err)
 	/* the count the card and the provenance give (output/safetensors.h) */
 	dm_safetensors_count(&st, &params, &constants);
 	fprintf(out, "parameters: %zu\n", params);
-	if (constants)
-		fprintf(out, "constants: %zu (input.shift and input.scale, the "
-			"normalisation; not trained)\n", constants);
+	if (constants) {
+		int input = 0, stats = 0;
+		for (i = 0; i < st.ntensors; i++)
+			if (dm_tensor_is_constant(st.tensors[i].name))
+				*(!strncmp(st.tensors[i].name, "input.", 6) ? &input : &stats) = 1;
+		fprintf(out, "constants: %zu (%s%s%s; not trained)\n", constants,
+			input ? "input.shift and input.scale, the normalisation" : "",
+			input && stats ? ", and " : "",
+			stats ? "batchnorm's running statistics" : "");
+	}
 	fprintf(out, "metadata: %zu entries\n", st.nmeta);
 	for (i = 0; i < st.nmeta; i++) {
 		if (!(a = shown(st.meta[i].key, &buf, &cap, err)))

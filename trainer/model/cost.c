@@ -17,9 +17,32 @@ static uint64_t floats(dm_checked *ck, uint64_t count)
 	return ck->over ? UINT64_MAX : b / 64 * 64;
 }
 
+/* The layers' FLOP over rows taken in batches of batch rows, as the
+ * kernels count them batch by batch: full batches, then the rest.  For
+ * rules linear in the batch (all but batchnorm's, which has a part per
+ * batch) this is the rule applied to all rows at once. */
+enum { FORWARD_EVAL, FORWARD_TRAIN, BACKWARD };
+static uint64_t pass_flop(const dm_cost_in *in, int pass, uint64_t B, dm_checked *ck)
+{
+	if (B == 0)
+		return 0;
+	if (pass == BACKWARD)
+		return dm_layers_backward_flop(in->layers, in->nlayers, B, ck);
+	return dm_layers_forward_flop(in->layers, in->nlayers, B, pass == FORWARD_TRAIN, ck);
+}
+
+static uint64_t batched_flop(const dm_cost_in *in, int pass, uint64_t rows, uint64_t batch,
+			     dm_checked *ck)
+{
+	uint64_t full = batch ? rows / batch : 0;
+	/* no full batch: its count is not needed, and may not fit in 64 bits */
+	return dm_ck_add(ck, full ? dm_ck_mul(ck, full, pass_flop(in, pass, batch, ck)) : 0,
+			 pass_flop(in, pass, batch ? rows % batch : 0, ck));
+}
+
 static uint64_t eval_flop(const dm_cost_in *in, uint64_t rows, uint64_t outputs, dm_checked *ck)
 {
-	return dm_ck_add(ck, dm_layers_forward_flop(in->layers, in->nlayers, rows, 0, ck),
+	return dm_ck_add(ck, batched_flop(in, FORWARD_EVAL, rows, in->max_batch, ck),
 			 dm_ck_mul3(ck, rows, outputs, dm_loss_flop(in->loss, 1, 1, 0)));
 }
 
@@ -68,11 +91,11 @@ void dm_cost_estimate(const dm_cost_in *in, dm_cost *c)
 	steps = in->ntrain / in->batch + (in->ntrain % in->batch != 0);
 	per_step_opt = dm_ck_add(&ck_t, dm_ck_mul(&ck_t, dm_optim_flop_per_param(&in->optim), P),
 				 in->optim.clip_norm > 0 ? dm_ck_mul(&ck_t, 3, P) : 0);
-	per_epoch = dm_layers_forward_flop(in->layers, in->nlayers, in->ntrain, 1, &ck_t);
+	per_epoch = batched_flop(in, FORWARD_TRAIN, in->ntrain, in->batch, &ck_t);
 	per_epoch = dm_ck_add(&ck_t, per_epoch, dm_ck_mul3(&ck_t, in->ntrain, outputs,
 							    dm_loss_flop(in->loss, 1, 1, 1)));
 	per_epoch = dm_ck_add(&ck_t, per_epoch,
-			      dm_layers_backward_flop(in->layers, in->nlayers, in->ntrain, &ck_t));
+			      batched_flop(in, BACKWARD, in->ntrain, in->batch, &ck_t));
 	per_epoch = dm_ck_add(&ck_t, per_epoch, dm_ck_mul(&ck_t, steps, per_step_opt));
 	c->flop_train = figure(c, DM_COST_FLOP_TRAIN, dm_ck_mul(&ck_t, in->epochs, per_epoch),
 			       &ck_t, BIT(DM_COST_PARAMS));

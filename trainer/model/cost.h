@@ -3,11 +3,11 @@
  * FLOP are counted by the same rules that the kernels use when they count
  * the work they really do (engine->flop): a GEMM is 2MNK, a bias add,
  * activation, dropout or loss unit one per element, an optimizer step a
- * fixed number per parameter (optim.h).  Every rule is linear in the batch
- * size, so the sum over the batches of an epoch is the rule applied to the
- * whole epoch, and the estimate equals the count exactly unless early
- * stopping ends the training sooner or clipping does not fire (the
- * estimate is then an upper bound).
+ * fixed number per parameter (optim.h).  The layers' rules are summed
+ * over the batches as training and evaluation take them (full batches,
+ * then the rest: batchnorm has a part per batch), so the estimate equals
+ * the count exactly unless early stopping ends the training sooner or
+ * clipping does not fire (the estimate is then an upper bound).
  *
  * Memory is the peak of what the trainer holds: the data (and the raw file
  * body while it is read), parameters, gradients, optimizer state,

@@ -43,13 +43,15 @@ typedef struct dm_layer {
 	size_t in, out;        /* counts of in_shape and out_shape */
 	size_t nparams;        /* floats of all its tensors */
 	size_t param_off;      /* its first tensor in params/grads; the others follow */
+	size_t nstate;         /* floats of its state tensors (buffers) */
+	size_t state_off;      /* its first state tensor in the network's state */
 } dm_layer;
 
 /* What a kernel works on: batch B, its input x [B, in] and output y
  * [B, out] (in backward the output of the forward pass), the gradients dy
  * [B, out] and dx [B, in] (NULL when nothing below needs it), its
- * parameters and their gradients, its workspace [B, work] and, in
- * training, the dropout stream. */
+ * parameters and their gradients, its workspace [B, work], in training
+ * the dropout stream, and its state (updated by a training forward pass). */
 typedef struct dm_layer_ctx {
 	const dm_layer *l;
 	dm_engine *e;
@@ -63,6 +65,7 @@ typedef struct dm_layer_ctx {
 	float *work;
 	int training;
 	dm_rng *rng;
+	float *state;   /* its state tensors (batchnorm's running statistics) */
 } dm_layer_ctx;
 
 enum {
@@ -107,6 +110,17 @@ struct dm_layer_op {
 	const char *(*tensor)(const dm_layer *l, size_t k, dm_shape *shape);
 	/* Draw the initial parameters p[0..nparams) from rng. */
 	void (*init)(const dm_layer *l, float *p, dm_rng *rng);
+	/* State tensors: values a layer keeps but training does not learn
+	 * (PyTorch's buffers, such as batchnorm's running_mean): saved,
+	 * loaded and hashed with the parameters, named "layers.<i>.<suffix>"
+	 * after them, but neither optimised nor counted as parameters.
+	 * init_state sets their initial values (no draw from the seed). */
+	size_t nstates;
+	const char *(*state)(const dm_layer *l, size_t k, dm_shape *shape);
+	void (*init_state)(const dm_layer *l, float *s);
+	/* The fewest rows a training batch may have (batchnorm on a plain
+	 * width needs 2, as PyTorch's); NULL: 1. */
+	size_t (*min_rows)(const dm_layer *l);
 	/* Forward (DM_LAYER_FORWARD) or backward (DM_LAYER_BACKWARD) over c. */
 	void (*run)(const dm_layer_ctx *c, int action);
 	/* FLOP of a pass over B rows, by the rules run() counts with. */
@@ -130,6 +144,10 @@ const dm_layer_op *dm_layer_op_find(const char *token);
 uint64_t dm_layer_param_count(const dm_layer *l, dm_checked *ck);
 /* Floats of workspace per sample. */
 size_t dm_layer_work(const dm_layer *l);
+/* Floats of its state tensors, checked. */
+uint64_t dm_layer_state_count(const dm_layer *l, dm_checked *ck);
+/* The fewest rows of a training batch. */
+size_t dm_layer_min_rows(const dm_layer *l);
 /* The flop() of an elementwise layer: one per element in every pass. */
 uint64_t dm_layer_flop_elementwise(const dm_layer *l, uint64_t B, dm_layer_pass pass,
 				   dm_checked *ck);

@@ -14,7 +14,8 @@
 	X(conv)        \
 	X(maxpool)     \
 	X(avgpool)     \
-	X(flatten)
+	X(flatten)     \
+	X(batchnorm)
 
 #define X(kind) extern const dm_layer_op dm_layer_##kind;
 DM_LAYER_KINDS
@@ -55,6 +56,23 @@ uint64_t dm_layer_param_count(const dm_layer *l, dm_checked *ck)
 size_t dm_layer_work(const dm_layer *l)
 {
 	return l->op->work ? l->op->work(l) : 0;
+}
+
+uint64_t dm_layer_state_count(const dm_layer *l, dm_checked *ck)
+{
+	uint64_t n = 0;
+	size_t k;
+	for (k = 0; k < l->op->nstates; k++) {
+		dm_shape s;
+		l->op->state(l, k, &s);
+		n = dm_ck_add(ck, n, dm_shape_count(&s, ck));
+	}
+	return n;
+}
+
+size_t dm_layer_min_rows(const dm_layer *l)
+{
+	return l->op->min_rows ? l->op->min_rows(l) : 1;
 }
 
 uint64_t dm_layer_flop_elementwise(const dm_layer *l, uint64_t B, dm_layer_pass pass,

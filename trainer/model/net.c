@@ -200,7 +200,7 @@ int dm_net_plan(const dm_layer_spec *specs, size_t n, const dm_shape *input,
 		dm_layer *layers, size_t *nparams, dm_error *err)
 {
 	dm_shape shape = *input;
-	size_t i, off = 0;
+	size_t i, off = 0, state = 0;
 	dm_checked ck = {0};
 	for (i = 0; i < n; i++) {
 		dm_layer *l = &layers[i];
@@ -220,6 +220,9 @@ int dm_net_plan(const dm_layer_spec *specs, size_t n, const dm_shape *input,
 		l->nparams = (size_t)dm_layer_param_count(l, &ck);
 		l->param_off = off;
 		off += l->nparams;
+		l->nstate = (size_t)dm_layer_state_count(l, &ck);
+		l->state_off = state;
+		state += l->nstate;
 		shape = l->out_shape;
 	}
 	*nparams = off;
@@ -239,6 +242,7 @@ static int fits(const dm_net *net)
 		const dm_layer *l = &net->layers[i];
 		(void)dm_shape_count(&l->out_shape, &ck);
 		params = dm_ck_add(&ck, params, dm_layer_param_count(l, &ck));
+		params = dm_ck_add(&ck, params, dm_layer_state_count(l, &ck));
 		(void)dm_ck_mul(&ck, net->max_batch, l->out);
 		(void)dm_ck_mul(&ck, net->max_batch, dm_layer_work(l));
 	}
@@ -265,6 +269,8 @@ dm_net *dm_net_new_shaped(const dm_layer_spec *specs, size_t n, const dm_shape *
 	net->output_dim = net->layers[n - 1].out;
 	net->max_width = net->input_dim;
 	for (i = 0; i < n; i++)
+		net->nstate += net->layers[i].nstate;
+	for (i = 0; i < n; i++)
 		if (net->layers[i].out > net->max_width)
 			net->max_width = net->layers[i].out;
 	if (ck.over || !fits(net)) {
@@ -272,7 +278,7 @@ dm_net *dm_net_new_shaped(const dm_layer_spec *specs, size_t n, const dm_shape *
 			"fit in this machine's address space)", net->input_dim, max_batch);
 		goto fail;
 	}
-	if (!(net->params = dm_alloc_floats(net->nparams, err)) ||
+	if (!(net->params = dm_alloc_floats(net->nparams + net->nstate, err)) ||
 	    !(net->grads = dm_alloc_floats(net->nparams, err)) ||
 	    !(net->act = dm_calloc(n, sizeof *net->act, err)) ||
 	    !(net->work = dm_calloc(n, sizeof *net->work, err)) ||
@@ -327,6 +333,8 @@ void dm_net_init(dm_net *net, uint64_t seed)
 		const dm_layer *l = &net->layers[i];
 		if (l->op->init)
 			l->op->init(l, net->params + l->param_off, &rng);
+		if (l->op->init_state)
+			l->op->init_state(l, dm_net_state(net, l));
 	}
 }
 
@@ -340,7 +348,8 @@ const float *dm_net_forward(dm_net *net, dm_engine *e, const float *x,
 	for (i = 0; i < net->nlayers; i++) {
 		const dm_layer *l = &net->layers[i];
 		dm_layer_ctx c = {l, e, B, in, net->act[i], NULL, NULL, net->params + l->param_off,
-				  net->grads + l->param_off, net->work[i], training, rng};
+				  net->grads + l->param_off, net->work[i], training, rng,
+				  dm_net_state(net, l)};
 		l->op->run(&c, DM_LAYER_FORWARD);
 		in = net->act[i];
 	}
@@ -360,7 +369,7 @@ void dm_net_backward(dm_net *net, dm_engine *e, const float *x, size_t B,
 		float *dx = i ? net->dbuf[flip] : NULL;
 		dm_layer_ctx c = {l, e, B, i ? net->act[i - 1] : x, net->act[i], dy, dx,
 				  net->params + l->param_off, net->grads + l->param_off,
-				  net->work[i], 1, NULL};
+				  net->work[i], 1, NULL, dm_net_state(net, l)};
 		if (i == 0 && !l->nparams)
 			break;
 		l->op->run(&c, DM_LAYER_BACKWARD);
@@ -369,15 +378,25 @@ void dm_net_backward(dm_net *net, dm_engine *e, const float *x, size_t B,
 	}
 }
 
+float *dm_net_state(const dm_net *net, const dm_layer *l)
+{
+	return net->params + net->nparams + l->state_off;
+}
+
+/* a layer's parameters, then its state tensors, as PyTorch's state_dict
+ * lists a module's parameters before its buffers */
 size_t dm_net_tensors(const dm_net *net, dm_param_tensor *out, size_t max)
 {
 	size_t i, j, d, k = 0;
 	for (i = 0; i < net->nlayers; i++) {
 		const dm_layer *l = &net->layers[i];
-		size_t off = l->param_off;
-		for (j = 0; j < l->op->ntensors; j++, k++) {
+		size_t off = l->param_off, nt = l->op->ntensors;
+		for (j = 0; j < nt + l->op->nstates; j++, k++) {
 			dm_shape shape;
-			const char *suffix = l->op->tensor(l, j, &shape);
+			const char *suffix = j < nt ? l->op->tensor(l, j, &shape)
+						    : l->op->state(l, j - nt, &shape);
+			if (j == nt)
+				off = net->nparams + l->state_off;
 			dm_checked ck = {0};
 			size_t count = (size_t)dm_shape_count(&shape, &ck);
 			if (k < max) {

@@ -37,6 +37,10 @@ typedef struct dm_net {
 	dm_shape input_shape;
 	size_t input_dim, output_dim;
 	size_t nparams;
+	/* params holds nparams learned values, then nstate floats of state
+	 * tensors (layer.h): the optimizer and grads cover the first part
+	 * only; files and the provenance hold both */
+	size_t nstate;
 	float *params, *grads;
 	/* workspace for batches of up to max_batch rows */
 	size_t max_batch, max_width;
@@ -75,11 +79,13 @@ const float *dm_net_forward(dm_net *net, dm_engine *e, const float *x,
 void dm_net_backward(dm_net *net, dm_engine *e, const float *x, size_t B,
 		     const float *dout);
 
-/* Name, shape and location in params of a parameter tensor. */
+/* Name, shape and location in params of a parameter or state tensor. */
 typedef struct dm_param_tensor {
 	char name[64];
 	size_t ndim, shape[DM_SHAPE_MAX_DIMS], offset, count;
 } dm_param_tensor;
+/* Where layer l's state tensors are in params. */
+float *dm_net_state(const dm_net *net, const dm_layer *l);
 /* The first max of the network's tensors into out; returns how many it has. */
 size_t dm_net_tensors(const dm_net *net, dm_param_tensor *out, size_t max);
 /* All of them, in a new array (free it) of *n entries. */

@@ -166,13 +166,23 @@ int dm_train(dm_net *net, dm_engine *e, const dm_train_cfg *cfg,
 	memset(res, 0, sizeof *res);
 	if (B == 0 || B > net->max_batch || n == 0)
 		return dm_fail(err, "internal: batch size %zu for %zu rows", B, n);
+	for (i = 0; i < net->nlayers; i++) {
+		size_t need = dm_layer_min_rows(&net->layers[i]), last = n % B ? n % B : B;
+		if ((B < n ? B : n) < need || last < need)
+			return dm_fail(err, "layer %zu (%s) needs at least %zu rows in every "
+				       "training batch, but Batch-Size %zu over %zu training rows "
+				       "gives a batch of %zu (PyTorch refuses it too: \"Expected more "
+				       "than 1 value per channel when training\"); change Batch-Size",
+				       i + 1, net->layers[i].op->name, need, B, n,
+				       (B < n ? B : n) < need ? (B < n ? B : n) : last);
+	}
 	if (!(xb = dm_alloc_floats(B * train->dim, err)) || !(yb = dm_alloc_floats(B, err)) ||
 	    !(dz = dm_alloc_floats(B * net->output_dim, err)) ||
 	    !(order = dm_calloc(n, sizeof *order, err)) ||
 	    dm_optim_init(&opt, &cfg->optim, net->nparams, err))
 		goto out;
 	if (cfg->patience && valid && valid->n &&
-	    !(best = dm_alloc_floats(net->nparams, err)))
+	    !(best = dm_alloc_floats(net->nparams + net->nstate, err)))
 		goto out;
 	for (i = 0; i < n; i++)
 		order[i] = i;
@@ -228,7 +238,7 @@ int dm_train(dm_net *net, dm_engine *e, const dm_train_cfg *cfg,
 			if (best && res->validation.loss < best_loss) {
 				best_loss = res->validation.loss;
 				res->best_epoch = epoch + 1;
-				memcpy(best, net->params, net->nparams * sizeof *best);
+				memcpy(best, net->params, (net->nparams + net->nstate) * sizeof *best);
 				since_best = 0;
 			} else if (best && ++since_best >= cfg->patience) {
 				res->stopped_early = 1;
@@ -249,7 +259,7 @@ int dm_train(dm_net *net, dm_engine *e, const dm_train_cfg *cfg,
 			break;
 	}
 	if (best && res->best_epoch && res->best_epoch != res->epochs_run) {
-		memcpy(net->params, best, net->nparams * sizeof *best);
+		memcpy(net->params, best, (net->nparams + net->nstate) * sizeof *best);
 		if (dm_evaluate(net, e, cfg->loss, valid, &res->validation, err))
 			goto out;
 	}

@@ -665,9 +665,17 @@ const dm_tensor *dm_safetensors_find(const dm_safetensors *st, const char *name)
 	return NULL;
 }
 
+static int ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+	return n >= t && !strcmp(s + n - t, tail);
+}
+
 int dm_tensor_is_constant(const char *name)
 {
-	return !strcmp(name, "input.shift") || !strcmp(name, "input.scale");
+	return !strcmp(name, "input.shift") || !strcmp(name, "input.scale") ||
+	       ends_with(name, ".running_mean") || ends_with(name, ".running_var") ||
+	       ends_with(name, ".num_batches_tracked");
 }
 
 void dm_safetensors_count(const dm_safetensors *st, size_t *parameters,

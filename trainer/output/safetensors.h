@@ -60,7 +60,9 @@ const dm_tensor *dm_safetensors_find(const dm_safetensors *st, const char *name)
  * the values training learns, as PyTorch's model.parameters() counts them.
  * The normalisation constants input.shift and input.scale are fixed from
  * the data before training (PyTorch would hold them as buffers) and are
- * counted apart, as constants. */
+ * counted apart, as constants, and so are batchnorm's running statistics
+ * (layers.<i>.running_mean, running_var, num_batches_tracked), which
+ * training keeps but does not learn. */
 int dm_tensor_is_constant(const char *name);
 void dm_safetensors_count(const dm_safetensors *st, size_t *parameters,
 			  size_t *constants);

@@ -1,0 +1,199 @@
+/* batchnorm.c - batch normalisation, PyTorch's nn.BatchNorm1d / 2d.
+ *
+ * Recipe: "batchnorm".  Per channel c of the input: C x H x W (BatchNorm2d,
+ * over B*H*W values), C x L (BatchNorm1d on [B, C, L]) or a plain width C
+ * (BatchNorm1d, over B values).  eps 1e-5, momentum 0.1, as PyTorch's
+ * defaults.  Tensors: weight (gamma, 1) and bias (beta, 0) [C], learned;
+ * state: running_mean (0) and running_var (1) [C] and num_batches_tracked
+ * [] (a float here: exact up to 2^24 batches; PyTorch's is int64 and
+ * load_state_dict converts it).
+ *
+ * Training normalises with the batch's mean and biased variance and moves
+ * the running statistics towards the batch's mean and unbiased variance;
+ * evaluation normalises with the running statistics.  Sums run over b then
+ * h, w in that order, for every channel: no thread, one fixed order. */
+#include "../../math/fmath.h"
+#include "../../math/fp.h"
+#include "../layer.h"
+
+#define EPS 1e-5f
+#define MOMENTUM 0.1f
+#define KEEP 0.9f /* 1 - MOMENTUM, rounded to float */
+
+typedef struct geom {
+	size_t C, S; /* channels, values of a channel in one sample */
+} geom;
+
+static geom geom_of(const dm_layer *l)
+{
+	const dm_shape *s = &l->in_shape;
+	geom g = {s->d[0], 1};
+	size_t d;
+	for (d = 1; d < s->ndim; d++)
+		g.S *= s->d[d];
+	return g;
+}
+
+static const char *tensor(const dm_layer *l, size_t k, dm_shape *shape)
+{
+	*shape = dm_shape_1(geom_of(l).C);
+	return k == 0 ? "weight" : "bias";
+}
+
+static void init(const dm_layer *l, float *p, dm_rng *rng)
+{
+	size_t k, C = geom_of(l).C;
+	(void)rng;
+	for (k = 0; k < C; k++)
+		p[k] = 1.0f, p[C + k] = 0.0f;
+}
+
+static const char *state(const dm_layer *l, size_t k, dm_shape *shape)
+{
+	static const char *const names[] = {"running_mean", "running_var", "num_batches_tracked"};
+	if (k == 2)
+		shape->ndim = 0;
+	else
+		*shape = dm_shape_1(geom_of(l).C);
+	return names[k];
+}
+
+static void init_state(const dm_layer *l, float *s)
+{
+	size_t k, C = geom_of(l).C;
+	for (k = 0; k < C; k++)
+		s[k] = 0.0f, s[C + k] = 1.0f;
+	s[2 * C] = 0.0f;
+}
+
+static size_t min_rows(const dm_layer *l)
+{
+	return geom_of(l).S > 1 ? 1 : 2;
+}
+
+/* FLOP of one channel of m = B*S values, the same rules in run() */
+#define STATS_FLOP(m) (4 * (m) + 5) /* sum, /m, (x-mean)^2 summed, /m, +eps, sqrt, 1/ */
+static uint64_t channel_flop(uint64_t m, dm_layer_pass pass, dm_checked *ck)
+{
+	uint64_t m4 = dm_ck_mul(ck, 4, m), m2 = dm_ck_mul(ck, 2, m);
+	switch (pass) {
+	case DM_PASS_EVAL: /* +eps, sqrt, 1/, scale, shift (2); y = x*scale + shift */
+		return dm_ck_add(ck, m2, 6);
+	case DM_PASS_TRAIN: /* stats, scale, shift (2), y, running mean (3) and
+			     * var (5); num_batches_tracked's one is the layer's */
+		return dm_ck_add(ck, dm_ck_add(ck, m4, m2), 5 + 3 + 3 + 5);
+	case DM_PASS_BACKWARD: /* stats, xhat (2) and the sums (3) an element,
+				* 3 a channel, dx 6 an element */
+		return dm_ck_add(ck, dm_ck_mul(ck, 15, m), 5 + 3);
+	default:
+		return dm_ck_add(ck, dm_ck_mul(ck, 9, m), 5);
+	}
+}
+
+/* mean and 1/sqrt(biased var + eps) of channel ch of x [B, C, S] */
+static void batch_stats(const float *x, size_t B, geom g, size_t ch, float *mean,
+			float *var, float *invstd)
+{
+	size_t b, s;
+	float m = (float)(B * g.S), sum = 0.0f, sq = 0.0f;
+	for (b = 0; b < B; b++)
+		for (s = 0; s < g.S; s++)
+			sum = f_add(sum, x[(b * g.C + ch) * g.S + s]);
+	*mean = f_div(sum, m);
+	for (b = 0; b < B; b++)
+		for (s = 0; s < g.S; s++) {
+			float d = f_sub(x[(b * g.C + ch) * g.S + s], *mean);
+			sq = f_add(sq, f_mul(d, d));
+		}
+	*var = f_div(sq, m);
+	*invstd = f_div(1.0f, dm_sqrtf(f_add(*var, EPS)));
+}
+
+/* forward:  Y[B, C, S] = (X - mean[c]) / sqrt(var[c] + eps) * gamma[c] + beta[c],
+ *           computed as X * scale[c] + shift[c]; mean, var the batch's
+ *           (training, then running stats updated) or the running ones
+ * backward: xhat = (X - mean) * invstd, dbeta[c] = sum dY, dgamma[c] =
+ *           sum dY xhat, dX = gamma invstd (dY - dbeta/m - xhat dgamma/m) */
+static void run(const dm_layer_ctx *c, int action)
+{
+	geom g = geom_of(c->l);
+	size_t ch, b, s, B = c->B, m = B * g.S;
+	const float *gamma = c->params, *beta = c->params + g.C;
+	float *rmean = c->state, *rvar = c->state + g.C, *tracked = c->state + 2 * g.C;
+	dm_checked ck = {0};
+	dm_layer_pass pass = action == DM_LAYER_FORWARD
+				     ? (c->training ? DM_PASS_TRAIN : DM_PASS_EVAL)
+				     : (c->dx ? DM_PASS_BACKWARD : DM_PASS_BACKWARD_NO_DX);
+	c->e->flop += g.C * channel_flop(m, pass, &ck) + (pass == DM_PASS_TRAIN);
+	for (ch = 0; ch < g.C; ch++) {
+		float mean, var, invstd, scale, shift;
+		if (action == DM_LAYER_FORWARD) {
+			if (c->training) {
+				float unbiased;
+				batch_stats(c->x, B, g, ch, &mean, &var, &invstd);
+				unbiased = f_div(f_mul(var, (float)m), (float)(m - 1));
+				rmean[ch] = f_add(f_mul(KEEP, rmean[ch]),
+						  f_mul(MOMENTUM, mean));
+				rvar[ch] = f_add(f_mul(KEEP, rvar[ch]),
+						 f_mul(MOMENTUM, unbiased));
+			} else {
+				mean = rmean[ch];
+				invstd = f_div(1.0f, dm_sqrtf(f_add(rvar[ch], EPS)));
+			}
+			scale = f_mul(gamma[ch], invstd);
+			shift = f_sub(beta[ch], f_mul(mean, scale));
+			for (b = 0; b < B; b++)
+				for (s = 0; s < g.S; s++) {
+					size_t i = (b * g.C + ch) * g.S + s;
+					c->y[i] = f_add(f_mul(c->x[i], scale), shift);
+				}
+			continue;
+		}
+		{
+			float *dgamma = c->grads, *dbeta = c->grads + g.C, k, a, q;
+			batch_stats(c->x, B, g, ch, &mean, &var, &invstd);
+			dgamma[ch] = dbeta[ch] = 0.0f;
+			for (b = 0; b < B; b++)
+				for (s = 0; s < g.S; s++) {
+					size_t i = (b * g.C + ch) * g.S + s;
+					float xhat = f_mul(f_sub(c->x[i], mean), invstd);
+					dbeta[ch] = f_add(dbeta[ch], c->dy[i]);
+					dgamma[ch] = f_add(dgamma[ch], f_mul(c->dy[i], xhat));
+				}
+			if (!c->dx)
+				continue;
+			k = f_mul(gamma[ch], invstd);
+			a = f_div(dbeta[ch], (float)m);
+			q = f_div(dgamma[ch], (float)m);
+			for (b = 0; b < B; b++)
+				for (s = 0; s < g.S; s++) {
+					size_t i = (b * g.C + ch) * g.S + s;
+					float xhat = f_mul(f_sub(c->x[i], mean), invstd);
+					c->dx[i] = f_mul(k, f_sub(f_sub(c->dy[i], a), f_mul(xhat, q)));
+				}
+		}
+	}
+	if (action == DM_LAYER_FORWARD && c->training)
+		*tracked = f_add(*tracked, 1.0f);
+}
+
+static uint64_t flop(const dm_layer *l, uint64_t B, dm_layer_pass pass, dm_checked *ck)
+{
+	geom g = geom_of(l);
+	return dm_ck_add(ck, dm_ck_mul(ck, g.C, channel_flop(dm_ck_mul(ck, B, g.S), pass, ck)),
+			 pass == DM_PASS_TRAIN);
+}
+
+const dm_layer_op dm_layer_batchnorm = {
+	.name = "batchnorm",
+	.usage = "batchnorm",
+	.ntensors = 2,
+	.tensor = tensor,
+	.init = init,
+	.nstates = 3,
+	.state = state,
+	.init_state = init_state,
+	.min_rows = min_rows,
+	.run = run,
+	.flop = flop,
+};
