@@ -249,6 +249,15 @@ bad = run(["predict", "--format", "parquet", cmodel, os.path.join(tmp, "i-test.g
 ok(bad.returncode != 0 and "--format: expected idx, csv, tsv or libsvm, got 'parquet'" in bad.stderr,
    "predict --format: a bad name") or diag(bad.stderr)
 
+# the same with a batchnorm: its running statistics are in the file too
+rc = train(CONV.replace("Model: tiny-conv", "Model: tiny-bn").replace(
+    "Network: conv 3 3x3 pad 1 relu,", "Network: conv 3 3x3 pad 1, batchnorm, relu,"),
+    os.path.join(tmp, "bn"))
+ok(rc.returncode == 0, "a conv network with a batchnorm trains") or diag(rc.stderr)
+binst, bmodel = installed(os.path.join(tmp, "bn"), "tiny-bn")
+pb = run(["predict", bmodel, os.path.join(tmp, "i-test.gz")], cwd=binst)
+ok(pb.returncode == 0 and len(pb.stdout.splitlines()) == 50, "predict with a batchnorm") or diag(pb.stderr)
+
 
 # ---- the card's "How to use this model": its snippet, run as printed ----
 import re  # noqa: E402
@@ -279,6 +288,9 @@ if torch is not None:
                   imgs[100:].reshape(50, -1), pc.stdout.splitlines(),
                   ["nn.Conv2d(1, 3, 3, stride=1, padding=1)", "nn.MaxPool2d(2, stride=2)",
                    "nn.Flatten()", "nn.Linear(27, 3)"]))
+    CASES.append(("conv network with a batchnorm", os.path.join(tmp, "bn", "tiny-bn.json"), bmodel,
+                  binst, imgs[100:].reshape(50, -1), pb.stdout.splitlines(),
+                  ["nn.Conv2d(1, 3, 3, stride=1, padding=1)", "nn.BatchNorm2d(3)", "nn.ReLU()"]))
 for what, js, weights, where, xs, predicted, modules in CASES:
     section, code = card_snippet(js)
     ok(code and all("    %s," % m in code for m in modules),

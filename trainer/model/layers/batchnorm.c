@@ -12,6 +12,8 @@
  * the running statistics towards the batch's mean and unbiased variance;
  * evaluation normalises with the running statistics.  Sums run over b then
  * h, w in that order, for every channel: no thread, one fixed order. */
+#include <stdio.h>
+
 #include "../../math/fmath.h"
 #include "../../math/fp.h"
 #include "../layer.h"
@@ -184,6 +186,13 @@ static uint64_t flop(const dm_layer *l, uint64_t B, dm_layer_pass pass, dm_check
 			 pass == DM_PASS_TRAIN);
 }
 
+/* BatchNorm2d after a C x H x W shape, BatchNorm1d after C x L or a width */
+static int torch(const dm_layer *l, char *buf, size_t size)
+{
+	return snprintf(buf, size, "nn.BatchNorm%dd(%zu)", l->in_shape.ndim == 3 ? 2 : 1,
+			geom_of(l).C);
+}
+
 const dm_layer_op dm_layer_batchnorm = {
 	.name = "batchnorm",
 	.usage = "batchnorm",
@@ -196,4 +205,5 @@ const dm_layer_op dm_layer_batchnorm = {
 	.min_rows = min_rows,
 	.run = run,
 	.flop = flop,
+	.torch = torch,
 };
