@@ -274,7 +274,7 @@ int dm_budget_check(dm_recipe *r, int threads, dm_budget *b, dm_error *err)
 {
 	const char *dirs[3], *name = getenv("DH_MODEL_POLICY");
 	char exe_dir[4096], where[256];
-	size_t ndirs = policy_dirs(dirs, exe_dir, sizeof exe_dir), n, dim, ntest = 0, tdim = 0, nv;
+	size_t ndirs = policy_dirs(dirs, exe_dir, sizeof exe_dir), n = 0, dim = 0, ntest = 0, tdim = 0, nv;
 	dm_layer *layers;
 	dm_shape shape, tshape;
 	dm_cost_in in;
