@@ -12,12 +12,16 @@ import os
 import re
 import struct
 import sys
+import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 from dmtest import read_safetensors  # noqa: E402
+
+# nn.LazyLinear sizes the first dense layer from the flattened shape.
+warnings.filterwarnings("ignore", message="Lazy modules")
 
 ACT = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 
@@ -34,7 +38,7 @@ def read_idx(path):
 def modules(network, channels):
     """torch modules for the layers this template uses, in the trainer's
     order (a flatten before the first dense after a spatial layer)."""
-    out, flat, width = [], True, None
+    out, flat = [], True
     for item in network.split(","):
         w = item.split()
         kind = w[0].lower()
