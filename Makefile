@@ -81,7 +81,7 @@ TEST_SRC := $(sort $(wildcard tests/c/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/c/%.c=$(B)/tests/%)
 TRAINER = $(B)/dh-model-train
 
-.PHONY: all check check-all check-sbuild install clean demo bench fuzz man check-sanitizers
+.PHONY: all check check-all check-cnn check-sbuild install clean demo bench fuzz man check-sanitizers
 all: $(TRAINER)
 
 $(B)/obj/%.o: %.c
@@ -118,8 +118,16 @@ check: $(TRAINER) $(TEST_BIN) $(B)/tests/layer_oracle
 		$(TEST_BIN) $(sort $(wildcard tests/py/test_*.py)) \
 		$(sort $(wildcard tests/t/*.t)) tests/cross/run-cross.sh
 
+# The CNN template (templates/image-cnn.models) trained as shipped, on all
+# 60,000 Fashion-MNIST images, in a package build (about 30 min on 2
+# cores); make check trains it on a subset.
+check-cnn: $(TRAINER)
+	DH_MODEL_TRAIN=$(CURDIR)/$(TRAINER) DH_MODEL_TEST_CNN=full \
+		$(PROVE) $(PROVE_FLAGS) tests/t/07-image-cnn.t
+
 # CI: the sanitizer and leak run, every fuzz target for FUZZ_SECONDS,
-# reprotest on the example package, the sbuild builds, then the whole
+# reprotest on the example package, the sbuild builds, the full-size CNN
+# template, then the whole
 # suite, last so that the output ends with prove's Result line.  Needs the
 # packages in tests/ci-packages besides the Build-Depends, and root for
 # check-sbuild (it creates its build user).  Each part but the last says
@@ -131,6 +139,7 @@ check-all:
 	$(TIMED) $(MAKE) --no-print-directory fuzz
 	$(TIMED) tests/repro/reprotest.sh
 	$(TIMED) $(MAKE) --no-print-directory check-sbuild
+	$(TIMED) $(MAKE) --no-print-directory check-cnn
 	$(MAKE) --no-print-directory check
 
 # dh-model and the example package built as Debian's buildds build them:

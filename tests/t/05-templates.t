@@ -10,7 +10,7 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use DhModelTest;
 
-my @templates = map { "$TOP/templates/$_.models" } qw(image-classifier tabular-classifier tabular-regression);
+my @templates = map { "$TOP/templates/$_.models" } qw(image-classifier image-cnn tabular-classifier tabular-regression);
 my $example = "$TOP/templates/fashion-mnist-classifier";
 my $example_recipe = "$example/debian/fashion-mnist-classifier.models";
 
