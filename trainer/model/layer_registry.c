@@ -41,16 +41,24 @@ const dm_layer_op *dm_layer_op_find(const char *token)
 	return NULL;
 }
 
+/* the values of the n tensors that shape_of(l, k, ...) describes */
+static uint64_t tensor_values(const dm_layer *l, size_t n,
+			      const char *(*shape_of)(const dm_layer *, size_t, dm_shape *),
+			      dm_checked *ck)
+{
+	uint64_t total = 0;
+	size_t k;
+	for (k = 0; k < n; k++) {
+		dm_shape s;
+		shape_of(l, k, &s);
+		total = dm_ck_add(ck, total, dm_shape_count(&s, ck));
+	}
+	return total;
+}
+
 uint64_t dm_layer_param_count(const dm_layer *l, dm_checked *ck)
 {
-	uint64_t n = 0;
-	size_t k;
-	for (k = 0; k < l->op->ntensors; k++) {
-		dm_shape s;
-		l->op->tensor(l, k, &s);
-		n = dm_ck_add(ck, n, dm_shape_count(&s, ck));
-	}
-	return n;
+	return tensor_values(l, l->op->ntensors, l->op->tensor, ck);
 }
 
 size_t dm_layer_work(const dm_layer *l)
@@ -60,14 +68,7 @@ size_t dm_layer_work(const dm_layer *l)
 
 uint64_t dm_layer_state_count(const dm_layer *l, dm_checked *ck)
 {
-	uint64_t n = 0;
-	size_t k;
-	for (k = 0; k < l->op->nstates; k++) {
-		dm_shape s;
-		l->op->state(l, k, &s);
-		n = dm_ck_add(ck, n, dm_shape_count(&s, ck));
-	}
-	return n;
+	return tensor_values(l, l->op->nstates, l->op->state, ck);
 }
 
 size_t dm_layer_min_rows(const dm_layer *l)

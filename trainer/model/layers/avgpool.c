@@ -47,10 +47,8 @@ static void run(const dm_layer_ctx *c, int action)
 /* K*K additions (from 0) and one division an output, forward and backward */
 static uint64_t flop(const dm_layer *l, uint64_t B, dm_layer_pass pass, dm_checked *ck)
 {
-	spatial_pool g = spatial_pool_of(l);
-	uint64_t per = g.K * g.K + 1;
 	(void)pass;
-	return dm_ck_mul3(ck, dm_ck_mul(ck, B, g.C), dm_ck_mul(ck, g.OH, g.OW), per);
+	return spatial_pool_flop(l, B, l->spec.kernel * l->spec.kernel + 1, ck);
 }
 
 static int torch(const dm_layer *l, char *buf, size_t size)

@@ -55,9 +55,9 @@ static void run(const dm_layer_ctx *c, int action)
 /* K*K - 1 comparisons an output; backward compares again and adds one */
 static uint64_t flop(const dm_layer *l, uint64_t B, dm_layer_pass pass, dm_checked *ck)
 {
-	spatial_pool g = spatial_pool_of(l);
-	uint64_t per = g.K * g.K - 1 + (pass == DM_PASS_BACKWARD || pass == DM_PASS_BACKWARD_NO_DX);
-	return dm_ck_mul3(ck, dm_ck_mul(ck, B, g.C), dm_ck_mul(ck, g.OH, g.OW), per);
+	size_t K = l->spec.kernel;
+	return spatial_pool_flop(l, B, K * K - 1 + (pass == DM_PASS_BACKWARD ||
+						     pass == DM_PASS_BACKWARD_NO_DX), ck);
 }
 
 static int torch(const dm_layer *l, char *buf, size_t size)

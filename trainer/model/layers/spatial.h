@@ -117,4 +117,13 @@ static inline spatial_pool spatial_pool_of(const dm_layer *l)
 	return g;
 }
 
+/* the FLOPs of a pooling layer on B samples: per_output for each of its
+ * B x C x OH x OW outputs */
+static inline uint64_t spatial_pool_flop(const dm_layer *l, uint64_t B, uint64_t per_output,
+					 dm_checked *ck)
+{
+	spatial_pool g = spatial_pool_of(l);
+	return dm_ck_mul3(ck, dm_ck_mul(ck, B, g.C), dm_ck_mul(ck, g.OH, g.OW), per_output);
+}
+
 #endif
