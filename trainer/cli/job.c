@@ -71,7 +71,7 @@ static int check_labels(const dm_recipe *r, const dm_dataset *d, const char *fie
 static void warn_unused_outputs(const dm_recipe *r, const dm_prepared *p,
 				const dm_job_opts *o)
 {
-	size_t outputs = r->layers[r->nlayers - 1].units;
+	size_t outputs = dm_network_outputs(r->layers, r->nlayers);
 	char line[512];
 	if (r->train_cfg.loss == DM_LOSS_BCE ||
 	    !dm_loss_is_classification(r->train_cfg.loss) || !p->classes ||
@@ -198,7 +198,7 @@ static int split(const dm_recipe *r, dm_prepared *p, dm_error *err)
 
 int dm_prepare(const dm_recipe *r, dm_prepared *p, dm_error *err)
 {
-	size_t outputs = r->layers[r->nlayers - 1].units;
+	size_t outputs = dm_network_outputs(r->layers, r->nlayers);
 	memset(p, 0, sizeof *p);
 	if (load_one(r, &r->train, "Dataset", &p->train, err))
 		return -1;

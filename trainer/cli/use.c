@@ -24,6 +24,13 @@ typedef struct model {
 	int have_st, have_rec, have_rs;
 } model;
 
+/* the classes a classifier tells apart: binary-cross-entropy's one output
+ * gives 2 */
+static size_t classes_of(const dm_recipe *r)
+{
+	return r->train_cfg.loss == DM_LOSS_BCE ? 2 : dm_network_outputs(r->layers, r->nlayers);
+}
+
 static void model_free(model *m)
 {
 	if (m->have_rs)
@@ -65,8 +72,7 @@ static int model_open(const char *path, model *m, dm_error *err)
 		if (!(m->names = dm_json_parse(names, strlen(names), err)))
 			return dm_error_prefix(err, "%s: metadata dh-model.class-names", path);
 		if (m->names->type != DM_JSON_ARRAY ||
-		    m->names->len != (m->r->train_cfg.loss == DM_LOSS_BCE
-					      ? 2 : m->r->layers[m->r->nlayers - 1].units))
+		    m->names->len != classes_of(m->r))
 			return dm_fail(err, "%s: metadata dh-model.class-names is not an array of one "
 				       "name per class", path);
 		for (i = 0; i < m->names->len; i++)
@@ -313,7 +319,7 @@ int dm_use_eval(const char *model_path, const char *data, const dm_use_opts *o, 
 		return -1;
 	}
 	if (dm_loss_is_classification(m.r->train_cfg.loss))
-		t.classes = m.r->train_cfg.loss == DM_LOSS_BCE ? 2 : m.r->layers[m.r->nlayers - 1].units;
+		t.classes = classes_of(m.r);
 	model_free(&m);
 	if (t.classes && (!(t.right = calloc(t.classes, sizeof *t.right)) ||
 			  !(t.total = calloc(t.classes, sizeof *t.total)))) {

@@ -141,6 +141,11 @@ static int implicit_flatten(dm_layer_spec **v, size_t *n, size_t *cap, dm_error 
 	return 0;
 }
 
+size_t dm_network_outputs(const dm_layer_spec *specs, size_t n)
+{
+	return specs[n - 1].units;
+}
+
 int dm_network_parse(const char *text, dm_layer_spec **specs, size_t *n,
 		     dm_error *err)
 {

@@ -27,6 +27,9 @@
  * expected: "item 2 'dense x': expected a positive number of units". */
 int dm_network_parse(const char *text, dm_layer_spec **specs, size_t *n,
 		     dm_error *err);
+/* The outputs of a parsed network: the width of its last layer, which
+ * dm_network_parse made sure is an output layer (dense). */
+size_t dm_network_outputs(const dm_layer_spec *specs, size_t n);
 /* Canonical text of a layer list (for the provenance). */
 int dm_network_format(const dm_layer_spec *specs, size_t n, char *buf,
 		      size_t size);

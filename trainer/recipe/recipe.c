@@ -622,7 +622,7 @@ static int parse_upstream(const ctx *c, dm_recipe *r)
 	dm_upstream_spec *u = &r->upstream;
 	const dm_field *f = dm_stanza_get(c->s, "Upstream-Weights"), *g;
 	dm_error sub;
-	size_t i;
+	size_t i, theirs, ours;
 	int cls = dm_loss_is_classification(r->train_cfg.loss);
 	if (!f) {
 		for (i = 0; i < sizeof others / sizeof others[0]; i++)
@@ -650,11 +650,12 @@ static int parse_upstream(const ctx *c, dm_recipe *r)
 			     &u->nlayers, &sub))
 		return dm_fail(c->err, "%s: line %u: Upstream-Network: %s", c->path,
 			       g ? g->line : f->line, sub.msg);
-	if (u->layers[u->nlayers - 1].units != r->layers[r->nlayers - 1].units)
+	theirs = dm_network_outputs(u->layers, u->nlayers);
+	ours = dm_network_outputs(r->layers, r->nlayers);
+	if (theirs != ours)
 		return dm_fail(c->err, "%s: line %u: Upstream-Network: its last layer has %zu "
 			       "outputs, but Network's has %zu; both models must do the same task",
-			       c->path, g ? g->line : f->line, u->layers[u->nlayers - 1].units,
-			       r->layers[r->nlayers - 1].units);
+			       c->path, g ? g->line : f->line, theirs, ours);
 	if ((g = dm_stanza_get(c->s, "Upstream-Max-Regression"))) {
 		char metric[16] = "";
 		const char *num = g->value;
@@ -702,7 +703,7 @@ static int parse_class_names(const ctx *c, dm_recipe *r)
 {
 	const dm_field *f = dm_stanza_get(c->s, "Class-Names");
 	const dm_field *net = dm_stanza_get(c->s, "Network");
-	size_t outputs = r->layers[r->nlayers - 1].units, want;
+	size_t outputs = dm_network_outputs(r->layers, r->nlayers), want;
 	if (!f)
 		return 0;
 	if (!dm_loss_is_classification(r->train_cfg.loss))
@@ -732,6 +733,7 @@ static int parse_stanza(const ctx *c, dm_recipe *r)
 {
 	const dm_field *f;
 	dm_error sub;
+	size_t outputs;
 	if (check_fields(c, r->index))
 		return -1;
 	r->model = text(c, "Model");
@@ -746,10 +748,11 @@ static int parse_stanza(const ctx *c, dm_recipe *r)
 	f = dm_stanza_get(c->s, "Network");
 	if (dm_network_parse(f->value, &r->layers, &r->nlayers, &sub))
 		return dm_fail(c->err, "%s: line %u: Network: %s", c->path, f->line, sub.msg);
-	if (r->train_cfg.loss != DM_LOSS_SOFTMAX_CE && r->layers[r->nlayers - 1].units != 1)
+	outputs = dm_network_outputs(r->layers, r->nlayers);
+	if (r->train_cfg.loss != DM_LOSS_SOFTMAX_CE && outputs != 1)
 		return dm_fail(c->err, "%s: line %u: Network: Loss %s needs one output, but the "
 			       "last layer is dense %zu", c->path, f->line,
-			       dm_loss_name(r->train_cfg.loss), r->layers[r->nlayers - 1].units);
+			       dm_loss_name(r->train_cfg.loss), outputs);
 	r->numerics = DM_NUMERICS_PORTABLE;
 	if ((f = dm_stanza_get(c->s, "Numerics")) && dm_numerics_parse(f->value, &r->numerics))
 		return bad(c, f, "portable or openblas");
