@@ -158,3 +158,80 @@ def initial_weights(seed, sizes):
         layers.append((vals[:fan_out * fan_in].reshape(fan_out, fan_in),
                        vals[fan_out * fan_in:]))
     return layers
+
+
+def layer_oracle():
+    """The path of build/tests/layer_oracle (tests/c/layer_oracle.c: one
+    layer's kernels on text input), or skip_all."""
+    path = os.environ.get("LAYER_ORACLE")
+    if not path or not os.access(path, os.X_OK):
+        skip_all("LAYER_ORACLE is not set to build/tests/layer_oracle (run through make check)")
+    return path
+
+
+def run_layer_oracle(item, x, arrays, numerics, threads, extra=()):
+    """One layer (its recipe item) forward and backward through
+    layer_oracle on input x (batch first) and the flat arrays that follow
+    it (parameters, state, dy): {"y": array, ...} and its stdout.  The
+    arrays are float64, exact for the printed float32 values and for the
+    counts ("shape", "flop")."""
+    text = "%s\n%d %d %s\n" % (item, x.shape[0], x.ndim - 1, " ".join(map(str, x.shape[1:])))
+    for a in [x] + list(arrays):
+        text += " ".join("%.9g" % v for v in np.asarray(a).ravel()) + "\n"
+    r = subprocess.run([layer_oracle(), numerics, str(threads)] + list(extra), input=text,
+                       capture_output=True, text=True)
+    if r.returncode:
+        raise RuntimeError(r.stderr)
+    out = {}
+    for line in r.stdout.splitlines():
+        words = line.split()
+        out[words[0]] = np.array([float(v) for v in words[1:]])
+    return out, r.stdout
+
+
+def max_difference(got, ref):
+    """The largest absolute difference of two arrays, and the same relative
+    to the largest magnitude of ref (at least 1); infinite if the sizes
+    differ."""
+    ref = np.asarray(ref, dtype=np.float32).ravel()
+    got = np.asarray(got, dtype=np.float32).ravel()
+    if got.shape != ref.shape:
+        return float("inf"), float("inf")
+    if not ref.size:
+        return 0.0, 0.0
+    d = float(np.abs(got - ref).max())
+    return d, d / max(1.0, float(np.abs(ref).max()))
+
+
+def torch_sequential(modules, seed):
+    """The torch modules (a list) as a model whose attribute "layers" is a
+    torch.nn.Sequential ("layers.<i>.weight", the trainer's names), with
+    the trainer's initial weights for each Linear and Conv2d: W then b,
+    uniform in +-1/sqrt(fan_in)."""
+    import collections
+    import torch
+    layers = torch.nn.Sequential(*modules)
+    model = torch.nn.Sequential(collections.OrderedDict(layers=layers))
+    params = [m for m in layers if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d))]
+    init = initial_weights(seed, [(m.weight[0].numel(), m.weight.shape[0]) for m in params])
+    with torch.no_grad():
+        for m, (w, b) in zip(params, init):
+            m.weight.copy_(torch.from_numpy(w.reshape(m.weight.shape).copy()))
+            m.bias.copy_(torch.from_numpy(b.copy()))
+    return model
+
+
+def torch_sgd_train(model, xs, classes, batch, epochs, lr=0.05, momentum=0.9):
+    """Train model as a recipe with "Optimizer: sgd", Momentum, Loss:
+    softmax-cross-entropy and "Shuffle: no" (batches in file order) does;
+    xs is a float32 tensor already in the model's input shape."""
+    import torch
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    ys = torch.from_numpy(classes).long()
+    fn = torch.nn.CrossEntropyLoss()
+    for _ in range(epochs):
+        for first in range(0, xs.shape[0], batch):
+            opt.zero_grad()
+            fn(model(xs[first:first + batch]), ys[first:first + batch]).backward()
+            opt.step()
+    return fn

@@ -18,22 +18,21 @@ BatchNorm1d is refused, as PyTorch refuses it."""
 import collections
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
-from dmtest import ok, diag, done, run, read_safetensors, initial_weights, skip_all, trainer  # noqa: E402
+from dmtest import (ok, diag, done, run, read_safetensors, skip_all, trainer,  # noqa: E402
+                    layer_oracle, run_layer_oracle, max_difference, torch_sequential,
+                    torch_sgd_train)
 
 try:
     import torch
 except ImportError:
     skip_all("python3-torch is not installed")
 
-ORACLE = os.environ.get("LAYER_ORACLE")
-if not ORACLE or not os.access(ORACLE, os.X_OK):
-    skip_all("LAYER_ORACLE is not set to build/tests/layer_oracle (run through make check)")
+layer_oracle()
 trainer()
 torch.set_num_threads(1)
 T = torch.nn
@@ -41,26 +40,8 @@ TOL = 2e-5  # of the largest magnitude of each compared array
 
 
 def ours(x, arrays, numerics, threads, mode):
-    text = "batchnorm\n%d %d %s\n" % (x.shape[0], x.ndim - 1, " ".join(map(str, x.shape[1:])))
-    for a in [x] + arrays:
-        text += " ".join("%.9g" % v for v in np.asarray(a).ravel()) + "\n"
-    argv = [ORACLE, numerics, str(threads)] + (["eval"] if mode == "eval" else [])
-    r = subprocess.run(argv, input=text, capture_output=True, text=True)
-    if r.returncode:
-        raise RuntimeError(r.stderr)
-    out = {}
-    for line in r.stdout.splitlines():
-        words = line.split()
-        out[words[0]] = np.array([float(v) for v in words[1:]], dtype=np.float32)
-    return out, r.stdout
-
-
-def diff(got, ref):
-    ref = np.asarray(ref, dtype=np.float32).ravel()
-    if got.shape != ref.shape:
-        return float("inf"), float("inf")
-    d = float(np.abs(got - ref).max()) if ref.size else 0.0
-    return d, d / max(1.0, float(np.abs(ref).max()))
+    return run_layer_oracle("batchnorm", x, arrays, numerics, threads,
+                            ["eval"] if mode == "eval" else [])
 
 
 WORST = collections.defaultdict(float)
@@ -96,11 +77,12 @@ def layer_case(shape, mode):
     arrays = [gamma, beta, rmean, rvar, [tracked], dy]
     for numerics, threads in (("portable", 1), ("portable", 2), ("openblas", 1)):
         got, stdout[threads] = ours(x, arrays, numerics, threads, mode)
-        figures = {"y": diff(got["y"], y.detach().numpy()), "state": diff(got["state"], state)}
+        figures = {"y": max_difference(got["y"], y.detach().numpy()),
+                   "state": max_difference(got["state"], state)}
         if mode == "train":
-            figures["dgamma"] = diff(got["grads"][:C], bn.weight.grad.numpy())
-            figures["dbeta"] = diff(got["grads"][C:], bn.bias.grad.numpy())
-            figures["dx"] = diff(got["dx"], xt.grad.numpy())
+            figures["dgamma"] = max_difference(got["grads"][:C], bn.weight.grad.numpy())
+            figures["dbeta"] = max_difference(got["grads"][C:], bn.bias.grad.numpy())
+            figures["dx"] = max_difference(got["dx"], xt.grad.numpy())
         for k, v in figures.items():
             WORST[(mode, k)] = max(WORST[(mode, k)], v[0])
         shape_ok = [int(v) for v in got["shape"]] == list(shape[1:])
@@ -142,37 +124,18 @@ X = (rs.normal(size=(ROWS, C * H * W)) * 2 + 0.5).astype(np.float32)
 CLASSES = (X @ rs.normal(size=(C * H * W, 3))).argmax(axis=1)
 
 
-def torch_model(modules):
-    layers = T.Sequential(*modules())
-    model = T.Sequential(collections.OrderedDict(layers=layers))
-    params = [m for m in layers if isinstance(m, (T.Linear, T.Conv2d))]
-    init = initial_weights(SEED, [(m.weight[0].numel(), m.weight.shape[0]) for m in params])
-    with torch.no_grad():
-        for m, (w, b) in zip(params, init):
-            m.weight.copy_(torch.from_numpy(w.reshape(m.weight.shape).copy()))
-            m.bias.copy_(torch.from_numpy(b.copy()))
-    return model
-
-
 def torch_reference(modules):
-    model = torch_model(modules)
-    # SGD: the bias of a layer just before a batchnorm has a gradient of
-    # rounding noise only (the batch mean removes it), which Adam would
-    # scale up to full steps, in torch as here
-    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    model = torch_sequential(modules(), SEED)
     xs = torch.from_numpy(X)
     if not isinstance(model.layers[0], T.Linear):
         xs = xs.reshape(ROWS, C, H, W)
-    ys = torch.from_numpy(CLASSES).long()
-    fn = T.CrossEntropyLoss()
-    for _ in range(EPOCHS):
-        for first in range(0, ROWS, BATCH):  # Shuffle: no -> file order
-            opt.zero_grad()
-            fn(model(xs[first:first + BATCH]), ys[first:first + BATCH]).backward()
-            opt.step()
+    # SGD: the bias of a layer just before a batchnorm has a gradient of
+    # rounding noise only (the batch mean removes it), which Adam would
+    # scale up to full steps, in torch as here
+    fn = torch_sgd_train(model, xs, CLASSES, BATCH, EPOCHS)
     model.eval()
     with torch.no_grad():
-        loss = float(fn(model(xs), ys))
+        loss = float(fn(model(xs), torch.from_numpy(CLASSES).long()))
     return {k: v.detach().numpy().astype(np.float32) for k, v in model.state_dict().items()}, loss
 
 
@@ -231,10 +194,10 @@ def train(tmp, data, index, network, modules):
            % (what, loss, ref_loss))
         if numerics == "portable" and threads == 1:
             bnn = sum(v.size for k, v in tensors.items() if "running" in k or "batches" in k)
-            ok(js["network"]["parameters"] == sum(p.numel() for p in torch_model(modules).parameters()),
+            ok(js["network"]["parameters"] == sum(p.numel() for p in torch_sequential(modules(), SEED).parameters()),
                "%s: %d parameters, as torch's parameters() (the %d floats of running "
                "statistics are buffers)" % (what, js["network"]["parameters"], bnn))
-            model = torch_model(modules)
+            model = torch_sequential(modules(), SEED)
             try:
                 model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in tensors.items()},
                                       strict=True)

@@ -5,7 +5,6 @@ and batches give the same weights within a small relative tolerance (both
 back-ends); the weights have PyTorch's names and layouts and load with
 load_state_dict; the portable back-end gives the same bytes on 1 and 2
 threads; the budget's FLOP estimate equals the FLOP that training counts."""
-import collections
 import json
 import os
 import sys
@@ -13,7 +12,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
-from dmtest import ok, diag, done, run, read_safetensors, initial_weights, skip_all, trainer  # noqa: E402
+from dmtest import (ok, diag, done, run, read_safetensors, skip_all, trainer,  # noqa: E402
+                    torch_sequential, torch_sgd_train)
 
 try:
     import torch
@@ -39,32 +39,9 @@ X = rs.uniform(-1, 1, size=(ROWS, C * H * W)).astype(np.float32)
 CLASSES = (X @ rs.normal(size=(C * H * W, 3))).argmax(axis=1)
 
 
-def torch_model(modules):
-    """The recipe's network as torch.nn.Sequential, with the trainer's
-    initial weights: each layer's W then b, uniform in +-1/sqrt(fan_in)."""
-    layers = T.Sequential(*modules())
-    # a model whose attribute "layers" is the Sequential: "layers.<i>.weight"
-    model = T.Sequential(collections.OrderedDict(layers=layers))
-    params = [m for m in layers if hasattr(m, "weight")]
-    init = initial_weights(SEED, [(m.weight[0].numel(), m.weight.shape[0]) for m in params])
-    with torch.no_grad():
-        for m, (w, b) in zip(params, init):
-            m.weight.copy_(torch.from_numpy(w.reshape(m.weight.shape).copy()))
-            m.bias.copy_(torch.from_numpy(b.copy()))
-    return model
-
-
 def torch_reference(modules):
-    model = torch_model(modules)
-    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    xs = torch.from_numpy(X).reshape(ROWS, C, H, W)
-    ys = torch.from_numpy(CLASSES).long()
-    fn = T.CrossEntropyLoss()
-    for _ in range(EPOCHS):
-        for first in range(0, ROWS, BATCH):  # Shuffle: no -> file order
-            opt.zero_grad()
-            fn(model(xs[first:first + BATCH]), ys[first:first + BATCH]).backward()
-            opt.step()
+    model = torch_sequential(modules(), SEED)
+    torch_sgd_train(model, torch.from_numpy(X).reshape(ROWS, C, H, W), CLASSES, BATCH, EPOCHS)
     return {k: v.detach().numpy() for k, v in model.state_dict().items()}
 
 
@@ -104,7 +81,7 @@ def train(tmp, data, index, network, modules):
         ok(b["estimated-flop"] == b["counted-flop"], "%s: the budget estimates %d FLOP, training "
            "counts %d" % (what, b["estimated-flop"], b["counted-flop"]))
         if numerics == "portable" and threads == 1:
-            model = torch_model(modules)
+            model = torch_sequential(modules(), SEED)
             try:
                 model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in tensors.items()})
                 loaded = all(torch.equal(model.state_dict()[k], torch.from_numpy(tensors[k].copy()))

@@ -7,12 +7,11 @@ padding 0 and 1, odd sizes, batch 1 and (maxpool) tied maxima, on both
 back-ends; the portable back-end gives the same bits on 1 and 2
 threads, and the kernels count the FLOP that an independent count gives."""
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
-from dmtest import ok, diag, done, skip_all  # noqa: E402
+from dmtest import ok, done, skip_all, layer_oracle, run_layer_oracle, max_difference  # noqa: E402
 
 try:
     import torch
@@ -20,37 +19,17 @@ try:
 except ImportError:
     skip_all("python3-torch is not installed")
 
-ORACLE = os.environ.get("LAYER_ORACLE")
-if not ORACLE or not os.access(ORACLE, os.X_OK):
-    skip_all("LAYER_ORACLE is not set to build/tests/layer_oracle (run through make check)")
+layer_oracle()
 torch.set_num_threads(1)
 TOL = 2e-5  # of the largest magnitude of each compared array
 
 
 def ours(item, x, params, dy, numerics, threads):
-    text = "%s\n%d %d %s\n" % (item, x.shape[0], x.ndim - 1, " ".join(map(str, x.shape[1:])))
-    for a in [x] + params + [dy]:
-        text += " ".join("%.9g" % v for v in a.ravel()) + "\n"
-    r = subprocess.run([ORACLE, numerics, str(threads)], input=text, capture_output=True,
-                       text=True)
-    if r.returncode:
-        raise RuntimeError(r.stderr)
-    out = {}
-    for line in r.stdout.splitlines():
-        words = line.split()
-        out[words[0]] = words[1:]
-    return out, r.stdout
+    return run_layer_oracle(item, x, list(params) + [dy], numerics, threads)
 
 
 def worst(got, ref):
-    ref = ref.detach().numpy().ravel()
-    got = np.array([float(v) for v in got], dtype=np.float32)
-    if got.shape != ref.shape:
-        return float("inf"), float("inf")
-    if not ref.size:
-        return 0.0, 0.0
-    diff = float(np.abs(got - ref).max())
-    return diff, diff / max(1.0, float(np.abs(ref).max()))
+    return max_difference(got, ref.detach().numpy())
 
 
 def check(name, item, x, params, ref_fn, extra_flop):
@@ -73,11 +52,11 @@ def check(name, item, x, params, ref_fn, extra_flop):
         ok(shape_ok and max(rel_y, rel_g, rel_x) < TOL,
            "%s (%s, %d threads): y %s, parameter and input gradients match torch: "
            "max abs difference y %.2g, grads %.2g, dx %.2g"
-           % (name, numerics, threads, "x".join(got["shape"]), dys, dgs, dxs))
+           % (name, numerics, threads, "x".join("%d" % v for v in got["shape"]), dys, dgs, dxs))
         if numerics == "portable" and threads == 1:
             ok(int(got["flop"][0]) == extra_flop,
                "%s: the kernels count %s FLOP, an independent count %d"
-               % (name, got["flop"][0], extra_flop))
+               % (name, int(got["flop"][0]), extra_flop))
     ok(stdout[("portable", 1)] == stdout[("portable", 2)],
        "%s: the portable back-end gives the same bits on 1 and 2 threads" % name)
 
