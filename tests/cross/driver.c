@@ -76,10 +76,11 @@ static void make_data(float *x, float *cls, float *reg)
 }
 
 /* The parameters' bytes, little-endian whatever the host's byte order. */
+/* the learned parameters, then the state (batchnorm's running statistics) */
 static void hash_params(const dm_net *net, dm_sha256 *h)
 {
 	size_t i;
-	for (i = 0; i < net->nparams; i++) {
+	for (i = 0; i < net->nparams + net->nstate; i++) {
 		uint32_t u;
 		unsigned char b[4];
 		memcpy(&u, &net->params[i], sizeof u);
@@ -202,6 +203,12 @@ int main(int argc, char **argv)
 		{"conv-pool", "conv 4 3x3 pad 1 relu, maxpool 2 stride 1, conv 3 2x2 tanh, avgpool 2, "
 		 "dense 4", DM_LOSS_SOFTMAX_CE, DM_OPT_ADAM, 0.01f, 0, 0, 0, "constant", 32, 3, 17, 0,
 		 1, 4, 5},
+		/* batchnorm over channels (BatchNorm2d) and over a width
+		 * (BatchNorm1d), with its running statistics in the hash: a
+		 * sqrt and a division per channel, sums in one fixed order */
+		{"conv-batchnorm", "conv 4 3x3 pad 1, batchnorm, relu, avgpool 2, dense 8, batchnorm, "
+		 "tanh, dense 4", DM_LOSS_SOFTMAX_CE, DM_OPT_SGD, 0.05f, 0.9f, 0, 0, "cosine", 32, 3,
+		 23, 0, 1, 4, 5},
 	};
 	static float x[ROWS * DIM], cls[ROWS], reg[ROWS];
 	int threads = 1, i;
