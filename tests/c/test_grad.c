@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "math/rng.h"
+#include "model/cost.h"
 #include "model/loss.h"
 #include "model/net.h"
 #include "tap.h"
@@ -265,6 +266,43 @@ int main(void)
 		ok(dm_network_parse("dense 0", &specs, &n, &err) == -1 &&
 			   strstr(err.msg, "number of units"),
 		   "zero units refused: %s", err.msg);
+	}
+	/* the budget's model memory: parameters, gradients, SGD's momentum,
+	 * batchnorm's running statistics, and the best weights and
+	 * statistics kept for early stopping (each rounded up to 64 bytes) */
+	{
+		dm_layer_spec *specs;
+		dm_layer l[8];
+		dm_shape chw = {3, {2, 5, 6, 0}};
+		dm_cost_in in;
+		dm_cost c;
+		dm_error err;
+		dm_net *net = NULL;
+		size_t n = 0, np;
+		if (dm_network_parse("conv 3 3x3, batchnorm, tanh, dense 4, batchnorm, dense 3",
+				     &specs, &n, &err) == 0 && n <= 8 &&
+		    dm_net_plan(specs, n, &chw, l, &np, &err) == 0)
+			net = dm_net_new_shaped(specs, n, &chw, B, &err);
+		ok(net != NULL, "a conv and batchnorm network for the estimate: %s",
+		   net ? "planned" : err.msg);
+		if (net) {
+			uint64_t P = (net->nparams * 4 + 63) / 64 * 64;
+			uint64_t S = (net->nstate * 4 + 63) / 64 * 64;
+			uint64_t PS = ((net->nparams + net->nstate) * 4 + 63) / 64 * 64;
+			memset(&in, 0, sizeof in);
+			in.layers = l, in.nlayers = n, in.dim = 60, in.ntrain = 20, in.nvalid = 4;
+			in.batch = in.max_batch = B, in.epochs = 1, in.loss = DM_LOSS_SOFTMAX_CE;
+			dm_optim_defaults(DM_OPT_SGD, &in.optim);
+			in.patience = 2, in.threads = 1, in.load_bytes_per_value = 8;
+			dm_cost_estimate(&in, &c);
+			ok(net->nstate == (3 + 3 + 1) + (4 + 4 + 1) && c.params == net->nparams &&
+				   c.mem_model == 3 * P + S + PS,
+			   "estimate: %zu parameters and %zu values of state take %llu bytes, "
+			   "expected %llu", net->nparams, net->nstate,
+			   (unsigned long long)c.mem_model, (unsigned long long)(3 * P + S + PS));
+			dm_net_free(net);
+		}
+		free(specs);
 	}
 	return done_testing();
 }

@@ -67,7 +67,7 @@ static uint64_t figure(dm_cost *c, dm_cost_figure f, uint64_t v, const dm_checke
 
 void dm_cost_estimate(const dm_cost_in *in, dm_cost *c)
 {
-	uint64_t outputs = in->layers[in->nlayers - 1].out, maxw = in->dim, P = 0;
+	uint64_t outputs = in->layers[in->nlayers - 1].out, maxw = in->dim, P = 0, S = 0;
 	uint64_t act = 0, layer_work = 0, ntotal, steps, per_step_opt, per_epoch, v;
 	dm_checked ck_p = {0}, ck_t = {0}, ck_e = {0}, ck_f = {0}, ck_d = {0}, ck_m = {0},
 		   ck_w = {0}, ck_l = {0}, ck_pk = {0}, ck_o = {0}, ck_n = {0};
@@ -78,6 +78,7 @@ void dm_cost_estimate(const dm_cost_in *in, dm_cost *c)
 		const dm_layer *l = &in->layers[i];
 		uint64_t work = dm_layer_work(l);
 		P = dm_ck_add(&ck_p, P, dm_layer_param_count(l, &ck_p));
+		S = dm_ck_add(&ck_m, S, dm_layer_state_count(l, &ck_m));
 		if (l->out > maxw)
 			maxw = l->out;
 		act = dm_ck_add(&ck_w, act, floats(&ck_w, dm_ck_mul(&ck_w, in->max_batch, l->out)));
@@ -122,10 +123,11 @@ void dm_cost_estimate(const dm_cost_in *in, dm_cost *c)
 	c->mem_data = figure(c, DM_COST_MEM_DATA, v, &ck_d, 0);
 
 	v = dm_ck_mul(&ck_m, floats(&ck_m, P), 2);                                /* params, grads */
+	v = dm_ck_add(&ck_m, v, floats(&ck_m, S));        /* state: batchnorm's running statistics */
 	v = dm_ck_add(&ck_m, v, dm_ck_mul(&ck_m, floats(&ck_m, P),
 					  in->optim.kind == DM_OPT_SGD ? 1 : 2));
-	if (in->patience)
-		v = dm_ck_add(&ck_m, v, floats(&ck_m, P));
+	if (in->patience) /* the best weights and state */
+		v = dm_ck_add(&ck_m, v, floats(&ck_m, dm_ck_add(&ck_m, P, S)));
 	c->mem_model = figure(c, DM_COST_MEM_MODEL, v, &ck_m, BIT(DM_COST_PARAMS));
 
 	v = dm_ck_add(&ck_w, act, layer_work);
