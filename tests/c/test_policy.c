@@ -116,6 +116,30 @@ int main(void)
 	bad(BASE "Max-Memory: lots\n", "line 3: Max-Memory: expected a positive size such as 4G",
 	    "'lots'", "a bad size");
 	bad("Max-Compute: 1e12\n", "missing field Policy", NULL, "a policy without a name");
+	/* limits are numbers by the recipe's rule (base/number.h): decimal,
+	 * then the unit */
+	{
+		static const struct { dm_limit_unit unit; const char *text; double want; } cases[] = {
+			{DM_UNIT_FLOP, "1e12", 1e12},      {DM_UNIT_FLOP, "2.5E+13", 2.5e13},
+			{DM_UNIT_BYTES, "1.5G", 1610612736}, {DM_UNIT_BYTES, "4 GiB", 4294967296.0},
+			{DM_UNIT_BYTES, "512MB", 536870912}, {DM_UNIT_SECONDS, "2h", 7200},
+			{DM_UNIT_SECONDS, "90", 90},       {DM_UNIT_SECONDS, "1.5m", 90},
+			{DM_UNIT_FLOP, "0x10", -1},        {DM_UNIT_FLOP, "inf", -1},
+			{DM_UNIT_FLOP, "nan", -1},         {DM_UNIT_FLOP, "1e", -1},
+			{DM_UNIT_BYTES, "0x1p30", -1},     {DM_UNIT_SECONDS, "-5s", -1},
+			{DM_UNIT_BYTES, "1e99", -1},       {DM_UNIT_FLOP, "", -1},
+		};
+		size_t i;
+		for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+			double v = 0;
+			int rc = dm_limit_parse(cases[i].unit, cases[i].text, &v);
+			if (cases[i].want < 0)
+				ok(rc == -1, "limit '%s' refused", cases[i].text);
+			else
+				ok(rc == 0 && v == cases[i].want, "limit '%s' is %.17g (%.17g)",
+				   cases[i].text, cases[i].want, v);
+		}
+	}
 	test_audit_effective();
 	{
 		char path[300];

@@ -147,7 +147,7 @@ static int probe(const dm_recipe *r, const dm_data_spec *spec, const char *field
 			       dm_recipe_field_line(r, field), field);
 }
 
-/* v > limit, exactly: a limit is a double (from strtod), compared as the
+/* v > limit, exactly: a limit is a double (dm_number_parse), compared as the
  * real number it is, never by rounding v to a double (which above 2^53
  * would let a figure just over a limit pass).  0 is no limit. */
 static int exceeds(uint64_t v, double limit)

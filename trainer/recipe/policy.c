@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "../base/file.h"
+#include "../base/number.h"
 #include "../base/sha256.h"
 #include "../base/text.h"
 
@@ -55,11 +56,20 @@ static void limit_set(dm_limits *l, const dm_limit_field *f, double v)
 
 int dm_limit_parse(dm_limit_unit unit, const char *text, double *out)
 {
-	char *end;
+	char number[64];
+	const char *end = text;
 	double v, mult = 1;
-	errno = 0;
-	v = strtod(text, &end);
-	if (end == text || errno || !isfinite(v) || v <= 0)
+	/* the number, read by the recipe's rule (decimal, no hex, inf or
+	 * nan), then the unit */
+	while (*end && strchr("+-.0123456789eE", *end) &&
+	       !((*end == 'e' || *end == 'E') && !isdigit((unsigned char)end[1]) &&
+		 end[1] != '+' && end[1] != '-'))
+		end++;
+	if (end == text || (size_t)(end - text) >= sizeof number)
+		return -1;
+	memcpy(number, text, (size_t)(end - text));
+	number[end - text] = 0;
+	if (dm_number_parse(number, &v, NULL) != DM_NUMBER_OK || v <= 0)
 		return -1;
 	while (*end == ' ')
 		end++;
