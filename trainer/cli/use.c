@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "math/fmath.h"
 #include "math/fp.h"
 #include "math/gemm.h"
 #include "model/train.h"
@@ -245,11 +246,38 @@ static const char *class_name(const model *m, size_t c, char *buf, size_t size)
 	return buf;
 }
 
+/* softmax (z - max: as the loss computes it), or BCE's sigmoid, one line */
+static int probabilities_row(const dm_use_opts *o, const model *m, const float *z, size_t C)
+{
+	char *line = malloc(C * 20 + 1);
+	float mx = z[0], s = 0.0f;
+	size_t c, len = 0;
+	if (!line)
+		return -1;
+	if (m->r->train_cfg.loss == DM_LOSS_BCE) {
+		snprintf(line, 20, "%.9g", (double)dm_sigmoidf(z[0]));
+	} else {
+		for (c = 1; c < C; c++)
+			if (z[c] > mx)
+				mx = z[c];
+		for (c = 0; c < C; c++)
+			s = f_add(s, dm_expf(f_sub(z[c], mx)));
+		for (c = 0; c < C; c++)
+			len += (size_t)snprintf(line + len, 20, "%s%.9g", c ? " " : "",
+						(double)f_div(dm_expf(f_sub(z[c], mx)), s));
+	}
+	o->say(o->say_ctx, line);
+	free(line);
+	return 0;
+}
+
 static int predict_row(void *ctx, const model *m, const float *z, size_t C, float y)
 {
 	const dm_use_opts *o = ctx;
 	char buf[64];
 	(void)y;
+	if (o->probabilities && dm_loss_is_classification(m->r->train_cfg.loss))
+		return probabilities_row(o, m, z, C);
 	if (!dm_loss_is_classification(m->r->train_cfg.loss)) {
 		snprintf(buf, sizeof buf, "%.9g", (double)z[0]);
 		o->say(o->say_ctx, buf);
