@@ -2,7 +2,8 @@
 # Export: onnx in a package build: the fixture package with "Export: onnx"
 # ships NAME.onnx beside the weights; the installed provenance lists it with
 # the SHA-256 of the installed file, the card names it, a strict audit
-# takes it as the recipe's (not an unexplained model), and onnx's checker
+# takes it as the recipe's (not an unexplained model), dh_installmodels
+# refuses a staged file whose SHA-256 is not the recorded one, and onnx's checker
 # passes on the installed file where python3-onnx is installed (the same
 # bytes across trainings and thread counts: tests/py/test_onnx.py).
 
@@ -32,10 +33,10 @@ sub build {
 	my $root = tempdir('dh-model-root-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 	$r = run_in('/', {}, 'dpkg-deb', '-x', $deb, $root);
 	is($r->{code}, 0, 'dpkg-deb -x');
-	return ($deb, $root);
+	return ($deb, $root, $src);
 }
 
-my ($deb, $root) = build(2);
+my ($deb, $root, $src) = build(2);
 my $onnx = "$root/usr/share/dhm-simple/simple-mlp.onnx";
 ok((grep { $_ eq '/usr/share/dhm-simple/simple-mlp.onnx' } deb_contents($deb)),
 	'the .deb holds usr/share/dhm-simple/simple-mlp.onnx beside the weights');
@@ -49,6 +50,16 @@ ok($x && $x->{format} eq 'onnx' && $x->{file} eq 'simple-mlp.onnx' && $x->{sha25
 	or diag(explain($prov->{exports}));
 like(doc_file($root, "$doc/simple-mlp.md") // '', qr/`\/usr\/share\/dhm-simple\/simple-mlp\.onnx`, SHA-256 `\Q$sha\E`/,
 	'the installed card names the file and its SHA-256');
+
+# a staged export that is not what the provenance records is not installed
+my $staged = "$src/debian/.debhelper/model/dhm-simple-model/simple-mlp.onnx";
+open(my $fd, '>>:raw', $staged) or die("$staged: $!");
+print {$fd} "x";
+close($fd);
+my $r = run_in($src, {}, 'dh_installmodels');
+isnt($r->{code}, 0, 'dh_installmodels refuses a staged simple-mlp.onnx that changed after training');
+like($r->{err}, qr/simple-mlp\.onnx: its SHA-256 is not the one simple-mlp\.json records/, '... and says why')
+	or diag($r->{all});
 
 SKIP: {
 	my $py = $ENV{PYTHON} // '/usr/bin/python3';
