@@ -10,6 +10,7 @@ is refused before training, with the recipe's line."""
 import hashlib
 import json
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -187,10 +188,24 @@ for name, text in MODELS.items():
         same_class = (y_cv.argmax(axis=1) == y_dm.argmax(axis=1)).all()
     ok(same_class, "%s: the same class for every sample" % name)
 
-# the card shows the file
-card = run(["card", os.path.join(tmp, "a", "mlp.json")])
-ok("`mlp.onnx`" in card.stdout and "readNetFromONNX" in card.stdout,
-   "the card names mlp.onnx and how OpenCV reads it") or diag(card.stdout[-800:])
+# the card shows the file, and its OpenCV snippet runs as printed
+for name, test in (("mlp", "test.csv"), ("cnn", "test.csv")):
+    card = run(["card", os.path.join(tmp, "a", name + ".json")])
+    ok("`%s.onnx`" % name in card.stdout and "readNetFromONNX" in card.stdout,
+       "%s: the card names %s.onnx and how OpenCV reads it" % (name, name)) or diag(card.stdout[-800:])
+    snippet = card.stdout.split("As ONNX", 1)[-1].split("```python\n", 1)[-1].split("```", 1)[0]
+    x = np.loadtxt(os.path.join(tmp, test), delimiter=",", skiprows=1, dtype=np.float32)[:, :16]
+    np.savetxt(os.path.join(tmp, "a", "SAMPLES.txt"), x, fmt="%.5f")
+    write(os.path.join(tmp, "a", "use_onnx.py"), snippet)
+    r = subprocess.run([sys.executable, "use_onnx.py"], cwd=os.path.join(tmp, "a"),
+                       capture_output=True, text=True)
+    got = [int(v) for v in r.stdout.replace("[", " ").replace("]", " ").split()] if r.returncode == 0 else []
+    p = run(["predict", "--probabilities", os.path.join(tmp, "a", name + ".safetensors"),
+             os.path.join(tmp, test)])
+    want = [int(np.argmax([float(v) for v in line.split()])) for line in p.stdout.splitlines()]
+    ok(got and got == want,
+       "%s: the card's OpenCV snippet, run as printed, gives predict's class for every sample" % name) \
+        or diag(r.stdout + r.stderr + snippet)
 
 # refused, with the line, before training: no output appears
 BAD = {
