@@ -64,18 +64,27 @@ $(error LIBTAR must be auto, yes or no, not '$(LIBTAR)')
 endif
 
 WARN_FLAGS = -Wall -Wextra
-DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags openblas libarchive libseccomp)
-DEPS_LIBS := $(shell $(PKG_CONFIG) --libs openblas libarchive libseccomp) $(TAR_LIBS) -lm -lpthread
-
-ALL_CPPFLAGS = -D_GNU_SOURCE -Itrainer -DDM_POLICY_DIR='"$(DATADIR)/policy"' $(TAR_CPPFLAGS) $(CPPFLAGS)
-ALL_CFLAGS = $(CFLAGS) $(NUMERICS_FLAGS) $(WARN_FLAGS) $(DEPS_CFLAGS)
+DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags openblas libarchive libseccomp libprotobuf-c)
+DEPS_LIBS := $(shell $(PKG_CONFIG) --libs openblas libarchive libseccomp libprotobuf-c) $(TAR_LIBS) -lm -lpthread
 
 B = build
+
+# The ONNX export (trainer/output/onnx.c) encodes with C that protoc-c
+# generates from Debian's onnx.proto (libonnx-dev) at build time, into
+# $(B)/gen: never a hand-written encoder, never generated code in the tree.
+PROTOC_C ?= protoc-c
+ONNX_PROTO ?= /usr/include/onnx/onnx.proto
+GEN = $(B)/gen
+ONNX_GEN = $(GEN)/onnx.pb-c.c $(GEN)/onnx.pb-c.h
+
+ALL_CPPFLAGS = -D_GNU_SOURCE -Itrainer -I$(GEN) -DDM_POLICY_DIR='"$(DATADIR)/policy"' $(TAR_CPPFLAGS) $(CPPFLAGS)
+ALL_CFLAGS = $(CFLAGS) $(NUMERICS_FLAGS) $(WARN_FLAGS) $(DEPS_CFLAGS)
+
 LIB_SRC := $(sort $(wildcard trainer/base/*.c trainer/math/*.c \
 	trainer/model/*.c trainer/model/layers/*.c trainer/data/*.c trainer/recipe/*.c trainer/output/*.c \
 	trainer/provenance/*.c trainer/os/*.c))
 CLI_SRC := $(sort $(wildcard trainer/cli/*.c))
-LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/onnx.pb-c.o
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TEST_SRC := $(sort $(wildcard tests/c/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/c/%.c=$(B)/tests/%)
@@ -87,6 +96,16 @@ all: $(TRAINER)
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# one rule makes both files (a grouped target needs make 4.3; bookworm has it)
+$(ONNX_GEN) &: $(ONNX_PROTO)
+	@mkdir -p $(GEN)
+	$(PROTOC_C) --proto_path=$(dir $(ONNX_PROTO)) --c_out=$(GEN) $(ONNX_PROTO)
+$(B)/obj/gen/onnx.pb-c.o: $(GEN)/onnx.pb-c.c $(GEN)/onnx.pb-c.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+# what includes the generated header waits for it
+$(B)/obj/trainer/output/onnx.o: $(GEN)/onnx.pb-c.h
 
 # the bundle's objects again when LIBTAR changes from one make to the next
 LIBTAR_STAMP = $(B)/libtar-$(LIBTAR)

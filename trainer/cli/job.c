@@ -11,11 +11,13 @@
 #include <unistd.h>
 
 #include "base/epoch.h"
+#include "base/sha256.h"
 #include "math/fmath.h"
 #include "math/fp.h"
 #include "os/sandbox.h"
 #include "output/atomic.h"
 #include "output/safetensors.h"
+#include "export.h"
 #include "provenance.h"
 #include "upstream.h"
 #include "verdict.h"
@@ -370,6 +372,9 @@ static int write_outputs(const dm_recipe *r, const dm_job_opts *o, const dm_net 
 	dm_meta meta[3];
 	size_t nt = 0, np, i, d, nmeta = 2;
 	char *json_pretty = NULL, *json_compact = NULL, *names = NULL, path[4096], jpath[4096];
+	char opath[4096];
+	unsigned char *onnx = NULL;
+	size_t onnx_len = 0;
 	int rc = -1;
 	_Static_assert(DM_SHAPE_MAX_DIMS <= DM_MAX_DIMS, "a parameter tensor fits a dm_tensor");
 	/* the network's tensors, after input.shift and input.scale */
@@ -392,6 +397,16 @@ static int write_outputs(const dm_recipe *r, const dm_job_opts *o, const dm_net 
 	}
 	in->tensors = t;
 	in->ntensors = nt;
+	/* the export first: the provenance records its SHA-256 */
+	if (r->exports & DM_EXPORT_ONNX) {
+		dm_export_file *x = &in->exports[in->nexports++];
+		if (dm_export_onnx(in, &onnx, &onnx_len, err))
+			goto out;
+		x->format = "onnx";
+		snprintf(x->file, sizeof x->file, "%s.onnx", r->model);
+		dm_sha256_hex_of(onnx, onnx_len, x->sha256);
+		x->bytes = onnx_len;
+	}
 	if (!(json_pretty = dm_provenance_json(in, 1, err)) ||
 	    !(json_compact = dm_provenance_json(in, 0, err)))
 		goto out;
@@ -406,6 +421,7 @@ static int write_outputs(const dm_recipe *r, const dm_job_opts *o, const dm_net 
 	}
 	snprintf(path, sizeof path, "%s/%s.safetensors", o->output_dir, r->model);
 	snprintf(jpath, sizeof jpath, "%s/%s.json", o->output_dir, r->model);
+	snprintf(opath, sizeof opath, "%s/%s.onnx", o->output_dir, r->model);
 	/* One set (output/atomic.h): both files are written and synced under
 	 * hidden names before either replaces anything, so a full disk keeps
 	 * the old pair whole.  The weights are staged first, so they are put
@@ -415,7 +431,8 @@ static int write_outputs(const dm_recipe *r, const dm_job_opts *o, const dm_net 
 	 * NAME.json. */
 	dm_atomic_begin();
 	if (dm_safetensors_write(path, t, nt, meta, nmeta, err) ||
-	    dm_atomic_write(jpath, json_pretty, strlen(json_pretty), err)) {
+	    dm_atomic_write(jpath, json_pretty, strlen(json_pretty), err) ||
+	    (onnx && dm_atomic_write(opath, onnx, onnx_len, err))) {
 		dm_atomic_abort();
 		goto out;
 	}
@@ -425,6 +442,8 @@ static int write_outputs(const dm_recipe *r, const dm_job_opts *o, const dm_net 
 out:
 	in->tensors = NULL;
 	in->ntensors = 0;
+	in->nexports = 0;
+	free(onnx);
 	free(json_pretty);
 	free(json_compact);
 	free(names);
@@ -505,6 +524,9 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	if (!(e = dm_engine_new(r->numerics, o->threads, err)) ||
 	    !(net = dm_net_new_shaped(r->layers, r->nlayers, &p.input,
 				      cfg.batch > 256 ? cfg.batch : 256, err)))
+		goto out;
+	/* an Export that cannot take these shapes: refused before training */
+	if (dm_export_check(r, net, err))
 		goto out;
 	dm_net_init(net, cfg.seed);
 	train = (dm_rows){p.train.x, p.train.y, p.train.dim, p.train_rows, p.ntrain};

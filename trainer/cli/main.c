@@ -75,7 +75,7 @@ static const char USAGE[] =
 	"        recompute the test metrics of saved weights\n"
 	"  eval [--format F] [--labels FILE] [--threads N] MODEL.safetensors DATA\n"
 	"        the metrics of a model on labelled DATA, with no recipe (its provenance)\n"
-	"  predict [--format F] [--threads N] MODEL.safetensors INPUT\n"
+	"  predict [--format F] [--probabilities] [--threads N] MODEL.safetensors INPUT\n"
 	"        one class name (or value) per sample of INPUT, with no recipe\n"
 	"  inspect FILE.safetensors    tensors and metadata of a weights file\n"
 	"  estimate [--threads N] [--model NAME] RECIPE\n"
@@ -205,7 +205,7 @@ static int cmd_eval(int argc, char **argv)
 	if (optind == argc - 2 && !model && !labels && !format && ends_with(argv[optind + 1], ".safetensors"))
 		; /* eval RECIPE FILE.safetensors */
 	else if (optind == argc - 2 && !model) {
-		dm_use_opts u = {o.threads, format, labels, say, NULL};
+		dm_use_opts u = {o.threads, format, labels, say, NULL, 0};
 		return dm_use_eval(argv[optind], argv[optind + 1], &u, &err) ? report(&err) : 0;
 	}
 	if (optind != argc - 2)
@@ -229,15 +229,17 @@ static int cmd_predict(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"threads", required_argument, 0, 't'}, {"format", required_argument, 0, 'f'},
-		{0, 0, 0, 0}};
-	dm_use_opts u = {1, NULL, NULL, say, NULL};
+		{"probabilities", no_argument, 0, 'p'}, {0, 0, 0, 0}};
+	dm_use_opts u = {1, NULL, NULL, say, NULL, 0};
 	dm_error err = {"", 0};
 	int c;
-	while ((c = getopt_long(argc, argv, "t:f:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:f:p", opts, NULL)) != -1) {
 		if (c == 't' && parse_threads(optarg, &u.threads))
 			return usage_error("--threads: expected a number from 1 to 256, got '%s'", optarg);
 		else if (c == 'f')
 			u.format = optarg;
+		else if (c == 'p')
+			u.probabilities = 1;
 		else if (c == '?')
 			return usage_error("%s", "bad option for predict");
 	}

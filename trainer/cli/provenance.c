@@ -510,6 +510,25 @@ char *dm_provenance_json(const dm_provenance_in *in, int pretty, dm_error *err)
 	}
 	dm_json_end_array(&w);
 
+	/* Export:'s files, by their SHA-256: each holds the weights above */
+	if (in->nexports) {
+		dm_json_key(&w, "exports");
+		dm_json_begin_array(&w);
+		for (i = 0; i < in->nexports; i++) {
+			dm_json_begin_object(&w);
+			dm_json_key(&w, "format");
+			dm_json_string(&w, in->exports[i].format);
+			dm_json_key(&w, "file");
+			dm_json_string(&w, in->exports[i].file);
+			dm_json_key(&w, "sha256");
+			dm_json_string(&w, in->exports[i].sha256);
+			dm_json_key(&w, "bytes");
+			dm_json_uint(&w, in->exports[i].bytes);
+			dm_json_end_object(&w);
+		}
+		dm_json_end_array(&w);
+	}
+
 	if ((have_sde = dm_source_date_epoch(&sde, err)) < 0) {
 		dm_json_free(&w);
 		return NULL;

@@ -22,6 +22,14 @@ typedef struct dm_named_metric {
 	float value;
 } dm_named_metric;
 
+/* A file that Export: wrote beside the weights. */
+typedef struct dm_export_file {
+	const char *format;    /* "onnx" */
+	char file[320];        /* NAME.onnx */
+	char sha256[65];
+	size_t bytes;
+} dm_export_file;
+
 typedef struct dm_provenance_in {
 	const dm_recipe *recipe;
 	const dm_prepared *prepared;
@@ -38,6 +46,8 @@ typedef struct dm_provenance_in {
 	const dm_budget *budget;
 	const dm_verdict *verdict;    /* Free Model, ToxicCandy or Non-free, or NULL */
 	const dm_upstream *upstream;  /* the comparison with upstream's weights, or NULL */
+	dm_export_file exports[1];    /* Export:'s files */
+	size_t nexports;
 } dm_provenance_in;
 
 /* The record as JSON text (malloc'd): pretty for NAME.json, compact for the

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "math/fmath.h"
 #include "math/fp.h"
 #include "math/gemm.h"
 #include "model/train.h"
@@ -195,7 +196,7 @@ static size_t class_of(const model *m, const float *z, size_t C)
 	return best;
 }
 
-typedef int (*row_fn)(void *ctx, const model *m, const float *z, size_t C, float y);
+typedef int (*row_fn)(void *ctx, const model *m, const float *z, size_t C, float y, dm_error *err);
 typedef void (*end_fn)(void *ctx, const model *m, const dm_metrics *metrics);
 
 /* fn for each row's outputs, then end (when set) with the metrics. */
@@ -229,7 +230,7 @@ static int each_row(const char *path, const char *file, const dm_use_opts *o, in
 		size_t b = d.n - first < net->max_batch ? d.n - first : net->max_batch, i;
 		const float *z = dm_net_forward(net, e, d.x + first * d.dim, b, 0, NULL);
 		for (i = 0; i < b; i++)
-			if (fn(ctx, &m, z + i * net->output_dim, net->output_dim, d.y[first + i]))
+			if (fn(ctx, &m, z + i * net->output_dim, net->output_dim, d.y[first + i], err))
 				goto out;
 	}
 	if (end)
@@ -251,11 +252,40 @@ static const char *class_name(const model *m, size_t c, char *buf, size_t size)
 	return buf;
 }
 
-static int predict_row(void *ctx, const model *m, const float *z, size_t C, float y)
+/* softmax (z - max: as the loss computes it), or BCE's sigmoid, one line */
+static int probabilities_row(const dm_use_opts *o, const model *m, const float *z, size_t C,
+			     dm_error *err)
+{
+	char *line = malloc(C * 20 + 1);
+	float mx = z[0], s = 0.0f;
+	size_t c, len = 0;
+	if (!line)
+		return dm_fail(err, "out of memory");
+	if (m->r->train_cfg.loss == DM_LOSS_BCE) {
+		snprintf(line, 20, "%.9g", (double)dm_sigmoidf(z[0]));
+	} else {
+		for (c = 1; c < C; c++)
+			if (z[c] > mx)
+				mx = z[c];
+		for (c = 0; c < C; c++)
+			s = f_add(s, dm_expf(f_sub(z[c], mx)));
+		for (c = 0; c < C; c++)
+			len += (size_t)snprintf(line + len, 20, "%s%.9g", c ? " " : "",
+						(double)f_div(dm_expf(f_sub(z[c], mx)), s));
+	}
+	o->say(o->say_ctx, line);
+	free(line);
+	return 0;
+}
+
+static int predict_row(void *ctx, const model *m, const float *z, size_t C, float y,
+		       dm_error *err)
 {
 	const dm_use_opts *o = ctx;
 	char buf[64];
 	(void)y;
+	if (o->probabilities && dm_loss_is_classification(m->r->train_cfg.loss))
+		return probabilities_row(o, m, z, C, err);
 	if (!dm_loss_is_classification(m->r->train_cfg.loss)) {
 		snprintf(buf, sizeof buf, "%.9g", (double)z[0]);
 		o->say(o->say_ctx, buf);
@@ -277,10 +307,10 @@ typedef struct tally {
 	size_t classes;
 } tally;
 
-static int tally_row(void *ctx, const model *m, const float *z, size_t C, float y)
+static int tally_row(void *ctx, const model *m, const float *z, size_t C, float y, dm_error *err)
 {
 	tally *t = ctx;
-	(void)m;
+	(void)m, (void)err;
 	if (t->classes && y >= 0 && (size_t)y < t->classes) {
 		t->total[(size_t)y]++;
 		t->right[(size_t)y] += class_of(m, z, C) == (size_t)y;

@@ -13,10 +13,14 @@ typedef struct dm_use_opts {
 	const char *labels;   /* eval: the labels file of IDX data, or NULL */
 	void (*say)(void *ctx, const char *line);
 	void *say_ctx;
+	int probabilities;    /* predict: what the ONNX export's output gives */
 } dm_use_opts;
 
 /* One line per input row: the class name (or the class number when the
- * model has no Class-Names), or the value of a regression. */
+ * model has no Class-Names), or the value of a regression.  With
+ * o->probabilities, a classifier's line is its softmax over the outputs
+ * (binary-cross-entropy: the sigmoid, P(class 1)), as NAME.onnx's
+ * "probabilities" output, in the trainer's own float operations. */
 int dm_use_predict(const char *model, const char *input, const dm_use_opts *o,
 		   dm_error *err);
 /* The loss and accuracy (or RMSE) on labelled data, and, for a

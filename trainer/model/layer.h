@@ -90,6 +90,29 @@ enum {
 	DM_LAYER_FLAT = 16       /* gives a plain width (dense, flatten) */
 };
 
+/* A layer in ONNX's vocabulary (dm_layer_op.onnx), without protobuf: the
+ * writer (output/onnx.c) turns these into NodeProtos.  Each node takes the
+ * value flowing in (the layer's input, then the node before it), then the
+ * layer's tensors named by their suffix ("weight", "running_mean"), which
+ * become initializers "layers.<i>.<suffix>". */
+typedef enum dm_onnx_attr_kind { DM_ONNX_INT, DM_ONNX_INTS, DM_ONNX_FLOAT } dm_onnx_attr_kind;
+typedef struct dm_onnx_attr {
+	const char *name;
+	dm_onnx_attr_kind kind;
+	int64_t i;            /* DM_ONNX_INT */
+	int64_t ints[4];      /* DM_ONNX_INTS */
+	size_t nints;
+	float f;              /* DM_ONNX_FLOAT */
+} dm_onnx_attr;
+#define DM_ONNX_NODE_MAX 2
+typedef struct dm_onnx_node {
+	const char *op;       /* "Gemm", "Conv", "Relu"... */
+	const char *tensors[4];
+	size_t ntensors;
+	dm_onnx_attr attrs[4];
+	size_t nattrs;
+} dm_onnx_node;
+
 struct dm_layer_op {
 	const char *name;      /* recipe token */
 	const char *alias;     /* another token for it, or NULL */
@@ -133,6 +156,12 @@ struct dm_layer_op {
 	 * tensors are the module's state_dict, same names and layouts.
 	 * Returns what snprintf returns.  NULL: PyTorch has none to offer. */
 	int (*torch)(const dm_layer *l, char *buf, size_t size);
+	/* The same layer as ONNX nodes at opset 13 for inference (at most
+	 * DM_ONNX_NODE_MAX into out): returns how many, 0 when inference
+	 * passes the input on (dropout), or -1 with err saying why ONNX
+	 * cannot express this one.  NULL: no ONNX form; a recipe with
+	 * Export: onnx is refused before training. */
+	int (*onnx)(const dm_layer *l, dm_onnx_node *out, dm_error *err);
 };
 
 /* The registry (layer_registry.c): the kinds in the order messages list

@@ -475,6 +475,57 @@ static int snippet(sbuf *b, const dm_layer *layers, size_t n, const dm_shape *in
 	return 0;
 }
 
+/* Export: onnx: the file, its input and output, and OpenCV's dnn reading
+ * it (output/onnx.h says what the graph holds). */
+static void onnx_section(sbuf *b, const dm_json *doc, const dm_layer *layers, size_t n,
+			 const dm_shape *in, const char *weights, const char *loss, int norm)
+{
+	const dm_json *x = dm_json_get(doc, "exports");
+	const char *file = NULL, *sha = NULL;
+	const char *slash = strrchr(weights, '/');
+	size_t i, d, count = 1, dir = slash ? (size_t)(slash - weights + 1) : 0;
+	int flat = (layers[0].op->flags & DM_LAYER_FLAT) != 0;
+	for (i = 0; x && x->type == DM_JSON_ARRAY && i < x->len; i++)
+		if (x->items[i].type == DM_JSON_OBJECT && str(&x->items[i], "format") &&
+		    !strcmp(str(&x->items[i], "format"), "onnx"))
+			file = str(&x->items[i], "file"), sha = str(&x->items[i], "sha256");
+	if (!file)
+		return;
+	for (d = 0; d < in->ndim; d++)
+		count *= in->d[d];
+	put(b, "\nAs ONNX (`Export: onnx`, opset 13): `%.*s", (int)dir, weights);
+	cell(b, file);
+	put(b, "`, SHA-256 `");
+	cell(b, or_dash(sha));
+	put(b, "`.  Input `input`: float32 [N");
+	if (flat)
+		put(b, ", %zu", count);
+	else
+		for (d = 0; d < in->ndim; d++)
+			put(b, ", %zu", in->d[d]);
+	put(b, "] of raw features%s.  Output ", norm ? ": the preprocessing above is in the graph (Sub, Mul)"
+						       : ", as they are");
+	if (!strcmp(loss, "mse"))
+		put(b, "`prediction` [N, 1].");
+	else if (!strcmp(loss, "binary-cross-entropy"))
+		put(b, "`probabilities` [N, 1]: the probability of class 1 (a Sigmoid).");
+	else
+		put(b, "`probabilities` [N, %zu]: the softmax over the classes.", layers[n - 1].out);
+	put(b, "  With OpenCV (python3-opencv), no dh-model needed:\n\n```python\nimport cv2\n"
+	       "import numpy as np\n\nnet = cv2.dnn.readNetFromONNX(");
+	put(b, "\"%.*s", (int)dir, weights);
+	cell(b, file);
+	put(b, "\")\nx = np.loadtxt(\"SAMPLES.txt\", ndmin=2, dtype=np.float32)  # one sample a line\n"
+	       "net.setInput(x.reshape(-1");
+	if (flat)
+		put(b, ", %zu", count);
+	else
+		for (d = 0; d < in->ndim; d++)
+			put(b, ", %zu", in->d[d]);
+	put(b, "))\nprint(net.forward()%s)\n```\n", !strcmp(loss, "softmax-cross-entropy") ?
+	    ".argmax(axis=1)" : "");
+}
+
 static void usage_section(sbuf *b, const dm_json *doc, const char *model)
 {
 	const dm_json *net = dm_json_get(doc, "network"), *data = dm_json_get(doc, "data"),
@@ -544,6 +595,7 @@ static void usage_section(sbuf *b, const dm_json *doc, const char *model)
 		fence(b, fence_n);
 		put(b, "\n");
 	}
+	onnx_section(b, doc, layers, n, &in, weights, loss, !(norm && !strcmp(norm, "none")));
 	free(code.s);
 	free(layers);
 }

@@ -48,6 +48,7 @@ static const dm_field_info FIELDS[] = {
 	{"Numerics", 0, "portable (default, reproducible everywhere) or openblas"},
 	{"License", 0, "licence of the trained weights"},
 	{"Install", 0, "where the package installs the weights, e.g. usr/share/foo/"},
+	{"Export", 0, "other formats written beside the weights: onnx"},
 	{"Policy", 0, "the budget policy (default main), see dh-model-policy(5)"},
 	{"Max-Compute", 0, "a lower FLOP budget than the policy's"},
 	{"Max-Memory", 0, "a lower peak memory than the policy's, e.g. 2G"},
@@ -680,6 +681,42 @@ static int parse_upstream(const ctx *c, dm_recipe *r)
 	return 0;
 }
 
+/* Export: formats separated by commas or blanks, each once.  A network
+ * with a layer that has no ONNX form is refused here; one whose shapes
+ * ONNX cannot take, once the data give them, before training (job.c). */
+static int parse_export(const ctx *c, dm_recipe *r)
+{
+	static const struct { const char *name; unsigned bit; } formats[] = {
+		{"onnx", DM_EXPORT_ONNX}};
+	const dm_field *f = dm_stanza_get(c->s, "Export");
+	const char *p;
+	size_t i, k;
+	if (!f)
+		return 0;
+	if (!*f->value)
+		return bad(c, f, "one or more formats: onnx");
+	for (p = f->value; *p;) {
+		size_t n = strcspn(p, " \t,");
+		for (k = 0; k < sizeof formats / sizeof formats[0]; k++)
+			if (n == strlen(formats[k].name) && !strncasecmp(p, formats[k].name, n))
+				break;
+		if (k == sizeof formats / sizeof formats[0])
+			return bad(c, f, "formats separated by commas: onnx");
+		if (r->exports & formats[k].bit)
+			return dm_fail(c->err, "%s: line %u: Export: %s is named twice", c->path,
+				       f->line, formats[k].name);
+		r->exports |= formats[k].bit;
+		p += n;
+		p += strspn(p, " \t,");
+	}
+	for (i = 0; (r->exports & DM_EXPORT_ONNX) && i < r->nlayers; i++)
+		if (!r->layers[i].op->onnx)
+			return dm_fail(c->err, "%s: line %u: Export: onnx: layer %zu of Network (%s, "
+				       "line %u) has no ONNX form", c->path, f->line, i + 1,
+				       r->layers[i].op->name, dm_recipe_field_line(r, "Network"));
+	return 0;
+}
+
 /* The same rule as dh_installmodels: "usr/share/foo/" */
 static int install_path_ok(const char *p)
 {
@@ -760,7 +797,8 @@ static int parse_stanza(const ctx *c, dm_recipe *r)
 		return bad(c, dm_stanza_get(c->s, "Install"),
 			   "a directory inside the package: relative, ending in '/', "
 			   "without '.' or '..' components");
-	if (parse_audit(c, r) || parse_upstream(c, r) || parse_class_names(c, r))
+	if (parse_audit(c, r) || parse_upstream(c, r) || parse_class_names(c, r) ||
+	    parse_export(c, r))
 		return -1;
 	return 0;
 }

@@ -55,6 +55,9 @@ typedef struct dm_upstream_spec {
 	float max_regression;
 } dm_upstream_spec;
 
+/* Export: the formats written beside NAME.safetensors (bits). */
+enum { DM_EXPORT_ONNX = 1 };
+
 typedef struct dm_recipe {
 	const dm_deb822 *file;
 	const dm_stanza *stanza;
@@ -81,6 +84,7 @@ typedef struct dm_recipe {
 	int unexplained_error;      /* Unexplained-Models: -1 unset, 0 warn(ing), 1 error */
 	const char *model_files;    /* Model-Files: more globs that are models */
 	const char *not_model_files;/* Not-Model-Files: globs that are not */
+	unsigned exports;           /* Export: DM_EXPORT_* bits */
 } dm_recipe;
 
 typedef struct dm_recipes {

@@ -193,6 +193,16 @@ static int torch(const dm_layer *l, char *buf, size_t size)
 			geom_of(l).C);
 }
 
+/* inference mode: the running statistics; [N, C, ...] as here */
+static int onnx(const dm_layer *l, dm_onnx_node *out, dm_error *err)
+{
+	(void)l, (void)err;
+	out[0] = (dm_onnx_node){"BatchNormalization",
+				{"weight", "bias", "running_mean", "running_var"}, 4,
+				{{"epsilon", DM_ONNX_FLOAT, 0, {0}, 0, EPS}}, 1};
+	return 1;
+}
+
 const dm_layer_op dm_layer_batchnorm = {
 	.name = "batchnorm",
 	.usage = "batchnorm",
@@ -206,4 +216,5 @@ const dm_layer_op dm_layer_batchnorm = {
 	.run = run,
 	.flop = flop,
 	.torch = torch,
+	.onnx = onnx,
 };

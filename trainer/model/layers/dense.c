@@ -106,6 +106,18 @@ static int torch(const dm_layer *l, char *buf, size_t size)
 	return snprintf(buf, size, "nn.Linear(%zu, %zu)", l->in, l->out);
 }
 
+/* Gemm with W transposed, after a Flatten when its input has a shape */
+static int onnx(const dm_layer *l, dm_onnx_node *out, dm_error *err)
+{
+	int n = 0;
+	(void)err;
+	if (l->in_shape.ndim > 1)
+		out[n++] = (dm_onnx_node){"Flatten", {0}, 0, {{"axis", DM_ONNX_INT, 1, {0}, 0, 0}}, 1};
+	out[n++] = (dm_onnx_node){"Gemm", {"weight", "bias"}, 2,
+				  {{"transB", DM_ONNX_INT, 1, {0}, 0, 0}}, 1};
+	return n;
+}
+
 const dm_layer_op dm_layer_dense = {
 	.name = "dense",
 	.alias = "linear",
@@ -120,4 +132,5 @@ const dm_layer_op dm_layer_dense = {
 	.run = run,
 	.flop = flop,
 	.torch = torch,
+	.onnx = onnx,
 };

@@ -72,6 +72,13 @@ static int torch(const dm_layer *l, char *buf, size_t size)
 	return snprintf(buf, size, "nn.Dropout(%.9g)", (double)l->spec.rate);
 }
 
+/* inference keeps every unit: no node */
+static int onnx(const dm_layer *l, dm_onnx_node *out, dm_error *err)
+{
+	(void)l, (void)out, (void)err;
+	return 0;
+}
+
 const dm_layer_op dm_layer_dropout = {
 	.name = "dropout",
 	.usage = "dropout P",
@@ -81,4 +88,5 @@ const dm_layer_op dm_layer_dropout = {
 	.flop = flop,
 	.work = work,
 	.torch = torch,
+	.onnx = onnx,
 };

@@ -42,6 +42,13 @@ static int torch(const dm_layer *l, char *buf, size_t size)
 	return snprintf(buf, size, "nn.Flatten()");
 }
 
+static int onnx(const dm_layer *l, dm_onnx_node *out, dm_error *err)
+{
+	(void)l, (void)err;
+	out[0] = (dm_onnx_node){"Flatten", {0}, 0, {{"axis", DM_ONNX_INT, 1, {0}, 0, 0}}, 1};
+	return 1;
+}
+
 const dm_layer_op dm_layer_flatten = {
 	.name = "flatten",
 	.usage = "flatten",
@@ -50,4 +57,5 @@ const dm_layer_op dm_layer_flatten = {
 	.run = run,
 	.flop = flop,
 	.torch = torch,
+	.onnx = onnx,
 };

@@ -28,6 +28,13 @@ static int torch(const dm_layer *l, char *buf, size_t size)
 	return snprintf(buf, size, "nn.Tanh()");
 }
 
+static int onnx(const dm_layer *l, dm_onnx_node *out, dm_error *err)
+{
+	(void)l, (void)err;
+	out[0] = (dm_onnx_node){"Tanh", {0}, 0, {{0}}, 0};
+	return 1;
+}
+
 const dm_layer_op dm_layer_tanh = {
 	.name = "tanh",
 	.usage = "tanh",
@@ -35,4 +42,5 @@ const dm_layer_op dm_layer_tanh = {
 	.run = run,
 	.flop = dm_layer_flop_elementwise,
 	.torch = torch,
+	.onnx = onnx,
 };

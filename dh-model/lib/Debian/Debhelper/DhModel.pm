@@ -30,6 +30,7 @@ our @EXPORT = qw(
 	model_file_class
 	model_glob_match
 	model_staged_records
+	model_staged_exports
 	model_audit_settings
 	model_audit_package
 	model_audit_source
@@ -455,6 +456,30 @@ sub model_staged_records {
 	return @records;
 }
 
+# The files that each model's Export: wrote beside its weights, as its
+# staged provenance record lists them: {NAME} = [FILE...].  Each must be a
+# plain file name, staged, with the SHA-256 that the record gives.
+sub model_staged_exports {
+	my ($package, @models) = @_;
+	my $stage = model_staging_dir($package);
+	my %exports;
+	foreach my $record (model_staged_records($package, @models)) {
+		my ($name, $doc) = @{$record};
+		next if ref($doc->{exports}) ne 'ARRAY';
+		foreach my $x (@{$doc->{exports}}) {
+			my $file = ref($x) eq 'HASH' ? $x->{file} // '' : '';
+			error("${stage}/${name}.json: exports: \"${file}\" is not a file name of model ${name}")
+				if $file !~ m/^\Q${name}\E\.[a-z0-9]+$/;
+			error("${package}: model \"${name}\" has no ${stage}/${file} (Export:); run dh_model again")
+				if not -f "${stage}/${file}";
+			error("${stage}/${file}: its SHA-256 is not the one ${name}.json records; run dh_model again")
+				if _sha256_file("${stage}/${file}") ne ($x->{sha256} // '');
+			push(@{$exports{$name}}, $file);
+		}
+	}
+	return %exports;
+}
+
 sub _sha256_file {
 	my ($path) = @_;
 	require Digest::SHA;
@@ -498,8 +523,15 @@ sub model_audit_settings {
 			$s{upstream}{$w} = "the Upstream-Weights of model ${name} (${package}),"
 				. ' evaluated next to the retrained model';
 		}
-		my $weights = "${stage}/${name}.safetensors";
-		$s{weights}{-s $weights}{_sha256_file($weights)} = 1 if -f $weights;
+		# the weights, and what Export: wrote from them
+		my @files = ("${name}.safetensors");
+		push(@files, map { ref($_) eq 'HASH' && defined($_->{file}) ? $_->{file} : () }
+			@{$doc->{exports}}) if ref($doc->{exports}) eq 'ARRAY';
+		foreach my $file (@files) {
+			my $path = "${stage}/${file}";
+			next if $file =~ m{/} or not -f $path;
+			$s{weights}{-s $path}{_sha256_file($path)} = 1;
+		}
 	}
 	return \%s;
 }
