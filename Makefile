@@ -73,7 +73,7 @@ ALL_CFLAGS = $(CFLAGS) $(NUMERICS_FLAGS) $(WARN_FLAGS) $(DEPS_CFLAGS)
 B = build
 LIB_SRC := $(sort $(wildcard trainer/base/*.c trainer/math/*.c \
 	trainer/model/*.c trainer/model/layers/*.c trainer/data/*.c trainer/recipe/*.c trainer/output/*.c \
-	trainer/provenance/*.c trainer/os/*.c))
+	trainer/provenance/*.c trainer/os/*.c trainer/fasttext/*.c))
 CLI_SRC := $(sort $(wildcard trainer/cli/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
