@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/file.h"
+#include "base/text.h"
 #include "fasttext/ftbin.h"
 #include "output/atomic.h"
 
@@ -263,10 +264,12 @@ static int read_dict(src *s, dm_ft_model *m, dm_error *err)
 				       ": type %u, expected 0 (word) or 1 (label)",
 				       s->where, i, eat, type);
 		e->type = (int8_t)type;
-		if (type == DM_FT_ENTRY_WORD ? nl > 0 : 0)
+		if (type == DM_FT_ENTRY_WORD && nl > 0) {
+			char shown[160];
 			return dm_fail(err, "%s: the dictionary's entry %" PRId32 " at byte %" PRIu64
 				       " ('%s'): a word after a label, expected the words first",
-				       s->where, i, eat, e->len < 200 ? e->word : "(long)");
+				       s->where, i, eat, dm_printable(e->word, shown, sizeof shown));
+		}
 		*(type == DM_FT_ENTRY_WORD ? &nw : &nl) += 1;
 	}
 	if (nw != m->nwords)
