@@ -77,7 +77,9 @@ static const char USAGE[] =
 	"        the metrics of a model on labelled DATA, with no recipe (its provenance)\n"
 	"  predict [--format F] [--threads N] MODEL.safetensors INPUT\n"
 	"        one class name (or value) per sample of INPUT, with no recipe\n"
-	"  inspect FILE.safetensors    tensors and metadata of a weights file\n"
+	"  inspect FILE.safetensors|MODEL.bin\n"
+	"        tensors and metadata of a weights file, or a fastText model's args,\n"
+	"        dictionary and matrices\n"
 	"  estimate [--threads N] [--model NAME] RECIPE\n"
 	"        the FLOP and peak memory of each model, and the policy's verdict\n"
 	"  verdict [--section SECTION] [--model NAME] [--quiet] RECIPE\n"
@@ -385,7 +387,7 @@ static int cmd_inspect(int argc, char **argv)
 {
 	dm_error err = {"", 0};
 	if (argc != 2)
-		return usage_error("%s", "inspect: expected exactly one FILE.safetensors");
+		return usage_error("%s", "inspect: expected exactly one FILE.safetensors or MODEL.bin");
 	if (dm_inspect(argv[1], stdout, &err))
 		return report(&err);
 	return 0;
