@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/file.h"
 #include "base/text.h"
 #include "cli/commands.h"
 #include "fasttext/ftbin.h"
@@ -26,20 +25,6 @@ static const char *shown(const char *s, char **buf, size_t *cap, dm_error *err)
 		*cap = need;
 	}
 	return dm_printable(s, *buf, *cap);
-}
-
-/* Is path a fastText .bin?  By its magic number, not its name. */
-static int is_fasttext(const char *path)
-{
-	const char *why;
-	unsigned char head[4];
-	FILE *f = dm_fopen_regular(path, &why);
-	size_t n;
-	if (!f)
-		return 0; /* the safetensors reader says why */
-	n = fread(head, 1, sizeof head, f);
-	fclose(f);
-	return dm_ft_is_bin(head, n);
 }
 
 static int inspect_fasttext(const char *path, FILE *out, dm_error *err)
@@ -83,7 +68,7 @@ int dm_inspect(const char *path, FILE *out, dm_error *err)
 	char *buf = NULL;
 	const char *a, *b;
 	int rc = -1;
-	if (is_fasttext(path))
+	if (dm_is_fasttext_file(path))
 		return inspect_fasttext(path, out, err);
 	if (dm_safetensors_read(path, &st, err))
 		return -1;
