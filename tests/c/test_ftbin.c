@@ -5,9 +5,12 @@
  * skipgram and cbow) on a corpus made here; each is read and written back,
  * and the bytes must be those of fastText's file.  Hostile files (every
  * truncation, huge counts, wrong magic or version, a .ftz) must give one
- * clean error that names the file.  Without fasttext (FASTTEXT=/path
+ * clean error that names the file.  A model made here and written with
+ * dm_ft_write is read by `fasttext predict-prob` and python3-fasttext's
+ * load_model, with the probabilities computed by hand.  Without fasttext (FASTTEXT=/path
  * chooses another), the fastText part is skipped and says so.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,6 +216,64 @@ static void hostile(void)
 	free(b);
 }
 
+/* A model made here (2 words, 2 labels, dim 2) and written with
+ * dm_ft_write: fastText's predict-prob and python3-fasttext's load_model
+ * must read it and give the softmax of the mean of the rows by hand. */
+static void made_here(const char *ft)
+{
+	static char w0[] = "</s>", w1[] = "caf\xc3\xa9", l0[] = "__label__yes", l1[] = "__label__no";
+	dm_ft_entry e[4] = {{w0, 4, 9, 0}, {w1, 5, 4, 0}, {l0, 12, 6, 1}, {l1, 11, 3, 1}};
+	float in[4] = {0.5f, -1.0f, 1.5f, 0.25f}, out[4] = {1.0f, 2.0f, -0.5f, 0.75f};
+	dm_ft_model m;
+	dm_error err = {"", 0};
+	char model[300], text[300], cmd[1000], line[256];
+	double h0 = (in[0] + in[2]) / 2, h1 = (in[1] + in[3]) / 2;
+	double s0 = out[0] * h0 + out[1] * h1, s1 = out[2] * h0 + out[3] * h1;
+	double p0 = 1 / (1 + exp(s1 - s0));
+	float got0 = -1, got1 = -1;
+	FILE *f;
+	memset(&m, 0, sizeof m);
+	m.version = DM_FT_VERSION;
+	m.args = (dm_ft_args){2, 5, 5, 1, 5, 1, DM_FT_LOSS_SOFTMAX, DM_FT_MODEL_SUPERVISED, 0, 0, 0, 100, 1e-4};
+	m.size = 4, m.nwords = 2, m.nlabels = 2, m.ntokens = 22, m.pruneidx_size = -1;
+	m.entries = e;
+	m.input = (dm_ft_matrix){2, 2, in};
+	m.output = (dm_ft_matrix){2, 2, out};
+	snprintf(model, sizeof model, "%s/made-here.bin", dir);
+	snprintf(text, sizeof text, "%s/made-here.txt", dir);
+	ok(dm_ft_write(&m, model, &err) == 0, "a model made here written to %s (%s)", model, err.msg);
+	f = fopen(text, "w");
+	fputs("caf\xc3\xa9\n", f);
+	fclose(f);
+	snprintf(cmd, sizeof cmd, "'%s' predict-prob '%s' '%s' 2 2>&1", ft, model, text);
+	f = popen(cmd, "r");
+	if (!fgets(line, sizeof line, f))
+		line[0] = 0;
+	pclose(f);
+	ok(sscanf(line, "__label__yes %f __label__no %f", &got0, &got1) == 2 &&
+	   fabs(got0 - (p0 + 1e-5)) < 1e-5 && fabs(got1 - (1 - p0 + 1e-5)) < 1e-5,
+	   "fasttext predict-prob reads it: %.6f and %.6f by hand, fastText says: %s", p0, 1 - p0,
+	   strtok(line, "\n") ? line : "");
+	snprintf(cmd, sizeof cmd,
+		 "/usr/bin/python3 -c 'import fasttext, sys; m = fasttext.load_model(sys.argv[1]); "
+		 "l, p = m.predict(\"caf\xc3\xa9\", k=2); print(\" \".join(l), m.get_dimension(), "
+		 "\" \".join(\"%%.6f\" %% x for x in p))' '%s' 2>/dev/null",
+		 model);
+	f = popen(cmd, "r");
+	if (!f || !fgets(line, sizeof line, f))
+		line[0] = 0;
+	if (f)
+		pclose(f);
+	if (!strncmp(line, "__label__", 9) || system("/usr/bin/python3 -c 'import fasttext' 2>/dev/null") == 0)
+		ok(sscanf(line, "__label__yes __label__no 2 %f %f", &got0, &got1) == 2 &&
+		   fabs(got0 - (p0 + 1e-5)) < 1e-5,
+		   "python3-fasttext's load_model reads it: %s", strtok(line, "\n") ? line : "(nothing)");
+	else
+		printf("ok %d # skip python3-fasttext is not installed\n", ++tap_count);
+	unlink(model);
+	unlink(text);
+}
+
 static int have_fasttext(const char *ft)
 {
 	char cmd[600];
@@ -262,6 +323,7 @@ int main(void)
 		unlink(path);
 	}
 	diag("%zu of %zu fastText models written back byte for byte", same, nmodels);
+	made_here(ft);
 	unlink(corpus);
 	rmdir(dir);
 	return done_testing();
