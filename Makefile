@@ -108,8 +108,8 @@ $(B)/tests/%: tests/c/%.c tests/c/tap.h $(B)/libdhmodel.a
 
 # Every test, through prove: C unit tests (TAP executables), Perl tool
 # tests and end-to-end tests (.t), the Python oracles (*.py, TAP), and the
-# cross-architecture weight hashes (tests/cross: parts whose compilers or
-# qemu are missing say "skip" and why).
+# cross-architecture weight hashes and fastText .bin reading (tests/cross:
+# parts whose compilers or qemu are missing say "skip" and why).
 check: $(TRAINER) $(TEST_BIN) $(B)/tests/layer_oracle
 	DH_MODEL_TRAIN=$(CURDIR)/$(TRAINER) PYTHON=$(PYTHON) \
 	LAYER_ORACLE=$(CURDIR)/$(B)/tests/layer_oracle \

@@ -14,7 +14,8 @@
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP" || exit 1
-OUT=${CROSS_BUILD_DIR:-$TOP/build/cross}/ftbin
+# its own directory: run-cross.sh empties CROSS_BUILD_DIR, maybe at the same time
+OUT=${CROSS_BUILD_DIR:-$TOP/build/cross}-ftbin
 rm -rf "$OUT"
 mkdir -p "$OUT" || exit 1
 SRC=(tests/cross/ftbin_driver.c trainer/fasttext/*.c trainer/base/error.c trainer/base/file.c
