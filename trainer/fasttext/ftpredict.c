@@ -419,7 +419,8 @@ static int build_tree(dm_ft_predictor *p, dm_error *err)
 			mini[s] = leaf >= 0 && count[leaf] < count[node] ? leaf-- : node++;
 		p->left[i] = mini[0];
 		p->right[i] = mini[1];
-		count[i] = count[mini[0]] + count[mini[1]];
+		/* wrapping, not undefined, on hostile counts */
+		count[i] = (int64_t)((uint64_t)count[mini[0]] + (uint64_t)count[mini[1]]);
 	}
 	free(count);
 	return 0;
@@ -452,6 +453,9 @@ int dm_ft_predictor_init(dm_ft_predictor *p, const dm_ft_model *m, const char *w
 		return dm_fail(err, "%s: bucket 0 with wordNgrams %d and maxn %d, expected buckets for "
 			       "the n-grams (fastText would divide by zero)",
 			       where, (int)a->word_ngrams, (int)a->maxn);
+	if ((int64_t)m->nwords + a->bucket > INT32_MAX || ceil(m->size / 0.7) > INT32_MAX)
+		return dm_fail(err, "%s: %d entries and %d buckets: more rows than fastText's "
+			       "int32 ids can hold", where, (int)m->size, (int)a->bucket);
 	p->table_size = (int32_t)ceil(m->size / 0.7);
 	p->word2int = dm_malloc((size_t)p->table_size * sizeof *p->word2int, err);
 	p->hidden = dm_alloc_floats((size_t)a->dim, err);
