@@ -1,4 +1,4 @@
-/* commands.h - the CLI's reading commands (inspect, card). */
+/* commands.h - the CLI's reading commands (inspect, card, fastText models). */
 #ifndef DM_COMMANDS_H
 #define DM_COMMANDS_H
 
@@ -8,5 +8,14 @@
 
 int dm_inspect(const char *path, FILE *out, dm_error *err);
 int dm_card(const char *json_path, FILE *out, dm_error *err);
+
+/* fastText .bin models (cli/ftuse.c): known by their magic number; predict
+ * prints as `fasttext predict` (prob: as `predict-prob`), eval as
+ * `fasttext test`.  input "-" is standard input. */
+int dm_is_fasttext_file(const char *path);
+int dm_ft_use_predict(const char *model, const char *input, int k, float threshold, int prob,
+		      FILE *out, dm_error *err);
+int dm_ft_use_eval(const char *model, const char *data, int k, float threshold, FILE *out,
+		   dm_error *err);
 
 #endif

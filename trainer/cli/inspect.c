@@ -1,12 +1,15 @@
 /* inspect.c - print what a weights file holds, and model cards.  The file
  * may come from anyone: every name and value it holds is printed through
- * dm_printable, so that it cannot send control sequences to a terminal. */
+ * dm_printable, so that it cannot send control sequences to a terminal.
+ * A fastText .bin (known by its magic number) shows its args, dictionary
+ * sizes and labels, and its two matrices. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/text.h"
 #include "cli/commands.h"
+#include "fasttext/ftbin.h"
 #include "output/card.h"
 #include "output/safetensors.h"
 
@@ -24,6 +27,40 @@ static const char *shown(const char *s, char **buf, size_t *cap, dm_error *err)
 	return dm_printable(s, *buf, *cap);
 }
 
+static int inspect_fasttext(const char *path, FILE *out, dm_error *err)
+{
+	dm_ft_model m;
+	const dm_ft_args *a = &m.args;
+	char shown[256];
+	int32_t i;
+	if (dm_ft_read(path, &m, err))
+		return -1;
+	fprintf(out, "%s: fastText model (format version %d), %s, loss %s\n", path, (int)m.version,
+		dm_ft_model_name(a->model), dm_ft_loss_name(a->loss));
+	fprintf(out, "args: dim %d, ws %d, epoch %d, minCount %d, neg %d, wordNgrams %d, "
+		"bucket %d, minn %d, maxn %d, lrUpdateRate %d, t %g\n",
+		(int)a->dim, (int)a->ws, (int)a->epoch, (int)a->min_count, (int)a->neg,
+		(int)a->word_ngrams, (int)a->bucket, (int)a->minn, (int)a->maxn,
+		(int)a->lr_update_rate, a->t);
+	fprintf(out, "dictionary: %d entries: %d words, %d labels; %lld tokens\n", (int)m.size,
+		(int)m.nwords, (int)m.nlabels, (long long)m.ntokens);
+	if (m.nlabels)
+		fprintf(out, "labels (count):\n");
+	for (i = m.nwords; i < m.size && i < m.nwords + 20; i++)
+		fprintf(out, "  %-24s %lld\n", dm_printable(m.entries[i].word, shown, sizeof shown),
+			(long long)m.entries[i].count);
+	if (m.nlabels > 20)
+		fprintf(out, "  ... and %d more labels\n", (int)m.nlabels - 20);
+	fprintf(out, "matrices:\n");
+	fprintf(out, "  %-24s F32 [%lld, %lld]\n", "input", (long long)m.input.m, (long long)m.input.n);
+	fprintf(out, "  %-24s F32 [%lld, %lld]\n", "output", (long long)m.output.m,
+		(long long)m.output.n);
+	fprintf(out, "parameters: %llu\n",
+		(unsigned long long)(m.input.m * m.input.n + m.output.m * m.output.n));
+	dm_ft_free(&m);
+	return 0;
+}
+
 int dm_inspect(const char *path, FILE *out, dm_error *err)
 {
 	dm_safetensors st;
@@ -31,6 +68,8 @@ int dm_inspect(const char *path, FILE *out, dm_error *err)
 	char *buf = NULL;
 	const char *a, *b;
 	int rc = -1;
+	if (dm_is_fasttext_file(path))
+		return inspect_fasttext(path, out, err);
 	if (dm_safetensors_read(path, &st, err))
 		return -1;
 	fprintf(out, "%s: %zu tensors\n", path, st.ntensors);

@@ -75,9 +75,16 @@ static const char USAGE[] =
 	"        recompute the test metrics of saved weights\n"
 	"  eval [--format F] [--labels FILE] [--threads N] MODEL.safetensors DATA\n"
 	"        the metrics of a model on labelled DATA, with no recipe (its provenance)\n"
+	"  eval [-k K] [--threshold P] MODEL.bin DATA\n"
+	"        a fastText model's precision and recall at K, as 'fasttext test'\n"
 	"  predict [--format F] [--probabilities] [--threads N] MODEL.safetensors INPUT\n"
 	"        one class name (or value) per sample of INPUT, with no recipe\n"
-	"  inspect FILE.safetensors    tensors and metadata of a weights file\n"
+	"  predict [-k K] [--threshold P] [--prob] MODEL.bin INPUT\n"
+	"        a fastText model's K best labels per line, as 'fasttext predict'\n"
+	"        (with --prob: 'predict-prob')\n"
+	"  inspect FILE.safetensors|MODEL.bin\n"
+	"        tensors and metadata of a weights file, or a fastText model's args,\n"
+	"        dictionary and matrices\n"
 	"  estimate [--threads N] [--model NAME] RECIPE\n"
 	"        the FLOP and peak memory of each model, and the policy's verdict\n"
 	"  verdict [--section SECTION] [--model NAME] [--quiet] RECIPE\n"
@@ -178,21 +185,54 @@ static int ends_with(const char *s, const char *tail)
 	return n >= k && !strcmp(s + n - k, tail);
 }
 
+/* -k, --threshold and --prob: fastText's predict and test options. */
+typedef struct ft_opts {
+	int k;
+	float threshold;
+	int prob, given;
+} ft_opts;
+
+static int parse_ft_opt(int c, const char *arg, ft_opts *o)
+{
+	char *end;
+	o->given = 1;
+	if (c == 'p') {
+		o->prob = 1;
+	} else if (c == 'k') {
+		long v = strtol(arg, &end, 10);
+		if (*end || end == arg || v < 1 || v > 1000000)
+			return usage_error("-k: expected a number from 1 to 1000000, got '%s'", arg);
+		o->k = (int)v;
+	} else {
+		float v = strtof(arg, &end);
+		if (*end || end == arg || !(v >= 0.0f && v <= 1.0f))
+			return usage_error("--threshold: expected a probability from 0 to 1, got '%s'", arg);
+		o->threshold = v;
+	}
+	return 0;
+}
+
 static int cmd_eval(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"threads", required_argument, 0, 't'}, {"model", required_argument, 0, 'm'},
 		{"format", required_argument, 0, 'f'},  {"labels", required_argument, 0, 'l'},
+		{"k", required_argument, 0, 'k'},	{"threshold", required_argument, 0, 'T'},
 		{0, 0, 0, 0}};
+	ft_opts ft = {1, 0.0f, 0, 0};
 	dm_job_opts o = {1, ".", 0, say, NULL, &stop_signal, NULL, tell};
 	const char *model = NULL, *format = NULL, *labels = NULL;
 	dm_recipes rs;
 	dm_error err = {"", 0};
 	size_t first = 0, last = 0;
 	int c, rc = 0;
-	while ((c = getopt_long(argc, argv, "t:m:f:l:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:m:f:l:k:", opts, NULL)) != -1) {
 		if (c == 't' && parse_threads(optarg, &o.threads))
 			return usage_error("--threads: expected a number from 1 to 256, got '%s'", optarg);
+		else if (c == 'k' || c == 'T') {
+			if (parse_ft_opt(c, optarg, &ft))
+				return DM_EXIT_USAGE;
+		}
 		else if (c == 'm')
 			model = optarg;
 		else if (c == 'f')
@@ -202,6 +242,11 @@ static int cmd_eval(int argc, char **argv)
 		else if (c == '?')
 			return usage_error("%s", "bad option for eval");
 	}
+	if (optind == argc - 2 && !model && !labels && !format && dm_is_fasttext_file(argv[optind]))
+		return dm_ft_use_eval(argv[optind], argv[optind + 1], ft.k, ft.threshold, stdout, &err)
+			       ? report(&err) : 0;
+	if (ft.given)
+		return usage_error("%s", "eval: -k and --threshold are for fastText models");
 	if (optind == argc - 2 && !model && !labels && !format && ends_with(argv[optind + 1], ".safetensors"))
 		; /* eval RECIPE FILE.safetensors */
 	else if (optind == argc - 2 && !model) {
@@ -229,22 +274,38 @@ static int cmd_predict(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"threads", required_argument, 0, 't'}, {"format", required_argument, 0, 'f'},
-		{"probabilities", no_argument, 0, 'p'}, {0, 0, 0, 0}};
+		{"k", required_argument, 0, 'k'}, {"threshold", required_argument, 0, 'T'},
+		/* --prob: fastText's predict-prob, for its users */
+		{"probabilities", no_argument, 0, 'p'}, {"prob", no_argument, 0, 'p'},
+		{0, 0, 0, 0}};
 	dm_use_opts u = {1, NULL, NULL, say, NULL, 0};
 	dm_error err = {"", 0};
+	ft_opts ft = {1, 0.0f, 0, 0};
 	int c;
-	while ((c = getopt_long(argc, argv, "t:f:p", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:f:k:p", opts, NULL)) != -1) {
 		if (c == 't' && parse_threads(optarg, &u.threads))
 			return usage_error("--threads: expected a number from 1 to 256, got '%s'", optarg);
 		else if (c == 'f')
 			u.format = optarg;
 		else if (c == 'p')
-			u.probabilities = 1;
-		else if (c == '?')
+			u.probabilities = ft.prob = 1;
+		else if (c == 'k' || c == 'T') {
+			if (parse_ft_opt(c, optarg, &ft))
+				return DM_EXIT_USAGE;
+		} else if (c == '?')
 			return usage_error("%s", "bad option for predict");
 	}
 	if (optind != argc - 2)
-		return usage_error("%s", "predict: expected MODEL.safetensors and INPUT");
+		return usage_error("%s", "predict: expected MODEL.safetensors or MODEL.bin, and INPUT");
+	if (dm_is_fasttext_file(argv[optind])) {
+		if (u.format)
+			return usage_error("%s", "predict: --format is for safetensors models; "
+					   "a fastText model reads fastText's text");
+		return dm_ft_use_predict(argv[optind], argv[optind + 1], ft.k, ft.threshold, ft.prob,
+					 stdout, &err) ? report(&err) : 0;
+	}
+	if (ft.given)
+		return usage_error("%s", "predict: -k and --threshold are for fastText models");
 	return dm_use_predict(argv[optind], argv[optind + 1], &u, &err) ? report(&err) : 0;
 }
 
@@ -387,7 +448,7 @@ static int cmd_inspect(int argc, char **argv)
 {
 	dm_error err = {"", 0};
 	if (argc != 2)
-		return usage_error("%s", "inspect: expected exactly one FILE.safetensors");
+		return usage_error("%s", "inspect: expected exactly one FILE.safetensors or MODEL.bin");
 	if (dm_inspect(argv[1], stdout, &err))
 		return report(&err);
 	return 0;
