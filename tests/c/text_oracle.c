@@ -1,0 +1,94 @@
+/* text_oracle.c - our dictionary and line ids, printed for
+ * tests/py/test_text_dict.py to compare with Debian's fasttext.
+ *
+ *   text_oracle dict  FILE LABEL MINCOUNT MINCOUNTLABEL MINN MAXN NGRAMS BUCKET
+ *   text_oracle lines FILE LABEL ... (same)
+ *
+ * dict prints what `fasttext dump MODEL.bin dict` prints (the size, then
+ * "word count word|label" a line); lines prints, for each line of FILE as
+ * fastText's supervised getLine reads it, "w ID ID ... | l ID ...".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/stream.h"
+#include "text/dict.h"
+
+static ptrdiff_t read_stream(void *ctx, void *buf, size_t n, dm_error *err)
+{
+	return dm_stream_read(ctx, buf, n, err);
+}
+
+static int pass(const char *path, dm_text_dict *d, int ids, dm_error *err)
+{
+	dm_data_limits lim = {0};
+	dm_stream *s = dm_stream_open(path, &lim, err);
+	dm_text_tokenizer *t = malloc(sizeof *t);
+	dm_text_line l = {0};
+	dm_text_ids w = {0}, lab = {0};
+	int r;
+	if (!s || !t)
+		return -1;
+	dm_text_tokenizer_init(t, read_stream, s, path);
+	while ((r = dm_text_read_line(t, &l, err)) > 0) {
+		if (!ids) {
+			if (dm_text_dict_add_line(d, &l, err) < 0)
+				return -1;
+			continue;
+		}
+		if (dm_text_dict_line_ids(d, &l, &w, &lab, err) < 0)
+			return -1;
+		printf("w");
+		for (size_t i = 0; i < w.n; i++)
+			printf(" %d", w.v[i]);
+		printf(" | l");
+		for (size_t i = 0; i < lab.n; i++)
+			printf(" %d", lab.v[i]);
+		printf("\n");
+	}
+	dm_text_line_free(&l);
+	dm_text_ids_free(&w);
+	dm_text_ids_free(&lab);
+	free(t);
+	if (r < 0)
+		return -1;
+	return dm_stream_close(s, NULL, err);
+}
+
+int main(int argc, char **argv)
+{
+	dm_error err = {"", 0};
+	dm_text_dict d;
+	dm_text_dict_cfg cfg;
+	if (argc != 10) {
+		fprintf(stderr, "usage: text_oracle dict|lines FILE LABEL MINCOUNT "
+			"MINCOUNTLABEL MINN MAXN NGRAMS BUCKET\n");
+		return 2;
+	}
+	cfg.label_prefix = argv[3];
+	cfg.min_count = atoll(argv[4]);
+	cfg.min_count_label = atoll(argv[5]);
+	cfg.minn = atoi(argv[6]);
+	cfg.maxn = atoi(argv[7]);
+	cfg.word_ngrams = atoi(argv[8]);
+	cfg.bucket = (uint32_t)strtoul(argv[9], NULL, 10);
+	if (dm_text_dict_init(&d, &cfg, &err) < 0 || pass(argv[2], &d, 0, &err) < 0 ||
+	    dm_text_dict_finish(&d, &err) < 0)
+		goto fail;
+	if (!strcmp(argv[1], "dict")) {
+		printf("%zu\n", d.size);
+		for (size_t i = 0; i < d.size; i++) {
+			fwrite(d.e[i].word, 1, d.e[i].len, stdout);
+			printf(" %lld %s\n", (long long)d.e[i].count,
+			       d.e[i].type == DM_TEXT_WORD ? "word" : "label");
+		}
+	} else if (pass(argv[2], &d, 1, &err) < 0) {
+		goto fail;
+	}
+	dm_text_dict_free(&d);
+	return 0;
+fail:
+	fprintf(stderr, "text_oracle: %s\n", err.msg);
+	return 1;
+}
