@@ -7,6 +7,10 @@
  * dict prints what `fasttext dump MODEL.bin dict` prints (the size, then
  * "word count word|label" a line); lines prints, for each line of FILE as
  * fastText's supervised getLine reads it, "w ID ID ... | l ID ...".
+ *
+ *   text_oracle sort < "TYPE COUNT" lines
+ *
+ * sort prints the input index of each entry in dm_text_dict_sort's order.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,11 +60,38 @@ static int pass(const char *path, dm_text_dict *d, int ids, dm_error *err)
 	return dm_stream_close(s, NULL, err);
 }
 
+static int sort_stdin(void)
+{
+	dm_text_entry *e = NULL;
+	size_t n = 0, cap = 0;
+	int type;
+	long long count;
+	while (scanf("%d %lld", &type, &count) == 2) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			if (!(e = realloc(e, cap * sizeof *e)))
+				return 1;
+		}
+		/* the index rides in hash, which the order never looks at */
+		e[n].type = type ? DM_TEXT_LABEL : DM_TEXT_WORD;
+		e[n].count = count;
+		e[n].hash = (uint32_t)n;
+		n++;
+	}
+	dm_text_dict_sort(e, n);
+	for (size_t i = 0; i < n; i++)
+		printf("%u\n", e[i].hash);
+	free(e);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	dm_error err = {"", 0};
 	dm_text_dict d;
 	dm_text_dict_cfg cfg;
+	if (argc == 2 && !strcmp(argv[1], "sort"))
+		return sort_stdin();
 	if (argc != 10) {
 		fprintf(stderr, "usage: text_oracle dict|lines FILE LABEL MINCOUNT "
 			"MINCOUNTLABEL MINN MAXN NGRAMS BUCKET\n");

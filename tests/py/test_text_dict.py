@@ -41,6 +41,10 @@ def corpus_mixed(rng):
     for i in range(300):
         toks = [rng.choice(labels) for _ in range(rng.randint(0, 3))]
         toks += [rng.choice(words) for _ in range(rng.randint(0, 12))]
+        if rng.random() < 0.3:  # words seen once or twice, a label seen once
+            toks.append(b"r%d" % rng.randint(0, 150))
+        if i == 77:
+            toks.append(b"__label__once")
         if rng.random() < 0.2:
             toks.insert(rng.randint(0, len(toks)), rng.choice(labels))
         line = b""
@@ -67,13 +71,14 @@ def corpus_prefix(rng):
 
 
 def corpus_zipf(rng):
-    """A few thousand words with Zipf counts: long runs of ties."""
+    """Thousands of words with Zipf counts: long runs of ties, more than
+    one read buffer (64 KiB) of text."""
     out = []
-    for i in range(1500):
+    for i in range(4000):
         toks = [b"__label__c%d" % rng.randint(0, 24)]
         for _ in range(rng.randint(3, 15)):
-            r = int(rng.paretovariate(1.1))
-            toks.append(b"z%d" % r if r < 4000 else b"\xce\xb1%d" % (r % 50))
+            r = int(rng.paretovariate(0.7))
+            toks.append(b"z%d" % r if r < 40000 else b"\xce\xb1%d" % (r % 50))
         out.append(b" ".join(toks))
     return b"\n".join(out) + b"\n"
 
@@ -100,6 +105,34 @@ def run(args):
     if r.returncode:
         raise RuntimeError("%s: %s" % (" ".join(args), r.stderr.decode(errors="replace")))
     return r.stdout
+
+
+def sort_cases(tmp):
+    """dict_sort.c against libstdc++'s std::sort itself, on the ties and
+    sizes the corpora may miss, and on inputs that drive it into its
+    heapsort."""
+    src = os.path.join(HERE, "..", "c", "ft_sort_oracle.cc")
+    exe = os.path.join(tmp, "ft_sort_oracle")
+    run(["g++", "-std=c++17", "-O1", "-o", exe, src])
+    rng = random.Random(21)
+    inputs = []
+    for n in (1, 2, 15, 16, 17, 18, 33, 100, 1000, 20000):
+        for hi in (1, 3, 50):
+            inputs.append(("random n=%d counts 1..%d" % (n, hi), "".join(
+                "%d %d\n" % (rng.random() < 0.1, rng.randint(1, hi)) for _ in range(n))))
+    for n in (200, 3000):
+        killer = run([exe, "killer", str(n)]).decode()
+        inputs.append(("std::sort killer n=%d" % n, killer))
+        inputs.append(("killer n=%d, counts / 8" % n, "".join(
+            "0 %d\n" % (int(x.split()[1]) // 8) for x in killer.splitlines())))
+    bad = []
+    for name, text in inputs:
+        theirs = subprocess.run([exe], input=text.encode(), capture_output=True).stdout
+        mine = subprocess.run([ORACLE, "sort"], input=text.encode(), capture_output=True).stdout
+        if theirs != mine or not theirs and text:
+            bad.append(name)
+    ok(not bad, "the order of %d arrays (1 to 20000 entries) is libstdc++'s std::sort's; "
+       "differ: %s" % (len(inputs), ", ".join(bad) or "none"))
 
 
 def main():
@@ -151,6 +184,8 @@ def main():
                         i + 1, theirs[i][:300] if i < len(theirs) else None,
                         mine[i][:300] if i < len(mine) else None))
         diag("%d dictionary entries and %d lines compared" % (total_entries, total_lines))
+        if line_oracle:
+            sort_cases(tmp)
     finally:
         shutil.rmtree(tmp)
     done()
