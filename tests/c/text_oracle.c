@@ -1,12 +1,15 @@
 /* text_oracle.c - our dictionary and line ids, printed for
  * tests/py/test_text_dict.py to compare with Debian's fasttext.
  *
- *   text_oracle dict  FILE LABEL MINCOUNT MINCOUNTLABEL MINN MAXN NGRAMS BUCKET
- *   text_oracle lines FILE LABEL ... (same)
+ *   text_oracle dict  FORMAT LABEL MINCOUNT MINCOUNTLABEL MINN MAXN NGRAMS BUCKET SOURCE...
+ *   text_oracle lines FORMAT LABEL ... (same)
  *
+ * FORMAT is fasttext, tsv or fortune, each SOURCE "PATH" or "PATH
+ * label=NAME" as a line of Dataset: (trainer/text/source.h), read in turn.
  * dict prints what `fasttext dump MODEL.bin dict` prints (the size, then
  * "word count word|label" a line); lines prints, for each line of FILE as
  * fastText's supervised getLine reads it, "w ID ID ... | l ID ...".
+ * An error is printed as "error: MESSAGE" on stdout, exit code 1.
  *
  *   text_oracle sort < "TYPE COUNT" lines
  *
@@ -16,48 +19,47 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "data/stream.h"
 #include "text/dict.h"
+#include "text/source.h"
 
-static ptrdiff_t read_stream(void *ctx, void *buf, size_t n, dm_error *err)
-{
-	return dm_stream_read(ctx, buf, n, err);
-}
-
-static int pass(const char *path, dm_text_dict *d, int ids, dm_error *err)
+static int pass(dm_text_format fmt, const dm_text_sources *src, const char *prefix,
+		dm_text_dict *d, int ids, dm_error *err)
 {
 	dm_data_limits lim = {0};
-	dm_stream *s = dm_stream_open(path, &lim, err);
-	dm_text_tokenizer *t = malloc(sizeof *t);
 	dm_text_line l = {0};
 	dm_text_ids w = {0}, lab = {0};
-	int r;
-	if (!s || !t)
-		return -1;
-	dm_text_tokenizer_init(t, read_stream, s, path);
-	while ((r = dm_text_read_line(t, &l, err)) > 0) {
-		if (!ids) {
-			if (dm_text_dict_add_line(d, &l, err) < 0)
-				return -1;
-			continue;
-		}
-		if (dm_text_dict_line_ids(d, &l, &w, &lab, err) < 0)
+	int r = 0;
+	for (size_t k = 0; k < src->n && r >= 0; k++) {
+		dm_text_reader *rd = dm_text_reader_open(fmt, &src->v[k], prefix, &lim, err);
+		if (!rd)
 			return -1;
-		printf("w");
-		for (size_t i = 0; i < w.n; i++)
-			printf(" %d", w.v[i]);
-		printf(" | l");
-		for (size_t i = 0; i < lab.n; i++)
-			printf(" %d", lab.v[i]);
-		printf("\n");
+		while ((r = dm_text_reader_next(rd, &l, err)) > 0) {
+			if (!ids) {
+				if (dm_text_dict_add_line(d, &l, err) < 0)
+					break;
+				continue;
+			}
+			if (dm_text_dict_line_ids(d, &l, &w, &lab, err) < 0)
+				break;
+			printf("w");
+			for (size_t i = 0; i < w.n; i++)
+				printf(" %d", w.v[i]);
+			printf(" | l");
+			for (size_t i = 0; i < lab.n; i++)
+				printf(" %d", lab.v[i]);
+			printf("\n");
+		}
+		if (r > 0)
+			r = -1;
+		if (r < 0)
+			dm_text_reader_abort(rd);
+		else if (dm_text_reader_close(rd, NULL, err) < 0)
+			r = -1;
 	}
 	dm_text_line_free(&l);
 	dm_text_ids_free(&w);
 	dm_text_ids_free(&lab);
-	free(t);
-	if (r < 0)
-		return -1;
-	return dm_stream_close(s, NULL, err);
+	return r;
 }
 
 static int sort_stdin(void)
@@ -90,12 +92,19 @@ int main(int argc, char **argv)
 	dm_error err = {"", 0};
 	dm_text_dict d;
 	dm_text_dict_cfg cfg;
+	dm_text_format fmt;
+	dm_text_sources src = {0};
+	char joined[8192] = "";
 	if (argc == 2 && !strcmp(argv[1], "sort"))
 		return sort_stdin();
-	if (argc != 10) {
-		fprintf(stderr, "usage: text_oracle dict|lines FILE LABEL MINCOUNT "
-			"MINCOUNTLABEL MINN MAXN NGRAMS BUCKET\n");
+	if (argc < 11 || dm_text_format_parse(argv[2], &fmt) < 0) {
+		fprintf(stderr, "usage: text_oracle dict|lines FORMAT LABEL MINCOUNT "
+			"MINCOUNTLABEL MINN MAXN NGRAMS BUCKET SOURCE...\n");
 		return 2;
+	}
+	for (int i = 10; i < argc; i++) {
+		strncat(joined, argv[i], sizeof joined - strlen(joined) - 2);
+		strcat(joined, "\n");
 	}
 	cfg.label_prefix = argv[3];
 	cfg.min_count = atoll(argv[4]);
@@ -104,8 +113,10 @@ int main(int argc, char **argv)
 	cfg.maxn = atoi(argv[7]);
 	cfg.word_ngrams = atoi(argv[8]);
 	cfg.bucket = (uint32_t)strtoul(argv[9], NULL, 10);
-	if (dm_text_dict_init(&d, &cfg, &err) < 0 || pass(argv[2], &d, 0, &err) < 0 ||
-	    dm_text_dict_finish(&d, &err) < 0)
+	if (dm_text_sources_parse(joined, "args", fmt, &src, &err) < 0)
+		goto fail;
+	if (dm_text_dict_init(&d, &cfg, &err) < 0 ||
+	    pass(fmt, &src, argv[3], &d, 0, &err) < 0 || dm_text_dict_finish(&d, &err) < 0)
 		goto fail;
 	if (!strcmp(argv[1], "dict")) {
 		printf("%zu\n", d.size);
@@ -114,12 +125,14 @@ int main(int argc, char **argv)
 			printf(" %lld %s\n", (long long)d.e[i].count,
 			       d.e[i].type == DM_TEXT_WORD ? "word" : "label");
 		}
-	} else if (pass(argv[2], &d, 1, &err) < 0) {
+	} else if (pass(fmt, &src, argv[3], &d, 1, &err) < 0) {
 		goto fail;
 	}
 	dm_text_dict_free(&d);
+	dm_text_sources_free(&src);
 	return 0;
 fail:
-	fprintf(stderr, "text_oracle: %s\n", err.msg);
+	printf("error: %s\n", err.msg);
+	dm_text_sources_free(&src);
 	return 1;
 }

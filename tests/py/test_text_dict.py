@@ -7,7 +7,12 @@ n-grams and a small Bucket, `fasttext supervised -thread 1 -epoch 1` then
 order) that tests/c/text_oracle prints, entry for entry; and libfasttext's
 own Dictionary::getLine (tests/c/ft_line_oracle.cc, built here with g++)
 gives, line for line, the ids (words, their character n-grams, word
-n-grams, labels) that ours gives."""
+n-grams, labels) that ours gives.  The readers of Format tsv and fortune,
+and fasttext with a dataset's label=, on several datasets (one of them
+gzip'd), give what fastText gives on the fastText file that this test
+writes from them (in Python, by the rules of trainer/text/source.h)."""
+import gzip
+import re
 import os
 import random
 import shutil
@@ -83,6 +88,80 @@ def corpus_zipf(rng):
     return b"\n".join(out) + b"\n"
 
 
+SEP = rb"[ \n\r\t\v\f\x00]"
+
+
+def tsv_files(rng):
+    lines = []
+    for i in range(400):
+        lab = rng.choice([b"fr", b"de", b"caf\xc3\xa9", b"\xff\xfe", b"x%d" % (i % 7)])
+        words = [rng.choice([b"le", b"la", b"der", b"\xe2\x82", b"w%d" % rng.randint(0, 80),
+                             b"a\x00b", b"\rq", b"\xc3\xa9t\xc3\xa9"])
+                 for _ in range(rng.randint(0, 9))]
+        lines.append(lab + b"\t" + b" ".join(words) + rng.choice([b"", b"\r", b" "]))
+        if rng.random() < 0.05:
+            lines.append(rng.choice([b"", b" \t ", b"\r"]))
+    data = b"\n".join(lines) + b"\n"
+    ft = b""
+    for line in data.split(b"\n"):
+        if re.fullmatch(rb"[ \t\r\v\f]*", line):
+            continue
+        lab, text = line.split(b"\t", 1)
+        ft += b"__label__" + lab + b" " + text + b"\n"
+    return [("a.tsv", data, None)], ft
+
+
+def fortune_files(rng):
+    files, ft = [], b""
+    for lang, n in ((b"fr", 150), (b"de", 120), (b"pt", 90)):
+        recs = []
+        for i in range(n):
+            rec = []
+            for _ in range(rng.randint(0, 4)):
+                rec.append(b" ".join(rng.choice([b"%s%d" % (lang, rng.randint(0, 60)),
+                                                 b"\xc3\xa7a", b"\xc3", b"--", b"%", b"%%",
+                                                 b"\t\xe2\x80\x94"])
+                                     for _ in range(rng.randint(1, 8))))
+            recs.append(b"\n".join(rec))
+        data = b"\n%\n".join(recs) + b"\n%\n"
+        rec = []
+        for line in data.split(b"\n") + [b"%"]:  # a line of "%" alone ends a record
+            if line != b"%":
+                rec.append(line)
+                continue
+            text, rec = b" ".join(rec), []
+            if not re.fullmatch(SEP + b"*", text):
+                ft += b"__label__" + lang + b" " + text + b"\n"
+        name = "fortunes-%s" % lang.decode() + (".gz" if lang == b"de" else "")
+        files.append((name, gzip.compress(data, mtime=0) if name.endswith(".gz") else data,
+                      lang))
+    return files, ft
+
+
+def wordlist_files(rng):
+    files, ft = [], b""
+    for lang in (b"en", b"es"):
+        words = [b"%s%s" % (lang, rng.choice([b"a", b"b", b"\xc3\xb1o", b"c\xff"]) * rng.randint(1, 3))
+                 for _ in range(300)]
+        data = b"\n".join(words[:150]) + b"\n\n  \n" + b"\n".join(words[150:])
+        for line in data.split(b"\n"):
+            ft += (b"__label__" + lang + b" " + line if re.search(rb"[^ \n\r\t\v\f\x00]", line)
+                   else line) + b"\n"
+        if lang == b"en":  # ends in a newline: the next file starts a line
+            data += b"\n"
+        else:  # the last line has no newline: no "</s>" either
+            ft = ft[:-1]
+        files.append(("words-" + lang.decode(), data, lang))
+    return files, ft
+
+
+# (name, files and their fastText file, format, minCount, minn, maxn, wordNgrams, bucket)
+READERS = [
+    ("tsv", tsv_files, "tsv", 1, 2, 4, 2, 5003),
+    ("three fortune files, one gzip'd", fortune_files, "fortune", 2, 0, 0, 2, 1000),
+    ("two word lists, fasttext label=", wordlist_files, "fasttext", 1, 1, 5, 1, 2000),
+]
+
 # (name, corpus, label prefix, minCount, minCountLabel, minn, maxn, wordNgrams, bucket)
 CASES = [
     ("mixed defaults", corpus_mixed, "__label__", 1, 0, 0, 0, 1, 2000000),
@@ -156,8 +235,8 @@ def main():
                  "-minCount", str(mc), "-minCountLabel", str(mcl), "-minn", str(minn),
                  "-maxn", str(maxn), "-wordNgrams", str(ngrams), "-bucket", str(bucket)])
             theirs = run([FASTTEXT, "dump", model + ".bin", "dict"]).split(b"\n")
-            args = [path, prefix, str(mc), str(mcl), str(minn), str(maxn), str(ngrams),
-                    str(bucket)]
+            args = ["fasttext", prefix, str(mc), str(mcl), str(minn), str(maxn), str(ngrams),
+                    str(bucket), path]
             mine = run([ORACLE, "dict"] + args).split(b"\n")
             bad = [i for i in range(max(len(theirs), len(mine)))
                    if i >= len(theirs) or i >= len(mine) or theirs[i] != mine[i]]
@@ -183,6 +262,37 @@ def main():
                     diag("line %d: fasttext %r\n         ours %r" % (
                         i + 1, theirs[i][:300] if i < len(theirs) else None,
                         mine[i][:300] if i < len(mine) else None))
+        for name, make, fmt, mc, minn, maxn, ngrams, bucket in READERS:
+            files, ft = make(random.Random(name))
+            sources = []
+            for fname, data, lang in files:
+                with open(os.path.join(tmp, fname), "wb") as f:
+                    f.write(data)
+                sources.append(os.path.join(tmp, fname) + (" label=" + lang.decode("latin-1")
+                                                           if lang else ""))
+            path = os.path.join(tmp, "converted.txt")
+            with open(path, "wb") as f:
+                f.write(ft)
+            model = os.path.join(tmp, "m")
+            run([FASTTEXT, "supervised", "-input", path, "-output", model, "-thread", "1",
+                 "-epoch", "1", "-dim", "2", "-verbose", "0", "-minCount", str(mc),
+                 "-minn", str(minn), "-maxn", str(maxn), "-wordNgrams", str(ngrams),
+                 "-bucket", str(bucket)])
+            args = [fmt, "__label__", str(mc), "0", str(minn), str(maxn), str(ngrams),
+                    str(bucket)] + sources
+            theirs = run([FASTTEXT, "dump", model + ".bin", "dict"])
+            mine = run([ORACLE, "dict"] + args)
+            total_entries += theirs.count(b"\n") - 1
+            ok(theirs == mine and theirs.count(b"\n") > 20,
+               "Format %s, %s: the dictionary of fastText on the same text (%d entries)" % (
+                   fmt, name, theirs.count(b"\n") - 1))
+            if line_oracle:
+                theirs = run([line_oracle, model + ".bin", path])
+                mine = run([ORACLE, "lines"] + args)
+                total_lines += theirs.count(b"\n")
+                ok(theirs == mine and theirs.count(b"\n") > 20,
+                   "Format %s, %s: the ids of fastText's getLine (%d lines)" % (
+                       fmt, name, theirs.count(b"\n")))
         diag("%d dictionary entries and %d lines compared" % (total_entries, total_lines))
         if line_oracle:
             sort_cases(tmp)
