@@ -2,15 +2,19 @@
  * signed-char quirk (values from an independent Python FNV-1a that
  * sign-extends each byte), readWord's tokens and lines whatever the size
  * of the reads, character n-grams at the edges of "<word>" and of UTF-8,
- * and the dictionary's checks.  Debian's fasttext is the oracle of the
+ * the dictionary's checks, and the readers' messages on malformed text
+ * datasets (file, line, what was expected and found).  Debian's fasttext is the oracle of the
  * rest (tests/py/test_text_dict.py).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "tap.h"
 #include "text/dict.h"
+#include "text/source.h"
 
 typedef struct mem {
 	const char *p;
@@ -193,6 +197,99 @@ static void test_dict_checks(void)
 	}
 }
 
+static void put(const char *path, const char *data, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(data, 1, n, f) != n || fclose(f))
+		diag("cannot write %s", path);
+}
+
+/* Read every record of the one dataset in `item`; the error or "" */
+static int read_all(dm_text_format fmt, const char *item, size_t *records, dm_error *err)
+{
+	dm_text_sources src;
+	dm_data_limits lim = {0};
+	dm_text_line l = {0};
+	dm_text_reader *r;
+	int got;
+	*records = 0;
+	err->msg[0] = '\0';
+	if (dm_text_sources_parse(item, "models: line 2", fmt, &src, err) < 0)
+		return -1;
+	if (!(r = dm_text_reader_open(fmt, &src.v[0], NULL, &lim, err))) {
+		dm_text_sources_free(&src);
+		return -1;
+	}
+	while ((got = dm_text_reader_next(r, &l, err)) > 0)
+		(*records)++;
+	if (got < 0)
+		dm_text_reader_abort(r);
+	else
+		got = dm_text_reader_close(r, NULL, err);
+	dm_text_line_free(&l);
+	dm_text_sources_free(&src);
+	return got;
+}
+
+static void test_bad_input(void)
+{
+	static const char tsv[] = "fr\tbonjour\n\nde\thallo\nno tab here\n";
+	static const char label_space[] = "fr\ta\nf r\tb\n";
+	static const char empty_label[] = "\tb\n";
+	static const char fortune[] = "a b\n%\nc\n";
+	dm_error err = {"", 0};
+	size_t n;
+	char tmpl[] = "/tmp/dm-test-text-XXXXXX";
+	if (!mkdtemp(tmpl) || chdir(tmpl)) {
+		ok(0, "a temporary directory");
+		return;
+	}
+	put("a.tsv", tsv, sizeof tsv - 1);
+	put("b.tsv", label_space, sizeof label_space - 1);
+	put("c.tsv", empty_label, sizeof empty_label - 1);
+	put("f", fortune, sizeof fortune - 1);
+	ok(read_all(DM_TEXT_TSV, "a.tsv", &n, &err) < 0 && n == 2 &&
+	   !strcmp(err.msg, "a.tsv: line 4: expected 'label TAB text', found no tab in "
+		   "'no tab here'"), "tsv without a tab: %s", err.msg);
+	ok(read_all(DM_TEXT_TSV, "b.tsv", &n, &err) < 0 &&
+	   strstr(err.msg, "b.tsv: line 2: expected a label before the tab, found a label "
+		  "with a space"), "tsv label with a space: %s", err.msg);
+	ok(read_all(DM_TEXT_TSV, "c.tsv", &n, &err) < 0 &&
+	   strstr(err.msg, "c.tsv: line 1: expected a label before the tab, found an empty "
+		  "label"), "tsv empty label: %s", err.msg);
+	ok(read_all(DM_TEXT_FORTUNE, "f", &n, &err) < 0 &&
+	   !strcmp(err.msg, "models: line 2: Dataset item 1 ('f'): Format fortune needs the "
+		   "label of its records, as 'PATH label=NAME'"), "fortune without a label: %s",
+	   err.msg);
+	read_all(DM_TEXT_FORTUNE, "f label=fr", &n, &err);
+	ok(n == 2 && !err.msg[0], "fortune with label=fr: 2 records (%zu) %s", n, err.msg);
+	ok(read_all(DM_TEXT_TSV, "a.tsv label=fr", &n, &err) < 0 &&
+	   strstr(err.msg, "Format tsv has the label in each line; expected no label="),
+	   "tsv with label=: %s", err.msg);
+	ok(read_all(DM_TEXT_FASTTEXT, "f lable=fr", &n, &err) < 0 &&
+	   strstr(err.msg, "Dataset item 1: expected 'PATH' or 'PATH label=NAME', found "
+		  "'lable=fr' after the path"), "a misspelt label=: %s", err.msg);
+	ok(read_all(DM_TEXT_FASTTEXT, "f label=", &n, &err) < 0 &&
+	   strstr(err.msg, "expected label=NAME with a name of 1 to 256 bytes"),
+	   "an empty label=: %s", err.msg);
+	ok(read_all(DM_TEXT_FASTTEXT, "nowhere.txt", &n, &err) < 0 &&
+	   strstr(err.msg, "nowhere.txt"), "a missing file: %s", err.msg);
+	ok(read_all(DM_TEXT_FASTTEXT, " \n \n", &n, &err) < 0 &&
+	   strstr(err.msg, "expected at least one dataset"), "no dataset: %s", err.msg);
+	/* a gzip cut short: the error names the line where the reading stopped */
+	if (system("seq 1 400000 | gzip -n > big.gz && head -c 300000 big.gz > cut.gz") == 0) {
+		ok(read_all(DM_TEXT_TSV, "cut.gz", &n, &err) < 0 &&
+		   strstr(err.msg, "cut.gz: line 1: expected 'label TAB text'"),
+		   "the first error wins: %s", err.msg);
+		ok(read_all(DM_TEXT_FASTTEXT, "cut.gz", &n, &err) < 0 &&
+		   !strncmp(err.msg, "cut.gz: line ", 13) && strstr(err.msg, ": corrupt or truncated") &&
+		   !strstr(err.msg + 1, "cut.gz"),
+		   "a truncated gzip names file and line: %s", err.msg);
+	}
+	if (system("cd .. && rm -rf -- \"$OLDPWD\"") != 0 || chdir("/") != 0)
+		diag("cleanup failed");
+}
+
 int main(void)
 {
 	test_hash();
@@ -200,5 +297,6 @@ int main(void)
 	test_subwords();
 	test_word_ngrams();
 	test_dict_checks();
+	test_bad_input();
 	return done_testing();
 }

@@ -232,8 +232,7 @@ static int raw_line(dm_text_reader *r, dm_error *err)
 			if (r->at_end)
 				break;
 			if ((got = dm_stream_read(r->s, r->buf, sizeof r->buf, err)) < 0)
-				return dm_error_prefix(err, "%s: line %" PRIu64, r->path,
-						       r->lineno + 1);
+				return dm_text_error_at(err, r->path, r->lineno + 1);
 			r->pos = 0;
 			r->len = (size_t)got;
 			if (!got) {
@@ -292,7 +291,7 @@ static int tokens_of(const char *p, size_t n, dm_text_line *l, dm_error *err)
 
 static int fail_line(dm_text_reader *r, uint64_t line, dm_error *err)
 {
-	return dm_error_prefix(err, "%s: line %" PRIu64, r->path, line);
+	return dm_text_error_at(err, r->path, line);
 }
 
 static int next_tsv(dm_text_reader *r, dm_text_line *l, dm_error *err)

@@ -1,5 +1,6 @@
 /* token.c - fastText's tokens and hash (see token.h). */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,10 +112,23 @@ static int fill(dm_text_tokenizer *t, dm_error *err)
 	return got > 0;
 }
 
+int dm_text_error_at(dm_error *err, const char *path, uint64_t line)
+{
+	size_t n = strlen(path);
+	if (!strncmp(err->msg, path, n) && !strncmp(err->msg + n, ": ", 2)) {
+		char rest[sizeof err->msg];
+		int code = err->code;
+		snprintf(rest, sizeof rest, "%s", err->msg + n + 2);
+		dm_fail(err, "%s: line %llu: %s", path, (unsigned long long)line, rest);
+		err->code = code; /* a cap's exit code stays */
+		return -1;
+	}
+	return dm_error_prefix(err, "%s: line %llu", path, (unsigned long long)line);
+}
+
 static int fail_here(dm_text_tokenizer *t, dm_error *err)
 {
-	return dm_error_prefix(err, "%s: line %llu", t->path,
-			       (unsigned long long)t->lineno);
+	return dm_text_error_at(err, t->path, t->lineno);
 }
 
 /* Like readWord: separators before a word are skipped, except a newline,

@@ -84,6 +84,10 @@ typedef struct dm_text_tokenizer {
 	uint64_t lineno;        /* 1-based line of the next byte */
 } dm_text_tokenizer;
 
+/* Put "PATH: line N: " in front of err's message (once: a message that
+ * starts with "PATH: " already gets only the line).  Returns -1. */
+int dm_text_error_at(dm_error *err, const char *path, uint64_t line);
+
 void dm_text_tokenizer_init(dm_text_tokenizer *t, dm_text_read_fn read,
 			    void *ctx, const char *path);
 /* fastText's Dictionary::readWord: append the next token to l.  Returns 1
