@@ -21,6 +21,11 @@
  * label is in each line), and for fasttext puts the label first in every
  * line of the file that is not blank (a word list, one word a line, becomes
  * a dataset of one language).
+ *
+ * A "</s>" written in a tsv or fortune text stays in its record; fastText,
+ * reading the exported line, would end the line there and take the rest
+ * for a line without a label, which supervised training skips: the ids
+ * (dict.h stops at the first "</s>") and the counts are the same.
  */
 #ifndef DM_TEXT_SOURCE_H
 #define DM_TEXT_SOURCE_H
