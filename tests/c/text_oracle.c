@@ -11,6 +11,12 @@
  * fastText's supervised getLine reads it, "w ID ID ... | l ID ...".
  * An error is printed as "error: MESSAGE" on stdout, exit code 1.
  *
+ *   text_oracle adopt FORMAT LABEL ... (same) < DUMP
+ *
+ * adopt prints the line ids as lines does, with the dictionary taken as it
+ * is from DUMP, the output of `fasttext dump MODEL.bin dict`, through
+ * dm_text_dict_adopt() (what the .bin reader does).
+ *
  *   text_oracle sort < "TYPE COUNT" lines
  *
  * sort prints the input index of each entry in dm_text_dict_sort's order.
@@ -87,6 +93,43 @@ static int sort_stdin(void)
 	return 0;
 }
 
+/* The entries of `fasttext dump MODEL.bin dict` on stdin: "N", then
+ * "WORD COUNT word|label" a line (a token has no space: split at the last
+ * two). */
+static int adopt_dump(dm_text_dict *d, dm_error *err)
+{
+	static char line[1 << 16];
+	dm_text_entry *e;
+	size_t n, k = 0;
+	int rc;
+	if (!fgets(line, sizeof line, stdin) || sscanf(line, "%zu", &n) != 1)
+		return dm_fail(err, "stdin: expected the entry count");
+	if (!(e = calloc(n ? n : 1, sizeof *e)))
+		return dm_fail(err, "out of memory");
+	while (k < n && fgets(line, sizeof line, stdin)) {
+		char *type = strrchr(line, ' '), *count;
+		size_t len = strlen(line);
+		if (!type || len < 2 || line[len - 1] != '\n')
+			break;
+		line[len - 1] = '\0';
+		*type++ = '\0';
+		if (!(count = strrchr(line, ' ')))
+			break;
+		*count++ = '\0';
+		e[k].len = (uint32_t)strlen(line);
+		e[k].word = strdup(line);
+		e[k].count = atoll(count);
+		e[k].type = strcmp(type, "label") ? DM_TEXT_WORD : DM_TEXT_LABEL;
+		k++;
+	}
+	rc = k == n ? dm_text_dict_adopt(d, e, n, 0, err)
+		    : dm_fail(err, "stdin: entry %zu unreadable", k + 1);
+	for (size_t i = 0; i < k; i++)
+		free((char *)e[i].word);
+	free(e);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	dm_error err = {"", 0};
@@ -115,8 +158,16 @@ int main(int argc, char **argv)
 	cfg.bucket = (uint32_t)strtoul(argv[9], NULL, 10);
 	if (dm_text_sources_parse(joined, "args", fmt, &src, &err) < 0)
 		goto fail;
-	if (dm_text_dict_init(&d, &cfg, &err) < 0 ||
-	    pass(fmt, &src, argv[3], &d, 0, &err) < 0 || dm_text_dict_finish(&d, &err) < 0)
+	if (dm_text_dict_init(&d, &cfg, &err) < 0)
+		goto fail;
+	if (!strcmp(argv[1], "adopt")) {
+		if (adopt_dump(&d, &err) < 0 || pass(fmt, &src, argv[3], &d, 1, &err) < 0)
+			goto fail;
+		dm_text_dict_free(&d);
+		dm_text_sources_free(&src);
+		return 0;
+	}
+	if (pass(fmt, &src, argv[3], &d, 0, &err) < 0 || dm_text_dict_finish(&d, &err) < 0)
 		goto fail;
 	if (!strcmp(argv[1], "dict")) {
 		printf("%zu\n", d.size);

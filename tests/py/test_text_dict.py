@@ -251,6 +251,11 @@ def main():
                 continue
             theirs = run([line_oracle, model + ".bin", path]).split(b"\n")
             mine = run([ORACLE, "lines"] + args).split(b"\n")
+            dump = run([FASTTEXT, "dump", model + ".bin", "dict"])
+            adopted = subprocess.run([ORACLE, "adopt"] + args, input=dump,
+                                     capture_output=True).stdout.split(b"\n")
+            ok(adopted == theirs, "%s: ids through fastText's own dictionary, adopted (as the "
+               ".bin reader will)" % name)
             bad = [i for i in range(max(len(theirs), len(mine)))
                    if i >= len(theirs) or i >= len(mine) or theirs[i] != mine[i]]
             nids = sum(len(x.split()) - 3 for x in theirs if x)

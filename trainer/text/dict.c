@@ -239,6 +239,47 @@ int dm_text_dict_finish(dm_text_dict *d, dm_error *err)
 	return 0;
 }
 
+int dm_text_dict_adopt(dm_text_dict *d, const dm_text_entry *e, size_t n,
+		       int64_t ntokens, dm_error *err)
+{
+	if (d->size || d->finished)
+		return dm_fail(err, "internal: adopt into a dictionary that has entries");
+	if (n > INT32_MAX)
+		return dm_fail(err, "expected at most %d dictionary entries, found %zu",
+			       INT32_MAX, n);
+	if (!(d->e = dm_calloc(n ? n : 1, sizeof *d->e, err)))
+		return -1;
+	d->cap = n;
+	for (size_t i = 0; i < n; i++) {
+		dm_text_entry *t = &d->e[i];
+		if (i && e[i].type < e[i - 1].type)
+			return dm_fail(err, "dictionary entry %zu: expected the words before the "
+				       "labels, found a word after a label", i);
+		if (e[i].type != DM_TEXT_WORD && e[i].type != DM_TEXT_LABEL)
+			return dm_fail(err, "dictionary entry %zu: expected type 0 (word) or 1 "
+				       "(label), found %d", i, (int)e[i].type);
+		if (!(t->word = arena_copy(d, e[i].word, e[i].len, err)))
+			return -1;
+		t->len = e[i].len;
+		t->hash = dm_text_hash(e[i].word, e[i].len);
+		t->count = e[i].count;
+		t->type = e[i].type;
+		if (t->type == DM_TEXT_WORD)
+			d->nwords++;
+		else
+			d->nlabels++;
+		d->size++;
+	}
+	d->ntokens = ntokens;
+	if ((uint64_t)d->nwords + d->cfg.bucket > INT32_MAX)
+		return dm_fail(err, "expected at most %d rows, found %" PRId32
+			       " words + Bucket %" PRIu32, INT32_MAX, d->nwords, d->cfg.bucket);
+	if (rebuild_slots(d, d->size, err) < 0 || init_subwords(d, err) < 0)
+		return -1;
+	d->finished = 1;
+	return 0;
+}
+
 const int32_t *dm_text_dict_word_rows(const dm_text_dict *d, int32_t id, size_t *n)
 {
 	*n = d->sub_start[id + 1] - d->sub_start[id];

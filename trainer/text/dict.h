@@ -84,6 +84,13 @@ int dm_text_dict_add_line(dm_text_dict *d, const dm_text_line *l, dm_error *err)
  * ("empty vocabulary", as fastText).  No more adds after it. */
 int dm_text_dict_finish(dm_text_dict *d, dm_error *err);
 
+/* A dictionary read from a file (fastText's .bin): the entries as they
+ * are, in their order (words, then labels), with ntokens as recorded; the
+ * words are copied.  Like dm_text_dict_finish(), it leaves d finished.
+ * d must come from dm_text_dict_init() with no token added. */
+int dm_text_dict_adopt(dm_text_dict *d, const dm_text_entry *e, size_t n,
+		       int64_t ntokens, dm_error *err);
+
 /* The id of a word or label, or -1. */
 int32_t dm_text_dict_find(const dm_text_dict *d, const char *w, size_t len,
 			  uint32_t hash);
