@@ -290,11 +290,11 @@ int64_t dm_text_dict_line_ids(const dm_text_dict *d, const dm_text_line *l,
 			      dm_text_ids *words, dm_text_ids *labels,
 			      dm_error *err)
 {
-	uint32_t *hashes;
+	uint32_t small[256], *hashes = small; /* most lines: no malloc */
 	size_t nh = 0;
 	int64_t ntokens = 0;
 	words->n = labels->n = 0;
-	if (!(hashes = malloc((l->n ? l->n : 1) * sizeof *hashes)))
+	if (l->n > 256 && !(hashes = malloc(l->n * sizeof *hashes)))
 		return dm_fail(err, "out of memory (a line of %zu tokens)", l->n);
 	for (size_t i = 0; i < l->n; i++) {
 		const char *w = dm_text_token(l, i);
@@ -328,12 +328,14 @@ int64_t dm_text_dict_line_ids(const dm_text_dict *d, const dm_text_line *l,
 		if (eos)
 			break;
 	}
-	if (dm_text_word_ngrams(hashes, nh, d->cfg.word_ngrams, d->cfg.bucket,
-				d->nwords, words, err) < 0)
+	if (nh > 1 && dm_text_word_ngrams(hashes, nh, d->cfg.word_ngrams, d->cfg.bucket,
+					  d->nwords, words, err) < 0)
 		goto fail;
-	free(hashes);
+	if (hashes != small)
+		free(hashes);
 	return ntokens;
 fail:
-	free(hashes);
+	if (hashes != small)
+		free(hashes);
 	return -1;
 }
