@@ -82,7 +82,7 @@ ALL_CFLAGS = $(CFLAGS) $(NUMERICS_FLAGS) $(WARN_FLAGS) $(DEPS_CFLAGS)
 
 LIB_SRC := $(sort $(wildcard trainer/base/*.c trainer/math/*.c \
 	trainer/model/*.c trainer/model/layers/*.c trainer/data/*.c trainer/recipe/*.c trainer/output/*.c \
-	trainer/provenance/*.c trainer/os/*.c trainer/fasttext/*.c))
+	trainer/provenance/*.c trainer/os/*.c trainer/fasttext/*.c trainer/text/*.c))
 CLI_SRC := $(sort $(wildcard trainer/cli/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/onnx.pb-c.o
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
@@ -129,9 +129,10 @@ $(B)/tests/%: tests/c/%.c tests/c/tap.h $(B)/libdhmodel.a
 # tests and end-to-end tests (.t), the Python oracles (*.py, TAP), and the
 # cross-architecture weight hashes and fastText .bin reading (tests/cross:
 # parts whose compilers or qemu are missing say "skip" and why).
-check: $(TRAINER) $(TEST_BIN) $(B)/tests/layer_oracle
+check: $(TRAINER) $(TEST_BIN) $(B)/tests/layer_oracle $(B)/tests/text_oracle
 	DH_MODEL_TRAIN=$(CURDIR)/$(TRAINER) PYTHON=$(PYTHON) \
 	LAYER_ORACLE=$(CURDIR)/$(B)/tests/layer_oracle \
+	TEXT_ORACLE=$(CURDIR)/$(B)/tests/text_oracle \
 	CROSS_BUILD_DIR=$(CURDIR)/$(B)/cross \
 	$(PROVE) $(PROVE_FLAGS) --source Executable --source Perl \
 		$(TEST_BIN) $(sort $(wildcard tests/py/test_*.py)) \
