@@ -38,7 +38,7 @@ def read_idx(path):
 def modules(network, channels):
     """torch modules for the layers this template uses, in the trainer's
     order (a flatten before the first dense after a spatial layer)."""
-    out, flat = [], True
+    out, flat, units = [], True, 0
     for item in network.split(","):
         w = item.split()
         kind = w[0].lower()
@@ -59,6 +59,9 @@ def modules(network, channels):
                 out.append(nn.Flatten())
                 flat = True
             out.append(nn.LazyLinear(int(w[1])))
+            units = int(w[1])
+        elif kind == "batchnorm":
+            out.append(nn.BatchNorm1d(units) if flat else nn.BatchNorm2d(channels))
         elif kind in ACT:
             out.append(ACT[kind]())
         else:
