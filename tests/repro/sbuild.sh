@@ -60,7 +60,9 @@
 #                  ~/.cache/sbuild, sbuild's own place); SUITE-ARCH.tar
 #   SBUILD_FRESH   yes: make new chroot tarballs even if they exist
 #   SBUILD_JOBS    parallel=N for the builds (default: nproc)
-#   SBUILD_WORK    work directory (default build/repro/sbuild)
+#   SBUILD_WORK    work directory (default build/repro/sbuild; run as
+#                  root from a tree the build user cannot reach, such as
+#                  one in /root: ~SBUILD_USER/dh-model-sbuild-work)
 # Packages: sbuild mmdebstrap uidmap diffoscope-minimal, autopkgtest
 # (SBUILD_AUTOPKGTEST), qemu-user-static and arch-test (arm64), and for the
 # host build debhelper and dataset-fashion-mnist besides the tree's build
@@ -203,6 +205,14 @@ for f in /etc/subuid /etc/subgid; do
 done
 echo "build user: $SUSER ($(grep "^$SUSER:" /etc/subuid | head -1), home $UHOME)"
 CACHE=${SBUILD_CACHE:-$UHOME/.cache/sbuild}
+# The build user reads the work directory (the .dsc, the mirror file): a
+# tree in root's home (0700), as on a fresh machine set up as root, is out
+# of its reach, so the work directory moves to the user's home.
+if [ -z "${SBUILD_WORK:-}" ] && [ "$(id -u)" -eq 0 ] &&
+	! runuser -u "$SUSER" -- test -x "$TOP" 2>/dev/null; then
+	WORK=$UHOME/dh-model-sbuild-work
+	echo "work directory: $WORK ($TOP is out of $SUSER's reach)"
+fi
 echo "suites: ${SUITES[*]}; with tests: ${CHECK:-none}; lintian: ${LINTIAN:-none}; autopkgtest: ${AUTOPKGTEST:-none}; arm64: $ARM64"
 
 # ---- the work directory and the source packages --------------------------
