@@ -48,15 +48,21 @@
 #   SBUILD_USER    the non-root user that runs mmdebstrap and sbuild
 #                  (default: dhmodel-sbuild when run as root, created with
 #                  subuids if needed; else the calling user)
-#   SBUILD_MIRROR  mmdebstrap's mirror argument for the host's own suite
-#                  (default: this machine's
-#                  /etc/apt/sources.list.d/debian.sources); for the other
-#                  suites a copy with the suite names replaced is used
+#   SBUILD_MIRROR  mmdebstrap's mirror argument for the host's own suite,
+#                  a deb822 .sources file (default: the host's Debian
+#                  sources: /etc/apt/sources.list.d/debian.sources, else
+#                  the first /etc/apt/sources.list.d/*.sources naming a
+#                  debian URI, as mmdebstrap's 0000debian.sources, else the
+#                  "deb" lines of /etc/apt/sources.list, the format of a
+#                  fresh Debian 12 install, turned into deb822); for the
+#                  other suites a copy with the suite names replaced is used
 #   SBUILD_CACHE   where the chroot tarballs live (default: the build user's
 #                  ~/.cache/sbuild, sbuild's own place); SUITE-ARCH.tar
 #   SBUILD_FRESH   yes: make new chroot tarballs even if they exist
 #   SBUILD_JOBS    parallel=N for the builds (default: nproc)
-#   SBUILD_WORK    work directory (default build/repro/sbuild)
+#   SBUILD_WORK    work directory (default build/repro/sbuild; run as
+#                  root from a tree the build user cannot reach, such as
+#                  one in /root: ~SBUILD_USER/dh-model-sbuild-work)
 # Packages: sbuild mmdebstrap uidmap diffoscope-minimal, autopkgtest
 # (SBUILD_AUTOPKGTEST), qemu-user-static and arch-test (arm64), and for the
 # host build debhelper and dataset-fashion-mnist besides the tree's build
@@ -66,7 +72,7 @@ set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=${SBUILD_WORK:-$TOP/build/repro/sbuild}
 ARM64=${SBUILD_ARM64:-no}
-MIRROR=${SBUILD_MIRROR:-/etc/apt/sources.list.d/debian.sources}
+MIRROR=${SBUILD_MIRROR:-}
 JOBS=${SBUILD_JOBS:-$(nproc)}
 PKG=fashion-mnist-classifier
 SUITES=("$@")
@@ -143,6 +149,29 @@ if [ "$ARM64" = yes ]; then
 fi
 dpkg-checkbuilddeps -Pnocheck "$TOP/debian/control" ||
 	die "the tree's build dependencies are missing (apt-get build-dep ./)"
+# host_sources: the host's Debian sources in deb822 (SBUILD_MIRROR above),
+# a file name; a sources.list is named as it is, converted after $WORK exists.
+host_sources() {
+	local f
+	for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] && grep -q '^URIs:.*/debian' "$f" && grep -q '^Suites:' "$f" && { echo "$f"; return; }
+	done
+	[ -r /etc/apt/sources.list ] && grep -q '^deb[[:space:]]' /etc/apt/sources.list && { echo /etc/apt/sources.list; return; }
+	return 1
+}
+# list_to_deb822 FILE: the "deb URI SUITE COMPONENT..." lines of a
+# sources.list as deb822 stanzas ([options] dropped; the archive keyring
+# of mmdebstrap's own checks applies).
+list_to_deb822() {
+	sed -e 's/#.*//' -e 's/\[[^]]*\]//' "$1" | awk '$1 == "deb" && NF >= 4 {
+		printf "Types: deb\nURIs: %s\nSuites: %s\nComponents:", $2, $3
+		for (i = 4; i <= NF; i++) printf " %s", $i
+		printf "\n\n"
+	}'
+}
+if [ -z "$MIRROR" ]; then
+	MIRROR=$(host_sources) || die "no Debian sources in /etc/apt (set SBUILD_MIRROR to a deb822 .sources file)"
+fi
 [ -r "$MIRROR" ] || die "mirror argument $MIRROR is not readable"
 
 run_user() { # run as the build user, in a clean environment
@@ -176,12 +205,25 @@ for f in /etc/subuid /etc/subgid; do
 done
 echo "build user: $SUSER ($(grep "^$SUSER:" /etc/subuid | head -1), home $UHOME)"
 CACHE=${SBUILD_CACHE:-$UHOME/.cache/sbuild}
+# The build user reads the work directory (the .dsc, the mirror file): a
+# tree in root's home (0700), as on a fresh machine set up as root, is out
+# of its reach, so the work directory moves to the user's home.
+if [ -z "${SBUILD_WORK:-}" ] && [ "$(id -u)" -eq 0 ] &&
+	! runuser -u "$SUSER" -- test -x "$TOP" 2>/dev/null; then
+	WORK=$UHOME/dh-model-sbuild-work
+	echo "work directory: $WORK ($TOP is out of $SUSER's reach)"
+fi
 echo "suites: ${SUITES[*]}; with tests: ${CHECK:-none}; lintian: ${LINTIAN:-none}; autopkgtest: ${AUTOPKGTEST:-none}; arm64: $ARM64"
 
 # ---- the work directory and the source packages --------------------------
 say "preparing $WORK"
 rm -rf "$WORK"
 mkdir -p "$WORK"/{src,host,cmp}
+if [ "$MIRROR" = /etc/apt/sources.list ]; then
+	list_to_deb822 "$MIRROR" >"$WORK/mirror-host.sources"
+	MIRROR=$WORK/mirror-host.sources
+	echo "mirror: /etc/apt/sources.list as deb822, $MIRROR:"; cat "$MIRROR"
+fi
 # A copy of the working tree without build/ and .git: dpkg-source builds
 # from the tree it is given.
 tar -C "$TOP" --exclude=./build --exclude=./.git -cf - . | (mkdir -p "$WORK/src/dh-model" && tar -C "$WORK/src/dh-model" -xf -)
