@@ -8,9 +8,11 @@
  *
  * The product runs through dm_gemm on im2col columns of the whole batch,
  * so both back-ends serve it, and the portable one gives the same bits for
- * any thread count; the rest are loops in a fixed order.  Workspace per
- * sample: the columns [OH*OW, C_in*K*K] and the output transposed
- * [OH*OW, C]. */
+ * any thread count; the rest are loops in a fixed order, split between
+ * the threads over independent outputs.  Workspace per sample: its
+ * OH*OW columns of colT [C_in*K*K, B*OH*OW] (kept from forward for
+ * backward) and of T (the output or its gradient, [B*OH*OW, C] or
+ * [C, B*OH*OW]). */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -192,47 +194,6 @@ static void im2col_rows(void *arg, size_t begin, size_t end, int worker)
 	}
 }
 
-/* col[B*OH*OW, C*K*K]: row (b, oh, ow), column (c, kh, kw), the same
- * values as colT transposed, for the forward product, whose shape with
- * the samples as rows runs faster.  Samples [begin, end). */
-static void im2col_samples(void *arg, size_t begin, size_t end, int worker)
-{
-	const conv_job *j = arg;
-	const geometry *g = j->g;
-	size_t b, oh, ow, c, kh, kw;
-	(void)worker;
-	for (b = begin; b < end; b++)
-		for (oh = 0; oh < g->OH; oh++) {
-			size_t ih0 = oh * g->S, inner_h = ih0 >= g->P && ih0 + g->K - g->P <= g->H;
-			for (ow = 0; ow < g->OW; ow++) {
-				float *row = j->dst + ((b * g->OH + oh) * g->OW + ow) * g->ckk;
-				size_t iw0 = ow * g->S;
-				const float *xb = j->src + b * g->C * g->H * g->W;
-				if (inner_h && iw0 >= g->P && iw0 + g->K - g->P <= g->W) {
-					/* the window inside the input: K floats a row */
-					const float *xw = xb + (ih0 - g->P) * g->W + iw0 - g->P;
-					for (c = 0; c < g->C; c++, xw += g->H * g->W)
-						for (kh = 0; kh < g->K; kh++, row += g->K)
-							for (kw = 0; kw < g->K; kw++)
-								row[kw] = xw[kh * g->W + kw];
-					continue;
-				}
-				for (c = 0; c < g->C; c++) {
-					const float *xc = xb + c * g->H * g->W;
-					for (kh = 0; kh < g->K; kh++) {
-						size_t ih = ih0 + kh;
-						int in_h = ih >= g->P && ih - g->P < g->H;
-						for (kw = 0; kw < g->K; kw++) {
-							size_t iw = iw0 + kw;
-							*row++ = in_h && iw >= g->P && iw - g->P < g->W
-								 ? xc[(ih - g->P) * g->W + iw - g->P] : 0.0f;
-						}
-					}
-				}
-			}
-		}
-}
-
 /* dX[B, C, H, W] = the sum of dcolT[C*K*K, B*OH*OW] over the places
  * im2col read each input from, from +0 in the order of (oh, ow) ascending,
  * that is of (kh, kw) descending.  Planes (b, c) in [begin, end). */
@@ -325,17 +286,16 @@ static void bias_grad(void *arg, size_t begin, size_t end, int worker)
 	}
 }
 
-/* forward:  col[B*OH*OW, C*K*K] = im2col(X[B, C, H, W])
- *           T[B*OH*OW, O] = col W[O, C*K*K]^T
+/* forward:  colT[C*K*K, B*OH*OW] = im2col(X[B, C, H, W])
+ *           T[B*OH*OW, O] = colT^T W[O, C*K*K]^T
  *           Y[B, O, OH, OW] = T transposed per sample + b[O]
- * backward: colT[C*K*K, B*OH*OW] = im2col(X) again, transposed
- *           T[O, B*OH*OW] = dY[B, O, OH, OW] per sample
+ * backward: T[O, B*OH*OW] = dY[B, O, OH, OW] per sample
  *           dW[O, C*K*K] = T colT^T, db[O] = sum over b, oh, ow of dY
  *           unless dx is NULL: colT = W^T T, dX[B, C, H, W] = col2im(colT)
  * Every output of a product sums over the same index in the same order
  * whichever side the samples are on (gemm.h): the layouts are chosen for
- * speed (the forward product runs faster with the samples as rows, the
- * backward ones with them as columns) and change no bit. */
+ * speed (the forward product runs faster with the samples as the rows of
+ * its output, the backward ones with them as columns) and change no bit. */
 static void run(const dm_layer_ctx *c, int action)
 {
 	const dm_layer *l = c->l;
@@ -346,8 +306,8 @@ static void run(const dm_layer_ctx *c, int action)
 	dm_engine *e = c->e;
 	conv_job j = {&g, B, rows, c->x, bias, col};
 	if (action == DM_LAYER_FORWARD) {
-		dm_pool_run(e->pool, B, 1, im2col_samples, &j);
-		dm_gemm(e, 0, 1, rows, g.O, g.ckk, col, g.ckk, W, g.ckk, t, g.O);
+		dm_pool_run(e->pool, g.ckk, 1, im2col_rows, &j);
+		dm_gemm(e, 1, 1, rows, g.O, g.ckk, col, rows, W, g.ckk, t, g.O);
 		j.src = t, j.dst = c->y;
 		dm_pool_run(e->pool, B, 1, bias_out, &j);
 		e->flop += (uint64_t)rows * g.O;
@@ -355,7 +315,6 @@ static void run(const dm_layer_ctx *c, int action)
 	}
 	{
 		float *dW = c->grads, *db = c->grads + g.O * g.ckk;
-		dm_pool_run(e->pool, g.ckk, 1, im2col_rows, &j);
 		j.src = c->dy, j.dst = t;
 		dm_pool_run(e->pool, B, 1, dy_in, &j);
 		dm_gemm(e, 0, 1, g.O, g.ckk, rows, t, rows, col, rows, dW, g.ckk);
