@@ -15,40 +15,39 @@
  * x[H, W] of the maximum of the window at (oh, ow0 + ow) into at[ow], its
  * value into v[ow].  The taps are visited in row-major order and a tap
  * replaces the best so far when it is larger, or a NaN where the best is
- * not, as one window at a time would: the same place, branch-free over a
- * row of windows so that the compiler can vectorize it. */
+ * not: the same place as the plain loop, without a branch on the data
+ * (the maxima of ReLU outputs are a coin toss for the branch predictor). */
 #define ROW_CHUNK 64
 static inline __attribute__((always_inline)) void
-row_argmax_s(const spatial_pool *g, size_t S, const float *x, size_t oh, size_t ow0,
-	     size_t n, unsigned *at, float *v)
+row_argmax_ks(const spatial_pool *g, size_t K, size_t S, const float *x, size_t oh,
+	      size_t ow0, size_t n, unsigned *at, float *v)
 {
 	size_t kh, kw, ow;
 	for (ow = 0; ow < n; ow++) {
-		at[ow] = (unsigned)(oh * S * g->W + (ow0 + ow) * S);
-		v[ow] = x[at[ow]];
-	}
-	for (kh = 0; kh < g->K; kh++)
-		for (kw = kh ? 0 : 1; kw < g->K; kw++) {
-			unsigned base = (unsigned)((oh * S + kh) * g->W + ow0 * S + kw);
-			const float *xs = x + base;
-			for (ow = 0; ow < n; ow++) {
-				float xv = xs[ow * S], bv = v[ow];
-				/* bitwise, not ||: no branch to mispredict */
-				int take = (xv > bv) | ((xv != xv) & (bv == bv));
-				v[ow] = take ? xv : bv;
-				at[ow] = take ? base + (unsigned)(ow * S) : at[ow];
+		unsigned start = (unsigned)(oh * S * g->W + (ow0 + ow) * S), best = start;
+		float bv = x[best];
+		for (kh = 0; kh < K; kh++)
+			for (kw = kh ? 0 : 1; kw < K; kw++) {
+				unsigned here = start + (unsigned)(kh * g->W + kw);
+				float xv = x[here];
+				/* comparisons as 0/1 and an integer select: no
+				 * branch for the data to mispredict */
+				unsigned take = (unsigned)((xv > bv) | ((xv != xv) & (bv == bv)));
+				best ^= (best ^ here) & (0u - take);
+				bv = x[best];
 			}
-		}
+		at[ow] = best, v[ow] = bv;
+	}
 }
 
-/* the common stride 2 with a constant stride, so that it vectorizes */
+/* the common 2x2 window of stride 2 with constants, fully unrolled */
 static void row_argmax(const spatial_pool *g, const float *x, size_t oh, size_t ow0,
 		       size_t n, unsigned *at, float *v)
 {
-	if (g->S == 2)
-		row_argmax_s(g, 2, x, oh, ow0, n, at, v);
+	if (g->K == 2 && g->S == 2)
+		row_argmax_ks(g, 2, 2, x, oh, ow0, n, at, v);
 	else
-		row_argmax_s(g, g->S, x, oh, ow0, n, at, v);
+		row_argmax_ks(g, g->K, g->S, x, oh, ow0, n, at, v);
 }
 
 typedef struct pool_job {
