@@ -5,7 +5,9 @@
  * maximum of a window is its first largest value in row-major order (a
  * NaN if there is one, as in PyTorch); backward finds it again from the
  * input, so there is no workspace. */
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "../../math/fp.h"
 #include "../layer.h"
@@ -33,8 +35,11 @@ row_argmax_ks(const spatial_pool *g, size_t K, size_t S, const float *x, size_t 
 				/* comparisons as 0/1 and an integer select: no
 				 * branch for the data to mispredict */
 				unsigned take = (unsigned)((xv > bv) | ((xv != xv) & (bv == bv)));
-				best ^= (best ^ here) & (0u - take);
-				bv = x[best];
+				uint32_t xb, bb, mask = 0u - take;
+				memcpy(&xb, &xv, sizeof xb), memcpy(&bb, &bv, sizeof bb);
+				best ^= (best ^ here) & mask;
+				bb ^= (bb ^ xb) & mask; /* bv = take ? xv : bv, bit for bit */
+				memcpy(&bv, &bb, sizeof bv);
 			}
 		at[ow] = best, v[ow] = bv;
 	}
