@@ -5,6 +5,7 @@
 #   make install    install into $(DESTDIR)$(PREFIX)
 #   make demo       build the example package with the tree's dh-model
 #   make bench      the speed benchmark (not part of check)
+#   make bench-cnn  only its CNN section: the template against PyTorch
 #   make fuzz       run every fuzz target for FUZZ_SECONDS each
 #   make clean
 
@@ -90,7 +91,7 @@ TEST_SRC := $(sort $(wildcard tests/c/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/c/%.c=$(B)/tests/%)
 TRAINER = $(B)/dh-model-train
 
-.PHONY: all check check-all check-cnn check-sbuild install clean demo bench fuzz man check-sanitizers
+.PHONY: all check check-all check-cnn check-sbuild install clean demo bench bench-cnn fuzz man check-sanitizers
 all: $(TRAINER)
 
 $(B)/obj/%.o: %.c
@@ -228,6 +229,11 @@ demo: $(TRAINER)
 # dataset-fashion-mnist python3-torch python3-sklearn liblinear-tools time.
 bench: $(TRAINER)
 	DH_MODEL_TRAIN=$(CURDIR)/$(TRAINER) $(PYTHON) tests/bench/run-bench $(B)/bench/results.md
+
+# Only its CNN section (8): the template's network against PyTorch, about
+# 5 minutes on 2 quiet cores; needs python3-torch dataset-fashion-mnist time.
+bench-cnn: $(TRAINER)
+	BENCH=cnn DH_MODEL_TRAIN=$(CURDIR)/$(TRAINER) $(PYTHON) tests/bench/run-bench $(B)/bench/cnn.md
 
 # Fuzzing (libFuzzer, clang) and the sanitizer run of the C tests and the
 # bad-input corpus; see tests/fuzz/run-fuzz and tests/fuzz/asan-check.  Not

@@ -18,6 +18,7 @@
 #include "output/atomic.h"
 #include "output/safetensors.h"
 #include "export.h"
+#include "profile.h"
 #include "provenance.h"
 #include "upstream.h"
 #include "verdict.h"
@@ -501,8 +502,9 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	progress_ctx pc = {r, o, {0, 0}, 0, 0, 0, 0, 0};
 	dm_rows train, valid, test;
 	dm_metrics m;
-	int rc = -1, have_budget = 0;
+	int rc = -1, have_budget = 0, train_rc;
 	uint64_t sde;
+	dm_profile *prof;
 
 	/* refused now, not after the training: the provenance records it */
 	if (dm_source_date_epoch(&sde, err) < 0)
@@ -533,7 +535,10 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	valid = (dm_rows){p.train.x, p.train.y, p.train.dim, p.valid_rows, p.nvalid};
 	cfg.progress = on_progress;
 	cfg.ctx = &pc;
-	if (dm_train(net, e, &cfg, &train, p.nvalid ? &valid : NULL, &res, err)) {
+	prof = dm_profile_start(e, net);
+	train_rc = dm_train(net, e, &cfg, &train, p.nvalid ? &valid : NULL, &res, err);
+	dm_profile_finish(prof, e, r->model);
+	if (train_rc) {
 		if (pc.wall_hit) {
 			char v[48];
 			dm_limit_format(DM_UNIT_SECONDS, pc.max_wall, v, sizeof v);

@@ -6,6 +6,7 @@
 #endif
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gemm_kernel.h"
 
@@ -124,9 +125,53 @@ static void gemm_band(void *arg, size_t begin, size_t end, int worker)
 	dm_gemm_portable_block(&blk, j->e->pack[worker]);
 }
 
+uint64_t dm_clock_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void dm_span_begin(const dm_engine *e, dm_span *mark)
+{
+	if (!e->span)
+		return;
+	mark->ns = dm_clock_ns(), mark->gemm_ns = e->gemm_ns;
+	mark->flop = e->flop, mark->gemm_flop = e->gemm_flop;
+}
+
+void dm_span_end(dm_engine *e, int kind, size_t index, const dm_span *mark)
+{
+	dm_span s;
+	if (!e->span)
+		return;
+	s.ns = dm_clock_ns() - mark->ns, s.gemm_ns = e->gemm_ns - mark->gemm_ns;
+	s.flop = e->flop - mark->flop, s.gemm_flop = e->gemm_flop - mark->gemm_flop;
+	e->span(e->span_ctx, kind, index, &s);
+}
+
+static void gemm_run(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
+		     const float *A, size_t lda, const float *B, size_t ldb, float *C,
+		     size_t ldc);
+
 void dm_gemm(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
 	     const float *A, size_t lda, const float *B, size_t ldb, float *C,
 	     size_t ldc)
+{
+	uint64_t t0;
+	if (!e->span) {
+		gemm_run(e, ta, tb, M, N, K, A, lda, B, ldb, C, ldc);
+		return;
+	}
+	t0 = dm_clock_ns();
+	gemm_run(e, ta, tb, M, N, K, A, lda, B, ldb, C, ldc);
+	e->gemm_ns += dm_clock_ns() - t0;
+	e->gemm_flop += 2 * (uint64_t)M * N * K;
+}
+
+static void gemm_run(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
+		     const float *A, size_t lda, const float *B, size_t ldb, float *C,
+		     size_t ldc)
 {
 	size_t i;
 	if (M == 0 || N == 0)

@@ -34,13 +34,39 @@ typedef enum dm_numerics {
 int dm_numerics_parse(const char *s, dm_numerics *out);
 const char *dm_numerics_name(dm_numerics n);
 
+/* A profile span (DH_MODEL_PROFILE): what one layer pass or optimizer
+ * step took.  The library only measures and hands spans to the caller's
+ * function; it never prints them.  Timing changes no result. */
+typedef struct dm_span {
+	uint64_t ns, gemm_ns;     /* wall time, of which inside dm_gemm */
+	uint64_t flop, gemm_flop; /* counted FLOP, of which dm_gemm's */
+} dm_span;
+
+enum {
+	DM_SPAN_FORWARD,  /* index: the layer */
+	DM_SPAN_BACKWARD, /* index: the layer */
+	DM_SPAN_OPTIM     /* the optimizer step; index 0 */
+};
+
+typedef void (*dm_span_fn)(void *ctx, int kind, size_t index, const dm_span *s);
+
 typedef struct dm_engine {
 	dm_numerics numerics;
 	int threads;
 	dm_pool *pool;
 	uint64_t flop;          /* floating-point operations counted so far */
 	float **pack;           /* per thread: packing space for the portable kernel */
+	/* profiling: NULL (the default) measures nothing */
+	dm_span_fn span;
+	void *span_ctx;
+	uint64_t gemm_ns, gemm_flop; /* so far, while span is set */
 } dm_engine;
+
+/* A monotonic clock in nanoseconds, for spans. */
+uint64_t dm_clock_ns(void);
+/* Around a pass: mark its start, then report it to e->span (if set). */
+void dm_span_begin(const dm_engine *e, dm_span *mark);
+void dm_span_end(dm_engine *e, int kind, size_t index, const dm_span *mark);
 
 dm_engine *dm_engine_new(dm_numerics numerics, int threads, dm_error *err);
 void dm_engine_free(dm_engine *e);

@@ -28,17 +28,24 @@ static void pack_a(const dm_gemm_block *b, size_t i0, size_t mc, size_t k0,
 		   size_t kc, float *p)
 {
 	size_t ip, r, k;
+	if (b->ta) { /* op(A) rows are A's columns: each k's mc floats are
+		      * adjacent, read once in order for all the panels */
+		for (k = 0; k < kc; k++) {
+			const float *src = b->A + (k0 + k) * b->lda + i0;
+			float *q = p + k * DM_MR;
+			for (ip = 0; ip < mc; ip += DM_MR, q += DM_MR * kc) {
+				size_t h = mc - ip < DM_MR ? mc - ip : DM_MR;
+				for (r = 0; r < h; r++)
+					q[r] = src[ip + r];
+				for (; r < DM_MR; r++)
+					q[r] = 0.0f;
+			}
+		}
+		return;
+	}
 	for (ip = 0; ip < mc; ip += DM_MR, p += DM_MR * kc) {
 		size_t h = mc - ip < DM_MR ? mc - ip : DM_MR;
-		if (b->ta) { /* op(A) rows are A's columns: MR adjacent floats per k */
-			for (k = 0; k < kc; k++) {
-				const float *src = b->A + (k0 + k) * b->lda + i0 + ip;
-				for (r = 0; r < h; r++)
-					p[k * DM_MR + r] = src[r];
-				for (; r < DM_MR; r++)
-					p[k * DM_MR + r] = 0.0f;
-			}
-		} else {
+		{
 			for (r = 0; r < h; r++) {
 				const float *src = b->A + (i0 + ip + r) * b->lda + k0;
 				for (k = 0; k < kc; k++)

@@ -355,7 +355,10 @@ const float *dm_net_forward(dm_net *net, dm_engine *e, const float *x,
 		dm_layer_ctx c = {l, e, B, in, net->act[i], NULL, NULL, net->params + l->param_off,
 				  net->grads + l->param_off, net->work[i], training, rng,
 				  dm_net_state(net, l)};
+		dm_span mark;
+		dm_span_begin(e, &mark);
 		l->op->run(&c, DM_LAYER_FORWARD);
+		dm_span_end(e, DM_SPAN_FORWARD, i, &mark);
 		in = net->act[i];
 	}
 	return in;
@@ -375,9 +378,12 @@ void dm_net_backward(dm_net *net, dm_engine *e, const float *x, size_t B,
 		dm_layer_ctx c = {l, e, B, i ? net->act[i - 1] : x, net->act[i], dy, dx,
 				  net->params + l->param_off, net->grads + l->param_off,
 				  net->work[i], 1, NULL, dm_net_state(net, l)};
+		dm_span mark;
 		if (i == 0 && !l->nparams)
 			break;
+		dm_span_begin(e, &mark);
 		l->op->run(&c, DM_LAYER_BACKWARD);
+		dm_span_end(e, DM_SPAN_BACKWARD, i, &mark);
 		dy = dx;
 		flip ^= 1;
 	}

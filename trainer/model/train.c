@@ -213,7 +213,12 @@ int dm_train(dm_net *net, dm_engine *e, const dm_train_cfg *cfg,
 			}
 			dm_net_backward(net, e, xb, b, dz);
 			lr = dm_schedule_lr(&cfg->schedule, cfg->optim.lr, epoch, res->steps, total);
-			dm_optim_step(&opt, e, net->params, net->grads, lr);
+			{
+				dm_span mark;
+				dm_span_begin(e, &mark);
+				dm_optim_step(&opt, e, net->params, net->grads, lr);
+				dm_span_end(e, DM_SPAN_OPTIM, 0, &mark);
+			}
 			res->steps++;
 			ksum_add(&ls, lsum);
 			ksum_add(&sq, sqsum);

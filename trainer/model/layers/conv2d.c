@@ -8,9 +8,11 @@
  *
  * The product runs through dm_gemm on im2col columns of the whole batch,
  * so both back-ends serve it, and the portable one gives the same bits for
- * any thread count; the rest are loops in a fixed order.  Workspace per
- * sample: the columns [OH*OW, C_in*K*K] and the output transposed
- * [OH*OW, C]. */
+ * any thread count; the rest are loops in a fixed order, split between
+ * the threads over independent outputs.  Workspace per sample: its
+ * OH*OW columns of colT [C_in*K*K, B*OH*OW] (kept from forward for
+ * backward) and of T (the output or its gradient, [B*OH*OW, C] or
+ * [C, B*OH*OW]). */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -126,100 +128,203 @@ static uint64_t taps_inside(size_t n, size_t on, size_t k, size_t s, size_t p)
 	return count;
 }
 
-/* col[B*OH*OW, C*K*K]: row (b, oh, ow), column (c, kh, kw), the input
- * X[B, C, H, W] at (oh*S - P + kh, ow*S - P + kw), 0 in the padding */
-static void im2col(const geometry *g, size_t B, const float *x, float *col)
+/* The outputs o in [lo, hi) of an axis of output length on whose tap t
+ * lands inside the input of length n (stride s, padding p): a range. */
+static void inside(size_t n, size_t on, size_t t, size_t s, size_t p, size_t *lo, size_t *hi)
 {
-	size_t b, oh, ow, c, kh, kw;
-	for (b = 0; b < B; b++)
-		for (oh = 0; oh < g->OH; oh++)
-			for (ow = 0; ow < g->OW; ow++) {
-				float *row = col + ((b * g->OH + oh) * g->OW + ow) * g->ckk;
-				for (c = 0; c < g->C; c++) {
-					const float *xc = x + (b * g->C + c) * g->H * g->W;
-					for (kh = 0; kh < g->K; kh++) {
-						size_t ih = oh * g->S + kh;
-						int in_h = ih >= g->P && ih - g->P < g->H;
-						for (kw = 0; kw < g->K; kw++) {
-							size_t iw = ow * g->S + kw;
-							*row++ = in_h && iw >= g->P && iw - g->P < g->W
-								 ? xc[(ih - g->P) * g->W + iw - g->P] : 0.0f;
-						}
-					}
-				}
-			}
+	size_t o;
+	*lo = on, *hi = 0;
+	for (o = 0; o < on; o++)
+		if (o * s + t >= p && o * s + t - p < n) {
+			if (*lo == on)
+				*lo = o;
+			*hi = o + 1;
+		}
+	if (*lo > *hi)
+		*lo = *hi = 0;
 }
 
-/* dX[B, C, H, W] = the sum of dcol[B*OH*OW, C*K*K] over the places im2col
- * read each input from, added in the order of dcol's rows then columns */
-static void col2im(const geometry *g, size_t B, const float *dcol, float *dx)
+/* The work of the loops outside the GEMMs, split between the pool's
+ * threads over independent outputs: each output is computed whole by one
+ * thread, in the order of one thread. */
+typedef struct conv_job {
+	const geometry *g;
+	size_t B, rows;
+	const float *src, *bias;
+	float *dst;
+} conv_job;
+
+/* colT[C*K*K, B*OH*OW]: row (c, kh, kw), column (b, oh, ow), the input
+ * X[B, C, H, W] at (oh*S - P + kh, ow*S - P + kw), 0 in the padding.
+ * Rows [begin, end). */
+static void im2col_rows(void *arg, size_t begin, size_t end, int worker)
 {
-	size_t b, oh, ow, c, kh, kw;
-	memset(dx, 0, B * g->C * g->H * g->W * sizeof *dx);
-	for (b = 0; b < B; b++)
-		for (oh = 0; oh < g->OH; oh++)
-			for (ow = 0; ow < g->OW; ow++) {
-				const float *row = dcol + ((b * g->OH + oh) * g->OW + ow) * g->ckk;
-				for (c = 0; c < g->C; c++) {
-					float *dxc = dx + (b * g->C + c) * g->H * g->W;
-					for (kh = 0; kh < g->K; kh++) {
-						size_t ih = oh * g->S + kh;
-						int in_h = ih >= g->P && ih - g->P < g->H;
-						for (kw = 0; kw < g->K; kw++, row++) {
-							size_t iw = ow * g->S + kw;
-							float *d;
-							if (!in_h || iw < g->P || iw - g->P >= g->W)
-								continue;
-							d = dxc + (ih - g->P) * g->W + iw - g->P;
-							*d = f_add(*d, *row);
-						}
-					}
+	const conv_job *j = arg;
+	const geometry *g = j->g;
+	size_t k, b, oh, ow;
+	(void)worker;
+	for (k = begin; k < end; k++) {
+		size_t c = k / (g->K * g->K), kh = k / g->K % g->K, kw = k % g->K, lo, hi;
+		float *dst = j->dst + k * j->rows;
+		inside(g->W, g->OW, kw, g->S, g->P, &lo, &hi);
+		for (b = 0; b < j->B; b++) {
+			const float *xc = j->src + (b * g->C + c) * g->H * g->W;
+			for (oh = 0; oh < g->OH; oh++, dst += g->OW) {
+				size_t ih = oh * g->S + kh;
+				if (ih < g->P || ih - g->P >= g->H) {
+					for (ow = 0; ow < g->OW; ow++)
+						dst[ow] = 0.0f;
+					continue;
+				}
+				{
+					const float *xr = xc + (ih - g->P) * g->W + kw - g->P;
+					for (ow = 0; ow < lo; ow++)
+						dst[ow] = 0.0f;
+					if (g->S == 1)
+						for (; ow < hi; ow++)
+							dst[ow] = xr[ow];
+					else
+						for (; ow < hi; ow++)
+							dst[ow] = xr[ow * g->S];
+					for (; ow < g->OW; ow++)
+						dst[ow] = 0.0f;
 				}
 			}
+		}
+	}
 }
 
-/* forward:  col[B*OH*OW, C*K*K] = im2col(X[B, C, H, W])
- *           T[B*OH*OW, O] = col W[O, C*K*K]^T
+/* dX[B, C, H, W] = the sum of dcolT[C*K*K, B*OH*OW] over the places
+ * im2col read each input from, from +0 in the order of (oh, ow) ascending,
+ * that is of (kh, kw) descending.  Planes (b, c) in [begin, end). */
+static void col2im_planes(void *arg, size_t begin, size_t end, int worker)
+{
+	const conv_job *j = arg;
+	const geometry *g = j->g;
+	size_t plane, kh, kw, oh, ow;
+	(void)worker;
+	for (plane = begin; plane < end; plane++) {
+		size_t b = plane / g->C, c = plane % g->C;
+		float *dxc = j->dst + plane * g->H * g->W;
+		for (ow = 0; ow < g->H * g->W; ow++)
+			dxc[ow] = 0.0f;
+		for (kh = g->K; kh-- > 0;)
+			for (kw = g->K; kw-- > 0;) {
+				const float *src = j->src + ((c * g->K + kh) * g->K + kw) * j->rows +
+						   b * g->OH * g->OW;
+				size_t lo, hi;
+				inside(g->W, g->OW, kw, g->S, g->P, &lo, &hi);
+				for (oh = 0; oh < g->OH; oh++, src += g->OW) {
+					size_t ih = oh * g->S + kh;
+					float *d;
+					if (ih < g->P || ih - g->P >= g->H)
+						continue;
+					d = dxc + (ih - g->P) * g->W + kw - g->P;
+					if (g->S == 1)
+						for (ow = lo; ow < hi; ow++)
+							d[ow] = f_add(d[ow], src[ow]);
+					else
+						for (ow = lo; ow < hi; ow++)
+							d[ow * g->S] = f_add(d[ow * g->S], src[ow]);
+				}
+			}
+	}
+}
+
+/* Y[B, O, OH*OW] = T[B*OH*OW, O] transposed per sample + b[O], samples
+ * [begin, end); by blocks of 16 positions, so that both sides stay in L1 */
+static void bias_out(void *arg, size_t begin, size_t end, int worker)
+{
+	const conv_job *j = arg;
+	size_t b, o, i, i0, O = j->g->O, np = j->g->np;
+	(void)worker;
+	for (b = begin; b < end; b++)
+		for (i0 = 0; i0 < np; i0 += 16) {
+			size_t n = np - i0 < 16 ? np - i0 : 16;
+			const float *t = j->src + (b * np + i0) * O;
+			for (o = 0; o < O; o++) {
+				float *y = j->dst + (b * O + o) * np + i0, bo = j->bias[o];
+				for (i = 0; i < n; i++)
+					y[i] = f_add(t[i * O + o], bo);
+			}
+		}
+}
+
+/* T[O, B*OH*OW] = dY[B, O, OH*OW], samples [begin, end) */
+static void dy_in(void *arg, size_t begin, size_t end, int worker)
+{
+	const conv_job *j = arg;
+	size_t b, o, np = j->g->np;
+	(void)worker;
+	for (b = begin; b < end; b++)
+		for (o = 0; o < j->g->O; o++)
+			memcpy(j->dst + o * j->rows + b * np, j->src + (b * j->g->O + o) * np,
+			       np * sizeof *j->dst);
+}
+
+/* db[o] = the sum of T[o, :] from +0 in column order; channels [begin,
+ * end), eight at a time so that the eight sums overlap */
+static void bias_grad(void *arg, size_t begin, size_t end, int worker)
+{
+	const conv_job *j = arg;
+	size_t o, q, r;
+	(void)worker;
+	for (o = begin; o < end; o += 8) {
+		size_t n = end - o < 8 ? end - o : 8;
+		float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+		const float *t = j->src + o * j->rows;
+		if (n == 8)
+			for (q = 0; q < j->rows; q++)
+				for (r = 0; r < 8; r++)
+					acc[r] = f_add(acc[r], t[r * j->rows + q]);
+		else
+			for (q = 0; q < j->rows; q++)
+				for (r = 0; r < n; r++)
+					acc[r] = f_add(acc[r], t[r * j->rows + q]);
+		for (r = 0; r < n; r++)
+			j->dst[o + r] = acc[r];
+	}
+}
+
+/* forward:  colT[C*K*K, B*OH*OW] = im2col(X[B, C, H, W])
+ *           T[B*OH*OW, O] = colT^T W[O, C*K*K]^T
  *           Y[B, O, OH, OW] = T transposed per sample + b[O]
- * backward: T[B*OH*OW, O] = dY[B, O, OH, OW] transposed per sample
- *           dW[O, C*K*K] = T^T col, db[O] = sum over b, oh, ow of dY
- *           unless dx is NULL: col = T W, dX[B, C, H, W] = col2im(col) */
+ * backward: T[O, B*OH*OW] = dY[B, O, OH, OW] per sample
+ *           dW[O, C*K*K] = T colT^T, db[O] = sum over b, oh, ow of dY
+ *           unless dx is NULL: colT = W^T T, dX[B, C, H, W] = col2im(colT)
+ * Every output of a product sums over the same index in the same order
+ * whichever side the samples are on (gemm.h): the layouts are chosen for
+ * speed (the forward product runs faster with the samples as the rows of
+ * its output, the backward ones with them as columns) and change no bit. */
 static void run(const dm_layer_ctx *c, int action)
 {
 	const dm_layer *l = c->l;
 	geometry g = geometry_of(l);
 	const float *W = c->params, *bias = c->params + g.O * g.ckk;
-	size_t i, j, b, B = c->B, rows = B * g.np;
+	size_t B = c->B, rows = B * g.np;
 	float *col = c->work, *t = c->work + rows * g.ckk;
 	dm_engine *e = c->e;
+	conv_job j = {&g, B, rows, c->x, bias, col};
 	if (action == DM_LAYER_FORWARD) {
-		im2col(&g, B, c->x, col);
-		dm_gemm(e, 0, 1, rows, g.O, g.ckk, col, g.ckk, W, g.ckk, t, g.O);
-		for (b = 0; b < B; b++)
-			for (j = 0; j < g.O; j++)
-				for (i = 0; i < g.np; i++)
-					c->y[(b * g.O + j) * g.np + i] =
-						f_add(t[(b * g.np + i) * g.O + j], bias[j]);
+		dm_pool_run(e->pool, g.ckk, 1, im2col_rows, &j);
+		dm_gemm(e, 1, 1, rows, g.O, g.ckk, col, rows, W, g.ckk, t, g.O);
+		j.src = t, j.dst = c->y;
+		dm_pool_run(e->pool, B, 1, bias_out, &j);
 		e->flop += (uint64_t)rows * g.O;
 		return;
 	}
 	{
 		float *dW = c->grads, *db = c->grads + g.O * g.ckk;
-		for (b = 0; b < B; b++)
-			for (j = 0; j < g.O; j++)
-				for (i = 0; i < g.np; i++)
-					t[(b * g.np + i) * g.O + j] = c->dy[(b * g.O + j) * g.np + i];
-		dm_gemm(e, 1, 0, g.O, g.ckk, rows, t, g.O, col, g.ckk, dW, g.ckk);
-		for (j = 0; j < g.O; j++)
-			db[j] = 0.0f;
-		for (b = 0; b < B; b++) /* b, then oh, ow ascending for every j: a fixed order */
-			for (j = 0; j < g.O; j++)
-				for (i = 0; i < g.np; i++)
-					db[j] = f_add(db[j], c->dy[(b * g.O + j) * g.np + i]);
+		j.src = c->dy, j.dst = t;
+		dm_pool_run(e->pool, B, 1, dy_in, &j);
+		dm_gemm(e, 0, 1, g.O, g.ckk, rows, t, rows, col, rows, dW, g.ckk);
+		j.src = t, j.dst = db;
+		dm_pool_run(e->pool, g.O, 8, bias_grad, &j);
 		e->flop += (uint64_t)rows * g.O;
 		if (c->dx) {
-			dm_gemm(e, 0, 0, rows, g.ckk, g.O, t, g.O, W, g.ckk, col, g.ckk);
-			col2im(&g, B, col, c->dx);
+			dm_gemm(e, 1, 0, g.ckk, rows, g.O, W, g.ckk, t, rows, col, rows);
+			j.src = col, j.dst = c->dx;
+			dm_pool_run(e->pool, B * g.C, 1, col2im_planes, &j);
 			e->flop += B * g.C * taps_inside(g.H, g.OH, g.K, g.S, g.P) *
 				   taps_inside(g.W, g.OW, g.K, g.S, g.P);
 		}
