@@ -275,11 +275,13 @@ static int build_tree(dm_ft_predictor *p, dm_error *err)
 		count[i] = i < osz ? m->entries[m->nwords + i].count : (int64_t)1e15;
 	}
 	/* Huffman over counts sorted falling: leaves from the end, inner
-	 * nodes in the order they are made */
+	 * nodes in the order they are made.  fastText compares with the 1e15
+	 * of a node not made yet; a count of 1e15 or more (a hostile file)
+	 * would take that node, or run past the array: a leaf, then. */
 	for (i = osz; i < nodes; i++) {
 		int32_t mini[2], s;
 		for (s = 0; s < 2; s++)
-			mini[s] = leaf >= 0 && count[leaf] < count[node] ? leaf-- : node++;
+			mini[s] = leaf >= 0 && (node >= i || count[leaf] < count[node]) ? leaf-- : node++;
 		p->left[i] = mini[0];
 		p->right[i] = mini[1];
 		/* wrapping, not undefined, on hostile counts */
