@@ -54,7 +54,7 @@ typedef struct dm_ft_predictor {
 
 /* Check that m can predict (supervised, matrices of the shapes its args
  * and dictionary give, the buckets that its n-grams need) and build the
- * lookup table, the sigmoid table and the hs tree. */
+ * dictionary (trainer/text), the sigmoid table and the hs tree. */
 int dm_ft_predictor_init(dm_ft_predictor *p, const dm_ft_model *m, const char *where,
 			 dm_error *err);
 void dm_ft_predictor_free(dm_ft_predictor *p);
