@@ -18,7 +18,8 @@ cd "$TOP" || exit 1
 OUT=${CROSS_BUILD_DIR:-$TOP/build/cross}-ftbin
 rm -rf "$OUT"
 mkdir -p "$OUT" || exit 1
-SRC=(tests/cross/ftbin_driver.c trainer/fasttext/*.c trainer/base/error.c trainer/base/file.c
+SRC=(tests/cross/ftbin_driver.c trainer/fasttext/*.c trainer/text/token.c trainer/text/ngram.c
+	trainer/text/dict.c trainer/text/dict_sort.c trainer/base/error.c trainer/base/file.c
 	trainer/base/text.c trainer/base/sha256.c trainer/output/atomic.c)
 FLAGS=(-std=c11 -D_GNU_SOURCE -Itrainer -O2 -ffp-contract=off -fno-fast-math -fno-math-errno
 	-fexcess-precision=standard -Wall -Wextra)

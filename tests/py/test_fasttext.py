@@ -143,6 +143,17 @@ try:
                % (name, k, " ".join(r.stdout.split()) + ("" if r.stdout == theirs else " / " + " ".join(theirs.split()))))
     diag("predict-prob: %d lines compared, %d printed identically, worst difference %.3g"
          % (total_lines, total_identical, worst_all))
+    # a literal </s> ends a line and the separator after it is read with it
+    # (readWord): text that ends there has no line after it
+    model = os.path.join(tmp, "softmax.bin")
+    for tail in (b"apple </s> ", b"apple </s>\t", b"car </s> </s> ", b"</s>\x00", b"bus </s> \n"):
+        edge = os.path.join(tmp, "edge.txt")
+        with open(edge, "wb") as f:
+            f.write(tail)
+        rc, theirs, _ = sh([FT, "predict-prob", model, edge, "2"])
+        r = run(["predict", "--prob", "-k", "2", model, edge])
+        ok(rc == 0 and r.stdout == theirs, "text ending %r: predict prints what fasttext predict-prob prints (%r%s)"
+           % (tail, r.stdout, "" if r.stdout == theirs else " / " + repr(theirs)))
     # a skipgram model cannot predict, as in fastText
     model = os.path.join(tmp, "sg")
     sh([FT, "skipgram", "-input", train, "-output", model, "-dim", "4", "-epoch", "1", "-thread", "1"])

@@ -9,176 +9,39 @@
 
 #include "fasttext/ftpredict.h"
 
-static const char EOS[] = "</s>";
 static const char LABEL_PREFIX[] = "__label__"; /* -label is not saved in the .bin */
 
-uint32_t dm_ft_hash(const char *s, size_t n)
+static ptrdiff_t read_text(void *ctx, void *buf, size_t n, dm_error *err)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
-	for (i = 0; i < n; i++) {
-		h ^= (uint32_t)(int32_t)(signed char)s[i]; /* fastText's int8_t cast */
-		h *= 16777619u;
-	}
-	return h;
+	struct dm_ft_text_src *s = ctx;
+	size_t k = s->n - s->off < n ? s->n - s->off : n;
+	(void)err;
+	memcpy(buf, s->text + s->off, k);
+	s->off += k;
+	return (ptrdiff_t)k;
 }
 
-/* The slot of word w (hash h) in the table: its own, or the empty one where
- * it would go. */
-static int32_t find_slot(const dm_ft_predictor *p, const char *w, size_t len, uint32_t h)
+/* Where the tokenizer is in the text: what it was given less what it has
+ * not yet used. */
+static size_t text_pos(const dm_ft_predictor *p)
 {
-	int32_t id = (int32_t)(h % (uint32_t)p->table_size);
-	while (p->word2int[id] != -1) {
-		const dm_ft_entry *e = &p->m->entries[p->word2int[id]];
-		if (e->len == len && !memcmp(e->word, w, len))
-			break;
-		id = (id + 1) % p->table_size;
-	}
-	return id;
-}
-
-static int grow(void **v, size_t *cap, size_t need, size_t elem, dm_error *err)
-{
-	size_t c = *cap ? *cap : 64;
-	void *g;
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	if (!(g = realloc(*v, c * elem)))
-		return dm_fail(err, "out of memory (a line of %zu ids)", need);
-	*v = g, *cap = c;
-	return 0;
-}
-
-static int push_id(dm_ft_predictor *p, int32_t id, dm_error *err)
-{
-	if (grow((void **)&p->ids, &p->cap_ids, p->nids + 1, sizeof *p->ids, err))
-		return -1;
-	p->ids[p->nids++] = id;
-	return 0;
-}
-
-/* fastText's computeSubwords on "<word>": each character n-gram (UTF-8
- * characters, n from minn to maxn, not the lone "<" or ">") as a bucket
- * row.  minn and maxn compare as size_t, as in fastText's loop. */
-static int subwords(dm_ft_predictor *p, const char *word, size_t len, dm_error *err)
-{
-	const dm_ft_args *a = &p->m->args;
-	size_t minn = (size_t)(int64_t)a->minn, maxn = (size_t)(int64_t)a->maxn, i, j, n;
-	for (i = 0; i < len; i++) {
-		if (((unsigned char)word[i] & 0xC0) == 0x80)
-			continue;
-		for (j = i, n = 1; j < len && n <= maxn; n++) {
-			j++;
-			while (j < len && ((unsigned char)word[j] & 0xC0) == 0x80)
-				j++;
-			if (n >= minn && !(n == 1 && (i == 0 || j == len))) {
-				uint32_t h = dm_ft_hash(word + i, j - i) % (uint32_t)a->bucket;
-				if (push_id(p, p->m->nwords + (int32_t)h, err))
-					return -1;
-			}
-		}
-	}
-	return 0;
-}
-
-/* The ids of one word token (fastText's addSubwords). */
-static int add_word(dm_ft_predictor *p, const char *tok, size_t len, int32_t wid, dm_error *err)
-{
-	int is_eos = len == 4 && !memcmp(tok, EOS, 4);
-	char *bw;
-	int rc;
-	if (wid >= 0 && p->m->args.maxn <= 0)
-		return push_id(p, wid, err);
-	if (wid >= 0) {
-		if (push_id(p, wid, err))
-			return -1;
-		if (is_eos)
-			return 0;
-	} else if (is_eos) {
-		return 0;
-	}
-	if (!(bw = malloc(len + 3)))
-		return dm_fail(err, "out of memory (a token of %zu bytes)", len);
-	bw[0] = '<';
-	memcpy(bw + 1, tok, len);
-	bw[len + 1] = '>';
-	rc = subwords(p, bw, len + 2, err);
-	free(bw);
-	return rc;
-}
-
-static int is_space(int c)
-{
-	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' || c == 0;
-}
-
-/* fastText's readWord: the next token, "</s>" for a newline. */
-static int read_token(dm_ft_predictor *p, const char *text, size_t n, size_t *pos, size_t *len,
-		      dm_error *err)
-{
-	size_t start;
-	while (*pos < n && is_space((unsigned char)text[*pos])) {
-		if (text[(*pos)++] == '\n') {
-			memcpy(p->token, EOS, 5);
-			*len = 4;
-			return 1;
-		}
-	}
-	if (*pos == n)
-		return 0;
-	start = *pos;
-	while (*pos < n && !is_space((unsigned char)text[*pos]))
-		(*pos)++;
-	*len = *pos - start;
-	if (grow((void **)&p->token, &p->cap_token, *len + 1, 1, err))
-		return -1;
-	memcpy(p->token, text + start, *len);
-	p->token[*len] = 0;
-	return 1;
+	return p->src.off - (p->tok->len - p->tok->pos);
 }
 
 int dm_ft_next_line(dm_ft_predictor *p, const char *text, size_t n, size_t *pos, dm_error *err)
 {
-	const dm_ft_model *m = p->m;
-	size_t len, i;
-	int rc;
 	if (*pos >= n)
 		return 0;
-	p->nids = p->nlabels = p->nhashes = 0;
-	while ((rc = read_token(p, text, n, pos, &len, err)) == 1) {
-		uint32_t h = dm_ft_hash(p->token, len);
-		int32_t wid = p->word2int[find_slot(p, p->token, len, h)];
-		int label = wid >= 0 ? m->entries[wid].type == DM_FT_ENTRY_LABEL
-				     : len >= sizeof LABEL_PREFIX - 1 &&
-					       !memcmp(p->token, LABEL_PREFIX, sizeof LABEL_PREFIX - 1);
-		if (!label) {
-			if (add_word(p, p->token, len, wid, err) ||
-			    grow((void **)&p->hashes, &p->cap_hashes, p->nhashes + 1, sizeof *p->hashes, err))
-				return -1;
-			p->hashes[p->nhashes++] = (int32_t)h;
-		} else if (wid >= 0) {
-			if (grow((void **)&p->labels, &p->cap_labels, p->nlabels + 1, sizeof *p->labels, err))
-				return -1;
-			p->labels[p->nlabels++] = wid - m->nwords;
-		}
-		if (len == 4 && !memcmp(p->token, EOS, 4))
-			break;
+	if (p->src.text != text || p->src.n != n || text_pos(p) != *pos) {
+		p->src.text = text, p->src.n = n, p->src.off = *pos;
+		dm_text_tokenizer_init(p->tok, read_text, &p->src, "text");
 	}
-	if (rc < 0)
+	if (dm_text_read_line(p->tok, &p->line, err) < 0 ||
+	    dm_text_dict_line_ids(&p->dict, &p->line, &p->words, &p->label_ids, err) < 0)
 		return -1;
-	/* word n-grams: fastText keeps the hashes as int32 and widens them,
-	 * sign and all, to uint64 */
-	for (i = 0; m->args.word_ngrams > 1 && i < p->nhashes; i++) {
-		uint64_t h = (uint64_t)(int64_t)p->hashes[i];
-		size_t j;
-		for (j = i + 1; j < p->nhashes && j < i + (size_t)m->args.word_ngrams; j++) {
-			h = h * 116049371u + (uint64_t)(int64_t)p->hashes[j];
-			if (push_id(p, m->nwords + (int32_t)(h % (uint64_t)m->args.bucket), err))
-				return -1;
-		}
-	}
+	p->ids = p->words.v, p->nids = p->words.n;
+	p->labels = p->label_ids.v, p->nlabels = p->label_ids.n;
+	*pos = text_pos(p);
 	return 1;
 }
 
@@ -412,11 +275,13 @@ static int build_tree(dm_ft_predictor *p, dm_error *err)
 		count[i] = i < osz ? m->entries[m->nwords + i].count : (int64_t)1e15;
 	}
 	/* Huffman over counts sorted falling: leaves from the end, inner
-	 * nodes in the order they are made */
+	 * nodes in the order they are made.  fastText compares with the 1e15
+	 * of a node not made yet; a count of 1e15 or more (a hostile file)
+	 * would take that node, or run past the array: a leaf, then. */
 	for (i = osz; i < nodes; i++) {
 		int32_t mini[2], s;
 		for (s = 0; s < 2; s++)
-			mini[s] = leaf >= 0 && count[leaf] < count[node] ? leaf-- : node++;
+			mini[s] = leaf >= 0 && (node >= i || count[leaf] < count[node]) ? leaf-- : node++;
 		p->left[i] = mini[0];
 		p->right[i] = mini[1];
 		/* wrapping, not undefined, on hostile counts */
@@ -424,6 +289,43 @@ static int build_tree(dm_ft_predictor *p, dm_error *err)
 	}
 	free(count);
 	return 0;
+}
+
+/* The .bin's entries as a trainer/text dictionary, with the args that
+ * give fastText's rows: fastText compares n with minn and maxn as size_t,
+ * so minn < 0 or minn > maxn gives no character n-gram, as maxn 0 does;
+ * wordNgrams below 1 is 1. */
+static int load_dict(dm_ft_predictor *p, dm_error *err)
+{
+	const dm_ft_model *m = p->m;
+	const dm_ft_args *a = &m->args;
+	dm_text_dict_cfg cfg = {.label_prefix = LABEL_PREFIX, .min_count = 1,
+				.minn = a->minn, .maxn = a->maxn,
+				.word_ngrams = a->word_ngrams > 1 ? a->word_ngrams : 1,
+				.bucket = (uint32_t)a->bucket};
+	dm_text_entry *e;
+	int32_t i;
+	int rc;
+	if (cfg.maxn <= 0 || cfg.minn < 0 || cfg.minn > cfg.maxn)
+		cfg.minn = cfg.maxn = 0;
+	if (!(e = dm_calloc((size_t)m->size, sizeof *e, err)))
+		return -1;
+	for (i = 0; i < m->size; i++) {
+		const dm_ft_entry *f = &m->entries[i];
+		if (f->len > UINT32_MAX) {
+			free(e);
+			return dm_fail(err, "entry %d: a word of %zu bytes, expected at most %" PRIu32,
+				       (int)i, f->len, UINT32_MAX);
+		}
+		e[i].word = f->word;
+		e[i].len = (uint32_t)f->len;
+		e[i].count = f->count;
+		e[i].type = f->type == DM_FT_ENTRY_LABEL ? DM_TEXT_LABEL : DM_TEXT_WORD;
+	}
+	rc = dm_text_dict_init(&p->dict, &cfg, err) ||
+	     dm_text_dict_adopt(&p->dict, e, (size_t)m->size, m->ntokens, err) ? -1 : 0;
+	free(e);
+	return rc;
 }
 
 int dm_ft_predictor_init(dm_ft_predictor *p, const dm_ft_model *m, const char *where,
@@ -456,20 +358,19 @@ int dm_ft_predictor_init(dm_ft_predictor *p, const dm_ft_model *m, const char *w
 	if ((int64_t)m->nwords + a->bucket > INT32_MAX || ceil(m->size / 0.7) > INT32_MAX)
 		return dm_fail(err, "%s: %d entries and %d buckets: more rows than fastText's "
 			       "int32 ids can hold", where, (int)m->size, (int)a->bucket);
-	p->table_size = (int32_t)ceil(m->size / 0.7);
-	p->word2int = dm_malloc((size_t)p->table_size * sizeof *p->word2int, err);
+	if (a->maxn < 0 && a->minn >= 0)
+		return dm_fail(err, "%s: maxn %d with minn %d, expected maxn >= 0 (fastText would "
+			       "take every character n-gram of an unknown word)",
+			       where, (int)a->maxn, (int)a->minn);
+	if (load_dict(p, err))
+		goto fail;
 	p->hidden = dm_alloc_floats((size_t)a->dim, err);
 	p->output = dm_alloc_floats((size_t)m->nlabels, err);
-	p->token = dm_malloc(p->cap_token = 64, err);
+	p->tok = dm_malloc(sizeof *p->tok, err);
 	p->heap = dm_calloc((size_t)m->nlabels + 1, sizeof *p->heap, err);
-	if (!p->word2int || !p->hidden || !p->output || !p->token || !p->heap)
+	if (!p->hidden || !p->output || !p->tok || !p->heap)
 		goto fail;
-	for (i = 0; i < p->table_size; i++)
-		p->word2int[i] = -1;
-	for (i = 0; i < m->size; i++) {
-		const dm_ft_entry *e = &m->entries[i];
-		p->word2int[find_slot(p, e->word, e->len, dm_ft_hash(e->word, e->len))] = i;
-	}
+	dm_text_tokenizer_init(p->tok, read_text, &p->src, "text");
 	for (i = 0; i <= 512; i++) {
 		float x = (float)(i * 16) / 512.0f - 8.0f;
 		p->sigmoid[i] = (float)(1.0 / (1.0 + (double)expf(-x)));
@@ -485,15 +386,15 @@ fail:
 
 void dm_ft_predictor_free(dm_ft_predictor *p)
 {
-	free(p->word2int);
+	dm_text_dict_free(&p->dict);
 	free(p->left);
 	free(p->right);
 	free(p->hidden);
 	free(p->output);
-	free(p->ids);
-	free(p->labels);
-	free(p->hashes);
-	free(p->token);
+	dm_text_ids_free(&p->words);
+	dm_text_ids_free(&p->label_ids);
+	dm_text_line_free(&p->line);
+	free(p->tok);
 	free(p->heap);
 	free(p->stack);
 	free(p->stack_score);

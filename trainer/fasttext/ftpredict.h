@@ -12,9 +12,10 @@
  * as libstdc++'s std::push_heap/pop_heap/sort_heap do, so that even equal
  * probabilities come out in fastText's order.
  *
- * The tokeniser and the hashing here are the minimum that prediction
- * needs, looked up in the .bin's own dictionary; trainer/text/ has the
- * full ones (to be merged: see the report of branch issue-21-ftbin).
+ * The tokens, the hash, the lookup, the character and word n-grams are
+ * trainer/text/'s (one implementation of each of fastText's rules): the
+ * .bin's entries become a dm_text_dict, each line's rows come from
+ * dm_text_dict_line_ids.  What is here is the arithmetic.
  */
 #ifndef DM_FTPREDICT_H
 #define DM_FTPREDICT_H
@@ -24,6 +25,7 @@
 
 #include "base/error.h"
 #include "fasttext/ftbin.h"
+#include "text/dict.h"
 
 typedef struct dm_ft_prediction {
 	float logp;    /* fastText's score: log(p + 1e-5); exp gives predict-prob's number */
@@ -32,17 +34,19 @@ typedef struct dm_ft_prediction {
 
 typedef struct dm_ft_predictor {
 	const dm_ft_model *m;
-	int32_t *word2int, table_size; /* fastText's open-addressing table */
+	dm_text_dict dict;	       /* the .bin's dictionary, with its args */
 	float sigmoid[513];
 	int32_t *left, *right;	       /* hs: the tree, 2*nlabels-1 nodes */
 	float *hidden, *output;
-	/* the current line */
+	/* the current line: ids the input rows, labels the known labels on it
+	 * (0 .. nlabels-1); both point into words and label_ids */
 	int32_t *ids, *labels;
-	size_t nids, nlabels, cap_ids, cap_labels;
-	int32_t *hashes;	       /* the words' hashes, for word n-grams */
-	size_t nhashes, cap_hashes;
-	char *token;
-	size_t cap_token;
+	size_t nids, nlabels;
+	dm_text_ids words, label_ids;
+	dm_text_line line;
+	/* the text being read, from memory */
+	dm_text_tokenizer *tok;
+	struct dm_ft_text_src { const char *text; size_t n, off; } src;
 	/* the k best */
 	dm_ft_prediction *heap, *stack_score;
 	int32_t *stack;
@@ -50,17 +54,16 @@ typedef struct dm_ft_predictor {
 
 /* Check that m can predict (supervised, matrices of the shapes its args
  * and dictionary give, the buckets that its n-grams need) and build the
- * lookup table, the sigmoid table and the hs tree. */
+ * dictionary (trainer/text), the sigmoid table and the hs tree. */
 int dm_ft_predictor_init(dm_ft_predictor *p, const dm_ft_model *m, const char *where,
 			 dm_error *err);
 void dm_ft_predictor_free(dm_ft_predictor *p);
 
-/* fastText's hash of a token (FNV-1a over signed chars). */
-uint32_t dm_ft_hash(const char *s, size_t n);
-
 /* Read one line of text[*pos .. n) as fastText's getLine does: p->ids the
  * input rows, p->labels the known labels on it.  Returns 1 for a line
- * (possibly with no ids), 0 at the end of the text, -1 on error. */
+ * (possibly with no ids), 0 at the end of the text, -1 on error.  Calls
+ * that go on where the last one left *pos read on from the tokenizer's
+ * buffer, so text must not change between them. */
 int dm_ft_next_line(dm_ft_predictor *p, const char *text, size_t n, size_t *pos, dm_error *err);
 
 /* The k best labels of the current line with a probability of at least
