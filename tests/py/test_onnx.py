@@ -213,14 +213,20 @@ BAD = {
     "Export: onnx, onnx\n": "line 10: Export: onnx is named twice",
     # an HxW sample that conv reads as 1xHxW: ONNX's Conv needs [N, C, H, W]
     "Export: onnx\n#": "line 10: Export: onnx: layer 1 (conv): ONNX's Conv needs a C x H x W input",
+    # the same for the pooling layers (spatial_pool_onnx)
+    "Network: maxpool 2, dense 3\nExport: onnx\n":
+        "line 10: Export: onnx: layer 1 (maxpool): ONNX's MaxPool needs a C x H x W input, "
+        "but this one is 4x4; give the samples three dimensions (Input-Shape: 1x4x4)",
+    "Network: avgpool 2 stride 1, dense 3\nExport: onnx\n":
+        "line 10: Export: onnx: layer 1 (avgpool): ONNX's AveragePool needs a C x H x W input",
 }
 for export, want in BAD.items():
+    network = "" if export.startswith("Network:") else "Network: conv 2 3x3 relu, dense 3\n"
     text = """Model: bad
 Dataset: train.csv
 Format: csv
 Input-Shape: 4x4
-Network: conv 2 3x3 relu, dense 3
-Loss: softmax-cross-entropy
+""" + network + """Loss: softmax-cross-entropy
 Epochs: 200
 Seed: 1
 License: Expat

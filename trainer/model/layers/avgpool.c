@@ -56,26 +56,9 @@ static int torch(const dm_layer *l, char *buf, size_t size)
 	return snprintf(buf, size, "nn.AvgPool2d(%zu, stride=%zu)", l->spec.kernel, l->spec.stride);
 }
 
-/* ONNX's AveragePool needs [N, C, H, W]: the graph's input has the sample's
- * shape, so an HxW sample read as 1xHxW here cannot be expressed */
-static int spatial_onnx(const dm_layer *l, dm_error *err)
-{
-	if (l->in_shape.ndim != 3)
-		return dm_fail(err, "ONNX's AveragePool needs a C x H x W input, but this one is %zux%zu; "
-			       "give the samples three dimensions (Input-Shape: 1x%zux%zu)",
-			       l->in_shape.d[0], l->in_shape.d[1], l->in_shape.d[0], l->in_shape.d[1]);
-	return 0;
-}
-
 static int onnx(const dm_layer *l, dm_onnx_node *out, dm_error *err)
 {
-	int64_t k = (int64_t)l->spec.kernel, s = (int64_t)l->spec.stride;
-	if (spatial_onnx(l, err))
-		return -1;
-	out[0] = (dm_onnx_node){"AveragePool", {0}, 0,
-				{{"kernel_shape", DM_ONNX_INTS, 0, {k, k}, 2, 0},
-				 {"strides", DM_ONNX_INTS, 0, {s, s}, 2, 0}}, 2};
-	return 1;
+	return spatial_pool_onnx(l, "AveragePool", out, err);
 }
 
 const dm_layer_op dm_layer_avgpool = {

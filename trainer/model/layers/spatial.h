@@ -126,4 +126,21 @@ static inline uint64_t spatial_pool_flop(const dm_layer *l, uint64_t B, uint64_t
 	return dm_ck_mul3(ck, dm_ck_mul(ck, B, g.C), dm_ck_mul(ck, g.OH, g.OW), per_output);
 }
 
+/* ONNX's MaxPool and AveragePool (op) of a pooling layer: they need
+ * [N, C, H, W], and the graph's input has the sample's shape, so an HxW
+ * sample read as 1xHxW here cannot be expressed.  One node. */
+static inline int spatial_pool_onnx(const dm_layer *l, const char *op, dm_onnx_node *out,
+				    dm_error *err)
+{
+	int64_t k = (int64_t)l->spec.kernel, s = (int64_t)l->spec.stride;
+	if (l->in_shape.ndim != 3)
+		return dm_fail(err, "ONNX's %s needs a C x H x W input, but this one is %zux%zu; "
+			       "give the samples three dimensions (Input-Shape: 1x%zux%zu)", op,
+			       l->in_shape.d[0], l->in_shape.d[1], l->in_shape.d[0], l->in_shape.d[1]);
+	out[0] = (dm_onnx_node){op, {0}, 0,
+				{{"kernel_shape", DM_ONNX_INTS, 0, {k, k}, 2, 0},
+				 {"strides", DM_ONNX_INTS, 0, {s, s}, 2, 0}}, 2};
+	return 1;
+}
+
 #endif
