@@ -46,21 +46,6 @@ void dm_recipe_sha256(const dm_recipe *r, char hex[65])
 	dm_sha256_hex(d, hex);
 }
 
-static void files(dm_json_writer *w, const dm_dataset *d)
-{
-	int i;
-	dm_json_begin_array(w);
-	for (i = 0; i < d->nfiles; i++) {
-		dm_json_begin_object(w);
-		dm_json_key(w, "path");
-		dm_json_string(w, d->files[i].path);
-		dm_json_key(w, "sha256");
-		dm_json_string(w, d->files[i].sha256);
-		dm_json_end_object(w);
-	}
-	dm_json_end_array(w);
-}
-
 int dm_export_onnx(const dm_provenance_in *in, unsigned char **bytes, size_t *len,
 		   dm_error *err)
 {
@@ -77,12 +62,7 @@ int dm_export_onnx(const dm_provenance_in *in, unsigned char **bytes, size_t *le
 	dm_json_init(&names, 0);
 	dm_recipe_sha256(r, recipe_hex);
 	dm_json_begin_object(&data);
-	dm_json_key(&data, "train");
-	files(&data, &p->train);
-	if (p->have_test) {
-		dm_json_key(&data, "test");
-		files(&data, &p->test);
-	}
+	dm_provenance_data_files(&data, p, 0);
 	dm_json_end_object(&data);
 	if (!(text = dm_json_finish(&data, NULL, err)))
 		goto out;

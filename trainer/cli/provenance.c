@@ -27,7 +27,7 @@ void dm_tensor_sha256(const dm_tensor *t, char hex[65])
 	dm_sha256_hex(d, hex);
 }
 
-static void files(dm_json_writer *w, const dm_dataset *d)
+static void files(dm_json_writer *w, const dm_dataset *d, int sizes)
 {
 	int i;
 	dm_json_begin_array(w);
@@ -37,11 +37,23 @@ static void files(dm_json_writer *w, const dm_dataset *d)
 		dm_json_string(w, d->files[i].path);
 		dm_json_key(w, "sha256");
 		dm_json_string(w, d->files[i].sha256);
-		dm_json_key(w, "decompressed-bytes");
-		dm_json_uint(w, d->files[i].bytes);
+		if (sizes) {
+			dm_json_key(w, "decompressed-bytes");
+			dm_json_uint(w, d->files[i].bytes);
+		}
 		dm_json_end_object(w);
 	}
 	dm_json_end_array(w);
+}
+
+void dm_provenance_data_files(dm_json_writer *w, const dm_prepared *p, int sizes)
+{
+	dm_json_key(w, "train");
+	files(w, &p->train, sizes);
+	if (p->have_test) {
+		dm_json_key(w, "test");
+		files(w, &p->test, sizes);
+	}
 }
 
 /* The recipe file as recorded: relative paths as given; an absolute path
@@ -382,12 +394,7 @@ char *dm_provenance_json(const dm_provenance_in *in, int pretty, dm_error *err)
 
 	dm_json_key(&w, "data");
 	dm_json_begin_object(&w);
-	dm_json_key(&w, "train");
-	files(&w, &p->train);
-	if (p->have_test) {
-		dm_json_key(&w, "test");
-		files(&w, &p->test);
-	}
+	dm_provenance_data_files(&w, p, 1);
 	dm_json_key(&w, "features");
 	dm_json_uint(&w, p->train.dim);
 	dm_json_key(&w, "train-rows");

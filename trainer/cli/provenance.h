@@ -11,6 +11,7 @@
 
 #include "budget.h"
 #include "job.h"
+#include "output/json.h"
 #include "output/safetensors.h"
 #include "upstream.h"
 #include "verdict.h"
@@ -53,6 +54,11 @@ typedef struct dm_provenance_in {
 /* The record as JSON text (malloc'd): pretty for NAME.json, compact for the
  * safetensors metadata. */
 char *dm_provenance_json(const dm_provenance_in *in, int pretty, dm_error *err);
+
+/* The "train" and (if there is one) "test" keys of an open JSON object:
+ * each dataset file's path and SHA-256, and with sizes its decompressed
+ * bytes.  The provenance's "data" and the ONNX export's metadata. */
+void dm_provenance_data_files(dm_json_writer *w, const dm_prepared *p, int sizes);
 
 /* SHA-256 of a tensor's little-endian bytes, as a file reader sees them. */
 void dm_tensor_sha256(const dm_tensor *t, char hex[65]);
