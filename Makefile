@@ -82,8 +82,8 @@ ALL_CPPFLAGS = -D_GNU_SOURCE -Itrainer -I$(GEN) -DDM_POLICY_DIR='"$(DATADIR)/pol
 ALL_CFLAGS = $(CFLAGS) $(NUMERICS_FLAGS) $(WARN_FLAGS) $(DEPS_CFLAGS)
 
 LIB_SRC := $(sort $(wildcard trainer/base/*.c trainer/math/*.c \
-	trainer/model/*.c trainer/model/layers/*.c trainer/data/*.c trainer/recipe/*.c trainer/output/*.c \
-	trainer/provenance/*.c trainer/os/*.c trainer/fasttext/*.c trainer/text/*.c))
+	trainer/model/*.c trainer/model/layers/*.c trainer/data/*.c trainer/recipe/*.c trainer/output/*.c trainer/job/*.c \
+	trainer/policy/*.c trainer/licensing/*.c trainer/provenance/*.c trainer/os/*.c trainer/fasttext/*.c trainer/text/*.c))
 CLI_SRC := $(sort $(wildcard trainer/cli/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/onnx.pb-c.o
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)

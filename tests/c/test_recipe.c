@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "recipe/dep5.h"
-#include "recipe/license.h"
+#include "licensing/dep5.h"
+#include "licensing/license.h"
 #include "recipe/recipe.h"
 #include "tap.h"
 

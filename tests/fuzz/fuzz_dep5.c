@@ -28,7 +28,7 @@
 #include "fuzz_common.h"
 #include "fuzz_licenses.h"
 #include "recipe/deb822.h"
-#include "recipe/dep5.h"
+#include "licensing/dep5.h"
 
 #define MAX_PATTERN 4096   /* dep5.c: a longer pattern matches nothing */
 #define MAX_PATHS 16

@@ -15,7 +15,7 @@
 #include <limits.h>
 
 #include "fuzz_common.h"
-#include "recipe/license.h"
+#include "licensing/license.h"
 
 __attribute__((unused)) static const dm_license_list *fuzz_shipped_list(void)
 {

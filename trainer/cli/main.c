@@ -11,11 +11,11 @@
 #include <unistd.h>
 
 #include "base/version.h"
-#include "cli/commands.h"
-#include "cli/job.h"
-#include "cli/use.h"
-#include "cli/verdict.h"
-#include "cli/verify.h"
+#include "job/commands.h"
+#include "job/job.h"
+#include "job/use.h"
+#include "licensing/verdict.h"
+#include "job/verify.h"
 #include "recipe/policy.h"
 #include "math/gemm.h"
 #include "output/atomic.h"

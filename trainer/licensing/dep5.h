@@ -16,7 +16,7 @@
 #include <stddef.h>
 
 #include "../base/error.h"
-#include "deb822.h"
+#include "../recipe/deb822.h"
 
 typedef struct dm_dep5_files {
 	const char *patterns;   /* the Files: value */

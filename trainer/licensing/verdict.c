@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "base/version.h"
-#include "recipe/dep5.h"
-#include "recipe/license.h"
+#include "licensing/dep5.h"
+#include "licensing/license.h"
 
 #ifndef DM_POLICY_DIR
 #define DM_POLICY_DIR "/usr/share/dh-model/policy"

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "base/text.h"
-#include "cli/commands.h"
+#include "job/commands.h"
 #include "fasttext/ftbin.h"
 #include "output/card.h"
 #include "output/safetensors.h"

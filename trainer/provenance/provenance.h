@@ -9,12 +9,12 @@
 
 #include <stdint.h>
 
-#include "budget.h"
-#include "job.h"
+#include "policy/budget.h"
+#include "job/job.h"
 #include "output/json.h"
 #include "output/safetensors.h"
-#include "upstream.h"
-#include "verdict.h"
+#include "job/upstream.h"
+#include "licensing/verdict.h"
 
 #define DM_MAX_GATES 32
 

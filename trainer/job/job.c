@@ -17,11 +17,11 @@
 #include "os/sandbox.h"
 #include "output/atomic.h"
 #include "output/safetensors.h"
-#include "export.h"
-#include "profile.h"
-#include "provenance.h"
+#include "provenance/export.h"
+#include "cli/profile.h"
+#include "provenance/provenance.h"
 #include "upstream.h"
-#include "verdict.h"
+#include "licensing/verdict.h"
 
 /* ---- data ---- */
 

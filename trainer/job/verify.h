@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "cli/job.h"
+#include "job/job.h"
 
 typedef struct dm_verify_opts {
 	int threads;

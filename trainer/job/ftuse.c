@@ -7,7 +7,7 @@
 
 #include "base/file.h"
 #include "base/text.h"
-#include "cli/commands.h"
+#include "job/commands.h"
 #include "fasttext/ftbin.h"
 #include "fasttext/ftpredict.h"
 

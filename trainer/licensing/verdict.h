@@ -25,8 +25,8 @@
 
 #include <stdint.h>
 
-#include "budget.h"
-#include "job.h"
+#include "policy/budget.h"
+#include "job/job.h"
 
 typedef enum dm_verdict_class {
 	DM_VERDICT_FREE,    /* "Free Model" */
