@@ -20,7 +20,7 @@
 #include "provenance/export.h"
 #include "cli/profile.h"
 #include "provenance/provenance.h"
-#include "upstream.h"
+#include "provenance/upstream.h"
 #include "licensing/verdict.h"
 
 /* ---- data ---- */

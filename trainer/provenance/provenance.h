@@ -13,7 +13,7 @@
 #include "job/job.h"
 #include "output/json.h"
 #include "output/safetensors.h"
-#include "job/upstream.h"
+#include "upstream.h"
 #include "licensing/verdict.h"
 
 #define DM_MAX_GATES 32

@@ -19,7 +19,7 @@
 #ifndef DM_UPSTREAM_H
 #define DM_UPSTREAM_H
 
-#include "job.h"
+#include "job/job.h"
 #include "model/train.h"
 
 typedef struct dm_upstream {
