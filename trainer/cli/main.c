@@ -17,6 +17,7 @@
 #include "licensing/verdict.h"
 #include "job/verify.h"
 #include "recipe/policy.h"
+#include "cli/profile.h"
 #include "math/gemm.h"
 #include "output/atomic.h"
 
@@ -125,132 +126,223 @@ static int select_models(const dm_recipes *rs, const char *model, const char *pa
 	return dm_fail(err, "%s: no stanza has 'Model: %s'", path, model);
 }
 
-static int cmd_train(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"threads", required_argument, 0, 't'}, {"output-dir", required_argument, 0, 'o'},
-		{"model", required_argument, 0, 'm'},   {"no-expect", no_argument, 0, 'n'},
-		{"quiet", no_argument, 0, 'q'},         {0, 0, 0, 0}};
-	dm_job_opts o = {1, ".", 0, say, NULL, &stop_signal, NULL, tell};
-	const char *model = NULL;
-	dm_recipes rs;
-	dm_error err = {"", 0};
-	struct stat st;
-	size_t i, first = 0, last = 0;
-	int c, rc = 0;
-	while ((c = getopt_long(argc, argv, "t:o:m:nq", opts, NULL)) != -1) {
-		if (c == 't' && parse_threads(optarg, &o.threads))
-			return usage_error("--threads: expected a number from 1 to 256, got '%s'", optarg);
-		else if (c == 'o')
-			o.output_dir = optarg;
-		else if (c == 'm')
-			model = optarg;
-		else if (c == 'n')
-			o.no_expect = 1;
-		else if (c == 'q')
-			o.say = NULL;
-		else if (c == '?')
-			return usage_error("%s", "bad option for train");
-	}
-	if (optind != argc - 1)
-		return usage_error("%s", "train: expected exactly one RECIPE");
-	o.sandbox_dir = o.output_dir;
-	if (stat(o.output_dir, &st) || !S_ISDIR(st.st_mode)) {
-		dm_fail(&err, "%s: the output directory does not exist", o.output_dir);
-		return report(&err);
-	}
-	if (dm_recipes_load(argv[optind], &rs, &err))
-		return report(&err);
-	if (select_models(&rs, model, argv[optind], &first, &last, &err)) {
-		dm_recipes_free(&rs);
-		return report(&err);
-	}
-	for (i = first; i < last && rc == 0; i++) {
-		if (rs.v[i].numerics == DM_NUMERICS_OPENBLAS)
-			fprintf(stderr, "dh-model-train: warning: %s: line %u: Numerics: openblas: the "
-				"weights of %s will be reproducible only on the same CPU core type "
-				"with the same thread count, not on every buildd; the portable "
-				"default is reproducible everywhere\n", argv[optind],
-				dm_recipe_field_line(&rs.v[i], "Numerics"), rs.v[i].model);
-		if (dm_job_train(&rs.v[i], &o, &err))
-			rc = report(&err);
-	}
-	dm_recipes_free(&rs);
-	return rc;
-}
-
 static int ends_with(const char *s, const char *tail)
 {
 	size_t n = strlen(s), k = strlen(tail);
 	return n >= k && !strcmp(s + n - k, tail);
 }
 
-/* -k, --threshold and --prob: fastText's predict and test options. */
-typedef struct ft_opts {
-	int k;
-	float threshold;
-	int prob, given;
-} ft_opts;
+/* ---- the options: one table for every command ---- */
 
-static int parse_ft_opt(int c, const char *arg, ft_opts *o)
+enum { TRAIN = 1, EVAL = 2, PREDICT = 4, ESTIMATE = 8, VERDICT = 16, VERIFY = 32, BUNDLE = 64 };
+
+/* Each option once, with the commands that take it; short: it has the
+ * one-letter form val (-t, -k...) where those commands take it. */
+static const struct optdef {
+	struct option o;
+	unsigned cmds, short_cmds;
+} OPTIONS[] = {
+	{{"threads", required_argument, 0, 't'},
+	 TRAIN | EVAL | PREDICT | ESTIMATE | VERIFY, TRAIN | EVAL | PREDICT | ESTIMATE | VERIFY},
+	{{"output-dir", required_argument, 0, 'o'}, TRAIN, TRAIN},
+	{{"output", required_argument, 0, 'o'}, BUNDLE, BUNDLE},
+	{{"model", required_argument, 0, 'm'}, TRAIN | EVAL | ESTIMATE | VERDICT,
+	 TRAIN | EVAL | ESTIMATE | VERDICT},
+	{{"no-expect", no_argument, 0, 'n'}, TRAIN, TRAIN},
+	{{"quiet", no_argument, 0, 'q'}, TRAIN | VERDICT, TRAIN | VERDICT},
+	{{"format", required_argument, 0, 'f'}, EVAL | PREDICT, EVAL | PREDICT},
+	{{"labels", required_argument, 0, 'l'}, EVAL, EVAL},
+	{{"k", required_argument, 0, 'k'}, EVAL | PREDICT, EVAL | PREDICT},
+	{{"threshold", required_argument, 0, 'T'}, EVAL | PREDICT, 0},
+	/* --prob: fastText's predict-prob, for its users */
+	{{"probabilities", no_argument, 0, 'p'}, PREDICT, PREDICT},
+	{{"prob", no_argument, 0, 'p'}, PREDICT, 0},
+	{{"section", required_argument, 0, 's'}, VERDICT, VERDICT},
+	{{"data-dir", required_argument, 0, 'd'}, VERIFY | BUNDLE, VERIFY | BUNDLE},
+	{{"max-data-bytes", required_argument, 0, 'b'}, BUNDLE, BUNDLE},
+};
+#define NOPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
+
+/* What the options said. */
+typedef struct args {
+	dm_ctx ctx;
+	const char *model, *format, *labels, *section, *output;
+	double max_data;
+	int k, prob, ft_given;   /* -k, --threshold, --prob: fastText's predict and test */
+	float threshold;
+	int probabilities;
+} args;
+
+static int ft_option(int c, const char *arg, args *a)
 {
 	char *end;
-	o->given = 1;
-	if (c == 'p') {
-		o->prob = 1;
-	} else if (c == 'k') {
+	a->ft_given = 1;
+	if (c == 'k') {
 		long v = strtol(arg, &end, 10);
 		if (*end || end == arg || v < 1 || v > 1000000)
 			return usage_error("-k: expected a number from 1 to 1000000, got '%s'", arg);
-		o->k = (int)v;
+		a->k = (int)v;
 	} else {
 		float v = strtof(arg, &end);
 		if (*end || end == arg || !(v >= 0.0f && v <= 1.0f))
 			return usage_error("--threshold: expected a probability from 0 to 1, got '%s'", arg);
-		o->threshold = v;
+		a->threshold = v;
 	}
 	return 0;
 }
 
+static void *profile_start(struct dm_engine *e, const struct dm_net *net)
+{
+	return dm_profile_start(e, net);
+}
+
+static void profile_finish(void *p, struct dm_engine *e, const char *model)
+{
+	dm_profile_finish(p, e, model);
+}
+
+/* Parse the options of command cmd (named name) into a, from the table's
+ * rows that cmd takes; the context comes from the defaults and the
+ * environment.  Returns 0, or the exit code of a usage error (said). */
+static int parse(int argc, char **argv, unsigned cmd, const char *name, args *a)
+{
+	struct option longs[NOPTIONS + 1];
+	char shorts[2 * NOPTIONS + 1], bad[64];
+	size_t i, nl = 0, ns = 0;
+	int c;
+	memset(a, 0, sizeof *a);
+	a->ctx.threads = 1;
+	a->ctx.output_dir = ".";
+	a->ctx.say = say;
+	a->ctx.stop_signal = &stop_signal;
+	a->ctx.tell = tell;
+	a->ctx.policy = getenv("DH_MODEL_POLICY");
+	a->ctx.policy_dir = getenv("DH_MODEL_POLICY_DIR");
+	a->ctx.free_licenses = getenv("DH_MODEL_FREE_LICENSES");
+	a->ctx.dpkg_root = getenv("DPKG_ROOT");
+	a->ctx.profile_start = profile_start;
+	a->ctx.profile_finish = profile_finish;
+	a->k = 1;
+	a->max_data = 64.0 * 1024 * 1024;
+	for (i = 0; i < NOPTIONS; i++) {
+		if (OPTIONS[i].cmds & cmd)
+			longs[nl++] = OPTIONS[i].o;
+		if (OPTIONS[i].short_cmds & cmd) {
+			shorts[ns++] = (char)OPTIONS[i].o.val;
+			if (OPTIONS[i].o.has_arg == required_argument)
+				shorts[ns++] = ':';
+		}
+	}
+	memset(&longs[nl], 0, sizeof longs[nl]);
+	shorts[ns] = 0;
+	snprintf(bad, sizeof bad, "bad option for %s", name);
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		if (c == 't' && parse_threads(optarg, &a->ctx.threads))
+			return usage_error("--threads: expected a number from 1 to 256, got '%s'", optarg);
+		else if (c == 'o' && cmd == BUNDLE)
+			a->output = optarg;
+		else if (c == 'o')
+			a->ctx.output_dir = optarg;
+		else if (c == 'm')
+			a->model = optarg;
+		else if (c == 'n')
+			a->ctx.no_expect = 1;
+		else if (c == 'q')
+			a->ctx.say = NULL;
+		else if (c == 'f')
+			a->format = optarg;
+		else if (c == 'l')
+			a->labels = optarg;
+		else if (c == 'p')
+			a->probabilities = a->prob = 1;
+		else if (c == 'k' || c == 'T') {
+			if (ft_option(c, optarg, a))
+				return DM_EXIT_USAGE;
+		} else if (c == 's')
+			a->section = optarg;
+		else if (c == 'd')
+			a->ctx.data_dir = optarg;
+		else if (c == 'b' && dm_limit_parse(DM_UNIT_BYTES, optarg, &a->max_data))
+			return usage_error("--max-data-bytes: expected a size such as 64M, got '%s'", optarg);
+		else if (c == '?')
+			return usage_error("%s", bad);
+	}
+	return 0;
+}
+
+/* ---- the commands ---- */
+
+/* The recipe at argv[optind], its models chosen by --model: each through
+ * run, all of them (keep_going) or up to the first error. */
+static int each_model(char **argv, const args *a, int keep_going,
+		      int (*run)(dm_recipe *r, const args *a, dm_error *err))
+{
+	dm_recipes rs;
+	dm_error err = {"", 0};
+	size_t i, first = 0, last = 0;
+	int rc = 0;
+	if (dm_recipes_load(argv[optind], &rs, &err))
+		return report(&err);
+	if (select_models(&rs, a->model, argv[optind], &first, &last, &err)) {
+		dm_recipes_free(&rs);
+		return report(&err);
+	}
+	for (i = first; i < last && (rc == 0 || keep_going); i++) {
+		err.code = 0;
+		if (run(&rs.v[i], a, &err))
+			rc = report(&err);
+	}
+	dm_recipes_free(&rs);
+	return rc;
+}
+
+static int train_one(dm_recipe *r, const args *a, dm_error *err)
+{
+	if (r->numerics == DM_NUMERICS_OPENBLAS)
+		fprintf(stderr, "dh-model-train: warning: %s: line %u: Numerics: openblas: the "
+			"weights of %s will be reproducible only on the same CPU core type "
+			"with the same thread count, not on every buildd; the portable "
+			"default is reproducible everywhere\n", r->file->path,
+			dm_recipe_field_line(r, "Numerics"), r->model);
+	return dm_job_train(r, &a->ctx, err);
+}
+
+static int cmd_train(int argc, char **argv)
+{
+	args a;
+	dm_error err = {"", 0};
+	struct stat st;
+	int rc = parse(argc, argv, TRAIN, "train", &a);
+	if (rc)
+		return rc;
+	if (optind != argc - 1)
+		return usage_error("%s", "train: expected exactly one RECIPE");
+	a.ctx.sandbox_dir = a.ctx.output_dir;
+	if (stat(a.ctx.output_dir, &st) || !S_ISDIR(st.st_mode)) {
+		dm_fail(&err, "%s: the output directory does not exist", a.ctx.output_dir);
+		return report(&err);
+	}
+	return each_model(argv, &a, 0, train_one);
+}
+
 static int cmd_eval(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"threads", required_argument, 0, 't'}, {"model", required_argument, 0, 'm'},
-		{"format", required_argument, 0, 'f'},  {"labels", required_argument, 0, 'l'},
-		{"k", required_argument, 0, 'k'},	{"threshold", required_argument, 0, 'T'},
-		{0, 0, 0, 0}};
-	ft_opts ft = {1, 0.0f, 0, 0};
-	dm_job_opts o = {1, ".", 0, say, NULL, &stop_signal, NULL, tell};
-	const char *model = NULL, *format = NULL, *labels = NULL;
+	args a;
 	dm_recipes rs;
 	dm_error err = {"", 0};
 	size_t first = 0, last = 0;
-	int c, rc = 0;
-	while ((c = getopt_long(argc, argv, "t:m:f:l:k:", opts, NULL)) != -1) {
-		if (c == 't' && parse_threads(optarg, &o.threads))
-			return usage_error("--threads: expected a number from 1 to 256, got '%s'", optarg);
-		else if (c == 'k' || c == 'T') {
-			if (parse_ft_opt(c, optarg, &ft))
-				return DM_EXIT_USAGE;
-		}
-		else if (c == 'm')
-			model = optarg;
-		else if (c == 'f')
-			format = optarg;
-		else if (c == 'l')
-			labels = optarg;
-		else if (c == '?')
-			return usage_error("%s", "bad option for eval");
-	}
-	if (optind == argc - 2 && !model && !labels && !format && dm_is_fasttext_file(argv[optind]))
-		return dm_ft_use_eval(argv[optind], argv[optind + 1], ft.k, ft.threshold, stdout, &err)
+	int rc = parse(argc, argv, EVAL, "eval", &a);
+	if (rc)
+		return rc;
+	if (optind == argc - 2 && !a.model && !a.labels && !a.format && dm_is_fasttext_file(argv[optind]))
+		return dm_ft_use_eval(argv[optind], argv[optind + 1], a.k, a.threshold, stdout, &err)
 			       ? report(&err) : 0;
-	if (ft.given)
+	if (a.ft_given)
 		return usage_error("%s", "eval: -k and --threshold are for fastText models");
-	if (optind == argc - 2 && !model && !labels && !format && ends_with(argv[optind + 1], ".safetensors"))
+	if (optind == argc - 2 && !a.model && !a.labels && !a.format && ends_with(argv[optind + 1], ".safetensors"))
 		; /* eval RECIPE FILE.safetensors */
-	else if (optind == argc - 2 && !model) {
-		dm_use_opts u = {o.threads, format, labels, say, NULL, 0};
+	else if (optind == argc - 2 && !a.model) {
+		dm_use_opts u = {a.ctx.threads, a.format, a.labels, say, NULL, 0};
 		return dm_use_eval(argv[optind], argv[optind + 1], &u, &err) ? report(&err) : 0;
 	}
 	if (optind != argc - 2)
@@ -258,12 +350,12 @@ static int cmd_eval(int argc, char **argv)
 				   "MODEL.safetensors and DATA");
 	if (dm_recipes_load(argv[optind], &rs, &err))
 		return report(&err);
-	if (!model && rs.n > 1) {
+	if (!a.model && rs.n > 1) {
 		dm_recipes_free(&rs);
 		return usage_error("%s", "eval: RECIPE has several models; choose one with --model");
 	}
-	if (select_models(&rs, model, argv[optind], &first, &last, &err) ||
-	    dm_job_eval(&rs.v[first], argv[optind + 1], &o, &err))
+	if (select_models(&rs, a.model, argv[optind], &first, &last, &err) ||
+	    dm_job_eval(&rs.v[first], argv[optind + 1], &a.ctx, &err))
 		rc = report(&err);
 	dm_recipes_free(&rs);
 	return rc;
@@ -272,161 +364,83 @@ static int cmd_eval(int argc, char **argv)
 /* predict MODEL INPUT: for shell consumers, as fasttext predict. */
 static int cmd_predict(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"threads", required_argument, 0, 't'}, {"format", required_argument, 0, 'f'},
-		{"k", required_argument, 0, 'k'}, {"threshold", required_argument, 0, 'T'},
-		/* --prob: fastText's predict-prob, for its users */
-		{"probabilities", no_argument, 0, 'p'}, {"prob", no_argument, 0, 'p'},
-		{0, 0, 0, 0}};
-	dm_use_opts u = {1, NULL, NULL, say, NULL, 0};
+	args a;
+	dm_use_opts u;
 	dm_error err = {"", 0};
-	ft_opts ft = {1, 0.0f, 0, 0};
-	int c;
-	while ((c = getopt_long(argc, argv, "t:f:k:p", opts, NULL)) != -1) {
-		if (c == 't' && parse_threads(optarg, &u.threads))
-			return usage_error("--threads: expected a number from 1 to 256, got '%s'", optarg);
-		else if (c == 'f')
-			u.format = optarg;
-		else if (c == 'p')
-			u.probabilities = ft.prob = 1;
-		else if (c == 'k' || c == 'T') {
-			if (parse_ft_opt(c, optarg, &ft))
-				return DM_EXIT_USAGE;
-		} else if (c == '?')
-			return usage_error("%s", "bad option for predict");
-	}
+	int rc = parse(argc, argv, PREDICT, "predict", &a);
+	if (rc)
+		return rc;
 	if (optind != argc - 2)
 		return usage_error("%s", "predict: expected MODEL.safetensors or MODEL.bin, and INPUT");
 	if (dm_is_fasttext_file(argv[optind])) {
-		if (u.format)
+		if (a.format)
 			return usage_error("%s", "predict: --format is for safetensors models; "
 					   "a fastText model reads fastText's text");
-		return dm_ft_use_predict(argv[optind], argv[optind + 1], ft.k, ft.threshold, ft.prob,
+		return dm_ft_use_predict(argv[optind], argv[optind + 1], a.k, a.threshold, a.prob,
 					 stdout, &err) ? report(&err) : 0;
 	}
-	if (ft.given)
+	if (a.ft_given)
 		return usage_error("%s", "predict: -k and --threshold are for fastText models");
+	u = (dm_use_opts){a.ctx.threads, a.format, NULL, say, NULL, a.probabilities};
 	return dm_use_predict(argv[optind], argv[optind + 1], &u, &err) ? report(&err) : 0;
+}
+
+static int estimate_one(dm_recipe *r, const args *a, dm_error *err)
+{
+	return dm_job_estimate(r, &a->ctx, err);
 }
 
 static int cmd_estimate(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"threads", required_argument, 0, 't'}, {"model", required_argument, 0, 'm'},
-		{0, 0, 0, 0}};
-	dm_job_opts o = {1, ".", 0, say, NULL, &stop_signal, NULL, tell};
-	const char *model = NULL;
-	dm_recipes rs;
-	dm_error err = {"", 0};
-	size_t i, first = 0, last = 0;
-	int c, rc = 0;
-	while ((c = getopt_long(argc, argv, "t:m:", opts, NULL)) != -1) {
-		if (c == 't' && parse_threads(optarg, &o.threads))
-			return usage_error("--threads: expected a number from 1 to 256, got '%s'", optarg);
-		else if (c == 'm')
-			model = optarg;
-		else if (c == '?')
-			return usage_error("%s", "bad option for estimate");
-	}
+	args a;
+	int rc = parse(argc, argv, ESTIMATE, "estimate", &a);
+	if (rc)
+		return rc;
 	if (optind != argc - 1)
 		return usage_error("%s", "estimate: expected exactly one RECIPE");
-	if (dm_recipes_load(argv[optind], &rs, &err))
-		return report(&err);
-	if (select_models(&rs, model, argv[optind], &first, &last, &err)) {
-		dm_recipes_free(&rs);
-		return report(&err);
-	}
-	for (i = first; i < last; i++) {
-		err.code = 0;
-		if (dm_job_estimate(&rs.v[i], &o, &err))
-			rc = report(&err);
-	}
-	dm_recipes_free(&rs);
-	return rc;
+	return each_model(argv, &a, 1, estimate_one);
+}
+
+static int verdict_one(dm_recipe *r, const args *a, dm_error *err)
+{
+	return dm_job_verdict(r, a->section, &a->ctx, err);
 }
 
 static int cmd_verdict(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"section", required_argument, 0, 's'}, {"model", required_argument, 0, 'm'},
-		{"quiet", no_argument, 0, 'q'},         {0, 0, 0, 0}};
-	dm_job_opts o = {1, ".", 0, say, NULL, &stop_signal, NULL, tell};
-	const char *model = NULL, *section = NULL;
-	dm_recipes rs;
-	dm_error err = {"", 0};
-	size_t i, first = 0, last = 0;
-	int c, rc = 0;
-	while ((c = getopt_long(argc, argv, "s:m:q", opts, NULL)) != -1) {
-		if (c == 's')
-			section = optarg;
-		else if (c == 'm')
-			model = optarg;
-		else if (c == 'q')
-			o.say = NULL;
-		else if (c == '?')
-			return usage_error("%s", "bad option for verdict");
-	}
+	args a;
+	int rc = parse(argc, argv, VERDICT, "verdict", &a);
+	if (rc)
+		return rc;
 	if (optind != argc - 1)
 		return usage_error("%s", "verdict: expected exactly one RECIPE");
-	if (dm_recipes_load(argv[optind], &rs, &err))
-		return report(&err);
-	if (select_models(&rs, model, argv[optind], &first, &last, &err))
-		rc = report(&err);
-	for (i = first; i < last && rc == 0; i++)
-		if (dm_job_verdict(&rs.v[i], section, &o, &err))
-			rc = report(&err);
-	dm_recipes_free(&rs);
-	return rc;
+	return each_model(argv, &a, 0, verdict_one);
 }
 
 static int cmd_verify(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"threads", required_argument, 0, 't'}, {"data-dir", required_argument, 0, 'd'},
-		{0, 0, 0, 0}};
-	dm_verify_opts o = {1, NULL, say, NULL};
+	args a;
 	dm_error err = {"", 0};
-	int c;
-	while ((c = getopt_long(argc, argv, "t:d:", opts, NULL)) != -1) {
-		if (c == 't' && parse_threads(optarg, &o.threads))
-			return usage_error("--threads: expected a number from 1 to 256, got '%s'", optarg);
-		else if (c == 'd')
-			o.data_dir = optarg;
-		else if (c == '?')
-			return usage_error("%s", "bad option for verify");
-	}
+	int rc = parse(argc, argv, VERIFY, "verify", &a);
+	if (rc)
+		return rc;
 	if (optind != argc - 1)
 		return usage_error("%s", "verify: expected exactly one FILE.safetensors or BUNDLE.tar");
-	if (dm_verify(argv[optind], &o, &err))
-		return report(&err);
-	return 0;
+	a.ctx.tell = NULL;
+	return dm_verify(argv[optind], &a.ctx, &err) ? report(&err) : 0;
 }
 
 static int cmd_bundle(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"output", required_argument, 0, 'o'}, {"max-data-bytes", required_argument, 0, 'b'},
-		{"data-dir", required_argument, 0, 'd'}, {0, 0, 0, 0}};
-	dm_verify_opts o = {1, NULL, say, NULL};
+	args a;
 	dm_error err = {"", 0};
-	const char *output = NULL, *data_dir = NULL;
-	double max = 64.0 * 1024 * 1024;
-	int c;
-	while ((c = getopt_long(argc, argv, "o:b:d:", opts, NULL)) != -1) {
-		if (c == 'o')
-			output = optarg;
-		else if (c == 'd')
-			data_dir = optarg;
-		else if (c == 'b' && dm_limit_parse(DM_UNIT_BYTES, optarg, &max))
-			return usage_error("--max-data-bytes: expected a size such as 64M, got '%s'", optarg);
-		else if (c == '?')
-			return usage_error("%s", "bad option for bundle");
-	}
-	if (optind != argc - 1 || !output)
+	int rc = parse(argc, argv, BUNDLE, "bundle", &a);
+	if (rc)
+		return rc;
+	if (optind != argc - 1 || !a.output)
 		return usage_error("%s", "bundle: expected --output FILE.tar and one FILE.safetensors");
-	if (dm_bundle(argv[optind], output, (uint64_t)max, data_dir, &o, &err))
-		return report(&err);
-	return 0;
+	a.ctx.tell = NULL;
+	return dm_bundle(argv[optind], a.output, (uint64_t)a.max_data, &a.ctx, &err) ? report(&err) : 0;
 }
 
 static int cmd_list(int argc, char **argv)

@@ -18,7 +18,6 @@
 #include "output/atomic.h"
 #include "output/safetensors.h"
 #include "provenance/export.h"
-#include "cli/profile.h"
 #include "provenance/provenance.h"
 #include "provenance/upstream.h"
 #include "licensing/verdict.h"
@@ -225,24 +224,7 @@ int dm_prepare(const dm_recipe *r, dm_prepared *p, dm_error *err)
 	return split(r, p, err) || normalize(r, p, err) ? -1 : 0;
 }
 
-void dm_prepared_free(dm_prepared *p)
-{
-	dm_dataset_free(&p->train);
-	if (p->have_test)
-		dm_dataset_free(&p->test);
-	free(p->shift), free(p->scale), free(p->train_rows), free(p->valid_rows);
-	memset(p, 0, sizeof *p);
-}
-
 /* ---- progress ---- */
-
-void dm_job_tell(const dm_job_opts *o, const char *line)
-{
-	if (o->tell)
-		o->tell(o->say_ctx, line);
-	else if (o->say)
-		o->say(o->say_ctx, line);
-}
 
 
 typedef struct progress_ctx {
@@ -504,7 +486,7 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	dm_metrics m;
 	int rc = -1, have_budget = 0, train_rc;
 	uint64_t sde;
-	dm_profile *prof;
+	void *prof = NULL;
 
 	/* refused now, not after the training: the provenance records it */
 	if (dm_source_date_epoch(&sde, err) < 0)
@@ -513,12 +495,12 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	memset(&p, 0, sizeof p);
 	memset(&verdict, 0, sizeof verdict);
 	have_budget = 1;   /* dm_budget_check zeroes b first; it is freed at out */
-	if (dm_budget_check(r, o->threads, &b, err))
+	if (dm_budget_check(r, o, &b, err))
 		goto out;
 	pc.start = b.started;   /* Max-Wall-Time counts from the policy's check */
 	pc.max_wall = b.limits.max_wall_time;
 	dm_caps_arm(r, &b);
-	if (dm_prepare(r, &p, err) || dm_verdict_facts(r, &p, &verdict, err))
+	if (dm_prepare(r, &p, err) || dm_verdict_facts(r, &p, o, &verdict, err))
 		goto out;
 	warn_unused_outputs(r, &p, o);
 	if (o->sandbox_dir && sandbox(o, err))
@@ -535,9 +517,11 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	valid = (dm_rows){p.train.x, p.train.y, p.train.dim, p.valid_rows, p.nvalid};
 	cfg.progress = on_progress;
 	cfg.ctx = &pc;
-	prof = dm_profile_start(e, net);
+	if (o->profile_start)
+		prof = o->profile_start(e, net);
 	train_rc = dm_train(net, e, &cfg, &train, p.nvalid ? &valid : NULL, &res, err);
-	dm_profile_finish(prof, e, r->model);
+	if (o->profile_finish)
+		o->profile_finish(prof, e, r->model);
 	if (train_rc) {
 		if (pc.wall_hit) {
 			char v[48];
@@ -639,7 +623,7 @@ int dm_job_estimate(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	size_t i;
 	/* over the budget: the figures, then the refusal; refused before the
 	 * costing (a recipe limit above the policy's): the refusal alone */
-	if (dm_budget_check(r, o->threads, &b, err) && (err->code != DM_EXIT_POLICY || !b.costed)) {
+	if (dm_budget_check(r, o, &b, err) && (err->code != DM_EXIT_POLICY || !b.costed)) {
 		dm_budget_free(&b);
 		return -1;
 	}

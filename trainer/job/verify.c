@@ -44,7 +44,7 @@
 #define MAX_SMALL (16u << 20)    /* a provenance or a recipe: at most 16 MiB */
 
 /* A line for the user: it may quote the file, so it is made printable. */
-static void tell(const dm_verify_opts *o, const char *line)
+static void tell(const dm_ctx *o, const char *line)
 {
 	char shown[1024];
 	if (o->say)
@@ -66,7 +66,7 @@ static const char *string_at(const dm_json *v, const char *a, const char *b)
 /* ---- compare ---- */
 
 static int compare(const char *what, const dm_safetensors *orig, const dm_record *rec,
-		   const dm_safetensors *again, const dm_verify_opts *o, dm_error *err)
+		   const dm_safetensors *again, const dm_ctx *o, dm_error *err)
 {
 	size_t i, k, params = 0;
 	char line[512];
@@ -133,7 +133,7 @@ static int same_data(const char *what, const dm_record *rec, const dm_json *now,
  * they are not the ones the model was trained with (the weights do not
  * depend on them). */
 static void installed_notes(const char *what, const dm_record *rec, const dm_json *now,
-			    const dm_verify_opts *o)
+			    const dm_ctx *o)
 {
 	const char *name = string_at(now, "budget", "policy");
 	const char *sha = string_at(now, "budget", "policy-sha256");
@@ -162,7 +162,7 @@ typedef struct work {
 	const char *what;            /* the file on the command line */
 	const char *tmp;             /* the private directory */
 	int tmpfd;
-	const dm_verify_opts *o;
+	const dm_ctx *o;
 	dm_safetensors st;
 	dm_record rec;
 	dm_bundle_contents bc;
@@ -332,7 +332,8 @@ static int retrain_and_compare(work *w, dm_error *err)
 		goto out;
 	have_rs = 1;
 	/* the policy that applied at training applies again: by its name,
-	 * among the installed ones (DH_MODEL_POLICY still wins) */
+	 * among the installed ones (the context's policy, DH_MODEL_POLICY,
+	 * still wins) */
 	if (w->rec.policy)
 		rs.v[0].policy = w->rec.policy;
 	snprintf(out, sizeof out, "%.4000s/out", w->tmp);
@@ -346,8 +347,13 @@ static int retrain_and_compare(work *w, dm_error *err)
 			 w->rec.model);
 		tell(w->o, line);
 	}
+	/* the caller's policy settings; no progress, no profile */
 	memset(&jo, 0, sizeof jo);
 	jo.threads = w->o->threads;
+	jo.policy = w->o->policy;
+	jo.policy_dir = w->o->policy_dir;
+	jo.free_licenses = w->o->free_licenses;
+	jo.dpkg_root = w->o->dpkg_root;
 	jo.output_dir = out;
 	jo.no_expect = 1;
 	jo.sandbox_dir = w->tmp;
@@ -424,7 +430,7 @@ static int verify_work(work *w, dm_error *err)
 }
 
 /* The child: sandboxed at once to writing in the private directory. */
-static int child_work(const char *file, const char *tmp, const dm_verify_opts *o, dm_error *err)
+static int child_work(const char *file, const char *tmp, const dm_ctx *o, dm_error *err)
 {
 	work w;
 	char what[512];
@@ -476,7 +482,7 @@ static void forward(int sig)
 }
 
 /* Run child_work in a child process; its error comes back through a pipe. */
-static int in_child(const char *file, const char *tmp, const dm_verify_opts *o, dm_error *err)
+static int in_child(const char *file, const char *tmp, const dm_ctx *o, dm_error *err)
 {
 	int fds[2], status = 0;
 	pid_t pid, parent = getpid();
@@ -540,7 +546,7 @@ static int in_child(const char *file, const char *tmp, const dm_verify_opts *o, 
 		       WTERMSIG(status), strsignal(WTERMSIG(status)));
 }
 
-int dm_verify(const char *file, const dm_verify_opts *o, dm_error *err)
+int dm_verify(const char *file, const dm_ctx *o, dm_error *err)
 {
 	struct sigaction pass, old[NFORWARDED];
 	char tmp[4096];
@@ -614,8 +620,8 @@ static int open_data(const char *what, const dm_record *rec, const char *dir, tr
 	return 0;
 }
 
-int dm_bundle(const char *weights, const char *output, uint64_t max_data, const char *data_dir,
-	      const dm_verify_opts *o, dm_error *err)
+int dm_bundle(const char *weights, const char *output, uint64_t max_data, const dm_ctx *o,
+	      dm_error *err)
 {
 	dm_safetensors st;
 	dm_record rec;
@@ -637,7 +643,7 @@ int dm_bundle(const char *weights, const char *output, uint64_t max_data, const 
 	if (dm_record_of_weights(weights, &st, &rec, err))
 		goto out;
 	have_rec = 1;
-	if (open_data(weights, &rec, data_dir ? data_dir : ".", t, &total, err))
+	if (open_data(weights, &rec, o->data_dir ? o->data_dir : ".", t, &total, err))
 		goto out;
 	carries = total <= max_data;
 	for (i = 0; carries && i < rec.ndata; i++) {

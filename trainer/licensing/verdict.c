@@ -11,10 +11,7 @@
 #include "base/version.h"
 #include "licensing/dep5.h"
 #include "licensing/license.h"
-
-#ifndef DM_POLICY_DIR
-#define DM_POLICY_DIR "/usr/share/dh-model/policy"
-#endif
+#include "policy/locate.h"
 
 const char *dm_verdict_class_name(dm_verdict_class c)
 {
@@ -43,36 +40,18 @@ static const char *recipe_shown(const dm_recipe *r)
 
 /* ---- the list of free licences ---- */
 
-/* $DH_MODEL_FREE_LICENSES; else free-licenses next to the installed policy
- * directory (/usr/share/dh-model/free-licenses), or in it; else policy/ next
- * to a trainer run from its build tree (build/../policy/free-licenses). */
-static int load_list(dm_license_list *l, dm_error *err)
+/* The context's list (DH_MODEL_FREE_LICENSES); else free-licenses beside
+ * the policy directories (policy/locate.h): next to the installed one
+ * (/usr/share/dh-model/free-licenses) or in it, or in the build tree's
+ * policy/. */
+static int load_list(const dm_ctx *x, dm_license_list *l, dm_error *err)
 {
-	const char *env = getenv("DH_MODEL_FREE_LICENSES");
-	char cand[3][PATH_MAX], looked[3 * PATH_MAX + 64] = "";
-	size_t n = 0, i;
-	ssize_t len;
-	if (env && *env)
-		return dm_license_list_read(env, l, err) ? dm_error_prefix(err, "DH_MODEL_FREE_LICENSES") : 0;
-	snprintf(cand[n], sizeof cand[n], "%s", DM_POLICY_DIR);
-	{
-		char *slash = strrchr(cand[n], '/');
-		if (slash && slash != cand[n]) {
-			*slash = 0;
-			cat(cand[n], sizeof cand[n], "/free-licenses");
-			n++;
-		}
-	}
-	snprintf(cand[n++], PATH_MAX, "%s/free-licenses", DM_POLICY_DIR);
-	len = readlink("/proc/self/exe", cand[n], PATH_MAX - 32);
-	if (len > 0) {
-		char *slash;
-		cand[n][len] = 0;
-		if ((slash = strrchr(cand[n], '/'))) {
-			strcpy(slash, "/../policy/free-licenses");
-			n++;
-		}
-	}
+	char cand[4][PATH_MAX], looked[4 * PATH_MAX + 64] = "";
+	size_t n, i;
+	if (x->free_licenses && *x->free_licenses)
+		return dm_license_list_read(x->free_licenses, l, err) ?
+			dm_error_prefix(err, "DH_MODEL_FREE_LICENSES") : 0;
+	n = dm_policy_files(NULL, "free-licenses", cand, 4);
 	for (i = 0; i < n; i++) {
 		if (access(cand[i], R_OK) == 0)
 			return dm_license_list_read(cand[i], l, err);
@@ -224,6 +203,7 @@ typedef struct ctx {
 	dm_dep5 src;
 	char src_problem[1024]; /* a whole dm_error message fits */
 	dm_error *err;
+	char root[PATH_MAX];    /* DPKG_ROOT, see dpkg_root() */
 } ctx;
 
 static int use_stanza(dm_data_licence *d, const char *copyright, const dm_dep5_files *f,
@@ -323,18 +303,16 @@ static int weights_from_source(ctx *c, const dm_recipe *r, dm_verdict *v)
 	return 0;
 }
 
-/* $DPKG_ROOT, as dpkg honours it: the root of the installation whose
- * packages own the data ("" for /). */
-static const char *dpkg_root(void)
+/* The context's DPKG_ROOT, as dpkg honours it: the root of the
+ * installation whose packages own the data ("" for /), without a trailing
+ * slash. */
+static void dpkg_root(const dm_ctx *x, char *root, size_t size)
 {
-	static char root[PATH_MAX];
-	const char *env = getenv("DPKG_ROOT");
 	size_t n;
-	snprintf(root, sizeof root, "%s", env ? env : "");
+	snprintf(root, size, "%s", x->dpkg_root ? x->dpkg_root : "");
 	n = strlen(root);
 	while (n && root[n - 1] == '/')
 		root[--n] = 0;
-	return root;
 }
 
 static int from_package(ctx *c, dm_data_licence *d, const char *abs)
@@ -345,7 +323,7 @@ static int from_package(ctx *c, dm_data_licence *d, const char *abs)
 	const dm_dep5_files *f;
 	int rc = 0;
 	snprintf(path, sizeof path, "/usr/share/doc/%s/copyright", d->package);
-	snprintf(file, sizeof file, "%s%s", dpkg_root(), path);
+	snprintf(file, sizeof file, "%s%s", c->root, path);
 	if (dm_dep5_read(file, &cr, &sub)) {
 		cat(d->note, sizeof d->note, "%s owns %s, but %s", d->package, abs, sub.msg);
 		return 0;
@@ -407,7 +385,7 @@ static int licences(ctx *c, const dm_prepared *p, dm_verdict *v)
 	size_t i, nabs = 0;
 	int t, k, rc = -1, have_owners = 0;
 	char dpkg_problem[1024] = ""; /* a whole dm_error message fits */
-	const char *root = dpkg_root();
+	const char *root = c->root;
 	size_t rootlen = strlen(root);
 	for (t = 0; t < 2; t++) {
 		/* the files that were read, with their SHA-256; without p, the
@@ -561,7 +539,8 @@ static void decide(const dm_recipe *r, dm_verdict *v)
 	}
 }
 
-int dm_verdict_facts(const dm_recipe *r, const dm_prepared *p, dm_verdict *v, dm_error *err)
+int dm_verdict_facts(const dm_recipe *r, const dm_prepared *p, const dm_ctx *x, dm_verdict *v,
+		     dm_error *err)
 {
 	dm_license_list list;
 	ctx c;
@@ -569,8 +548,9 @@ int dm_verdict_facts(const dm_recipe *r, const dm_prepared *p, dm_verdict *v, dm
 	int covered = 0;
 	memset(v, 0, sizeof *v);
 	memset(&c, 0, sizeof c);
-	if (load_list(&list, err))
+	if (load_list(x, &list, err))
 		return -1;
+	dpkg_root(x, c.root, sizeof c.root);
 	c.r = r;
 	c.list = &list;
 	c.err = err;
@@ -630,33 +610,38 @@ fail:
 	return -1;
 }
 
-void dm_verdict_decide(const dm_recipe *r, const dm_budget *b, uint64_t flop,
-		       const dm_job_opts *o, dm_verdict *v)
+void dm_verdict_classify(const dm_recipe *r, const dm_budget *b, uint64_t flop, dm_verdict *v)
 {
-	size_t i;
 	v->policy = b->policy.name;
 	v->within_policy = 1; /* else dm_budget_check refused it before training */
 	v->within_main = b->within_main;
 	v->flop = (double)flop;
 	v->max_compute = b->limits.max_compute;
 	decide(r, v);
+}
+
+void dm_verdict_decide(const dm_recipe *r, const dm_budget *b, uint64_t flop,
+		       const dm_ctx *o, dm_verdict *v)
+{
+	size_t i;
+	dm_verdict_classify(r, b, flop, v);
 	{
 		char line[2048];
 		snprintf(line, sizeof line, "%s: verdict: %s: %s", r->model,
 			 dm_verdict_class_name(v->cls), v->reason);
-		dm_job_tell(o, line);
+		dm_ctx_tell(o, line);
 		if (v->data_license_unused) {
 			snprintf(line, sizeof line, "warning: %s: Data-License (%s line %u) is not "
 				 "used: a copyright file covers every data file", r->model,
 				 recipe_shown(r), dm_recipe_field_line(r, "Data-License"));
-			dm_job_tell(o, line);
+			dm_ctx_tell(o, line);
 		}
 		for (i = 0; i < v->ndata; i++)
 			if (v->data[i].build_depends == 0) {
 				snprintf(line, sizeof line, "warning: %s: %s comes from %s, which is not "
 					 "in Build-Depends of debian/control: a clean build would not "
 					 "have it", r->model, v->data[i].path, v->data[i].package);
-				dm_job_tell(o, line);
+				dm_ctx_tell(o, line);
 			}
 	}
 }
@@ -751,34 +736,13 @@ static int area_check(const dm_recipe *r, const dm_verdict *v, const dm_budget *
 			    *plain ? plain : "SECTION", fix);
 }
 
-int dm_job_verdict(dm_recipe *r, const char *section, const dm_job_opts *o, dm_error *err)
+int dm_verdict_line(const dm_recipe *r, const dm_verdict *v, const dm_budget *b,
+		    const char *section, char *line, size_t size, dm_error *err)
 {
-	dm_budget b;
-	dm_verdict v;
-	char line[2048], why[800];
-	int rc = -1;
-	memset(&v, 0, sizeof v);
-	/* as training would refuse it; b is zeroed first, and freed at out */
-	if (dm_budget_check(r, o->threads, &b, err) || dm_verdict_facts(r, NULL, &v, err))
-		goto out;
-	v.policy = b.policy.name;
-	v.within_policy = 1;
-	v.within_main = b.within_main;
-	v.flop = (double)b.cost.flop;
-	v.max_compute = b.limits.max_compute;
-	decide(r, &v);
-	if (section) {
-		if (area_check(r, &v, &b, section, line, sizeof line, err))
-			goto out;
-	} else {
-		short_reason(&v, why, sizeof why);
-		snprintf(line, sizeof line, "%s: %s (%s)", r->model, dm_verdict_class_name(v.cls), why);
-	}
-	if (o->say)
-		o->say(o->say_ctx, line);
-	rc = 0;
-out:
-	dm_verdict_free(&v);
-	dm_budget_free(&b);
-	return rc;
+	char why[800];
+	if (section)
+		return area_check(r, v, b, section, line, size, err);
+	short_reason(v, why, sizeof why);
+	snprintf(line, size, "%s: %s (%s)", r->model, dm_verdict_class_name(v->cls), why);
+	return 0;
 }

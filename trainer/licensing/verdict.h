@@ -1,4 +1,4 @@
-/* verdict.h - the ML-Policy verdict of a trained model: Free Model,
+/* verdict.h - the licensing room: the ML-Policy verdict of a trained model: Free Model,
  * ToxicCandy or Non-free, with the facts behind it.
  *
  * Debian's ML policy: a Free Model has a free licence, training data that
@@ -25,8 +25,9 @@
 
 #include <stdint.h>
 
+#include "base/context.h"
+#include "data/prepared.h"
 #include "policy/budget.h"
-#include "job/job.h"
 
 typedef enum dm_verdict_class {
 	DM_VERDICT_FREE,    /* "Free Model" */
@@ -91,22 +92,24 @@ const char *dm_verdict_class_name(dm_verdict_class c);
  * are the recipe's paths, unread (no SHA-256).  dm_verdict_decide, after
  * training, adds the compute used and the policy, decides the class and
  * says it (through o->say). */
-int dm_verdict_facts(const dm_recipe *r, const dm_prepared *p, dm_verdict *v, dm_error *err);
+int dm_verdict_facts(const dm_recipe *r, const dm_prepared *p, const dm_ctx *x, dm_verdict *v,
+		     dm_error *err);
 void dm_verdict_decide(const dm_recipe *r, const dm_budget *b, uint64_t flop,
-		       const dm_job_opts *o, dm_verdict *v);
+		       const dm_ctx *o, dm_verdict *v);
 void dm_verdict_free(dm_verdict *v);
 
-/* The verdict before training, and whether the archive area of a binary
- * package may hold it (dh_model runs it for every package before it
- * trains any): the budget is checked as training would check it, the
- * licences found from the recipe's data paths alone (nothing is read but
- * the headers), and the class said (through o->say) with its reason.
- * section is the package's Section: a "contrib/" or "non-free/" prefix
- * names the area, none means main; the policy that applies (its
- * Archive-Areas, else main's) says which verdicts each area accepts.  A
- * verdict the area does not take is an error with DM_EXIT_POLICY, one line
- * naming the model, the verdict, the reason and what to do.  section NULL:
- * the verdict alone. */
-int dm_job_verdict(dm_recipe *r, const char *section, const dm_job_opts *o, dm_error *err);
+/* dm_verdict_decide without a word: the class and its reason, from the
+ * compute used and the policy that applied. */
+void dm_verdict_classify(const dm_recipe *r, const dm_budget *b, uint64_t flop, dm_verdict *v);
+
+/* The verdict's line for the build log: with section (a package's
+ * Section:, a "contrib/" or "non-free/" prefix naming the area, none
+ * main), whether the archive area accepts it, by the Archive-Areas of the
+ * policy that applies, else main's; a verdict the area does not take is an
+ * error with DM_EXIT_POLICY naming the model, the verdict, the reason and
+ * what to do.  section NULL: the verdict and its reason alone.  The job
+ * that uses it: dm_job_verdict (job/job.h). */
+int dm_verdict_line(const dm_recipe *r, const dm_verdict *v, const dm_budget *b,
+		    const char *section, char *line, size_t size, dm_error *err);
 
 #endif

@@ -1,5 +1,6 @@
 /* budget.c - refuse a recipe before training when it is over the policy,
- * and hold it to the policy's caps while it trains. */
+ * and hold it to the policy's caps while it trains (os/caps.h enforces
+ * them). */
 #include "budget.h"
 
 #include <limits.h>
@@ -15,47 +16,9 @@
 
 #include "base/checked.h"
 #include "base/sanitizer.h"
+#include "os/caps.h"
 #include "output/atomic.h"
-
-#ifndef DM_POLICY_DIR
-#define DM_POLICY_DIR "/usr/share/dh-model/policy"
-#endif
-
-/* ---- caps ---- */
-
-static char cpu_msg[512], wall_msg[512];
-static size_t cpu_len, wall_len;
-
-static void die_of_cap(const char *msg, size_t len)
-{
-	dm_atomic_cleanup();
-	if (write(2, msg, len) < 0) {
-		/* nothing more can be done */
-	}
-	_exit(DM_EXIT_POLICY);
-}
-
-static void on_xcpu(int sig)
-{
-	(void)sig;
-	die_of_cap(cpu_msg, cpu_len);
-}
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-	die_of_cap(wall_msg, wall_len);
-}
-
-/* Whole seconds for a resource limit or a timer, from a limit in seconds
- * that may be as large as a double goes (a policy may say 1e300 s): beyond
- * a year it is as good as none, and converting it unclamped would be
- * undefined. */
-static rlim_t seconds_limit(double s)
-{
-	const double year = 366.0 * 86400;
-	return (rlim_t)(s < year ? s : year);
-}
+#include "policy/locate.h"
 
 /* The training loop and the data's reader stop cleanly at Max-Wall-Time;
  * this alarm is the backstop for anything that does not return to them
@@ -63,18 +26,12 @@ static rlim_t seconds_limit(double s)
  * the first data file is opened, and cancelled by dm_budget_free. */
 static void wall_backstop(const dm_recipe *r, const dm_limits *l)
 {
-	struct itimerval it = {{0, 0}, {0, 0}};
-	char where[256], v[48];
+	char where[256], v[48], msg[512];
 	dm_recipe_where(r, where, sizeof where);
 	dm_limit_format(DM_UNIT_SECONDS, l->max_wall_time, v, sizeof v);
-	wall_len = (size_t)snprintf(wall_msg, sizeof wall_msg, "dh-model-train: error: %s: "
-				    "Max-Wall-Time of %s reached (the watchdog's backstop); "
-				    "no output written\n", where, v);
-	if (wall_len >= sizeof wall_msg)
-		wall_len = sizeof wall_msg - 1;
-	it.it_value.tv_sec = (time_t)seconds_limit(l->max_wall_time * 1.25 + 30);
-	signal(SIGALRM, on_alarm);
-	setitimer(ITIMER_REAL, &it, NULL);
+	snprintf(msg, sizeof msg, "dh-model-train: error: %s: Max-Wall-Time of %s reached (the "
+		 "watchdog's backstop); no output written\n", where, v);
+	dm_cap_wall(l->max_wall_time * 1.25 + 30, msg, dm_atomic_cleanup);
 }
 
 /* ---- the budget ---- */
@@ -94,28 +51,6 @@ static void debian_arch(char *buf, size_t size)
 	for (i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (!strcmp(u.machine, map[i].uname))
 			snprintf(buf, size, "%s", map[i].deb);
-}
-
-/* Where policies are: $DH_MODEL_POLICY_DIR, the installed directory, and
- * policy/ next to a trainer run from its build tree (build/../policy). */
-static size_t policy_dirs(const char **dirs, char *exe_dir, size_t size)
-{
-	size_t n = 0;
-	const char *env = getenv("DH_MODEL_POLICY_DIR");
-	ssize_t len;
-	if (env && *env)
-		dirs[n++] = env;
-	dirs[n++] = DM_POLICY_DIR;
-	len = readlink("/proc/self/exe", exe_dir, size - 16);
-	if (len > 0) {
-		char *slash;
-		exe_dir[len] = 0;
-		if ((slash = strrchr(exe_dir, '/'))) {
-			strcpy(slash, "/../policy");
-			dirs[n++] = exe_dir;
-		}
-	}
-	return n;
 }
 
 void dm_budget_time(const dm_budget *b, double flop, const dm_policy *p,
@@ -270,17 +205,20 @@ static int within(const dm_cost *c, const dm_limits *l)
 	       !exceeds(c->output_bytes, (double)l->max_output_bytes);
 }
 
-int dm_budget_check(dm_recipe *r, int threads, dm_budget *b, dm_error *err)
+int dm_budget_check(dm_recipe *r, const dm_ctx *x, dm_budget *b, dm_error *err)
 {
-	const char *dirs[3], *name = getenv("DH_MODEL_POLICY");
-	char exe_dir[4096], where[256];
-	size_t ndirs = policy_dirs(dirs, exe_dir, sizeof exe_dir), n = 0, dim = 0, ntest = 0, tdim = 0, nv;
+	const char *dirs[3], *name = x->policy;
+	char dir[3][PATH_MAX], where[256];
+	size_t ndirs = dm_policy_dirs(x, dir, 3), n = 0, dim = 0, ntest = 0, tdim = 0, nv, i;
+	int threads = x->threads;
 	dm_layer *layers;
 	dm_shape shape, tshape;
 	dm_cost_in in;
 	const dm_limits *lm;
 	int audit_error;
 
+	for (i = 0; i < ndirs; i++)
+		dirs[i] = dir[i];
 	memset(b, 0, sizeof *b);
 	clock_gettime(CLOCK_MONOTONIC, &b->started);
 	debian_arch(b->arch, sizeof b->arch);
@@ -366,39 +304,21 @@ int dm_budget_check(dm_recipe *r, int threads, dm_budget *b, dm_error *err)
 
 void dm_budget_free(dm_budget *b)
 {
-	struct itimerval it = {{0, 0}, {0, 0}};
-	setitimer(ITIMER_REAL, &it, NULL);   /* the wall-clock backstop */
+	dm_cap_wall_cancel();   /* the wall-clock backstop */
 	dm_policy_free(&b->policy);
 	dm_policy_free(&b->main);
-}
-
-static void set_soft(int resource, rlim_t v)
-{
-	struct rlimit rl;
-	if (getrlimit(resource, &rl))
-		return;
-	if (rl.rlim_max != RLIM_INFINITY && v > rl.rlim_max)
-		v = rl.rlim_max;
-	rl.rlim_cur = v;
-	setrlimit(resource, &rl);
 }
 
 void dm_caps_arm(const dm_recipe *r, const dm_budget *b)
 {
 	const dm_limits *l = &b->limits;
-	char where[256], v[48];
+	char where[256], v[48], msg[512];
 	dm_recipe_where(r, where, sizeof where);
 	if (l->max_cpu_time) {
-		struct rusage ru;
-		double used = 0;
-		if (!getrusage(RUSAGE_SELF, &ru))
-			used = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec;
 		dm_limit_format(DM_UNIT_SECONDS, l->max_cpu_time, v, sizeof v);
-		cpu_len = (size_t)snprintf(cpu_msg, sizeof cpu_msg, "dh-model-train: error: %s: "
-					   "Max-CPU-Time of %s reached; training stopped, no output "
-					   "written\n", where, v);
-		signal(SIGXCPU, on_xcpu);
-		set_soft(RLIMIT_CPU, seconds_limit(used + l->max_cpu_time + 0.999));
+		snprintf(msg, sizeof msg, "dh-model-train: error: %s: Max-CPU-Time of %s reached; "
+			 "training stopped, no output written\n", where, v);
+		dm_cap_cpu(l->max_cpu_time, msg, dm_atomic_cleanup);
 	}
 #if !defined(DM_ASAN) && !defined(DM_TSAN)
 	/* ASan and TSan reserve terabytes of address space */
@@ -410,18 +330,14 @@ void dm_caps_arm(const dm_recipe *r, const dm_budget *b)
 					dm_ck_add(&ck, (uint64_t)512 << 20,
 						  dm_ck_mul(&ck, (uint64_t)(b->threads < 1 ? 1 : b->threads),
 							    (uint64_t)80 << 20)));
-		set_soft(RLIMIT_AS, ck.over || as >= RLIM_INFINITY ? RLIM_INFINITY : (rlim_t)as);
+		dm_cap_address_space(ck.over ? UINT64_MAX : as);
 	}
 #endif
 	if (l->max_output_bytes)
-		set_soft(RLIMIT_FSIZE, (rlim_t)l->max_output_bytes);
+		dm_cap_file_size(l->max_output_bytes);
 }
 
 void dm_caps_disarm(void)
 {
-	struct itimerval it = {{0, 0}, {0, 0}};
-	setitimer(ITIMER_REAL, &it, NULL);
-	set_soft(RLIMIT_AS, RLIM_INFINITY);
-	set_soft(RLIMIT_FSIZE, RLIM_INFINITY);
-	set_soft(RLIMIT_CPU, RLIM_INFINITY);
+	dm_caps_clear();
 }

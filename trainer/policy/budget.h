@@ -1,9 +1,13 @@
-/* budget.h - the policy decision before training, and the caps during it. */
+/* budget.h - the policy room: the decision before training (the budget:
+ * the recipe's cost against the policy's limits), and the caps during it.
+ * The policy files themselves are read by recipe/policy.h (a recipe's
+ * Max-* fields share their syntax); where they are is locate.h's. */
 #ifndef DM_BUDGET_H
 #define DM_BUDGET_H
 
 #include <time.h>
 
+#include "base/context.h"
 #include "base/error.h"
 #include "model/cost.h"
 #include "recipe/policy.h"
@@ -27,14 +31,14 @@ typedef struct dm_budget {
 	int threads;
 } dm_budget;
 
-/* Find and load the policy (DH_MODEL_POLICY, else the recipe's Policy:,
- * else main), cost the recipe from the data headers alone, and refuse it
- * (exit code 4) when it is over a limit.  threads is for the memory
- * estimate.  Before it opens the data, it sets the data caps in r's specs
+/* Find and load the policy (x->policy, else the recipe's Policy:, else
+ * main; looked for in dm_policy_dirs(x)), cost the recipe from the data
+ * headers alone, and refuse it (exit code 4) when it is over a limit.
+ * x->threads is for the memory estimate.  Before it opens the data, it sets the data caps in r's specs
  * (bytes, archive members, the wall clock's deadline) and arms the
  * wall-clock alarm, so that no input can hold the process past
  * Max-Wall-Time.  dm_budget_free cancels the alarm. */
-int dm_budget_check(dm_recipe *r, int threads, dm_budget *b, dm_error *err);
+int dm_budget_check(dm_recipe *r, const dm_ctx *x, dm_budget *b, dm_error *err);
 void dm_budget_free(dm_budget *b);
 
 /* "about 2.8 h at 36 GFLOP/s on one amd64 core" */

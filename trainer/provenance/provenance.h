@@ -1,4 +1,9 @@
-/* provenance.h - the provenance record of a trained model (NAME.json).
+/* provenance.h - the provenance room: the record of a trained model
+ * (NAME.json) written here, read back by record.h, its data files found
+ * again by datafile.h and bundle_read.h; the upstream comparison
+ * (upstream.h) and the ONNX export's metadata (export.h).
+ *
+ * The provenance record of a trained model (NAME.json).
  *
  * Deterministic JSON: the same recipe, data and seed give the same bytes on
  * every machine.  It holds no wall-clock time, host, user or build path;
@@ -10,7 +15,7 @@
 #include <stdint.h>
 
 #include "policy/budget.h"
-#include "job/job.h"
+#include "data/prepared.h"
 #include "output/json.h"
 #include "output/safetensors.h"
 #include "upstream.h"

@@ -111,7 +111,7 @@ static void side_by_side(const char *name, float mine, float theirs, char *buf, 
 }
 
 int dm_upstream_compare(const dm_recipe *r, const dm_prepared *p, dm_net *net,
-			const dm_job_opts *o, dm_upstream *u, dm_error *err)
+			const dm_ctx *o, dm_upstream *u, dm_error *err)
 {
 	const dm_upstream_spec *us = &r->upstream;
 	dm_engine *e = NULL;
@@ -221,7 +221,7 @@ int dm_upstream_compare(const dm_recipe *r, const dm_prepared *p, dm_net *net,
 			 "allowed (not fatal: DEB_BUILD_OPTIONS=nocheck or --no-expect)",
 			 r->file->path, dm_recipe_field_line(r, "Upstream-Max-Regression"),
 			 (double)u->worse_by, u->metric, (double)us->max_regression);
-		dm_job_tell(o, line);
+		dm_ctx_tell(o, line);
 	}
 	if (!u->pass && !o->no_expect) {
 		const char *m = u->metric;

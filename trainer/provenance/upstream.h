@@ -19,8 +19,10 @@
 #ifndef DM_UPSTREAM_H
 #define DM_UPSTREAM_H
 
-#include "job/job.h"
+#include "base/context.h"
+#include "data/prepared.h"
 #include "model/train.h"
+#include "recipe/recipe.h"
 
 typedef struct dm_upstream {
 	int done;                  /* a comparison was made */
@@ -46,6 +48,6 @@ typedef struct dm_upstream {
  * say the result (o->say).  A regression over the threshold is an error
  * with code DM_EXIT_EXPECT, unless o->no_expect; u is filled in either way. */
 int dm_upstream_compare(const dm_recipe *r, const dm_prepared *p, dm_net *net,
-			const dm_job_opts *o, dm_upstream *u, dm_error *err);
+			const dm_ctx *o, dm_upstream *u, dm_error *err);
 
 #endif
