@@ -439,13 +439,11 @@ out:
  * or a write outside the output directory. */
 static int sandbox(const dm_job_opts *o, dm_error *err)
 {
-	static int done;
 	char what[512], line[600];
-	if (done)
+	if (dm_sandbox_applied())
 		return 0;
 	if (dm_sandbox(o->sandbox_dir, what, sizeof what, err))
 		return -1;
-	done = 1;
 	if (o->say) {
 		snprintf(line, sizeof line, "sandbox: %s", what);
 		o->say(o->say_ctx, line);

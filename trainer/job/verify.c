@@ -19,17 +19,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/epoch.h"
 #include "base/text.h"
+#include "os/child.h"
 #include "os/sandbox.h"
 #include "os/tmpdir.h"
 #include "output/bundle.h"
@@ -453,122 +451,35 @@ static int child_work(const char *file, const char *tmp, const dm_ctx *o, dm_err
 	return rc;
 }
 
-static ssize_t read_full(int fd, void *buf, size_t n)
-{
-	size_t done = 0;
-	while (done < n) {
-		ssize_t r = read(fd, (char *)buf + done, n - done);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		done += (size_t)r;
-	}
-	return (ssize_t)done;
-}
+typedef struct child_args {
+	const char *file, *tmp;
+	const dm_ctx *o;
+} child_args;
 
-/* SIGINT, SIGTERM and SIGHUP while the child works: passed on to it, and
- * acted on by the parent once the directory is gone (see dm_verify). */
-static const int FORWARDED[] = {SIGINT, SIGTERM, SIGHUP};
-#define NFORWARDED (sizeof FORWARDED / sizeof FORWARDED[0])
-static volatile sig_atomic_t caught;
-static volatile pid_t worker;
-
-static void forward(int sig)
+static int child_main(void *arg, dm_error *err)
 {
-	caught = sig;
-	if (worker > 0)
-		kill(worker, sig);
-}
-
-/* Run child_work in a child process; its error comes back through a pipe. */
-static int in_child(const char *file, const char *tmp, const dm_ctx *o, dm_error *err)
-{
-	int fds[2], status = 0;
-	pid_t pid, parent = getpid();
-	sigset_t block, old;
-	dm_error res;
-	ssize_t n;
-	size_t i;
-	if (pipe2(fds, O_CLOEXEC))
-		return dm_fail(err, "pipe: %s", strerror(errno));
-	fflush(NULL);
-	/* no signal between the fork and knowing whom to pass it to */
-	sigemptyset(&block);
-	for (i = 0; i < NFORWARDED; i++)
-		sigaddset(&block, FORWARDED[i]);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	if ((pid = fork()) < 0) {
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		close(fds[0]);
-		close(fds[1]);
-		return dm_fail(err, "fork: %s", strerror(errno));
-	}
-	if (pid == 0) {
-		dm_error e = {"", 0};
-		close(fds[0]);
-		/* a signal ends the child at once: the parent removes the
-		 * directory with all the child wrote, and the child dies with
-		 * the parent */
-		for (i = 0; i < NFORWARDED; i++)
-			signal(FORWARDED[i], SIG_DFL);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
-			_exit(DM_EXIT_ERROR);
-		e.code = child_work(file, tmp, o, &e) ? (e.code ? e.code : DM_EXIT_ERROR) : 0;
-		/* exit, not _exit: the libraries free what they hold, so that
-		 * leak checkers see the child as clean as the parent */
-		exit(write(fds[1], &e, sizeof e) == (ssize_t)sizeof e ? 0 : DM_EXIT_ERROR);
-	}
-	worker = pid;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	close(fds[1]);
-	n = read_full(fds[0], &res, sizeof res);
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	worker = 0;
-	/* a whole result is the child's word, whatever its exit status (a
-	 * leak checker may change it) */
-	if (n == (ssize_t)sizeof res) {
-		if (res.code == 0)
-			return 0;
-		res.msg[sizeof res.msg - 1] = 0;
-		*err = res;
-		return -1;
-	}
-	/* a cap's handler said why before it ended the child */
-	if (WIFEXITED(status))
-		return dm_fail_code(err, WEXITSTATUS(status) ? WEXITSTATUS(status) : DM_EXIT_ERROR,
-				    "%s: the retraining ended with exit status %d", file,
-				    WEXITSTATUS(status));
-	return dm_fail(err, "%s: the retraining was killed by signal %d (%s)", file,
-		       WTERMSIG(status), strsignal(WTERMSIG(status)));
+	const child_args *a = arg;
+	return child_work(a->file, a->tmp, a->o, err);
 }
 
 int dm_verify(const char *file, const dm_ctx *o, dm_error *err)
 {
-	struct sigaction pass, old[NFORWARDED];
-	char tmp[4096];
-	size_t i;
+	dm_forward fw;
+	child_args args;
+	char tmp[4096], what[4200];
 	int rc;
 	if (dm_private_dir("dh-model-verify", tmp, sizeof tmp, err))
 		return -1;
-	memset(&pass, 0, sizeof pass);
-	pass.sa_handler = forward;
-	sigemptyset(&pass.sa_mask);
-	caught = 0;
-	for (i = 0; i < NFORWARDED; i++)
-		sigaction(FORWARDED[i], &pass, &old[i]);
-	rc = caught ? dm_fail(err, "%s: interrupted", file) : in_child(file, tmp, o, err);
+	args = (child_args){file, tmp, o};
+	snprintf(what, sizeof what, "%s: the retraining", file);
+	dm_forward_begin(&fw);
+	rc = dm_forward_caught() ? dm_fail(err, "%s: interrupted", file)
+				 : dm_in_child(child_main, &args, what, err);
 	if (dm_remove_tree(tmp) && rc == 0)
 		rc = dm_fail(err, "%s: cannot remove the temporary directory: %s", tmp, strerror(errno));
-	for (i = 0; i < NFORWARDED; i++)
-		sigaction(FORWARDED[i], &old[i], NULL);
 	/* the signal that stopped verify, now for the caller's handler (or
 	 * the default action), with nothing left behind */
-	if (caught)
-		raise(caught);
+	dm_forward_end(&fw);
 	return rc;
 }
 

@@ -101,6 +101,15 @@ static int no_sockets(dm_error *err)
 	return 0;
 }
 
+/* Whether this process is restricted: process-wide and for good, so kept
+ * here in os/ rather than by each caller. */
+static int applied;
+
+int dm_sandbox_applied(void)
+{
+	return applied;
+}
+
 int dm_sandbox(const char *output_dir, char *what, size_t size, dm_error *err)
 {
 	int abi = landlock_abi(), sc;
@@ -126,5 +135,6 @@ int dm_sandbox(const char *output_dir, char *what, size_t size, dm_error *err)
 		return -1;
 	snprintf(what + n, n < size ? size - n : 0, sc ? ", no seccomp here (kernel or emulator)"
 							 : ", seccomp (no sockets)");
+	applied = 1;
 	return 0;
 }

@@ -23,4 +23,7 @@
  * kernel has failed to apply. */
 int dm_sandbox(const char *output_dir, char *what, size_t size, dm_error *err);
 
+/* Whether dm_sandbox has restricted this process. */
+int dm_sandbox_applied(void);
+
 #endif
