@@ -78,7 +78,14 @@ ONNX_PROTO ?= /usr/include/onnx/onnx.proto
 GEN = $(B)/gen
 ONNX_GEN = $(GEN)/onnx.pb-c.c $(GEN)/onnx.pb-c.h
 
-ALL_CPPFLAGS = -D_GNU_SOURCE -Itrainer -I$(GEN) -DDM_POLICY_DIR='"$(DATADIR)/policy"' $(TAR_CPPFLAGS) $(CPPFLAGS)
+# The version, written in one place: debian/changelog (a native package).
+VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+ifeq ($(VERSION),)
+$(error cannot read the version from the first line of debian/changelog)
+endif
+
+ALL_CPPFLAGS = -D_GNU_SOURCE -Itrainer -I$(GEN) -DDM_POLICY_DIR='"$(DATADIR)/policy"' \
+	-DDM_VERSION='"$(VERSION)"' $(TAR_CPPFLAGS) $(CPPFLAGS)
 ALL_CFLAGS = $(CFLAGS) $(NUMERICS_FLAGS) $(WARN_FLAGS) $(DEPS_CFLAGS)
 
 LIB_SRC := $(sort $(wildcard trainer/base/*.c trainer/math/*.c \
@@ -107,6 +114,13 @@ $(B)/obj/gen/onnx.pb-c.o: $(GEN)/onnx.pb-c.c $(GEN)/onnx.pb-c.h
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
 # what includes the generated header waits for it
 $(B)/obj/trainer/output/onnx.o: $(GEN)/onnx.pb-c.h
+
+# what records the version, again when debian/changelog's changes
+VERSION_STAMP = $(B)/version-$(VERSION)
+$(VERSION_STAMP):
+	@mkdir -p $(B) && rm -f $(B)/version-* && touch $@
+$(B)/obj/trainer/cli/main.o $(B)/obj/trainer/licensing/verdict.o \
+$(B)/obj/trainer/provenance/export.o $(B)/obj/trainer/provenance/provenance.o: $(VERSION_STAMP)
 
 # the bundle's objects again when LIBTAR changes from one make to the next
 LIBTAR_STAMP = $(B)/libtar-$(LIBTAR)
@@ -176,7 +190,6 @@ check-sbuild:
 	SBUILD_CHECK="$(SBUILD_CHECK)" tests/repro/sbuild.sh $(SBUILD_SUITES)
 
 # Man pages from the POD in the commands and in trainer/dh-model-train.pod.
-VERSION := $(shell sed -n 's/^\#define DM_VERSION "\(.*\)"/\1/p' trainer/base/version.h)
 POD2MAN = pod2man --section=1 --utf8 --release="dh-model $(VERSION)"
 MAN1 = $(B)/man/dh_model.1 $(B)/man/dh_installmodels.1 $(B)/man/dh_auditmodels.1 \
 	$(B)/man/dh-model-train.1
@@ -198,8 +211,9 @@ install: $(TRAINER) man
 	install -m 0755 $(TRAINER) $(DESTDIR)$(BINDIR)/dh-model-train
 	install -m 0755 dh-model/dh_model dh-model/dh_installmodels dh-model/dh_auditmodels \
 		$(DESTDIR)$(BINDIR)/
-	install -m 0644 dh-model/lib/Debian/Debhelper/DhModel.pm \
-		$(DESTDIR)$(PERLDIR)/Debian/Debhelper/
+	sed "s/@VERSION@/$(VERSION)/" dh-model/lib/Debian/Debhelper/DhModel.pm \
+		>$(DESTDIR)$(PERLDIR)/Debian/Debhelper/DhModel.pm
+	chmod 0644 $(DESTDIR)$(PERLDIR)/Debian/Debhelper/DhModel.pm
 	install -m 0644 sequence/Debian/Debhelper/Sequence/model.pm \
 		$(DESTDIR)$(PERLDIR)/Debian/Debhelper/Sequence/
 	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/

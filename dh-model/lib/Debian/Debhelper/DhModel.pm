@@ -15,7 +15,9 @@ use File::Temp ();
 use POSIX ();
 use Debian::Debhelper::Dh_Lib;
 
-our $VERSION = '0.1.0';
+# debian/changelog's version: make install writes it here (one place: the
+# Makefile's VERSION)
+our $VERSION = '@VERSION@';
 
 our @EXPORT = qw(
 	model_trainer
