@@ -150,3 +150,27 @@ char *dm_read_regular(const char *path, uint64_t max, size_t *n, char hex[65], d
 	close(fd);
 	return body;
 }
+
+char *dm_read_stream(FILE *f, const char *path, size_t max, const char *too_big, size_t *n,
+		     dm_error *err)
+{
+	char *buf = dm_malloc(max + 1, err);
+	size_t got;
+	if (!buf) {
+		fclose(f);
+		return NULL;
+	}
+	got = fread(buf, 1, max + 1, f);
+	if (ferror(f) || got > max) {
+		int e = errno;
+		fclose(f);
+		free(buf);
+		if (got > max)
+			return dm_fail(err, "%s: %s", path, too_big), NULL;
+		return dm_fail(err, "%s: read error: %s", path, strerror(e)), NULL;
+	}
+	fclose(f);
+	buf[got] = 0;
+	*n = got;
+	return buf;
+}

@@ -42,4 +42,12 @@ int dm_read_hashed(int fd, const char *where, uint64_t max, char hex[65], char *
  * most max bytes, and its SHA-256 in hex when hex is set. */
 char *dm_read_regular(const char *path, uint64_t max, size_t *n, char hex[65], dm_error *err);
 
+/* A text input read whole (a recipe, a policy, a licence list, a
+ * copyright file) from f, opened by dm_fopen_regular, which it closes: at
+ * most max bytes, malloc'd with a NUL after its *n bytes.  Errors: "PATH:
+ * read error: WHY", or "PATH: " and too_big when the file has more than max
+ * bytes ("larger than 1 MiB; expected a recipe"). */
+char *dm_read_stream(FILE *f, const char *path, size_t max, const char *too_big, size_t *n,
+		     dm_error *err);
+
 #endif

@@ -24,27 +24,11 @@ static int read_text(const char *path, size_t max, char **text, size_t *len,
 {
 	const char *why;
 	FILE *f = dm_fopen_regular(path, &why);
-	size_t n;
-	char *buf;
+	char too_big[64];
 	if (!f)
 		return dm_fail(err, "%s: cannot open: %s", path, why);
-	if (!(buf = dm_malloc(max + 1, err))) {
-		fclose(f);
-		return -1;
-	}
-	n = fread(buf, 1, max + 1, f);
-	if (ferror(f) || n > max) {
-		int e = errno;
-		fclose(f);
-		free(buf);
-		return n > max ? dm_fail(err, "%s: larger than %zu MiB", path, max >> 20)
-			       : dm_fail(err, "%s: read error: %s", path, strerror(e));
-	}
-	fclose(f);
-	buf[n] = 0;
-	*text = buf;
-	*len = n;
-	return 0;
+	snprintf(too_big, sizeof too_big, "larger than %zu MiB", max >> 20);
+	return (*text = dm_read_stream(f, path, max, too_big, len, err)) ? 0 : -1;
 }
 
 /* ---- patterns ---- */

@@ -144,18 +144,10 @@ int dm_license_list_read(const char *path, dm_license_list *out, dm_error *err)
 	memset(out, 0, sizeof *out);
 	if (!f)
 		return dm_fail(err, "%s: cannot open the list of free licences: %s", path, why);
-	if (!(buf = dm_malloc(MAX_LIST + 1, err))) {
-		fclose(f);
+	if (!(buf = dm_read_stream(f, path, MAX_LIST, "larger than 1 MiB; expected a list of "
+				   "licence names", &n, err)))
 		return -1;
-	}
-	n = fread(buf, 1, MAX_LIST + 1, f);
-	if (ferror(f))
-		rc = dm_fail(err, "%s: read error: %s", path, strerror(errno));
-	else if (n > MAX_LIST)
-		rc = dm_fail(err, "%s: larger than 1 MiB; expected a list of licence names", path);
-	else
-		rc = dm_license_list_parse(path, buf, n, out, err);
-	fclose(f);
+	rc = dm_license_list_parse(path, buf, n, out, err);
 	free(buf);
 	return rc;
 }

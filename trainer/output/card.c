@@ -14,46 +14,14 @@
 #include <string.h>
 
 #include "../base/file.h"
+#include "../base/strbuf.h"
 #include "../base/text.h"
 #include "../model/net.h"
 #include "json.h"
 
-typedef struct sbuf {
-	char *s;
-	size_t len, cap;
-	int oom;
-} sbuf;
-
-__attribute__((format(printf, 2, 3)))
-static void put(sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = 1;
-			return;
-		}
-		if (b->s && b->len + (size_t)n < b->cap) {
-			b->len += (size_t)n;
-			return;
-		}
-		{
-			size_t cap = (b->cap + (size_t)n + 1) * 2;
-			char *s = realloc(b->s, cap);
-			if (!s) {
-				b->oom = 1;
-				return;
-			}
-			b->s = s, b->cap = cap;
-		}
-	}
-}
+typedef dm_strbuf sbuf;
+/* the card is mostly put() calls: a short name for them */
+#define put dm_strbuf_printf
 
 static const char *str(const dm_json *obj, const char *key)
 {

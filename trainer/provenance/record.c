@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../base/strbuf.h"
 #include "../base/text.h"
 #include "../recipe/deb822.h"
 
@@ -202,25 +203,11 @@ void dm_record_free(dm_record *r)
 
 /* ---- the recipe again ---- */
 
-typedef struct text_buf {
-	char *s;
-	size_t len, cap;
-} text_buf;
+typedef dm_strbuf text_buf;
 
 static int add(text_buf *b, const char *s, size_t n, dm_error *err)
 {
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *p = realloc(b->s, cap);
-		if (!p)
-			return dm_fail(err, "out of memory (asked for %zu bytes)", cap);
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = 0;
-	return 0;
+	return dm_strbuf_add(b, s, n, err);
 }
 
 /* "Name: value", continuation lines after a space, an empty line as " .". */
@@ -265,7 +252,7 @@ static int skipped(const dm_record *r, size_t i, int flags)
 
 char *dm_record_recipe(const dm_record *r, const char *const *paths, int flags, dm_error *err)
 {
-	text_buf b = {NULL, 0, 0};
+	text_buf b = {NULL, 0, 0, 0};
 	dm_deb822 back;
 	size_t i, k = 0;
 	for (i = 0; i < r->fields->len; i++)

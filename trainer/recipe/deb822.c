@@ -176,20 +176,9 @@ int dm_deb822_read(const char *path, dm_deb822 *out, dm_error *err)
 	int rc;
 	if (!f)
 		return dm_fail(err, "%s: cannot open: %s", path, why);
-	buf = dm_malloc(MAX_FILE + 1, err);
-	if (!buf) {
-		fclose(f);
+	if (!(buf = dm_read_stream(f, path, MAX_FILE, "larger than 1 MiB; expected a recipe", &n, err)))
 		return -1;
-	}
-	n = fread(buf, 1, MAX_FILE + 1, f);
-	if (ferror(f)) {
-		rc = dm_fail(err, "%s: read error: %s", path, strerror(errno));
-	} else if (n > MAX_FILE) {
-		rc = dm_fail(err, "%s: larger than 1 MiB; expected a recipe", path);
-	} else {
-		rc = dm_deb822_parse(path, buf, n, out, err);
-	}
-	fclose(f);
+	rc = dm_deb822_parse(path, buf, n, out, err);
 	free(buf);
 	return rc;
 }

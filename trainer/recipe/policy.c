@@ -334,16 +334,9 @@ int dm_policy_load(const char *name, const char *const *dirs, size_t ndirs,
 		return dm_fail(err, "policy '%s' not found%s%s%s", name, ndirs ? " (looked in " : "",
 			       tried, ndirs ? ")" : "");
 	}
-	if (!(text = dm_malloc(1 << 16, err))) {
-		fclose(f);
+	if (!(text = dm_read_stream(f, path, (1 << 16) - 1, "larger than 64 KiB; expected a policy",
+				    &n, err)))
 		return -1;
-	}
-	n = fread(text, 1, 1 << 16, f);
-	fclose(f);
-	if (n > (1 << 16) - 1) {
-		free(text);
-		return dm_fail(err, "%s: larger than 64 KiB; expected a policy", path);
-	}
 	dm_sha256_init(&h);
 	dm_sha256_update(&h, text, n);
 	dm_sha256_final(&h, digest);
