@@ -1,9 +1,9 @@
 #!/usr/bin/perl
-# One rule for model names (issue 18): the trainer (dm_model_name_problem),
-# dh_model's own check (model_check_name) and the words in the templates
-# and the man page must say the same thing.  Each name below goes through
-# "dh-model-train list" and through the Perl check; both must accept it or
-# both refuse it, and both refusals must use the same words.
+# One rule for model names (issues 18 and 20): the trainer
+# (dm_model_name_problem) decides, dh_model only runs "dh-model-train list"
+# (no check of its own), and the words in the templates and the man page
+# say the same thing.  Each name below goes through "dh-model-train list"
+# and through dh_model in a package.
 
 use strict;
 use warnings;
@@ -17,6 +17,8 @@ use Cwd qw(abs_path);
 my $trainer = abs_path(need_trainer());
 unshift(@INC, "$TOP/dh-model/lib");
 require Debian::Debhelper::DhModel;
+ok(!Debian::Debhelper::DhModel->can($_), "dh_model has no check of its own: no $_")
+	for qw(model_name_ok model_check_name);
 
 my $RULE = "a name of 1 to 64 lower-case letters, digits, '.', '+' and '-', "
 	. 'starting with a letter or digit, as a Debian package name';
@@ -31,15 +33,27 @@ for my $name (sort keys %names) {
 	write_file("$dir/models", "Model: $name\nDataset: d.csv\nFormat: csv\n"
 		. "Network: dense 2\nLoss: softmax-cross-entropy\nEpochs: 1\nSeed: 1\n");
 	my $r = run_in($dir, {}, $trainer, 'list', 'models');
-	my $perl = Debian::Debhelper::DhModel::model_name_ok($name) ? 1 : 0;
 	my $c = $r->{code} == 0 ? 1 : 0;
 	is($c, $names{$name}, "trainer: '$name' " . ($names{$name} ? 'accepted' : 'refused'))
 		or diag($r->{all});
-	is($perl, $c, "dh_model agrees on '$name'");
 	like($r->{all}, qr/line 1: Model: expected \Q$RULE\E, got /, "the trainer's words for '$name'")
 		if not $c;
 }
-{ no warnings "once"; is($Debian::Debhelper::DhModel::MODEL_NAME_RULE, $RULE, "dh_model's words are the trainer's"); }
+
+# dh_model in a package: the trainer's refusal, in the trainer's words,
+# for a model name and for an Install directory.
+my %bad = (
+	'Model: Wine_SVM' => qr/line \d+: Model: expected \Q$RULE\E, got 'Wine_SVM'/,
+	'Install: ../etc/' => qr/line \d+: Install: expected a directory inside the package: relative, ending in '\/', without '\.' or '\.\.' components/,
+);
+for my $line (sort keys %bad) {
+	my $src = fixture('simple');
+	my ($field) = $line =~ m/^(\w+):/;
+	edit_file("$src/debian/models", sub { s/^\Q$field\E:.*$/$line/m });
+	my $r = run_in($src, {}, 'dh_model');
+	isnt($r->{code}, 0, "dh_model refuses '$line'");
+	like($r->{all}, $bad{$line}, "with the trainer's words") or diag($r->{all});
+}
 
 # The templates and the man page say the rule in the same words.
 for my $file (glob("$TOP/templates/*.models"), "$TOP/trainer/dh-model-train.pod") {
