@@ -1,4 +1,4 @@
-/* fuzz_dep5.c - machine-readable copyright files (recipe/dep5.c).  The input
+/* fuzz_dep5.c - machine-readable copyright files (licensing/dep5.c).  The input
  * is a debian/copyright file, which the trainer reads from the source tree
  * next to a recipe, and from /usr/share/doc/PACKAGE/ for installed data.
  *

@@ -1,5 +1,5 @@
 /* fuzz_license.c - licence expressions and the list of free licences
- * (recipe/license.c).  An expression comes from a recipe's License: or
+ * (licensing/license.c).  An expression comes from a recipe's License: or
  * Data-License: field, or from the License: synopsis of a copyright file;
  * the list from DH_MODEL_FREE_LICENSES or the one dh-model ships.
  *

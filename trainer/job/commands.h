@@ -1,4 +1,5 @@
-/* commands.h - the CLI's reading commands (inspect, card, fastText models). */
+/* commands.h - the reading commands of the job room (inspect, card,
+ * fastText models): they write to the stream they are given, never exit. */
 #ifndef DM_COMMANDS_H
 #define DM_COMMANDS_H
 
@@ -9,7 +10,7 @@
 int dm_inspect(const char *path, FILE *out, dm_error *err);
 int dm_card(const char *json_path, FILE *out, dm_error *err);
 
-/* fastText .bin models (cli/ftuse.c): known by their magic number; predict
+/* fastText .bin models (job/ftuse.c): known by their magic number; predict
  * prints as `fasttext predict` (prob: as `predict-prob`), eval as
  * `fasttext test`.  input "-" is standard input. */
 int dm_is_fasttext_file(const char *path);

@@ -23,9 +23,10 @@
 int dm_verify(const char *file, const dm_ctx *o, dm_error *err);
 
 /* Write the bundle of a weights file: NAME.json, NAME.md, NAME.models,
- * NAME.safetensors and data/ with each dataset file when all of them
- * together are at most max_data bytes (found below o->data_dir), each checked against the SHA-256
- * that the provenance records before it is taken in. */
+ * NAME.safetensors and data/ with each dataset file (found below
+ * o->data_dir) when all of them together are at most max_data bytes, each
+ * checked against the SHA-256 that the provenance records before it is
+ * taken in. */
 int dm_bundle(const char *weights, const char *output, uint64_t max_data, const dm_ctx *o,
 	      dm_error *err);
 

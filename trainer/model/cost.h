@@ -17,7 +17,7 @@
  * Every figure is exact or known to be too large: they are computed with
  * checked arithmetic (base/checked.h), and a figure that does not fit in 64
  * bits is UINT64_MAX with its bit set in `over`.  A recipe is then over
- * every budget, whatever its policy says (cli/budget.c).
+ * every budget, whatever its policy says (policy/budget.c).
  */
 #ifndef DM_COST_H
 #define DM_COST_H

@@ -54,7 +54,7 @@ typedef struct dm_throughput {
 
 /* Archive-Areas: which verdicts of Debian's ML policy each archive area
  * accepts.  Bit 0 of accepts is "Free Model", bit 1 "ToxicCandy", bit 2
- * "Non-free" (the order of the verdict classes, cli/verdict.h). */
+ * "Non-free" (the order of the verdict classes, licensing/verdict.h). */
 #define DM_AREA_CLASSES 3
 extern const char *const dm_area_class_names[DM_AREA_CLASSES];
 typedef struct dm_area {
