@@ -107,4 +107,8 @@ for kind in ("maxpool", "avgpool"):
         pool_case(kind, *case)
 pool_case("maxpool", 2, 2, 7, 7, 3, 1, ties=True)
 pool_case("maxpool", 1, 1, 6, 6, 2, None, ties=True)
+# 2x2 windows of stride 2, four or more to a row (the vector path of
+# x86-64), odd sizes (a tail window, uncovered last row and column)
+pool_case("maxpool", 2, 3, 11, 19, 2, None, ties=True)
+pool_case("maxpool", 3, 2, 8, 16, 2, None)
 done()
