@@ -87,18 +87,21 @@ static inline void argmax4(const float *r0, const float *r1, size_t ow, __m128 *
 	take4(_mm_shuffle_ps(l0, l1, _MM_SHUFFLE(3, 1, 3, 1)), _mm_set1_epi32(3), bv, at);
 }
 
-/* Output row oh of a plane, windows [0, n & ~3): forward y[ow] = the
- * maxima; backward the rows 2oh, 2oh + 1 of dx [0, 8 * (n / 4)) get +0
- * plus dy at each window's maximum and 0 elsewhere, as the scalar code's
- * zeroing then adding.  Returns the windows done. */
+/* Output row oh of a plane, its n >= 4 windows: forward y[ow] = the
+ * maxima; backward the rows 2oh, 2oh + 1 of dx [0, 2n) get +0 plus dy at
+ * each window's maximum and 0 elsewhere, as the scalar code's zeroing then
+ * adding (the windows do not overlap: each dx is written by one).
+ * Returns n. */
 static size_t row_2x2(const spatial_pool *g, const float *x, size_t oh, size_t n,
 		      const float *dy, float *y, float *dx)
 {
 	const float *r0 = x + 2 * oh * g->W, *r1 = r0 + g->W;
 	size_t ow;
-	for (ow = 0; ow + 4 <= n; ow += 4) {
+	for (ow = 0; ow < n; ow += 4) {
 		__m128 bv, d;
 		__m128i at;
+		if (ow + 4 > n) /* the last four windows again: the same values */
+			ow = n - 4;
 		argmax4(r0, r1, ow, &bv, &at);
 		if (!dx) {
 			_mm_storeu_ps(y + ow, bv);
@@ -149,7 +152,7 @@ static void planes_run(void *arg, size_t begin, size_t end, int worker)
 			if (dx) {
 				size_t h, w;
 				for (h = 0; h < g->H; h++)
-					for (w = h < 2 * g->OH ? 8 * (g->OW / 4) : 0; w < g->W; w++)
+					for (w = h < 2 * g->OH ? 2 * g->OW : 0; w < g->W; w++)
 						dx[h * g->W + w] = 0.0f;
 			}
 			for (oh = 0; oh < g->OH; oh++) {
