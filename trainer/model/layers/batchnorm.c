@@ -198,8 +198,11 @@ static void channels_run(void *arg, size_t begin, size_t end, int worker)
 		size_t n = end - c0 < GROUP ? end - c0 : GROUP;
 		float mean[GROUP], var[GROUP], invstd[GROUP];
 		if (j->action == DM_LAYER_FORWARD) {
-			if (c->training)
+			if (c->training) {
 				batch_stats(c->x, B, g, c0, n, mean, var, invstd);
+				for (r = 0; r < n; r++) /* for backward */
+					c->work[c0 + r] = mean[r], c->work[g.C + c0 + r] = invstd[r];
+			}
 			for (r = 0; r < n; r++) {
 				float scale, shift;
 				ch = c0 + r;
@@ -225,7 +228,11 @@ static void channels_run(void *arg, size_t begin, size_t end, int worker)
 			}
 			continue;
 		}
-		batch_stats(c->x, B, g, c0, n, mean, var, invstd);
+		if (c->work[2 * g.C] != 0.0f) /* kept by the training forward pass */
+			for (r = 0; r < n; r++)
+				mean[r] = c->work[c0 + r], invstd[r] = c->work[g.C + c0 + r];
+		else
+			batch_stats(c->x, B, g, c0, n, mean, var, invstd);
 		if (n == GROUP)
 			grad_sums_n(c, g, c0, GROUP, mean, invstd);
 		else
@@ -260,9 +267,20 @@ static void run(const dm_layer_ctx *c, int action)
 				     ? (c->training ? DM_PASS_TRAIN : DM_PASS_EVAL)
 				     : (c->dx ? DM_PASS_BACKWARD : DM_PASS_BACKWARD_NO_DX);
 	c->e->flop += j.g.C * channel_flop(m, pass, &ck) + (pass == DM_PASS_TRAIN);
+	if (action == DM_LAYER_FORWARD) /* whether work holds the batch's statistics */
+		c->work[2 * j.g.C] = c->training ? 1.0f : 0.0f;
 	dm_pool_run(c->e->pool, j.g.C, GROUP, channels_run, &j);
 	if (action == DM_LAYER_FORWARD && c->training)
 		c->state[2 * j.g.C] = f_add(c->state[2 * j.g.C], 1.0f);
+}
+
+/* The training forward pass keeps each channel's mean and 1/sqrt(var +
+ * eps) for backward (the same floats backward would compute again from
+ * the same input), and a flag that says they are there: 2C + 1 floats,
+ * asked per sample as workspaces are (a batch has at least one). */
+static size_t work(const dm_layer *l)
+{
+	return 2 * geom_of(l).C + 1;
 }
 
 static uint64_t flop(const dm_layer *l, uint64_t B, dm_layer_pass pass, dm_checked *ck)
@@ -301,6 +319,7 @@ const dm_layer_op dm_layer_batchnorm = {
 	.min_rows = min_rows,
 	.run = run,
 	.flop = flop,
+	.work = work,
 	.torch = torch,
 	.onnx = onnx,
 };
