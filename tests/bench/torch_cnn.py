@@ -5,8 +5,9 @@ python3-torch on the CPU (oneDNN convolutions).
 
   torch_cnn.py DATADIR BATCH STEPS
 
-conv 32 3x3 pad 1, ReLU, maxpool 2, conv 64 3x3 pad 1, ReLU, maxpool 2,
-dropout 0.25, flatten, linear 128, ReLU, dropout 0.5, linear 10; the
+conv 32 3x3 pad 1, batchnorm, ReLU, maxpool 2, conv 64 3x3 pad 1,
+batchnorm, ReLU, maxpool 2, dropout 0.25, flatten, linear 128, ReLU,
+dropout 0.5, linear 10; the
 same data (IDX bytes / 255, 1x28x28), mean softmax cross-entropy, Adam lr
 0.001 (PyTorch's defaults), batch BATCH, a shuffled order.  torch's
 threads: torch.set_num_threads(OMP_NUM_THREADS).  After 20 warm-up steps,
@@ -36,8 +37,10 @@ def main():
     x = torch.from_numpy(x.reshape(len(x), 1, 28, 28).astype(np.float32) / 255)
     y = torch.from_numpy(y.astype(np.int64))
     nn = torch.nn
-    model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                          nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+    model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(),
+                          nn.MaxPool2d(2),
+                          nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(),
+                          nn.MaxPool2d(2),
                           nn.Dropout(0.25), nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(),
                           nn.Dropout(0.5), nn.Linear(128, 10))
     model.train()

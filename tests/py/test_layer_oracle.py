@@ -98,7 +98,8 @@ def pool_case(kind, B, C, H, W, K, S, ties=False):
 
 # B, C_in, H, W, C_out, K, stride, pad
 for case in [(1, 1, 5, 5, 2, 3, 1, 0), (2, 3, 7, 6, 4, 3, 2, 1), (3, 2, 6, 7, 3, 2, 2, 0),
-             (2, 2, 5, 5, 3, 3, 1, 1), (1, 3, 9, 8, 5, 5, 2, 1), (2, 2, 4, 3, 2, 1, 1, 0)]:
+             (2, 2, 5, 5, 3, 3, 1, 1), (1, 3, 9, 8, 5, 5, 2, 1), (2, 2, 4, 3, 2, 1, 1, 0),
+             (2, 2, 6, 6, 10, 3, 1, 1)]:  # 16-position blocks, 4 channels at a time
     conv_case(*case)
 # B, C, H, W, K, stride (None: the default, K)
 for kind in ("maxpool", "avgpool"):
@@ -107,4 +108,8 @@ for kind in ("maxpool", "avgpool"):
         pool_case(kind, *case)
 pool_case("maxpool", 2, 2, 7, 7, 3, 1, ties=True)
 pool_case("maxpool", 1, 1, 6, 6, 2, None, ties=True)
+# 2x2 windows of stride 2, four or more to a row (the vector path of
+# x86-64), odd sizes (a tail window, uncovered last row and column)
+pool_case("maxpool", 2, 3, 11, 19, 2, None, ties=True)
+pool_case("maxpool", 3, 2, 8, 16, 2, None)
 done()

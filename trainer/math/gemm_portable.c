@@ -30,10 +30,14 @@ static void pack_a(const dm_gemm_block *b, size_t i0, size_t mc, size_t k0,
 	size_t ip, r, k;
 	if (b->ta) { /* op(A) rows are A's columns: each k's mc floats are
 		      * adjacent, read once in order for all the panels */
+		size_t full = mc / DM_MR * DM_MR;
 		for (k = 0; k < kc; k++) {
 			const float *src = b->A + (k0 + k) * b->lda + i0;
 			float *q = p + k * DM_MR;
-			for (ip = 0; ip < mc; ip += DM_MR, q += DM_MR * kc) {
+			/* whole panels: a copy of a constant size (two moves) */
+			for (ip = 0; ip < full; ip += DM_MR, q += DM_MR * kc)
+				memcpy(q, src + ip, DM_MR * sizeof *q);
+			for (; ip < mc; ip += DM_MR, q += DM_MR * kc) {
 				size_t h = mc - ip < DM_MR ? mc - ip : DM_MR;
 				for (r = 0; r < h; r++)
 					q[r] = src[ip + r];

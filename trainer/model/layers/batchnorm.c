@@ -11,7 +11,7 @@
  * Training normalises with the batch's mean and biased variance and moves
  * the running statistics towards the batch's mean and unbiased variance;
  * evaluation normalises with the running statistics.  Sums run over b then
- * h, w in that order, for every channel: no thread, one fixed order. */
+ * h, w in that order, for every channel, each channel on one thread. */
 #include <stdio.h>
 
 #include "../../math/fmath.h"
@@ -92,91 +92,195 @@ static uint64_t channel_flop(uint64_t m, dm_layer_pass pass, dm_checked *ck)
 	}
 }
 
-/* mean and 1/sqrt(biased var + eps) of channel ch of x [B, C, S] */
-static void batch_stats(const float *x, size_t B, geom g, size_t ch, float *mean,
+/* Channels are worked on GROUP at a time: the sums of a channel run in
+ * their one order (b, then s), and the GROUP sums, independent, overlap
+ * instead of each waiting for its previous add.  The groups are split
+ * between the pool's threads: a channel is one thread's, so neither the
+ * grouping nor the thread count changes a bit. */
+#define GROUP 8
+
+/* out[r] = the sum over b, s of x[b, c0 + r, s] (minus sub[r], squared,
+ * if sub), from +0 in the order b, s; r in [0, n), n <= GROUP */
+static inline __attribute__((always_inline)) void
+sums_n(const float *x, size_t B, geom g, size_t c0, size_t n, const float *sub, float *out)
+{
+	float acc[GROUP] = {0};
+	size_t b, s, r;
+	for (b = 0; b < B; b++) {
+		const float *p = x + (b * g.C + c0) * g.S;
+		for (s = 0; s < g.S; s++)
+			for (r = 0; r < n; r++) {
+				float v = p[r * g.S + s];
+				if (sub) {
+					float d = f_sub(v, sub[r]);
+					v = f_mul(d, d);
+				}
+				acc[r] = f_add(acc[r], v);
+			}
+	}
+	for (r = 0; r < n; r++)
+		out[r] = acc[r];
+}
+
+static void sums(const float *x, size_t B, geom g, size_t c0, size_t n, const float *sub,
+		 float *out)
+{
+	if (n == GROUP && sub)
+		sums_n(x, B, g, c0, GROUP, sub, out);
+	else if (n == GROUP)
+		sums_n(x, B, g, c0, GROUP, NULL, out);
+	else
+		sums_n(x, B, g, c0, n, sub, out);
+}
+
+/* the mean and 1/sqrt(biased var + eps) of channels c0 + r of x [B, C, S],
+ * r in [0, n) */
+static void batch_stats(const float *x, size_t B, geom g, size_t c0, size_t n, float *mean,
 			float *var, float *invstd)
 {
-	size_t b, s;
-	float m = (float)(B * g.S), sum = 0.0f, sq = 0.0f;
-	for (b = 0; b < B; b++)
-		for (s = 0; s < g.S; s++)
-			sum = f_add(sum, x[(b * g.C + ch) * g.S + s]);
-	*mean = f_div(sum, m);
-	for (b = 0; b < B; b++)
-		for (s = 0; s < g.S; s++) {
-			float d = f_sub(x[(b * g.C + ch) * g.S + s], *mean);
-			sq = f_add(sq, f_mul(d, d));
-		}
-	*var = f_div(sq, m);
-	*invstd = f_div(1.0f, dm_sqrtf(f_add(*var, EPS)));
+	size_t r;
+	float m = (float)(B * g.S);
+	sums(x, B, g, c0, n, NULL, mean);
+	for (r = 0; r < n; r++)
+		mean[r] = f_div(mean[r], m);
+	sums(x, B, g, c0, n, mean, var);
+	for (r = 0; r < n; r++) {
+		var[r] = f_div(var[r], m);
+		invstd[r] = f_div(1.0f, dm_sqrtf(f_add(var[r], EPS)));
+	}
 }
+
+/* dbeta[c0 + r] = the sum of dY, dgamma[c0 + r] that of dY xhat, over
+ * b, s in that order, r in [0, n), n <= GROUP */
+static inline __attribute__((always_inline)) void
+grad_sums_n(const dm_layer_ctx *c, geom g, size_t c0, size_t n, const float *mean,
+	    const float *invstd)
+{
+	float db[GROUP] = {0}, dg[GROUP] = {0};
+	float *dgamma = c->grads, *dbeta = c->grads + g.C;
+	size_t b, s, r;
+	for (b = 0; b < c->B; b++) {
+		size_t at = (b * g.C + c0) * g.S;
+		const float *x = c->x + at, *dy = c->dy + at;
+		for (s = 0; s < g.S; s++)
+			for (r = 0; r < n; r++) {
+				float xhat = f_mul(f_sub(x[r * g.S + s], mean[r]), invstd[r]);
+				db[r] = f_add(db[r], dy[r * g.S + s]);
+				dg[r] = f_add(dg[r], f_mul(dy[r * g.S + s], xhat));
+			}
+	}
+	for (r = 0; r < n; r++)
+		dbeta[c0 + r] = db[r], dgamma[c0 + r] = dg[r];
+}
+
+typedef struct bn_job {
+	const dm_layer_ctx *c;
+	geom g;
+	int action;
+} bn_job;
 
 /* forward:  Y[B, C, S] = (X - mean[c]) / sqrt(var[c] + eps) * gamma[c] + beta[c],
  *           computed as X * scale[c] + shift[c]; mean, var the batch's
  *           (training, then running stats updated) or the running ones
  * backward: xhat = (X - mean) * invstd, dbeta[c] = sum dY, dgamma[c] =
- *           sum dY xhat, dX = gamma invstd (dY - dbeta/m - xhat dgamma/m) */
+ *           sum dY xhat, dX = gamma invstd (dY - dbeta/m - xhat dgamma/m)
+ * Channels [begin, end), GROUP at a time. */
+static void channels_run(void *arg, size_t begin, size_t end, int worker)
+{
+	const bn_job *j = arg;
+	const dm_layer_ctx *c = j->c;
+	geom g = j->g;
+	size_t c0, ch, r, b, s, B = c->B, m = B * g.S;
+	const float *gamma = c->params, *beta = c->params + g.C;
+	float *rmean = c->state, *rvar = c->state + g.C;
+	(void)worker;
+	for (c0 = begin; c0 < end; c0 += GROUP) {
+		size_t n = end - c0 < GROUP ? end - c0 : GROUP;
+		float mean[GROUP], var[GROUP], invstd[GROUP];
+		if (j->action == DM_LAYER_FORWARD) {
+			if (c->training) {
+				batch_stats(c->x, B, g, c0, n, mean, var, invstd);
+				for (r = 0; r < n; r++) /* for backward */
+					c->work[c0 + r] = mean[r], c->work[g.C + c0 + r] = invstd[r];
+			}
+			for (r = 0; r < n; r++) {
+				float scale, shift;
+				ch = c0 + r;
+				if (c->training) {
+					float unbiased = f_div(f_mul(var[r], (float)m), (float)(m - 1));
+					rmean[ch] = f_add(f_mul(KEEP, rmean[ch]),
+							  f_mul(MOMENTUM, mean[r]));
+					rvar[ch] = f_add(f_mul(KEEP, rvar[ch]),
+							 f_mul(MOMENTUM, unbiased));
+				} else {
+					mean[r] = rmean[ch];
+					invstd[r] = f_div(1.0f, dm_sqrtf(f_add(rvar[ch], EPS)));
+				}
+				scale = f_mul(gamma[ch], invstd[r]);
+				shift = f_sub(beta[ch], f_mul(mean[r], scale));
+				for (b = 0; b < B; b++) {
+					size_t at = (b * g.C + ch) * g.S;
+					const float *x = c->x + at;
+					float *y = c->y + at;
+					for (s = 0; s < g.S; s++)
+						y[s] = f_add(f_mul(x[s], scale), shift);
+				}
+			}
+			continue;
+		}
+		if (c->work[2 * g.C] != 0.0f) /* kept by the training forward pass */
+			for (r = 0; r < n; r++)
+				mean[r] = c->work[c0 + r], invstd[r] = c->work[g.C + c0 + r];
+		else
+			batch_stats(c->x, B, g, c0, n, mean, var, invstd);
+		if (n == GROUP)
+			grad_sums_n(c, g, c0, GROUP, mean, invstd);
+		else
+			grad_sums_n(c, g, c0, n, mean, invstd);
+		if (!c->dx)
+			continue;
+		for (r = 0; r < n; r++) {
+			float *dgamma = c->grads, *dbeta = c->grads + g.C, k, a, q;
+			ch = c0 + r;
+			k = f_mul(gamma[ch], invstd[r]);
+			a = f_div(dbeta[ch], (float)m);
+			q = f_div(dgamma[ch], (float)m);
+			for (b = 0; b < B; b++) {
+				size_t at = (b * g.C + ch) * g.S;
+				const float *x = c->x + at, *dy = c->dy + at;
+				float *dx = c->dx + at, mu = mean[r], is = invstd[r];
+				for (s = 0; s < g.S; s++) {
+					float xhat = f_mul(f_sub(x[s], mu), is);
+					dx[s] = f_mul(k, f_sub(f_sub(dy[s], a), f_mul(xhat, q)));
+				}
+			}
+		}
+	}
+}
+
 static void run(const dm_layer_ctx *c, int action)
 {
-	geom g = geom_of(c->l);
-	size_t ch, b, s, B = c->B, m = B * g.S;
-	const float *gamma = c->params, *beta = c->params + g.C;
-	float *rmean = c->state, *rvar = c->state + g.C, *tracked = c->state + 2 * g.C;
+	bn_job j = {c, geom_of(c->l), action};
+	size_t m = c->B * j.g.S;
 	dm_checked ck = {0};
 	dm_layer_pass pass = action == DM_LAYER_FORWARD
 				     ? (c->training ? DM_PASS_TRAIN : DM_PASS_EVAL)
 				     : (c->dx ? DM_PASS_BACKWARD : DM_PASS_BACKWARD_NO_DX);
-	c->e->flop += g.C * channel_flop(m, pass, &ck) + (pass == DM_PASS_TRAIN);
-	for (ch = 0; ch < g.C; ch++) {
-		float mean, var, invstd, scale, shift;
-		if (action == DM_LAYER_FORWARD) {
-			if (c->training) {
-				float unbiased;
-				batch_stats(c->x, B, g, ch, &mean, &var, &invstd);
-				unbiased = f_div(f_mul(var, (float)m), (float)(m - 1));
-				rmean[ch] = f_add(f_mul(KEEP, rmean[ch]),
-						  f_mul(MOMENTUM, mean));
-				rvar[ch] = f_add(f_mul(KEEP, rvar[ch]),
-						 f_mul(MOMENTUM, unbiased));
-			} else {
-				mean = rmean[ch];
-				invstd = f_div(1.0f, dm_sqrtf(f_add(rvar[ch], EPS)));
-			}
-			scale = f_mul(gamma[ch], invstd);
-			shift = f_sub(beta[ch], f_mul(mean, scale));
-			for (b = 0; b < B; b++)
-				for (s = 0; s < g.S; s++) {
-					size_t i = (b * g.C + ch) * g.S + s;
-					c->y[i] = f_add(f_mul(c->x[i], scale), shift);
-				}
-			continue;
-		}
-		{
-			float *dgamma = c->grads, *dbeta = c->grads + g.C, k, a, q;
-			batch_stats(c->x, B, g, ch, &mean, &var, &invstd);
-			dgamma[ch] = dbeta[ch] = 0.0f;
-			for (b = 0; b < B; b++)
-				for (s = 0; s < g.S; s++) {
-					size_t i = (b * g.C + ch) * g.S + s;
-					float xhat = f_mul(f_sub(c->x[i], mean), invstd);
-					dbeta[ch] = f_add(dbeta[ch], c->dy[i]);
-					dgamma[ch] = f_add(dgamma[ch], f_mul(c->dy[i], xhat));
-				}
-			if (!c->dx)
-				continue;
-			k = f_mul(gamma[ch], invstd);
-			a = f_div(dbeta[ch], (float)m);
-			q = f_div(dgamma[ch], (float)m);
-			for (b = 0; b < B; b++)
-				for (s = 0; s < g.S; s++) {
-					size_t i = (b * g.C + ch) * g.S + s;
-					float xhat = f_mul(f_sub(c->x[i], mean), invstd);
-					c->dx[i] = f_mul(k, f_sub(f_sub(c->dy[i], a), f_mul(xhat, q)));
-				}
-		}
-	}
+	c->e->flop += j.g.C * channel_flop(m, pass, &ck) + (pass == DM_PASS_TRAIN);
+	if (action == DM_LAYER_FORWARD) /* whether work holds the batch's statistics */
+		c->work[2 * j.g.C] = c->training ? 1.0f : 0.0f;
+	dm_pool_run(c->e->pool, j.g.C, GROUP, channels_run, &j);
 	if (action == DM_LAYER_FORWARD && c->training)
-		*tracked = f_add(*tracked, 1.0f);
+		c->state[2 * j.g.C] = f_add(c->state[2 * j.g.C], 1.0f);
+}
+
+/* The training forward pass keeps each channel's mean and 1/sqrt(var +
+ * eps) for backward (the same floats backward would compute again from
+ * the same input), and a flag that says they are there: 2C + 1 floats,
+ * asked per sample as workspaces are (a batch has at least one). */
+static size_t work(const dm_layer *l)
+{
+	return 2 * geom_of(l).C + 1;
 }
 
 static uint64_t flop(const dm_layer *l, uint64_t B, dm_layer_pass pass, dm_checked *ck)
@@ -215,6 +319,7 @@ const dm_layer_op dm_layer_batchnorm = {
 	.min_rows = min_rows,
 	.run = run,
 	.flop = flop,
+	.work = work,
 	.torch = torch,
 	.onnx = onnx,
 };

@@ -55,6 +55,75 @@ static void row_argmax(const spatial_pool *g, const float *x, size_t oh, size_t 
 		row_argmax_ks(g, g->K, g->S, x, oh, ow0, n, at, v);
 }
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+/* The 2x2 windows of stride 2, four at a time (x86-64's SSE2): the same
+ * comparisons as row_argmax_ks on four windows side by side, and the
+ * selects as bit masks; max and select are exact, so the bits are those of
+ * the scalar code. */
+#define VEC_2X2 1
+
+/* the running best (value bv, tap at) of four windows, tap k of value xv */
+static inline void take4(__m128 xv, __m128i k, __m128 *bv, __m128i *at)
+{
+	__m128 t = _mm_or_ps(_mm_cmpgt_ps(xv, *bv),
+			     _mm_and_ps(_mm_cmpunord_ps(xv, xv), _mm_cmpord_ps(*bv, *bv)));
+	__m128i ti = _mm_castps_si128(t);
+	*bv = _mm_or_ps(_mm_and_ps(t, xv), _mm_andnot_ps(t, *bv));
+	*at = _mm_or_si128(_mm_and_si128(ti, k), _mm_andnot_si128(ti, *at));
+}
+
+/* windows ow in [ow, ow + 4) of rows r0, r1: their maxima and taps 0..3
+ * (0, 1 in r0, 2, 3 in r1) */
+static inline void argmax4(const float *r0, const float *r1, size_t ow, __m128 *bv,
+			   __m128i *at)
+{
+	__m128 u0 = _mm_loadu_ps(r0 + 2 * ow), u1 = _mm_loadu_ps(r0 + 2 * ow + 4);
+	__m128 l0 = _mm_loadu_ps(r1 + 2 * ow), l1 = _mm_loadu_ps(r1 + 2 * ow + 4);
+	*bv = _mm_shuffle_ps(u0, u1, _MM_SHUFFLE(2, 0, 2, 0));
+	*at = _mm_setzero_si128();
+	take4(_mm_shuffle_ps(u0, u1, _MM_SHUFFLE(3, 1, 3, 1)), _mm_set1_epi32(1), bv, at);
+	take4(_mm_shuffle_ps(l0, l1, _MM_SHUFFLE(2, 0, 2, 0)), _mm_set1_epi32(2), bv, at);
+	take4(_mm_shuffle_ps(l0, l1, _MM_SHUFFLE(3, 1, 3, 1)), _mm_set1_epi32(3), bv, at);
+}
+
+/* Output row oh of a plane, its n >= 4 windows: forward y[ow] = the
+ * maxima; backward the rows 2oh, 2oh + 1 of dx [0, 2n) get +0 plus dy at
+ * each window's maximum and 0 elsewhere, as the scalar code's zeroing then
+ * adding (the windows do not overlap: each dx is written by one).
+ * Returns n. */
+static size_t row_2x2(const spatial_pool *g, const float *x, size_t oh, size_t n,
+		      const float *dy, float *y, float *dx)
+{
+	const float *r0 = x + 2 * oh * g->W, *r1 = r0 + g->W;
+	size_t ow;
+	for (ow = 0; ow < n; ow += 4) {
+		__m128 bv, d;
+		__m128i at;
+		if (ow + 4 > n) /* the last four windows again: the same values */
+			ow = n - 4;
+		argmax4(r0, r1, ow, &bv, &at);
+		if (!dx) {
+			_mm_storeu_ps(y + ow, bv);
+			continue;
+		}
+		d = _mm_add_ps(_mm_setzero_ps(), _mm_loadu_ps(dy + ow));
+		{
+			__m128 w0 = _mm_and_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(at, _mm_set1_epi32(0))), d);
+			__m128 w1 = _mm_and_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(at, _mm_set1_epi32(1))), d);
+			__m128 w2 = _mm_and_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(at, _mm_set1_epi32(2))), d);
+			__m128 w3 = _mm_and_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(at, _mm_set1_epi32(3))), d);
+			float *d0 = dx + 2 * oh * g->W + 2 * ow, *d1 = d0 + g->W;
+			_mm_storeu_ps(d0, _mm_unpacklo_ps(w0, w1));
+			_mm_storeu_ps(d0 + 4, _mm_unpackhi_ps(w0, w1));
+			_mm_storeu_ps(d1, _mm_unpacklo_ps(w2, w3));
+			_mm_storeu_ps(d1 + 4, _mm_unpackhi_ps(w2, w3));
+		}
+	}
+	return ow;
+}
+#endif
+
 typedef struct pool_job {
 	const dm_layer_ctx *c;
 	spatial_pool g;
@@ -74,21 +143,37 @@ static void planes_run(void *arg, size_t begin, size_t end, int worker)
 	(void)worker;
 	for (plane = begin; plane < end; plane++) {
 		const float *x = c->x + plane * in;
-		if (j->action == DM_LAYER_BACKWARD) {
-			float *dx = c->dx + plane * in;
+		float *dx = j->action == DM_LAYER_BACKWARD ? c->dx + plane * in : NULL;
+		size_t done = 0;
+#ifdef VEC_2X2
+		if (g->K == 2 && g->S == 2 && g->OW >= 4) {
+			/* the vector rows write dx's covered columns; the rest
+			 * is zeroed here, as the scalar code zeroes it all */
+			if (dx) {
+				size_t h, w;
+				for (h = 0; h < g->H; h++)
+					for (w = h < 2 * g->OH ? 2 * g->OW : 0; w < g->W; w++)
+						dx[h * g->W + w] = 0.0f;
+			}
+			for (oh = 0; oh < g->OH; oh++) {
+				size_t o = plane * out + oh * g->OW;
+				done = dx ? row_2x2(g, x, oh, g->OW, c->dy + o, NULL, dx)
+					  : row_2x2(g, x, oh, g->OW, NULL, c->y + o, NULL);
+			}
+		} else
+#endif
+		if (dx)
 			for (ow = 0; ow < in; ow++)
 				dx[ow] = 0.0f;
-		}
 		for (oh = 0; oh < g->OH; oh++)
-			for (ow0 = 0; ow0 < g->OW; ow0 += ROW_CHUNK) {
+			for (ow0 = done; ow0 < g->OW; ow0 += ROW_CHUNK) {
 				size_t n = g->OW - ow0 < ROW_CHUNK ? g->OW - ow0 : ROW_CHUNK;
 				size_t o = plane * out + oh * g->OW + ow0;
 				row_argmax(g, x, oh, ow0, n, at, v);
-				if (j->action == DM_LAYER_FORWARD) {
+				if (!dx) {
 					for (ow = 0; ow < n; ow++)
 						c->y[o + ow] = v[ow];
 				} else {
-					float *dx = c->dx + plane * in;
 					for (ow = 0; ow < n; ow++)
 						dx[at[ow]] = f_add(dx[at[ow]], c->dy[o + ow]);
 				}
