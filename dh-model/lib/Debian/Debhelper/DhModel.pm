@@ -81,12 +81,9 @@ sub model_staging_dir {
 
 sub model_recipe_digest {
 	my ($recipe) = @_;
-	require Digest::SHA;
-	my $sha = Digest::SHA->new(256);
-	open(my $fd, '<:raw', $recipe) or error("cannot read ${recipe}: $!");
-	$sha->addfile($fd);
-	close($fd);
-	return $sha->hexdigest;
+	my $digest = _sha256_file($recipe);
+	error("cannot read ${recipe}: $!") if $digest eq '';
+	return $digest;
 }
 
 # A model name becomes a file name.  The trainer's rule (dm_model_name_problem
@@ -480,6 +477,7 @@ sub model_staged_exports {
 	return %exports;
 }
 
+# The SHA-256 of a file as hex, or '' (and $!) if it cannot be read.
 sub _sha256_file {
 	my ($path) = @_;
 	require Digest::SHA;
