@@ -213,14 +213,21 @@ void dm_json_uint(dm_json_writer *w, uint64_t v)
 	add_text(w, buf);
 }
 
-/* printf's decimal point comes from LC_NUMERIC, and may be several bytes
- * ("," or U+066B).  Everything in %g output that is not a digit, sign or
- * exponent letter is that decimal point: turn each such run into '.'. */
-static void add_number(dm_json_writer *w, const char *text)
+/* A finite v with the given significant digits (9 round-trips binary32, 17
+ * binary64), else null.  printf's decimal point comes from LC_NUMERIC,
+ * and may be several bytes ("," or U+066B): everything in %g output that
+ * is not a digit, sign or exponent letter is that decimal point, and each
+ * such run becomes '.'. */
+static void add_real(dm_json_writer *w, double v, int digits)
 {
-	char out[64];
+	char text[64], out[64];
 	size_t o = 0;
 	const char *p;
+	if (!isfinite(v)) {
+		dm_json_null(w);
+		return;
+	}
+	snprintf(text, sizeof text, "%.*g", digits, v);
 	for (p = text; *p && o < sizeof out - 1; p++) {
 		int plain = (*p >= '0' && *p <= '9') || *p == '-' || *p == '+' ||
 			    *p == 'e';
@@ -235,24 +242,12 @@ static void add_number(dm_json_writer *w, const char *text)
 
 void dm_json_float(dm_json_writer *w, float v)
 {
-	char buf[64];
-	if (!isfinite(v)) {
-		dm_json_null(w);
-		return;
-	}
-	snprintf(buf, sizeof buf, "%.9g", (double)v);
-	add_number(w, buf);
+	add_real(w, (double)v, 9);
 }
 
 void dm_json_double(dm_json_writer *w, double v)
 {
-	char buf[64];
-	if (!isfinite(v)) {
-		dm_json_null(w);
-		return;
-	}
-	snprintf(buf, sizeof buf, "%.17g", v);
-	add_number(w, buf);
+	add_real(w, v, 17);
 }
 
 void dm_json_bool(dm_json_writer *w, int v)
