@@ -65,8 +65,8 @@ $(error LIBTAR must be auto, yes or no, not '$(LIBTAR)')
 endif
 
 WARN_FLAGS = -Wall -Wextra
-DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags openblas libarchive libseccomp libprotobuf-c)
-DEPS_LIBS := $(shell $(PKG_CONFIG) --libs openblas libarchive libseccomp libprotobuf-c) $(TAR_LIBS) -lm -lpthread
+DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags openblas libarchive libseccomp libprotobuf-c libmd jansson)
+DEPS_LIBS := $(shell $(PKG_CONFIG) --libs openblas libarchive libseccomp libprotobuf-c libmd jansson) $(TAR_LIBS) -lm -lpthread
 
 B = build
 

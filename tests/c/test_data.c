@@ -15,6 +15,7 @@
 
 #include "base/number.h"
 #include "base/sanitizer.h"
+#include "data/container.h"
 #include "data/dataset.h"
 #include "data/stream.h"
 #include "tap.h"
@@ -1056,6 +1057,78 @@ static void test_one_rule(void)
 	dm_dataset_free(&d);
 }
 
+/* Zip-like model files, made by Info-ZIP's zip and gzip; the oracle of
+ * their members is Python's zipfile (the same names in the same order). */
+static void test_containers(void)
+{
+	static const struct {
+		const char *file, *files, *class;
+	} cases[] = {
+		{"a.npz", "w.npy b.npy", "NumPy arrays (.npz)"},
+		{"m.pt", "m/data.pkl m/data/0 m/version", "PyTorch checkpoint (zip with data.pkl)"},
+		{"top.pt", "data.pkl", "PyTorch checkpoint (zip with data.pkl)"},
+		{"k.keras", "metadata.json config.json model.weights.h5", "Keras model (zip)"},
+		{"mixed.npz", "w.npy notes.txt", NULL},
+		{"keras-no-config.zip", "model.weights.h5", NULL},
+		{"sub-config.zip", "x/config.json model.weights.h5", NULL},
+		{"not-pkl.pt", "m/data.pkl.bak", NULL},
+	};
+	dm_container c;
+	dm_error err = {"", 0};
+	char cmd[512];
+	size_t i;
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		int gz;
+		snprintf(cmd, sizeof cmd, "rm -rf ct && mkdir ct && cd ct && for f in %s; do "
+			 "mkdir -p $(dirname $f) && echo x > $f; done && zip -q -X ../%s %s && "
+			 "cd .. && gzip -n -k -f %s && python3 -c 'import sys, zipfile; "
+			 "print(\"\".join(n + \" \" for n in zipfile.ZipFile(sys.argv[1]).namelist()), "
+			 "end=\"\")' %s > %s.list",
+			 cases[i].files, cases[i].file, cases[i].files, cases[i].file,
+			 cases[i].file, cases[i].file);
+		if (sh(cmd)) {
+			ok(0, "%s: made by zip", cases[i].file);
+			continue;
+		}
+		for (gz = 0; gz < 2; gz++) {
+			char path[64], listed[512] = "", want[512];
+			const char *class;
+			size_t k;
+			FILE *f;
+			snprintf(path, sizeof path, "%s%s", cases[i].file, gz ? ".gz" : "");
+			snprintf(want, sizeof want, "%s.list", cases[i].file);
+			f = fopen(want, "r");
+			if (!f || !fgets(want, sizeof want, f))
+				want[0] = '\0';
+			if (f)
+				fclose(f);
+			if (dm_container_read_file(path, &c, &err)) {
+				ok(0, "%s: read (%s)", path, err.msg);
+				continue;
+			}
+			for (k = 0; k < c.n; k++)
+				snprintf(listed + strlen(listed), sizeof listed - strlen(listed), "%s ",
+					 c.members[k]);
+			class = dm_container_class(&c);
+			ok(strcmp(listed, want) == 0 &&
+			   (class && cases[i].class ? strcmp(class, cases[i].class) == 0
+						    : class == cases[i].class),
+			   "container %s: members as Python's zipfile lists them, class %s", path,
+			   class ? class : "none");
+			if (strcmp(listed, want))
+				diag("members '%s', zipfile '%s'", listed, want);
+			dm_container_free(&c);
+		}
+	}
+	puts_file("plain.txt", "not a zip\n");
+	ok(dm_container_read_file("plain.txt", &c, &err) &&
+	   !strcmp(err.msg, "plain.txt: expected a zip file (or a gzipped one): "
+		   "Unrecognized archive format") && c.n == 0,
+	   "container: a file that is no zip: %s", err.msg);
+	ok(dm_container_read_file("no-such.npz", &c, &err) &&
+	   strstr(err.msg, "no-such.npz: ") == err.msg, "container: a missing file: %s", err.msg);
+}
+
 int main(void)
 {
 	int r;
@@ -1074,6 +1147,7 @@ int main(void)
 	test_csv();
 	test_libsvm();
 	test_one_rule();
+	test_containers();
 	test_fashion_mnist();
 	r = done_testing();
 	if (chdir("/") == 0 && !getenv("DM_TEST_KEEP")) {

@@ -22,7 +22,8 @@
 #
 # Packages: reprotest faketime disorderfs locales-all (fuse for disorderfs:
 # /dev/fuse must exist), the build dependencies of the tree (make, a C
-# compiler, libarchive-dev, libopenblas-dev, pkgconf), debhelper
+# compiler, libarchive-dev, libjansson-dev, libmd-dev, libopenblas-dev,
+# pkgconf: debian/control's Build-Depends), debhelper
 # and dataset-fashion-mnist.
 # Environment: REPRO_WORK (default build/repro/reprotest), REPROTEST_ARGS
 # (more reprotest options, e.g. --verbosity=2).

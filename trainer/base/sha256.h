@@ -1,15 +1,18 @@
-/* sha256.h - SHA-256 (FIPS 180-4), for dataset and output hashes. */
+/* sha256.h - SHA-256 (FIPS 180-4), for dataset and output hashes, from
+ * libmd (<sha2.h>; dpkg itself links it, so every Debian system has it). */
 #ifndef DM_SHA256_H
 #define DM_SHA256_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+/* Room for libmd's SHA2_CTX (sha256.c checks its size and alignment), so
+ * that callers need neither <sha2.h> nor its include path. */
 typedef struct dm_sha256 {
-	uint32_t state[8];
-	uint64_t bytes;
-	unsigned char block[64];
-	size_t used;
+	union {
+		uint64_t align;
+		unsigned char bytes[256];
+	} ctx;
 } dm_sha256;
 
 void dm_sha256_init(dm_sha256 *h);

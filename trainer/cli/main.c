@@ -16,10 +16,12 @@
 #include "job/use.h"
 #include "licensing/verdict.h"
 #include "job/verify.h"
+#include "data/container.h"
 #include "recipe/policy.h"
 #include "cli/profile.h"
 #include "math/gemm.h"
 #include "output/atomic.h"
+#include "output/json.h"
 
 static volatile int stop_signal;
 
@@ -93,6 +95,8 @@ static const char USAGE[] =
 	"        archive area of SECTION (contrib/..., non-free/..., else main) accepts it\n"
 	"  list RECIPE                 check RECIPE and print NAME<TAB>INSTALL per model\n"
 	"  card FILE.json              the model card (Markdown) of a provenance record\n"
+	"  audit-container FILE        the members of a zip-like model file (.npz, .pt,\n"
+	"                              .keras; gzipped too) and its class, as JSON\n"
 	"  verify [--threads N] [--data-dir DIR] FILE.safetensors|BUNDLE.tar\n"
 	"        retrain a model from its provenance and compare the weights bit for bit\n"
 	"  bundle --output BUNDLE.tar [--max-data-bytes SIZE] [--data-dir DIR] FILE.safetensors\n"
@@ -478,12 +482,50 @@ static int cmd_card(int argc, char **argv)
 	return 0;
 }
 
+/* For dh_auditmodels: {"file":..., "members":[...], "class":... or null} */
+static int cmd_audit_container(int argc, char **argv)
+{
+	dm_error err = {"", 0};
+	dm_container c;
+	dm_json_writer w;
+	const char *text, *class;
+	size_t i;
+	if (argc != 2)
+		return usage_error("%s", "audit-container: expected exactly one FILE");
+	if (dm_container_read_file(argv[1], &c, &err))
+		return report(&err);
+	dm_json_init(&w, 0);
+	dm_json_begin_object(&w);
+	dm_json_key(&w, "file");
+	dm_json_string(&w, argv[1]);
+	dm_json_key(&w, "members");
+	dm_json_begin_array(&w);
+	for (i = 0; i < c.n; i++)
+		dm_json_string(&w, c.members[i]);
+	dm_json_end_array(&w);
+	dm_json_key(&w, "class");
+	if ((class = dm_container_class(&c)))
+		dm_json_string(&w, class);
+	else
+		dm_json_null(&w);
+	dm_json_end_object(&w);
+	dm_container_free(&c);
+	if (!(text = dm_json_finish(&w, NULL, &err))) {
+		dm_json_free(&w);
+		return report(&err);
+	}
+	printf("%s\n", text);
+	dm_json_free(&w);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
 		{"train", cmd_train}, {"eval", cmd_eval}, {"predict", cmd_predict}, {"inspect", cmd_inspect},
 		{"list", cmd_list},   {"card", cmd_card},       {"estimate", cmd_estimate},
-		{"verify", cmd_verify}, {"bundle", cmd_bundle}, {"verdict", cmd_verdict}};
+		{"verify", cmd_verify}, {"bundle", cmd_bundle}, {"verdict", cmd_verdict},
+		{"audit-container", cmd_audit_container}};
 	const char *kernel = getenv("DH_MODEL_KERNEL");
 	size_t i;
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {

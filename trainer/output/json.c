@@ -1,28 +1,36 @@
-/* json.c - a deterministic JSON writer and a strict, bounded JSON reader.
+/* json.c - JSON through jansson, with our own number texts.
  *
- * Writer: output depends only on the calls made, never on the locale or the
- * machine.  Control characters are escaped as \u00XX, '"' and '\\' with a
- * backslash; valid UTF-8 passes through and each byte of invalid UTF-8
- * becomes U+FFFD, so the output is always valid JSON that our reader takes.
+ * Writer: the calls build a jansson tree (objects keep the order of their
+ * keys) that json_dumps prints, so the output depends only on the calls
+ * made.  jansson leaves two things open, and this file decides them as
+ * dh-model always has: each number is the text dm_json_float ("%.9g"),
+ * dm_json_double ("%.17g") or dm_json_int/uint give, whatever the locale
+ * (the tree holds a 0 in its place, which finish() replaces), and every
+ * control character in a string is \u00XX (jansson writes \n, \t...).
+ * Valid UTF-8 passes through and each byte of invalid UTF-8 becomes
+ * U+FFFD, so the output is always valid JSON that the reader takes.
  *
- * Reader: RFC 8259 and nothing more (no comments, no trailing commas, no
- * leading zeros, no NaN), strings must be valid UTF-8 without NUL, keys
- * unique.  Recursion is capped at DEPTH_MAX and the number of values at
- * VALUES_MAX, so a hostile header cannot exhaust the stack or memory.
+ * Reader: jansson parses and checks (RFC 8259 and nothing more: no
+ * comments, no trailing commas, no leading zeros, no NaN; strings valid
+ * UTF-8 without NUL; keys unique).  A scan before it caps the nesting at
+ * DM_JSON_DEPTH_MAX and the number of values at VALUES_MAX, so a hostile
+ * header cannot exhaust the stack or memory; each number's value comes
+ * from its own text (jansson has no unsigned 64-bit integers and reads
+ * "-0" as 0).
  */
 #include "json.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <jansson.h>
+#include <locale.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../base/text.h"
 
-#define DEPTH_MAX 64
 /* 2^22 values of 64 bytes = 256 MiB at most; real headers hold far fewer
  * (a safetensors header has about 6 values per tensor) */
 #define VALUES_MAX ((size_t)1 << 22)
@@ -35,110 +43,102 @@ void dm_json_init(dm_json_writer *w, int pretty)
 	w->pretty = pretty;
 }
 
-static int reserve(dm_json_writer *w, size_t extra)
-{
-	size_t cap;
-	char *buf;
-	if (w->oom)
-		return -1;
-	if (extra < w->cap - w->len)   /* keep room for the final NUL */
-		return 0;
-	if (extra > (SIZE_MAX - w->len) / 2 - 64) {
-		w->oom = 1;
-		return -1;
-	}
-	cap = w->cap ? w->cap : 256;
-	while (cap - w->len <= extra)
-		cap *= 2;
-	buf = realloc(w->buf, cap);
-	if (!buf) {
-		w->oom = 1;
-		return -1;
-	}
-	w->buf = buf;
-	w->cap = cap;
-	return 0;
-}
-
-static void put(dm_json_writer *w, const char *s, size_t n)
-{
-	if (reserve(w, n))
-		return;
-	memcpy(w->buf + w->len, s, n);
-	w->len += n;
-	w->buf[w->len] = '\0';
-}
-
-static void puts_(dm_json_writer *w, const char *s)
-{
-	put(w, s, strlen(s));
-}
-
-static void newline_indent(dm_json_writer *w)
-{
-	int i;
-	put(w, "\n", 1);
-	for (i = 0; i < w->depth; i++)
-		put(w, "  ", 2);
-}
-
-/* oom == 2 marks a misuse (unbalanced nesting, nesting past 64, a key
- * outside an object, two top-level values), which dm_json_finish reports
- * as it reports an allocation failure. */
+/* misuse: unbalanced nesting, nesting past 64, a key outside an object,
+ * a value in an object without its key, a key twice, two top-level
+ * values; dm_json_finish reports it.  Nothing is written after either. */
 static void misuse(dm_json_writer *w)
 {
 	if (!w->oom)
 		w->oom = 2;
 }
 
-/* Before an array element or an object key: comma, and in pretty mode a
- * new line.  A value that follows its key needs nothing. */
-static void separate(dm_json_writer *w)
+/* A copy of str that is valid UTF-8: each invalid byte becomes U+FFFD. */
+static char *valid_utf8(dm_json_writer *w, const char *str)
 {
-	if (w->after_key) {
-		w->after_key = 0;
-		return;
+	const unsigned char *s = (const unsigned char *)str;
+	size_t avail = strlen(str), n, o = 0;
+	char *out = avail < SIZE_MAX / 3 ? malloc(3 * avail + 1) : NULL;
+	if (!out) {
+		w->oom = 1;
+		return NULL;
 	}
-	if (w->depth == 0 && w->len > 0)
-		misuse(w);   /* a second value at the top level */
-	if (w->depth <= 0 || w->depth > DEPTH_MAX)
-		return;
-	if (w->need_comma[w->depth - 1])
-		put(w, ",", 1);
-	if (w->pretty)
-		newline_indent(w);
-	w->need_comma[w->depth - 1] = 1;
+	for (; avail > 0; s += n, avail -= n) {
+		if ((n = dm_utf8_len(s, avail)) > 0) {
+			memcpy(out + o, s, n);
+			o += n;
+		} else {
+			memcpy(out + o, "\xEF\xBF\xBD", 3);
+			o += 3;
+			n = 1;
+		}
+	}
+	out[o] = '\0';
+	return out;
 }
 
-static void begin(dm_json_writer *w, char open)
+/* v (a new reference, or NULL when jansson ran out of memory) as the next
+ * value: the root, an array's next element or the value of the key given. */
+static void add(dm_json_writer *w, json_t *v)
 {
-	separate(w);
-	put(w, &open, 1);
-	if (w->depth >= DEPTH_MAX) {
+	json_t *parent = w->depth > 0 ? w->open[w->depth - 1] : NULL;
+	if (!v && !w->oom)
+		w->oom = 1;
+	if (w->oom)
+		goto drop;
+	if (!parent) {
+		if (w->root || w->depth > 0)
+			goto wrong;
+		w->root = v;
+		return;
+	}
+	if (json_is_object(parent)) {
+		if (!w->key || json_object_get(parent, w->key))
+			goto wrong;
+		if (json_object_set_new_nocheck(parent, w->key, v)) {
+			w->oom = 1;
+			return;
+		}
+		free(w->key);
+		w->key = NULL;
+		return;
+	}
+	if (json_array_append_new(parent, v))
+		w->oom = 1;
+	return;
+wrong:
+	misuse(w);
+drop:
+	json_decref(v);
+}
+
+static void begin(dm_json_writer *w, json_t *container)
+{
+	if (!w->oom && w->depth >= DM_JSON_DEPTH_MAX)
 		misuse(w);
-		w->depth++;
+	if (w->oom) {
+		json_decref(container);
 		return;
 	}
-	w->need_comma[w->depth++] = 0;
+	add(w, container);
+	if (!w->oom)
+		w->open[w->depth++] = container;   /* borrowed: its parent holds it */
 }
 
-static void end(dm_json_writer *w, char close)
+static void end(dm_json_writer *w, int object)
 {
-	if (w->depth <= 0 || w->after_key) {
+	if (w->oom)
+		return;
+	if (w->depth <= 0 || w->key || json_is_object(w->open[w->depth - 1]) != object) {
 		misuse(w);
 		return;
 	}
 	w->depth--;
-	if (w->depth < DEPTH_MAX && w->pretty && w->need_comma[w->depth])
-		newline_indent(w);
-	put(w, &close, 1);
 }
 
-void dm_json_begin_object(dm_json_writer *w) { begin(w, '{'); }
-void dm_json_end_object(dm_json_writer *w) { end(w, '}'); }
-void dm_json_begin_array(dm_json_writer *w) { begin(w, '['); }
-void dm_json_end_array(dm_json_writer *w) { end(w, ']'); }
-
+void dm_json_begin_object(dm_json_writer *w) { begin(w, json_object()); }
+void dm_json_end_object(dm_json_writer *w) { end(w, 1); }
+void dm_json_begin_array(dm_json_writer *w) { begin(w, json_array()); }
+void dm_json_end_array(dm_json_writer *w) { end(w, 0); }
 
 int dm_json_utf8_valid(const char *str)
 {
@@ -150,73 +150,84 @@ int dm_json_utf8_valid(const char *str)
 	return 1;
 }
 
-static void write_string(dm_json_writer *w, const char *str)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *s = (const unsigned char *)str;
-	size_t avail = strlen(str), n;
-	put(w, "\"", 1);
-	while (avail > 0) {
-		if (*s == '"' || *s == '\\') {
-			char esc[2] = {'\\', (char)*s};
-			put(w, esc, 2);
-			n = 1;
-		} else if (*s < 0x20) {
-			char esc[6] = {'\\', 'u', '0', '0', hex[*s >> 4], hex[*s & 15]};
-			put(w, esc, 6);
-			n = 1;
-		} else if ((n = dm_utf8_len(s, avail)) > 0) {
-			put(w, (const char *)s, n);
-		} else {
-			put(w, "\xEF\xBF\xBD", 3);   /* U+FFFD for a bad byte */
-			n = 1;
-		}
-		s += n;
-		avail -= n;
-	}
-	put(w, "\"", 1);
-}
-
 void dm_json_key(dm_json_writer *w, const char *key)
 {
-	if (w->after_key || w->depth == 0)
+	if (w->oom)
+		return;
+	if (w->key || w->depth == 0 || !json_is_object(w->open[w->depth - 1])) {
 		misuse(w);
-	separate(w);
-	write_string(w, key);
-	puts_(w, w->pretty ? ": " : ":");
-	w->after_key = 1;
+		return;
+	}
+	w->key = valid_utf8(w, key);
 }
 
 void dm_json_string(dm_json_writer *w, const char *s)
 {
-	separate(w);
-	write_string(w, s);
+	char *valid;
+	if (w->oom)
+		return;
+	if ((valid = valid_utf8(w, s)))
+		add(w, json_string_nocheck(valid));
+	free(valid);
+}
+
+/* A number or raw value: its text, and a 0 in the tree that finish()
+ * replaces with it. */
+static void add_text(dm_json_writer *w, const char *text)
+{
+	char *copy;
+	if (w->oom)
+		return;
+	if (w->ntexts == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 16;
+		char **texts = cap < SIZE_MAX / sizeof *texts ?
+			realloc(w->texts, cap * sizeof *texts) : NULL;
+		if (!texts) {
+			w->oom = 1;
+			return;
+		}
+		w->texts = texts;
+		w->cap = cap;
+	}
+	if (!(copy = strdup(text))) {
+		w->oom = 1;
+		return;
+	}
+	w->texts[w->ntexts++] = copy;
+	add(w, json_integer(0));
+	if (w->oom == 2)   /* not placed: not printed either */
+		free(w->texts[--w->ntexts]);
 }
 
 void dm_json_int(dm_json_writer *w, int64_t v)
 {
 	char buf[32];
 	snprintf(buf, sizeof buf, "%" PRId64, v);
-	separate(w);
-	puts_(w, buf);
+	add_text(w, buf);
 }
 
 void dm_json_uint(dm_json_writer *w, uint64_t v)
 {
 	char buf[32];
 	snprintf(buf, sizeof buf, "%" PRIu64, v);
-	separate(w);
-	puts_(w, buf);
+	add_text(w, buf);
 }
 
-/* printf's decimal point comes from LC_NUMERIC, and may be several bytes
- * ("," or U+066B).  Everything in %g output that is not a digit, sign or
- * exponent letter is that decimal point: turn each such run into '.'. */
-static void put_number(dm_json_writer *w, const char *text)
+/* A finite v with the given significant digits (9 round-trips binary32, 17
+ * binary64), else null.  printf's decimal point comes from LC_NUMERIC,
+ * and may be several bytes ("," or U+066B): everything in %g output that
+ * is not a digit, sign or exponent letter is that decimal point, and each
+ * such run becomes '.'. */
+static void add_real(dm_json_writer *w, double v, int digits)
 {
-	char out[64];
+	char text[64], out[64];
 	size_t o = 0;
 	const char *p;
+	if (!isfinite(v)) {
+		dm_json_null(w);
+		return;
+	}
+	snprintf(text, sizeof text, "%.*g", digits, v);
 	for (p = text; *p && o < sizeof out - 1; p++) {
 		int plain = (*p >= '0' && *p <= '9') || *p == '-' || *p == '+' ||
 			    *p == 'e';
@@ -226,67 +237,127 @@ static void put_number(dm_json_writer *w, const char *text)
 			out[o++] = '.';
 	}
 	out[o] = '\0';
-	separate(w);
-	puts_(w, out);
+	add_text(w, out);
 }
 
 void dm_json_float(dm_json_writer *w, float v)
 {
-	char buf[64];
-	if (!isfinite(v)) {
-		dm_json_null(w);
-		return;
-	}
-	snprintf(buf, sizeof buf, "%.9g", (double)v);
-	put_number(w, buf);
+	add_real(w, (double)v, 9);
 }
 
 void dm_json_double(dm_json_writer *w, double v)
 {
-	char buf[64];
-	if (!isfinite(v)) {
-		dm_json_null(w);
-		return;
-	}
-	snprintf(buf, sizeof buf, "%.17g", v);
-	put_number(w, buf);
+	add_real(w, v, 17);
 }
 
 void dm_json_bool(dm_json_writer *w, int v)
 {
-	separate(w);
-	puts_(w, v ? "true" : "false");
+	add(w, json_boolean(v));
 }
 
 void dm_json_null(dm_json_writer *w)
 {
-	separate(w);
-	puts_(w, "null");
+	add(w, json_null());
 }
 
 void dm_json_raw(dm_json_writer *w, const char *json)
 {
-	separate(w);
-	puts_(w, json);
+	add_text(w, json);
+}
+
+/* jansson's text with each number (all of them 0s in the tree) replaced
+ * by w->texts in order, and \b \f \n \r \t and \u00XX as \u00xx. */
+static char *substitute(dm_json_writer *w, const char *dump, size_t *len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t need = strlen(dump) + 1, i, o = 0, k = 0;
+	int in_string = 0;
+	char *out;
+	for (i = 0; i < w->ntexts; i++)
+		need += strlen(w->texts[i]);
+	/* an escape grows from 2 bytes to 6 at most: 3 times the dump */
+	if (need > SIZE_MAX / 3 || !(out = malloc(3 * need)))
+		return NULL;
+	for (i = 0; dump[i];) {
+		char c = dump[i];
+		if (in_string && c == '\\') {
+			const char *shorts = "b\bf\fn\nr\rt\t", *s = strchr(shorts, dump[i + 1]);
+			if (dump[i + 1] == 'u') {   /* and 4 hex digits */
+				size_t end = i + 6;
+				for (; i < end && dump[i]; i++)
+					out[o++] = (char)(dump[i] >= 'A' && dump[i] <= 'F' ?
+							  dump[i] - 'A' + 'a' : dump[i]);
+				continue;
+			}
+			if (dump[i + 1] && s && (s - shorts) % 2 == 0) {
+				unsigned char ctl = (unsigned char)s[1];
+				char esc[6] = {'\\', 'u', '0', '0', hex[ctl >> 4], hex[ctl & 15]};
+				memcpy(out + o, esc, 6);
+				o += 6;
+			} else {
+				out[o++] = c;
+				out[o++] = dump[i + 1];
+			}
+			i += 2;
+			continue;
+		}
+		if (c == '"')
+			in_string = !in_string;
+		if (!in_string && (c == '-' || (c >= '0' && c <= '9'))) {
+			size_t n;
+			while (dump[i] && strchr("-+.eE0123456789", dump[i]))
+				i++;
+			if (k == w->ntexts)
+				break;
+			n = strlen(w->texts[k]);
+			memcpy(out + o, w->texts[k++], n);
+			o += n;
+			continue;
+		}
+		out[o++] = c;
+		i++;
+	}
+	if (k != w->ntexts || dump[i]) {
+		free(out);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (w->pretty)
+		out[o++] = '\n';
+	out[o] = '\0';
+	*len = o;
+	return out;
 }
 
 const char *dm_json_finish(dm_json_writer *w, size_t *len, dm_error *err)
 {
-	if (!w->oom && (w->depth != 0 || w->after_key))
+	char *dump = NULL;
+	if (!w->oom && (w->depth != 0 || w->key))
 		misuse(w);
-	if (!w->oom && w->pretty)
-		put(w, "\n", 1);
-	if (!w->oom && !w->buf)
-		put(w, "", 0);
 	if (w->oom == 2) {
 		dm_fail(err, "JSON writer: calls out of order (unbalanced nesting, "
-			"more than %d levels, a key outside an object or two "
-			"top-level values)", DEPTH_MAX);
+			"more than %d levels, a key outside an object, a value "
+			"without its key, a key twice or two top-level values)",
+			DM_JSON_DEPTH_MAX);
 		return NULL;
 	}
-	if (w->oom) {
-		dm_fail(err, "out of memory while writing JSON (%zu bytes so far)",
-			w->len);
+	free(w->buf);
+	w->buf = NULL;
+	errno = 0;
+	if (!w->oom && !w->root)   /* nothing written: the empty text */
+		w->buf = strdup(w->pretty ? "\n" : ""), w->len = w->pretty;
+	else if (!w->oom && (dump = json_dumps(w->root, JSON_ENCODE_ANY |
+					       (w->pretty ? JSON_INDENT(2) : JSON_COMPACT))))
+		w->buf = substitute(w, dump, &w->len);
+	free(dump);
+	if (!w->buf && errno == EINVAL) {
+		dm_fail(err, "JSON writer: jansson's text does not hold the %zu numbers "
+			"written", w->ntexts);
+		return NULL;
+	}
+	if (!w->buf) {
+		dm_fail(err, "out of memory while writing JSON (%zu values so far)",
+			w->ntexts);
 		return NULL;
 	}
 	if (len)
@@ -296,30 +367,142 @@ const char *dm_json_finish(dm_json_writer *w, size_t *len, dm_error *err)
 
 void dm_json_free(dm_json_writer *w)
 {
+	size_t i;
+	json_decref(w->root);
+	for (i = 0; i < w->ntexts; i++)
+		free(w->texts[i]);
+	free(w->texts);
+	free(w->key);
 	free(w->buf);
-	w->buf = NULL;
-	w->len = w->cap = 0;
+	dm_json_init(w, w->pretty);
 }
 
 /* ==== reader ==== */
 
-typedef struct parser {
-	const unsigned char *s;
-	size_t n, pos;
-	size_t values;
-	dm_error *err;
-} parser;
-
-/* Always returns -1. */
-__attribute__((format(printf, 3, 4)))
-static int perr(parser *p, size_t at, const char *fmt, ...)
+static int ws(unsigned char c)
 {
-	char what[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof what, fmt, ap);
-	va_end(ap);
-	return dm_fail(p->err, "at byte %zu: %s", at, what);
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Before jansson: no NUL byte, and the nesting and the number of values
+ * bounded.  Every value but the first follows a '[', a ':' or a ','. */
+static int bounded(const unsigned char *s, size_t n, dm_error *err)
+{
+	size_t i, values = 1;
+	int depth = 0, in_string = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\0')   /* jansson could take it for the end */
+			return dm_fail(err, "at byte %zu: expected JSON text, found byte 0x00", i);
+		if (in_string) {
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '"')
+				in_string = 0;
+			continue;
+		}
+		switch (s[i]) {
+		case '"':
+			in_string = 1;
+			break;
+		case '[':
+		case '{':
+			if (++depth > DM_JSON_DEPTH_MAX)
+				return dm_fail(err, "at byte %zu: expected at most %d levels of "
+					       "nesting", i, DM_JSON_DEPTH_MAX);
+			values += s[i] == '[';
+			break;
+		case ']':
+		case '}':
+			depth--;
+			break;
+		case ':':
+		case ',':
+			values++;
+			break;
+		}
+		if (values > VALUES_MAX)
+			return dm_fail(err, "at byte %zu: expected at most %zu values",
+				       i, VALUES_MAX);
+	}
+	return 0;
+}
+
+/* The next token of valid JSON at or after *pos, past white space, ':'
+ * and ','; *pos moves past it.  Returns its first byte's offset. */
+static size_t token(const unsigned char *s, size_t n, size_t *pos)
+{
+	size_t i = *pos, at;
+	while (i < n && (ws(s[i]) || s[i] == ':' || s[i] == ','))
+		i++;
+	at = i;
+	if (i < n && s[i] == '"') {
+		for (i++; i < n && s[i] != '"'; i++)
+			if (s[i] == '\\')
+				i++;
+		i++;
+	} else if (i < n && (s[i] == '[' || s[i] == ']' || s[i] == '{' || s[i] == '}')) {
+		i++;
+	} else {
+		while (i < n && !ws(s[i]) && !strchr(":,]}", s[i]))
+			i++;
+	}
+	*pos = i < n ? i : n;
+	return at;
+}
+
+/* The number text s[a, e) (valid JSON) as a double, without strtod's
+ * locale dependence: written as DIGITS 'e' EXP (no decimal point), which
+ * every locale reads the same way; and whether it is an exact integer,
+ * with its value when it is non-negative and fits in 64 bits ("-0" and
+ * huge values are not). */
+static int number(const unsigned char *s, size_t a, size_t e, dm_json *v, dm_error *err)
+{
+	char small[80], *buf = small;
+	size_t i = a, o = 0, frac = 0;
+	long long exp = 0;
+	int in_frac = 0, integral = 1, overflow = 0, neg = s[a] == '-';
+	uint64_t u = 0;
+	if (e - a + 32 > sizeof small && !(buf = malloc(e - a + 32)))
+		return dm_fail(err, "out of memory reading JSON");
+	for (i += neg; i < e && s[i] >= '0' && s[i] <= '9'; i++) {
+		unsigned d = s[i] - '0';
+		if (u > (UINT64_MAX - d) / 10)
+			overflow = 1;
+		else
+			u = u * 10 + d;
+	}
+	for (i = a; i < e && s[i] != 'e' && s[i] != 'E'; i++) {
+		if (s[i] == '.')
+			in_frac = 1, integral = 0;
+		else {
+			buf[o++] = (char)s[i];
+			frac += in_frac;
+		}
+	}
+	if (i < e) {
+		int eneg = s[++i] == '-';
+		integral = 0;
+		if (s[i] == '-' || s[i] == '+')
+			i++;
+		for (; i < e; i++)   /* saturate: 1e999999999999 is just huge */
+			if (exp < 1000000000)
+				exp = exp * 10 + (s[i] - '0');
+		if (eneg)
+			exp = -exp;
+	}
+	exp -= (long long)(frac < 1000000000 ? frac : 1000000000);
+	snprintf(buf + o, 32, "e%lld", exp);
+	errno = 0;
+	v->number = strtod(buf, NULL);
+	if (buf != small)
+		free(buf);
+	if (errno == ERANGE && (v->number > 1 || v->number < -1))
+		return dm_fail(err, "at byte %zu: expected a number within the range of "
+			       "a double", a);
+	v->type = DM_JSON_NUMBER;
+	v->is_integer = integral && !overflow && !(neg && u == 0);
+	v->integer = v->is_integer && !neg ? u : 0;
+	return 0;
 }
 
 static void free_contents(dm_json *v)
@@ -346,551 +529,101 @@ void dm_json_delete(dm_json *v)
 	free(v);
 }
 
-static void skip_ws(parser *p)
+typedef struct reader {
+	const unsigned char *s;
+	size_t n, pos;
+	dm_error *err;
+} reader;
+
+/* jansson's value j as out; the text is read along with it, in the same
+ * order (objects keep their keys' order), for the numbers. */
+static int convert(reader *r, json_t *j, dm_json *out)
 {
-	while (p->pos < p->n && (p->s[p->pos] == ' ' || p->s[p->pos] == '\t' ||
-				 p->s[p->pos] == '\n' || p->s[p->pos] == '\r'))
-		p->pos++;
-}
-
-/* A readable name for the byte at pos, for messages. */
-static const char *found(const parser *p, size_t pos, char buf[16])
-{
-	unsigned c;
-	if (pos >= p->n)
-		return "end of input";
-	c = p->s[pos];
-	if (c > 0x20 && c < 0x7F)
-		snprintf(buf, 16, "'%c'", (char)c);
-	else
-		snprintf(buf, 16, "byte 0x%02x", c);
-	return buf;
-}
-
-static int expect_lit(parser *p, const char *lit)
-{
-	size_t k = strlen(lit), i;
-	char b[16];
-	for (i = 0; i < k; i++)
-		if (p->pos + i >= p->n || p->s[p->pos + i] != (unsigned char)lit[i])
-			return perr(p, p->pos + i, "expected '%s', found %s", lit,
-				    found(p, p->pos + i, b));
-	p->pos += k;
-	return 0;
-}
-
-/* ---- strings ---- */
-
-typedef struct sbuf {
-	char *s;
-	size_t len, cap;
-} sbuf;
-
-static int sbuf_put(parser *p, sbuf *b, const void *data, size_t n)
-{
-	if (b->cap - b->len <= n) {
-		size_t cap = b->cap ? b->cap : 32;
-		char *s;
-		while (cap - b->len <= n)
-			cap *= 2;
-		if (!(s = realloc(b->s, cap)))
-			return dm_fail(p->err, "out of memory reading JSON");
-		b->s = s;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, data, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-	return 0;
-}
-
-static int hex4(parser *p, size_t at, unsigned *out)
-{
-	unsigned v = 0;
-	size_t i;
-	char b[16];
-	for (i = 0; i < 4; i++) {
-		unsigned c = at + i < p->n ? p->s[at + i] : 0, d;
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			d = c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			d = c - 'A' + 10;
-		else
-			return perr(p, at + i, "expected 4 hex digits after \\u, found %s",
-				    found(p, at + i, b));
-		v = v << 4 | d;
-	}
-	*out = v;
-	return 0;
-}
-
-static size_t encode_utf8(unsigned cp, unsigned char out[4])
-{
-	if (cp < 0x80) {
-		out[0] = (unsigned char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (unsigned char)(0xC0 | cp >> 6);
-		out[1] = (unsigned char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (unsigned char)(0xE0 | cp >> 12);
-		out[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-		out[2] = (unsigned char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (unsigned char)(0xF0 | cp >> 18);
-	out[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
-	out[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-	out[3] = (unsigned char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
-/* \uXXXX at p->pos (the backslash), with a surrogate pair if there is one. */
-static int unicode_escape(parser *p, sbuf *b)
-{
-	size_t at = p->pos;
-	unsigned cp, lo;
-	unsigned char u[4];
-	if (hex4(p, at + 2, &cp))
-		return -1;
-	p->pos = at + 6;
-	if (cp >= 0xDC00 && cp <= 0xDFFF)
-		return perr(p, at, "expected a high surrogate (\\uD800-\\uDBFF) "
-			    "before the low surrogate \\u%04X", cp);
-	if (cp >= 0xD800 && cp <= 0xDBFF) {
-		if (p->pos + 1 >= p->n || p->s[p->pos] != '\\' || p->s[p->pos + 1] != 'u')
-			return perr(p, p->pos, "expected a low surrogate \\uDC00-\\uDFFF "
-				    "after \\u%04X", cp);
-		if (hex4(p, p->pos + 2, &lo))
+	size_t at = token(r->s, r->n, &r->pos), i, len = 0;
+	const char *key;
+	json_t *item;
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+	case JSON_ARRAY:
+		len = json_is_object(j) ? json_object_size(j) : json_array_size(j);
+		out->type = json_is_object(j) ? DM_JSON_OBJECT : DM_JSON_ARRAY;
+		if (len && (!(out->items = dm_calloc(len, sizeof *out->items, r->err)) ||
+			    (json_is_object(j) && !(out->keys = dm_calloc(len, sizeof *out->keys,
+									  r->err)))))
 			return -1;
-		if (lo < 0xDC00 || lo > 0xDFFF)
-			return perr(p, p->pos, "expected a low surrogate \\uDC00-\\uDFFF "
-				    "after \\u%04X, found \\u%04X", cp, lo);
-		cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-		p->pos += 6;
-	}
-	if (cp == 0)
-		return perr(p, at, "expected a character other than \\u0000 (strings "
-			    "may not hold NUL)");
-	return sbuf_put(p, b, u, encode_utf8(cp, u));
-}
-
-static int escape(parser *p, sbuf *b)
-{
-	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-	const char *hit;
-	char bb[16];
-	unsigned c = p->pos + 1 < p->n ? p->s[p->pos + 1] : 0;
-	if (c == 'u')
-		return unicode_escape(p, b);
-	if (c == 0 || !(hit = strchr(from, (int)c)))
-		return perr(p, p->pos + 1, "expected an escape (\\\" \\\\ \\/ \\b \\f "
-			    "\\n \\r \\t \\uXXXX) after '\\', found %s",
-			    found(p, p->pos + 1, bb));
-	p->pos += 2;
-	return sbuf_put(p, b, &to[hit - from], 1);
-}
-
-/* A string starting at the opening quote at p->pos; *out is malloc'd. */
-static int parse_string(parser *p, char **out)
-{
-	sbuf b = {NULL, 0, 0};
-	size_t start = p->pos++, run, n;
-	for (;;) {
-		/* copy the longest run of plain bytes in one go */
-		run = p->pos;
-		while (run < p->n && p->s[run] >= 0x20 && p->s[run] < 0x80 &&
-		       p->s[run] != '"' && p->s[run] != '\\')
-			run++;
-		if (run > p->pos && sbuf_put(p, &b, p->s + p->pos, run - p->pos))
-			goto fail;
-		p->pos = run;
-		if (p->pos >= p->n) {
-			perr(p, p->pos, "expected '\"' to close the string that "
-			     "starts at byte %zu, found end of input", start);
-			goto fail;
-		}
-		if (p->s[p->pos] == '"')
-			break;
-		if (p->s[p->pos] == '\\') {
-			if (escape(p, &b))
-				goto fail;
-		} else if (p->s[p->pos] < 0x20) {
-			perr(p, p->pos, "expected an escape (\\u%04X) for control "
-			     "character 0x%02x in a string", p->s[p->pos], p->s[p->pos]);
-			goto fail;
-		} else if ((n = dm_utf8_len(p->s + p->pos, p->n - p->pos)) == 0) {
-			perr(p, p->pos, "expected valid UTF-8 in a string, found "
-			     "byte 0x%02x", p->s[p->pos]);
-			goto fail;
+		if (json_is_array(j)) {
+			json_array_foreach(j, i, item) {
+				out->len++;
+				if (convert(r, item, &out->items[i]))
+					return -1;
+			}
 		} else {
-			if (sbuf_put(p, &b, p->s + p->pos, n))
-				goto fail;
-			p->pos += n;
+			json_object_foreach(j, key, item) {
+				token(r->s, r->n, &r->pos);   /* the key */
+				if (!(out->keys[out->len] = dm_strdup(key, r->err)))
+					return -1;
+				if (convert(r, item, &out->items[out->len++]))
+					return -1;
+			}
 		}
-	}
-	p->pos++;
-	if (!b.s && sbuf_put(p, &b, "", 0))
-		goto fail;
-	*out = b.s;
-	return 0;
-fail:
-	free(b.s);
-	return -1;
-}
-
-/* ---- numbers ---- */
-
-static int is_digit(const parser *p, size_t i)
-{
-	return i < p->n && p->s[i] >= '0' && p->s[i] <= '9';
-}
-
-/* Convert the number text [a, e) to a double without strtod's locale
- * dependence: write it as DIGITS 'e' EXP (no decimal point), which every
- * locale reads the same way. */
-static int number_value(parser *p, size_t a, size_t e, double *out)
-{
-	char small[80], *buf = small, *end;
-	size_t i = a, o = 0, frac = 0;
-	long long exp = 0;
-	int in_frac = 0;
-	if (e - a + 32 > sizeof small && !(buf = malloc(e - a + 32)))
-		return dm_fail(p->err, "out of memory reading JSON");
-	for (; i < e && p->s[i] != 'e' && p->s[i] != 'E'; i++) {
-		if (p->s[i] == '.')
-			in_frac = 1;
-		else {
-			buf[o++] = (char)p->s[i];
-			frac += in_frac;
-		}
-	}
-	if (i < e) {
-		int neg = p->s[++i] == '-';
-		if (p->s[i] == '-' || p->s[i] == '+')
-			i++;
-		for (; i < e; i++)   /* saturate: 1e999999999999 is just huge */
-			if (exp < 1000000000)
-				exp = exp * 10 + (p->s[i] - '0');
-		if (neg)
-			exp = -exp;
-	}
-	exp -= (long long)(frac < 1000000000 ? frac : 1000000000);
-	snprintf(buf + o, 32, "e%lld", exp);
-	errno = 0;
-	*out = strtod(buf, &end);
-	if (buf != small)
-		free(buf);
-	if (errno == ERANGE && (*out > 1 || *out < -1))
-		return perr(p, a, "expected a number within the range of a double");
-	return 0;
-}
-
-static int parse_number(parser *p, dm_json *v)
-{
-	size_t a = p->pos, i = p->pos;
-	int neg = 0, integral = 1, overflow = 0;
-	uint64_t u = 0;
-	char b[16];
-	if (i < p->n && p->s[i] == '-') {
-		neg = 1;
-		i++;
-	}
-	if (!is_digit(p, i))
-		return perr(p, i, "expected a digit, found %s", found(p, i, b));
-	if (p->s[i] == '0' && is_digit(p, i + 1))
-		return perr(p, i, "expected a number without leading zeros");
-	for (; is_digit(p, i); i++) {
-		unsigned d = p->s[i] - '0';
-		if (u > (UINT64_MAX - d) / 10)
-			overflow = 1;
-		else
-			u = u * 10 + d;
-	}
-	if (i < p->n && p->s[i] == '.') {
-		integral = 0;
-		if (!is_digit(p, ++i))
-			return perr(p, i, "expected a digit after '.', found %s", found(p, i, b));
-		while (is_digit(p, i))
-			i++;
-	}
-	if (i < p->n && (p->s[i] == 'e' || p->s[i] == 'E')) {
-		integral = 0;
-		i++;
-		if (i < p->n && (p->s[i] == '+' || p->s[i] == '-'))
-			i++;
-		if (!is_digit(p, i))
-			return perr(p, i, "expected a digit in the exponent, found %s",
-				    found(p, i, b));
-		while (is_digit(p, i))
-			i++;
-	}
-	v->type = DM_JSON_NUMBER;
-	if (number_value(p, a, i, &v->number))
-		return -1;
-	/* is_integer: the text is an exact integer; integer holds it when it
-	 * is non-negative and fits in 64 bits ("-0" and huge values are not) */
-	v->is_integer = integral && !overflow && !(neg && u == 0);
-	v->integer = v->is_integer && !neg ? u : 0;
-	p->pos = i;
-	return 0;
-}
-
-/* ---- containers ---- */
-
-static int parse_value(parser *p, dm_json *v, int depth);
-
-/* Room for one more item (and key) in a container being built. */
-static int grow(parser *p, dm_json *v, size_t *cap, int with_keys)
-{
-	size_t ncap;
-	dm_json *items;
-	char **keys;
-	if (v->len < *cap)
+		token(r->s, r->n, &r->pos);   /* ']' or '}' */
 		return 0;
-	ncap = *cap ? *cap * 2 : 4;
-	if (!(items = realloc(v->items, ncap * sizeof *items)))
-		return dm_fail(p->err, "out of memory reading JSON");
-	v->items = items;
-	if (with_keys) {
-		if (!(keys = realloc(v->keys, ncap * sizeof *keys)))
-			return dm_fail(p->err, "out of memory reading JSON");
-		v->keys = keys;
-	}
-	*cap = ncap;
-	return 0;
-}
-
-static int parse_array(parser *p, dm_json *v, int depth)
-{
-	size_t cap = 0;
-	char b[16];
-	v->type = DM_JSON_ARRAY;
-	p->pos++;
-	skip_ws(p);
-	if (p->pos < p->n && p->s[p->pos] == ']') {
-		p->pos++;
+	case JSON_STRING:
+		out->type = DM_JSON_STRING;
+		out->string = dm_strdup(json_string_value(j), r->err);
+		return out->string ? 0 : -1;
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return number(r->s, at, r->pos, out, r->err);
+	case JSON_TRUE:
+	case JSON_FALSE:
+		out->type = DM_JSON_BOOL;
+		out->boolean = json_is_true(j);
+		return 0;
+	case JSON_NULL:
+		out->type = DM_JSON_NULL;
 		return 0;
 	}
-	for (;;) {
-		if (grow(p, v, &cap, 0))
-			return -1;
-		memset(&v->items[v->len], 0, sizeof *v->items);
-		v->len++;   /* counted now, so that a failure frees it */
-		if (parse_value(p, &v->items[v->len - 1], depth + 1))
-			return -1;
-		skip_ws(p);
-		if (p->pos < p->n && p->s[p->pos] == ',') {
-			p->pos++;
-			continue;
-		}
-		if (p->pos < p->n && p->s[p->pos] == ']') {
-			p->pos++;
-			return 0;
-		}
-		return perr(p, p->pos, "expected ',' or ']', found %s",
-			    found(p, p->pos, b));
-	}
-}
-
-/* The keys of an object being read, for finding duplicates: a linear
- * scan while the object is small, then an open-addressing hash set of
- * member indices (plus one; 0 is empty), so a header with a million
- * tensors costs O(n) and not O(n^2). */
-typedef struct keyset {
-	size_t *slot;
-	size_t cap;   /* a power of two, or 0 while scanning */
-} keyset;
-
-#define KEYSET_SCAN 16
-
-static size_t key_hash(const char *s)
-{
-	uint64_t h = 14695981039346656037u;   /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211u;
-	return (size_t)(h ^ h >> 32);
-}
-
-/* Insert key i; returns 1 if an equal key was there already. */
-static int keyset_insert(keyset *ks, char **keys, size_t i)
-{
-	size_t m = ks->cap - 1, h = key_hash(keys[i]) & m;
-	for (; ks->slot[h]; h = (h + 1) & m)
-		if (strcmp(keys[ks->slot[h] - 1], keys[i]) == 0)
-			return 1;
-	ks->slot[h] = i + 1;
-	return 0;
-}
-
-/* Keep the load at most one half. */
-static int keyset_grow(parser *p, keyset *ks, char **keys, size_t n)
-{
-	size_t cap = ks->cap ? ks->cap : 64, i;
-	keyset bigger;
-	while (cap < 2 * n)
-		cap *= 2;
-	if (cap == ks->cap)
-		return 0;
-	if (!(bigger.slot = calloc(cap, sizeof *bigger.slot)))
-		return dm_fail(p->err, "out of memory reading JSON");
-	bigger.cap = cap;
-	for (i = 0; i + 1 < n; i++)   /* the new key n-1 is inserted later */
-		keyset_insert(&bigger, keys, i);
-	free(ks->slot);
-	*ks = bigger;
-	return 0;
-}
-
-/* Is the last key of v equal to an earlier one?  1 yes, 0 no, -1 error. */
-static int duplicate(parser *p, keyset *ks, const dm_json *v)
-{
-	size_t i, last = v->len - 1;
-	if (v->len <= KEYSET_SCAN) {
-		for (i = 0; i < last; i++)
-			if (strcmp(v->keys[i], v->keys[last]) == 0)
-				return 1;
-		return 0;
-	}
-	if (keyset_grow(p, ks, v->keys, v->len))
-		return -1;
-	return keyset_insert(ks, v->keys, last);
-}
-
-
-static int object_member(parser *p, dm_json *v, size_t *cap, keyset *ks,
-			 int depth)
-{
-	size_t at;
-	int dup;
-	char b[16], shown[64];
-	skip_ws(p);
-	at = p->pos;
-	if (at >= p->n || p->s[at] != '"')
-		return perr(p, at, "expected '\"' (an object key), found %s",
-			    found(p, at, b));
-	if (grow(p, v, cap, 1))
-		return -1;
-	memset(&v->items[v->len], 0, sizeof *v->items);
-	v->keys[v->len] = NULL;
-	v->len++;
-	if (parse_string(p, &v->keys[v->len - 1]))
-		return -1;
-	if ((dup = duplicate(p, ks, v)) < 0)
-		return -1;
-	if (dup) {
-		dm_printable(v->keys[v->len - 1], shown, sizeof shown);
-		return perr(p, at, "expected unique keys, found \"%s\" again", shown);
-	}
-	skip_ws(p);
-	if (p->pos >= p->n || p->s[p->pos] != ':')
-		return perr(p, p->pos, "expected ':', found %s", found(p, p->pos, b));
-	p->pos++;
-	return parse_value(p, &v->items[v->len - 1], depth + 1);
-}
-
-static int object_members(parser *p, dm_json *v, keyset *ks, int depth)
-{
-	size_t cap = 0;
-	char b[16];
-	v->type = DM_JSON_OBJECT;
-	p->pos++;
-	skip_ws(p);
-	if (p->pos < p->n && p->s[p->pos] == '}') {
-		p->pos++;
-		return 0;
-	}
-	for (;;) {
-		if (object_member(p, v, &cap, ks, depth))
-			return -1;
-		skip_ws(p);
-		if (p->pos < p->n && p->s[p->pos] == ',') {
-			p->pos++;
-			continue;
-		}
-		if (p->pos < p->n && p->s[p->pos] == '}') {
-			p->pos++;
-			return 0;
-		}
-		return perr(p, p->pos, "expected ',' or '}', found %s",
-			    found(p, p->pos, b));
-	}
-}
-
-static int parse_object(parser *p, dm_json *v, int depth)
-{
-	keyset ks = {NULL, 0};
-	int rc = object_members(p, v, &ks, depth);
-	free(ks.slot);
-	return rc;
-}
-
-/* depth counts the containers around v. */
-static int parse_value(parser *p, dm_json *v, int depth)
-{
-	char b[16];
-	skip_ws(p);
-	if (++p->values > VALUES_MAX)
-		return perr(p, p->pos, "expected at most %zu values", VALUES_MAX);
-	if (p->pos >= p->n)
-		return perr(p, p->pos, "expected a value, found end of input");
-	switch (p->s[p->pos]) {
-	case '{':
-	case '[':
-		if (depth >= DEPTH_MAX)
-			return perr(p, p->pos, "expected at most %d levels of nesting",
-				    DEPTH_MAX);
-		return p->s[p->pos] == '{' ? parse_object(p, v, depth)
-					   : parse_array(p, v, depth);
-	case '"':
-		v->type = DM_JSON_STRING;
-		return parse_string(p, &v->string);
-	case 't':
-		v->type = DM_JSON_BOOL;
-		v->boolean = 1;
-		return expect_lit(p, "true");
-	case 'f':
-		v->type = DM_JSON_BOOL;
-		return expect_lit(p, "false");
-	case 'n':
-		v->type = DM_JSON_NULL;
-		return expect_lit(p, "null");
-	default:
-		if (p->s[p->pos] == '-' || (p->s[p->pos] >= '0' && p->s[p->pos] <= '9'))
-			return parse_number(p, v);
-		return perr(p, p->pos, "expected a value, found %s",
-			    found(p, p->pos, b));
-	}
+	return dm_fail(r->err, "at byte %zu: expected a JSON value", at);
 }
 
 dm_json *dm_json_parse(const char *text, size_t n, dm_error *err)
 {
-	parser p = {(const unsigned char *)text, n, 0, 0, err};
-	dm_json *v = dm_calloc(1, sizeof *v, err);
-	char b[16];
-	if (!v)
-		return NULL;
+	reader r = {(const unsigned char *)text, n, 0, err};
+	locale_t c_locale, caller;
+	json_error_t jerr;
+	json_t *j;
+	dm_json *v;
 	if (!text && n > 0) {
 		dm_fail(err, "at byte 0: expected JSON text, found no buffer");
-		goto fail;
+		return NULL;
 	}
-	if (parse_value(&p, v, 0))
-		goto fail;
-	skip_ws(&p);
-	if (p.pos < n) {
-		perr(&p, p.pos, "expected the end of the input after the value, "
-		     "found %s", found(&p, p.pos, b));
-		goto fail;
+	if (bounded(r.s, n, err))
+		return NULL;
+	/* jansson reads numbers with strtod in the caller's LC_NUMERIC, and
+	 * asserts on a decimal point of several bytes (U+066B): read in the C
+	 * locale, for this thread only.  Integers as reals: no "too big
+	 * integer" error; number() reads them. */
+	if (!(c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0))) {
+		dm_fail(err, "out of memory reading JSON (the C locale)");
+		return NULL;
 	}
+	caller = uselocale(c_locale);
+	j = json_loadb(n ? text : "", n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES |
+		       JSON_DECODE_INT_AS_REAL, &jerr);
+	uselocale(caller);
+	freelocale(c_locale);
+	if (!j) {
+		dm_make_printable(jerr.text, 0);
+		dm_fail(err, "at byte %d: %s", jerr.position, jerr.text);
+		return NULL;
+	}
+	if (!(v = dm_calloc(1, sizeof *v, err)) || convert(&r, j, v)) {
+		dm_json_delete(v);
+		v = NULL;
+	}
+	json_decref(j);
 	return v;
-fail:
-	dm_json_delete(v);
-	return NULL;
 }
 
 const dm_json *dm_json_get(const dm_json *obj, const char *key)

@@ -1,11 +1,13 @@
-/* json.h - a small JSON writer and a bounded JSON reader.
+/* json.h - JSON writing and reading through jansson.
  *
  * The writer produces deterministic text: keys in the order the caller
  * gives them, no spaces except where pretty-printing asks for them, floats
  * with "%.9g" (round-trips binary32) and doubles with "%.17g", and never
  * depends on the locale.  The reader parses safetensors headers and
  * provenance records, which may come from anyone: it has limits on depth
- * and size and never reads past the buffer.
+ * and size and never reads past the buffer.  jansson (libjansson-dev)
+ * builds, parses and prints; json.c keeps only what jansson leaves open:
+ * the number texts, both ways, and the escapes of control characters.
  */
 #ifndef DM_JSON_H
 #define DM_JSON_H
@@ -15,15 +17,23 @@
 
 #include "../base/error.h"
 
+/* the deepest nesting the writer writes and the reader reads */
+#define DM_JSON_DEPTH_MAX 64
+
+struct json_t;   /* jansson's value; json.c alone includes <jansson.h> */
+
 /* ---- writer ---- */
 typedef struct dm_json_writer {
-	char *buf;
-	size_t len, cap;
-	int pretty;        /* 2-space indentation and newlines */
+	struct json_t *root;   /* the value written so far */
+	struct json_t *open[DM_JSON_DEPTH_MAX];  /* the containers not yet ended */
 	int depth;
-	int need_comma[64];
-	int after_key;
-	int oom;           /* an allocation failed; dm_json_finish reports it */
+	char *key;             /* dm_json_key's key, until its value comes */
+	char **texts;          /* the text of each number and raw value, in order */
+	size_t ntexts, cap;
+	char *buf;             /* dm_json_finish's text */
+	size_t len;
+	int pretty;            /* 2-space indentation and newlines */
+	int oom;               /* 1: out of memory, 2: misuse; dm_json_finish says */
 } dm_json_writer;
 
 void dm_json_init(dm_json_writer *w, int pretty);
