@@ -106,7 +106,7 @@ $(B)/obj/gen/onnx.pb-c.o: $(GEN)/onnx.pb-c.c $(GEN)/onnx.pb-c.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
 # what includes the generated header waits for it
-$(B)/obj/trainer/output/onnx.o: $(GEN)/onnx.pb-c.h
+$(B)/obj/trainer/output/onnx.o $(B)/obj/trainer/output/onnx_read.o: $(GEN)/onnx.pb-c.h
 
 # the bundle's objects again when LIBTAR changes from one make to the next
 LIBTAR_STAMP = $(B)/libtar-$(LIBTAR)
