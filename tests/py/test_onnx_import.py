@@ -6,6 +6,7 @@ The oracles: PyTorch's own forward pass on the same data (accuracy equal,
 loss within 1e-5), OpenCV's dnn on the Keras-form graph, and for our own
 export the safetensors' metrics, bit for bit.  An operator the trainer has
 no layer for is an error naming it and its node."""
+import json
 import os
 import re
 import sys
@@ -133,6 +134,7 @@ def export(model, shape, path, opset=13):
                       dynamic_axes={"x": {0: "N"}, "y": {0: "N"}}, opset_version=opset)
 
 
+torch_metrics = {}
 for name, test, opset in (("torch-mlp", "test.csv", 13), ("torch-cnn", "test.csv", 11),
                           ("torch-bce", "test2.csv", 14)):
     model, shape = torch_model(name)
@@ -159,6 +161,32 @@ for name, test, opset in (("torch-mlp", "test.csv", 13), ("torch-cnn", "test.csv
        "of PyTorch's %.6f" % (name, opset, got and got[1], acc, loss, )) \
         or diag(r.stdout + r.stderr)
     diag(r.stdout.strip())
+
+    torch_metrics[name] = (acc, loss)
+
+# Upstream-Weights: FILE.onnx, beside a retrained model on the same rows
+# (the recipe standardises its inputs, the graph its own way)
+write(os.path.join(tmp, "up.models"), "Model: up\n" + OURS["mlp"] + COMMON +
+      "Upstream-Weights: torch-mlp.onnx\n")
+os.makedirs(os.path.join(tmp, "up"))
+r = run(["train", "--output-dir", "up", "up.models"], cwd=tmp)
+m = re.search(r"^up: upstream's torch-mlp.onnx \(dense 20, relu, batchnorm, dense 10, tanh, "
+              r"dense 3, (\d+) parameters\) on the 60 test rows: accuracy (\S+) retrained vs "
+              r"(\S+) upstream \(\S+\); loss \S+ retrained vs (\S+) upstream", r.stdout, re.M)
+acc, loss = torch_metrics["torch-mlp"]
+ok(r.returncode == 0 and m is not None and int(m.group(1)) == 16 * 20 + 20 + 40 + 200 + 10 + 33
+   and abs(float(m.group(3)) - acc) < 1e-4 and abs(float(m.group(4)) - loss) < 1e-4,
+   "Upstream-Weights: torch-mlp.onnx: the log shows upstream's accuracy %s (PyTorch's %.4f)"
+   % (m and m.group(3), acc)) or diag(r.stdout + r.stderr)
+rec = json.load(open(os.path.join(tmp, "up", "up.json")))
+ok(rec.get("upstream", {}).get("format") == "onnx" and
+   rec["upstream"].get("normalization") == "the graph's own",
+   "the provenance records format onnx, normalisation the graph's own")
+write(os.path.join(tmp, "bad-up.models"), "Model: bad\n" + OURS["mlp"] + COMMON +
+      "Upstream-Weights: torch-mlp.onnx\nUpstream-Network: dense 3\n")
+r = run(["train", "--output-dir", "up", "bad-up.models"], cwd=tmp)
+ok(r.returncode != 0 and "line 14: Upstream-Network is not for an ONNX file" in r.stderr,
+   "Upstream-Network beside an .onnx is refused with its line") or diag(r.stderr)
 
 # a CNN recipe on its own test data: the 4x4 sample shape comes from the graph
 r = run(["eval", "--model", "cnn", "models", "torch-cnn.onnx"], cwd=tmp)

@@ -105,4 +105,13 @@ int dm_onnx_eval_data(const char *path, const char *data, const char *format,
 		      const char *labels, int threads, void (*say)(void *, const char *),
 		      void *ctx, dm_error *err);
 
+/* Upstream-Weights of an ONNX file already read (bytes): the network for
+ * samples of shape *data, its loss (the recipe's, checked against the
+ * graph's head) and its outputs (outputs, the recipe's) checked, the
+ * normalisation (dm_onnx_normalisation) and the network's text.  m keeps
+ * the tensors the normalisation points into: free it after use. */
+dm_net *dm_onnx_upstream(const char *path, const void *bytes, size_t size, const dm_shape *data,
+			 dm_loss loss, size_t outputs, dm_onnx_import *m, const float **shift,
+			 const float **scale, char *network, size_t nsize, dm_error *err);
+
 #endif

@@ -202,3 +202,29 @@ int dm_onnx_eval_data(const char *path, const char *data, const char *format,
 		s.header_lines = 1; /* as a recipe's default Header-Lines */
 	return say_eval(path, path, &s, NULL, DM_NUMERICS_PORTABLE, threads, say, ctx, err);
 }
+
+dm_net *dm_onnx_upstream(const char *path, const void *bytes, size_t size, const dm_shape *data,
+			 dm_loss loss, size_t outputs, dm_onnx_import *m, const float **shift,
+			 const float **scale, char *network, size_t nsize, dm_error *err)
+{
+	dm_net *net;
+	dm_loss used;
+	dm_checked ck = {0};
+	if (dm_onnx_read(path, bytes, size, m, err))
+		return NULL;
+	if (dm_onnx_loss(path, m, 1, loss, &used, err) ||
+	    !(net = dm_onnx_net(path, m, data, 256, err)))
+		return NULL;
+	if (net->output_dim != outputs) {
+		dm_fail(err, "%s: the graph gives %zu outputs, but Network's last layer has %zu; both "
+			"models must do the same task", path, net->output_dim, outputs);
+		dm_net_free(net);
+		return NULL;
+	}
+	if (dm_onnx_normalisation(m, (size_t)dm_shape_count(data, &ck), shift, scale, err)) {
+		dm_net_free(net);
+		return NULL;
+	}
+	dm_network_format(m->layers, m->nlayers, network, nsize);
+	return net;
+}
