@@ -124,6 +124,11 @@ def torch_model(name):
                              nn.MaxPool2d(2, stride=1), nn.Conv2d(5, 4, 2, stride=1),
                              nn.Sigmoid(), nn.AvgPool2d(2), nn.Flatten(), nn.Linear(4, 3))
         return body, (1, 1, 4, 4)
+    if name == "torch-freshbn":
+        # a new BatchNorm1d: weight and running_var are all ones, bias and
+        # running_mean zeros, so PyTorch writes one initializer of each
+        # and Identity nodes for the others
+        return nn.Sequential(nn.Linear(16, 6), nn.BatchNorm1d(6), nn.Linear(6, 3)), (1, 16)
     body = nn.Sequential(nn.Linear(16, 8), nn.Tanh(), nn.Linear(8, 1), nn.Sigmoid())
     return body, (1, 16)
 
@@ -136,9 +141,10 @@ def export(model, shape, path, opset=13):
 
 torch_metrics = {}
 for name, test, opset in (("torch-mlp", "test.csv", 13), ("torch-cnn", "test.csv", 11),
-                          ("torch-bce", "test2.csv", 14)):
+                          ("torch-bce", "test2.csv", 14), ("torch-freshbn", "test.csv", 13)):
     model, shape = torch_model(name)
-    randomize_bn(model)
+    if name != "torch-freshbn":
+        randomize_bn(model)
     path = os.path.join(tmp, name + ".onnx")
     export(model, shape, path, opset)
     x, y = load_csv(os.path.join(tmp, test))
@@ -150,7 +156,7 @@ for name, test, opset in (("torch-mlp", "test.csv", 13), ("torch-cnn", "test.csv
         loss = float(-(y * np.log(p) + (1 - y) * np.log(1 - p)).mean())
     else:
         acc = float((out.argmax(axis=1) == y).mean())
-        if name == "torch-cnn":  # logits: no Softmax at the end
+        if name in ("torch-cnn", "torch-freshbn"):  # logits: no Softmax at the end
             out = torch.softmax(torch.from_numpy(out).double(), dim=1).numpy()
         loss = float(-np.log(out[np.arange(len(y)), y.astype(int)].astype(np.float64)).mean())
     r = run(["eval", "--format", "csv", path, test], cwd=tmp)

@@ -45,7 +45,10 @@ static int node_fail(reader *r, size_t i, const char *why)
 
 /* ---- tensors ---- */
 
-static const Onnx__TensorProto *constant(const reader *r, const char *name)
+/* An initializer, a Constant's value, or through an Identity of one of
+ * these (PyTorch gives tensors of equal values one initializer and
+ * Identity nodes for the others), at most depth Identities deep. */
+static const Onnx__TensorProto *constant_at(const reader *r, const char *name, int depth)
 {
 	size_t i, j;
 	if (!name || !*name)
@@ -62,7 +65,18 @@ static const Onnx__TensorProto *constant(const reader *r, const char *name)
 			if (n->attribute[j]->name && !strcmp(n->attribute[j]->name, "value"))
 				return n->attribute[j]->t;
 	}
+	for (i = 0; depth > 0 && i < r->g->n_node; i++) {
+		const Onnx__NodeProto *n = r->g->node[i];
+		if (n->op_type && !strcmp(n->op_type, "Identity") && n->n_input == 1 &&
+		    n->n_output == 1 && !strcmp(n->output[0], name))
+			return constant_at(r, n->input[0], depth - 1);
+	}
 	return NULL;
+}
+
+static const Onnx__TensorProto *constant(const reader *r, const char *name)
+{
+	return constant_at(r, name, 4);
 }
 
 /* A tensor's element count from its dims, or -1 when too large or negative. */
@@ -607,7 +621,8 @@ static int read_graph(reader *r)
 		if (!n->n_output || !n->output[0] || (strcmp(n->op_type, "Constant") &&
 						      (!n->n_input || !n->input[0])))
 			return node_fail(r, i, "it has no input or no output");
-		constants += !strcmp(n->op_type, "Constant");
+		constants += !strcmp(n->op_type, "Constant") ||
+			     (!strcmp(n->op_type, "Identity") && constant(r, n->output[0]));
 	}
 	if (!(v = data_input(r)))
 		return -1;
