@@ -42,7 +42,7 @@ static const char *header;   /* the JSON header, NUL-terminated */
 static unsigned char *file;  /* the whole weights file */
 static size_t file_size, header_len;
 
-static void die(const char *what, const char *detail)
+static _Noreturn void die(const char *what, const char *detail)
 {
 	fprintf(stderr, "classify: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
 	exit(1);
