@@ -6,6 +6,7 @@
 #   make demo       build the example package with the tree's dh-model
 #   make bench      the speed benchmark (not part of check)
 #   make bench-cnn  only its CNN section: the template against PyTorch
+#   make bench-inference  inference on 1 thread: OpenCV, PyTorch, eval
 #   make fuzz       run every fuzz target for FUZZ_SECONDS each
 #   make clean
 
@@ -98,7 +99,7 @@ TEST_SRC := $(sort $(wildcard tests/c/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/c/%.c=$(B)/tests/%)
 TRAINER = $(B)/dh-model-train
 
-.PHONY: all check check-all check-cnn check-sbuild install clean demo bench bench-cnn fuzz man check-sanitizers
+.PHONY: all check check-all check-cnn check-sbuild install clean demo bench bench-cnn bench-inference fuzz man check-sanitizers
 all: $(TRAINER)
 
 $(B)/obj/%.o: %.c
@@ -113,7 +114,7 @@ $(B)/obj/gen/onnx.pb-c.o: $(GEN)/onnx.pb-c.c $(GEN)/onnx.pb-c.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
 # what includes the generated header waits for it
-$(B)/obj/trainer/output/onnx.o: $(GEN)/onnx.pb-c.h
+$(B)/obj/trainer/output/onnx.o $(B)/obj/trainer/output/onnx_read.o: $(GEN)/onnx.pb-c.h
 
 # what records the version, again when debian/changelog's changes
 VERSION_STAMP = $(B)/version-$(VERSION)
@@ -248,6 +249,12 @@ bench: $(TRAINER)
 # 5 minutes on 2 quiet cores; needs python3-torch dataset-fashion-mnist time.
 bench-cnn: $(TRAINER)
 	BENCH=cnn DH_MODEL_TRAIN=$(CURDIR)/$(TRAINER) $(PYTHON) tests/bench/run-bench $(B)/bench/cnn.md
+
+# Inference throughput on 1 thread (issue 23): OpenCV's dnn on our ONNX,
+# PyTorch on the same weights, dh-model-train eval; Fashion-MNIST MLP and
+# CNN.  A few minutes; needs python3-opencv python3-torch dataset-fashion-mnist.
+bench-inference: $(TRAINER)
+	DH_MODEL_TRAIN=$(CURDIR)/$(TRAINER) $(PYTHON) tests/bench/inference $(B)/bench/inference.md
 
 # Fuzzing (libFuzzer, clang) and the sanitizer run of the C tests and the
 # bad-input corpus; see tests/fuzz/run-fuzz and tests/fuzz/asan-check.  Not

@@ -161,7 +161,11 @@ with tempfile.TemporaryDirectory() as d:
          "No such file or directory"),
         ("Upstream-Weights: fifo\n", "line 13: Upstream-Weights: fifo: not a regular file (a FIFO)"),
         ("Upstream-Network: dense 3\n", "m.models: line 13: Upstream-Network needs Upstream-Weights"),
-        (fields + "Upstream-Format: onnx\n", "line 15: Upstream-Format: expected safetensors or raw-f32le"),
+        (fields + "Upstream-Format: tflite\n", "line 15: Upstream-Format: expected safetensors, raw-f32le "
+         "or onnx"),
+        (fields + "Upstream-Format: onnx\n", "line 14: Upstream-Network is not for an ONNX file"),
+        ("Upstream-Weights: up/m.safetensors\nUpstream-Format: onnx\n",
+         "line 13: Upstream-Weights: up/m.safetensors: not an ONNX model"),
         (fields + "Upstream-Max-Regression: -1\n", "line 15: Upstream-Max-Regression: expected [accuracy|loss] "
          "NUMBER >= 0"),
         (fields + "Upstream-Max-Regression: rmse 1\n", "Upstream-Max-Regression: expected [accuracy|loss]"),

@@ -22,6 +22,7 @@
 #include "math/gemm.h"
 #include "output/atomic.h"
 #include "output/json.h"
+#include "output/onnx_read.h"
 
 static volatile int stop_signal;
 
@@ -78,6 +79,8 @@ static const char USAGE[] =
 	"        recompute the test metrics of saved weights\n"
 	"  eval [--format F] [--labels FILE] [--threads N] MODEL.safetensors DATA\n"
 	"        the metrics of a model on labelled DATA, with no recipe (its provenance)\n"
+	"  eval [--model NAME] RECIPE FILE.onnx | eval [--format F] [--labels FILE] FILE.onnx DATA\n"
+	"        the metrics of an ONNX model (upstream's), on the recipe's test data or DATA\n"
 	"  eval [-k K] [--threshold P] MODEL.bin DATA\n"
 	"        a fastText model's precision and recall at K, as 'fasttext test'\n"
 	"  predict [--format F] [--probabilities] [--threads N] MODEL.safetensors INPUT\n"
@@ -85,7 +88,7 @@ static const char USAGE[] =
 	"  predict [-k K] [--threshold P] [--prob] MODEL.bin INPUT\n"
 	"        a fastText model's K best labels per line, as 'fasttext predict'\n"
 	"        (with --prob: 'predict-prob')\n"
-	"  inspect FILE.safetensors|MODEL.bin\n"
+	"  inspect FILE.safetensors|MODEL.bin|FILE.onnx\n"
 	"        tensors and metadata of a weights file, or a fastText model's args,\n"
 	"        dictionary and matrices\n"
 	"  estimate [--threads N] [--model NAME] RECIPE\n"
@@ -343,7 +346,11 @@ static int cmd_eval(int argc, char **argv)
 			       ? report(&err) : 0;
 	if (a.ft_given)
 		return usage_error("%s", "eval: -k and --threshold are for fastText models");
-	if (optind == argc - 2 && !a.model && !a.labels && !a.format && ends_with(argv[optind + 1], ".safetensors"))
+	if (optind == argc - 2 && !a.model && dm_is_onnx_path(argv[optind]))
+		return dm_onnx_eval_data(argv[optind], argv[optind + 1], a.format, a.labels, a.ctx.threads,
+					 say, NULL, &err) ? report(&err) : 0;
+	if (optind == argc - 2 && !a.model && !a.labels && !a.format &&
+	    (ends_with(argv[optind + 1], ".safetensors") || dm_is_onnx_path(argv[optind + 1])))
 		; /* eval RECIPE FILE.safetensors */
 	else if (optind == argc - 2 && !a.model) {
 		dm_use_opts u = {a.ctx.threads, a.format, a.labels, say, NULL, 0};

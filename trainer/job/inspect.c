@@ -11,6 +11,7 @@
 #include "job/commands.h"
 #include "fasttext/ftbin.h"
 #include "output/card.h"
+#include "output/onnx_read.h"
 #include "output/safetensors.h"
 
 /* s as dm_printable shows it, whole, into a buffer kept for the next call. */
@@ -68,9 +69,19 @@ int dm_inspect(const char *path, FILE *out, dm_error *err)
 	char *buf = NULL;
 	const char *a, *b;
 	int rc = -1;
+	dm_onnx_import onnx;
+	char line[1600];
 	if (dm_is_fasttext_file(path))
 		return inspect_fasttext(path, out, err);
-	if (dm_safetensors_read(path, &st, err))
+	if (dm_is_onnx_path(path)) { /* its layers, then its tensors as ours */
+		if (dm_onnx_read_file(path, &onnx, NULL, err))
+			return -1;
+		dm_onnx_summary(&onnx, line, sizeof line);
+		fprintf(out, "%s: %s\n", path, line);
+		st = onnx.st;
+		memset(&onnx.st, 0, sizeof onnx.st);
+		dm_onnx_import_free(&onnx);
+	} else if (dm_safetensors_read(path, &st, err))
 		return -1;
 	fprintf(out, "%s: %zu tensors\n", path, st.ntensors);
 	for (i = 0; i < st.ntensors; i++) {

@@ -16,6 +16,7 @@
 #include "math/fp.h"
 #include "os/sandbox.h"
 #include "output/atomic.h"
+#include "output/onnx_read.h"
 #include "output/safetensors.h"
 #include "provenance/export.h"
 #include "provenance/provenance.h"
@@ -714,6 +715,9 @@ int dm_job_eval(const dm_recipe *r, const char *weights, const dm_job_opts *o,
 	dm_metrics m;
 	const char *split = "test";
 	int rc = -1, have_st = 0;
+	if (dm_is_onnx_path(weights)) /* upstream's model, say: the graph normalises */
+		return dm_onnx_eval_recipe(r->model, weights, &r->test, r->train_cfg.loss,
+					   r->numerics, o->threads, o->say, o->say_ctx, err);
 	memset(&st, 0, sizeof st);
 	if (dm_prepare(r, &p, err))
 		goto out;

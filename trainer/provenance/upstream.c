@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "math/fp.h"
+#include "output/onnx_read.h"
 #include "output/safetensors.h"
 #include "provenance/datafile.h"
 
@@ -117,6 +118,7 @@ int dm_upstream_compare(const dm_recipe *r, const dm_prepared *p, dm_net *net,
 	dm_engine *e = NULL;
 	dm_net *theirs = NULL;
 	dm_safetensors st;
+	dm_onnx_import onnx;
 	dm_dataset raw;
 	dm_rows rows, urows;
 	const float *shift = NULL, *scale = NULL;
@@ -126,11 +128,13 @@ int dm_upstream_compare(const dm_recipe *r, const dm_prepared *p, dm_net *net,
 	int rc = -1, have_st = 0, have_raw = 0;
 	memset(u, 0, sizeof *u);
 	memset(&st, 0, sizeof st);
+	memset(&onnx, 0, sizeof onnx);
 	memset(&raw, 0, sizeof raw);
 	if (!us->weights)
 		return 0;
 	u->path = us->weights;
-	u->format = us->format == DM_UPSTREAM_RAW_F32LE ? "raw-f32le" : "safetensors";
+	u->format = us->format == DM_UPSTREAM_RAW_F32LE ? "raw-f32le"
+		    : us->format == DM_UPSTREAM_ONNX ? "onnx" : "safetensors";
 	u->classification = dm_loss_is_classification(r->train_cfg.loss);
 	dm_network_format(us->layers, us->nlayers, u->network, sizeof u->network);
 	snprintf(where, sizeof where, "Upstream-Network (%s, %s line %u)", u->network,
@@ -140,11 +144,20 @@ int dm_upstream_compare(const dm_recipe *r, const dm_prepared *p, dm_net *net,
 	 * (a regular file only: a FIFO must not hang the build) */
 	if (!(bytes = dm_read_regular(us->weights, MAX_UPSTREAM, &nbytes, u->sha256, err)))
 		goto fail_where;
-	if (!(e = dm_engine_new(r->numerics, o->threads, err)) ||
-	    !(theirs = dm_net_new_shaped(us->layers, us->nlayers, &p->input, 256, err)))
+	if (!(e = dm_engine_new(r->numerics, o->threads, err)))
+		goto out;
+	if (us->format == DM_UPSTREAM_ONNX) { /* the network and its normalisation: the graph's */
+		theirs = dm_onnx_upstream(us->weights, bytes, nbytes, &p->input, r->train_cfg.loss,
+					  net->output_dim, &onnx, &shift, &scale, u->network,
+					  sizeof u->network, err);
+		if (!theirs)
+			goto fail_where;
+	} else if (!(theirs = dm_net_new_shaped(us->layers, us->nlayers, &p->input, 256, err)))
 		goto out;
 	u->parameters = theirs->nparams;
-	if (us->format == DM_UPSTREAM_RAW_F32LE) {
+	if (us->format == DM_UPSTREAM_ONNX) {
+		;
+	} else if (us->format == DM_UPSTREAM_RAW_F32LE) {
 		if (load_raw(us->weights, (const unsigned char *)bytes, nbytes, where, theirs, err))
 			goto fail_where;
 	} else {
@@ -163,7 +176,8 @@ int dm_upstream_compare(const dm_recipe *r, const dm_prepared *p, dm_net *net,
 	}
 	u->rows = rows.n;
 	urows = rows;
-	u->normalization = shift ? "the file's input.shift and input.scale"
+	u->normalization = us->format == DM_UPSTREAM_ONNX ? "the graph's own"
+			 : shift ? "the file's input.shift and input.scale"
 				 : p->shift ? "the recipe's" : "none, as the recipe";
 	if (shift && !(same_floats(shift, p->shift, p->train.dim) &&
 		       same_floats(scale, p->scale, p->train.dim))) {
@@ -248,6 +262,7 @@ out:
 		dm_dataset_free(&raw);
 	if (have_st)
 		dm_safetensors_free(&st);
+	dm_onnx_import_free(&onnx);
 	dm_net_free(theirs);
 	dm_engine_free(e);
 	return rc;

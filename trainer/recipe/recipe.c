@@ -59,7 +59,7 @@ static const dm_field_info FIELDS[] = {
 	{"Max-Archive-Members", 0, "a lower cap on archive entries scanned for a member"},
 	{"Data-License", 0, "licence of data files that no copyright file covers"},
 	{"Upstream-Weights", 0, "upstream's prebuilt weights, evaluated next to the retrained model"},
-	{"Upstream-Format", 0, "safetensors (default) or raw-f32le"},
+	{"Upstream-Format", 0, "safetensors (default), raw-f32le or onnx (default for *.onnx)"},
 	{"Upstream-Network", 0, "the layers of the upstream weights (default: Network)"},
 	{"Upstream-Max-Regression", 0, "fail if the retrained model is worse than upstream's by more"},
 	{"Unexplained-Models", 0, "warn (default) or error: model files no recipe produced; never weaker than the policy"},
@@ -643,17 +643,24 @@ static int parse_upstream(const ctx *c, dm_recipe *r)
 			u->format = DM_UPSTREAM_SAFETENSORS;
 		else if (!strcasecmp(g->value, "raw-f32le") || !strcasecmp(g->value, "raw-f32"))
 			u->format = DM_UPSTREAM_RAW_F32LE;
+		else if (!strcasecmp(g->value, "onnx"))
+			u->format = DM_UPSTREAM_ONNX;
 		else
-			return bad(c, g, "safetensors or raw-f32le");
+			return bad(c, g, "safetensors, raw-f32le or onnx");
+	} else if (strlen(f->value) > 5 && !strcasecmp(f->value + strlen(f->value) - 5, ".onnx")) {
+		u->format = DM_UPSTREAM_ONNX;
 	}
 	g = dm_stanza_get(c->s, "Upstream-Network");
+	if (u->format == DM_UPSTREAM_ONNX && g)
+		return dm_fail(c->err, "%s: line %u: Upstream-Network is not for an ONNX file: the "
+			       "network is read from its graph", c->path, g->line);
 	if (dm_network_parse(g ? g->value : dm_stanza_get(c->s, "Network")->value, &u->layers,
 			     &u->nlayers, &sub))
 		return dm_fail(c->err, "%s: line %u: Upstream-Network: %s", c->path,
 			       g ? g->line : f->line, sub.msg);
 	theirs = dm_network_outputs(u->layers, u->nlayers);
 	ours = dm_network_outputs(r->layers, r->nlayers);
-	if (theirs != ours)
+	if (theirs != ours && u->format != DM_UPSTREAM_ONNX) /* ONNX: checked on reading */
 		return dm_fail(c->err, "%s: line %u: Upstream-Network: its last layer has %zu "
 			       "outputs, but Network's has %zu; both models must do the same task",
 			       c->path, g ? g->line : f->line, theirs, ours);

@@ -40,7 +40,8 @@ typedef struct dm_expect {
 
 typedef enum dm_upstream_format {
 	DM_UPSTREAM_SAFETENSORS,  /* tensors by name, as the trainer writes them */
-	DM_UPSTREAM_RAW_F32LE     /* the Upstream-Network's tensors in order, no header */
+	DM_UPSTREAM_RAW_F32LE,    /* the Upstream-Network's tensors in order, no header */
+	DM_UPSTREAM_ONNX          /* an ONNX model: the network is its graph's */
 } dm_upstream_format;
 
 /* Upstream-*: upstream's prebuilt weights, evaluated next to the retrained

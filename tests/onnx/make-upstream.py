@@ -1,0 +1,52 @@
+#!/usr/bin/python3
+"""make-upstream.py OUT.onnx TRAIN.csv TEST.csv - an "upstream" model for
+the tests: a small PyTorch MLP trained on TRAIN.csv (header line, label
+last), with the standardisation of its inputs inside the graph (Sub, Div),
+exported by torch.onnx.export.  Prints PyTorch's own accuracy on TEST.csv
+(the oracle the trainer's comparison must reproduce) and the parameters."""
+import sys
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def load(path):
+    a = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float32)
+    return torch.from_numpy(a[:, :-1]), torch.from_numpy(a[:, -1]).long()
+
+
+class Standardized(nn.Module):
+    def __init__(self, body, mean, std):
+        super().__init__()
+        self.body = body
+        self.register_buffer("mean", mean)
+        self.register_buffer("std", std)
+
+    def forward(self, x):
+        return self.body((x - self.mean) / self.std)
+
+
+def main(out, train, test):
+    torch.manual_seed(7)
+    torch.set_num_threads(1)
+    x, y = load(train)
+    classes = int(y.max()) + 1
+    body = nn.Sequential(nn.Linear(x.shape[1], 6), nn.ReLU(), nn.Linear(6, classes))
+    model = Standardized(body, x.mean(0), x.std(0))
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    for _ in range(60):  # full batch: a quick, weaker model than the retrained one
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+    model.eval()
+    tx, ty = load(test)
+    with torch.no_grad():
+        acc = float((model(tx).argmax(1) == ty).float().mean())
+    torch.onnx.export(model, x[:1], out, input_names=["features"], output_names=["logits"],
+                      dynamic_axes={"features": {0: "N"}, "logits": {0: "N"}}, opset_version=13)
+    print("%.4f %d" % (acc, sum(p.numel() for p in body.parameters())))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
