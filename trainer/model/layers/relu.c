@@ -4,24 +4,36 @@
 #include "../layer.h"
 
 /* forward:  Y[B,n] = max(X[B,n], 0)
- * backward: dX[B,n] = dY[B,n] where Y > 0, else 0 */
-static void run(const dm_layer_ctx *c, int action)
+ * backward: dX[B,n] = dY[B,n] where Y > 0, else 0
+ * Elements [begin, end): each is its own, so the threads may split them. */
+static void elements_run(void *arg, size_t begin, size_t end, int worker)
 {
-	size_t i, n = c->B * c->l->out;
+	const dm_layer_ctx *c = arg;
+	size_t i;
 	const float *x = c->x, *dy = c->dy;
 	float *y = c->y, *dx = c->dx;
-	c->e->flop += n;
-	if (action == DM_LAYER_FORWARD) {
-		for (i = 0; i < n; i++)
+	(void)worker;
+	if (!c->dy) {
+		for (i = begin; i < end; i++)
 			y[i] = x[i] > 0 ? x[i] : 0.0f;
 		return;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = begin; i < end; i++) {
 		/* dy read whatever y is: a conditional load stops GCC from
 		 * vectorizing (a select, the same bits) */
 		float g = dy[i];
 		dx[i] = y[i] > 0 ? g : 0.0f;
 	}
+}
+
+static void run(const dm_layer_ctx *c, int action)
+{
+	size_t n = c->B * c->l->out;
+	dm_layer_ctx job = *c;
+	c->e->flop += n;
+	if (action == DM_LAYER_FORWARD)
+		job.dy = NULL;
+	dm_pool_run(c->e->pool, n, 4096, elements_run, &job);
 }
 
 static int torch(const dm_layer *l, char *buf, size_t size)
