@@ -7,6 +7,7 @@
 
 #include "fasttext/train.h"
 #include "math/fmath.h"
+#include "math/fp.h"
 #include "math/rng.h"
 
 /* Random streams of their own (rng.h's enum holds the small numbers). */
@@ -117,7 +118,7 @@ typedef struct plan {
 	dm_ft_train_cfg cfg;
 	int32_t osz;
 	tree t;
-	double *negcum;     /* ns: cumulative sqrt(count) of the labels */
+	uint64_t *negcum;   /* ns: cumulative 1024 sqrt(count) of the labels */
 	size_t *order;      /* this epoch's order of the lines */
 	dm_rng order_rng, draw_rng;
 } plan;
@@ -173,16 +174,34 @@ out:
 	return rc;
 }
 
-/* ns: labels drawn with probability proportional to sqrt(count), as
- * fastText's negative table (which it shuffles; here a draw by bisection,
- * integer and double arithmetic only). */
+/* floor(sqrt(x)), in integers */
+static uint64_t isqrt(uint64_t x)
+{
+	uint64_t r = 0, bit = (uint64_t)1 << 62;
+	while (bit > x)
+		bit >>= 2;
+	for (; bit; bit >>= 2)
+		if (x >= r + bit) {
+			x -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+	return r;
+}
+
+/* ns: labels drawn with probability proportional to sqrt(count), as from
+ * fastText's negative table (which it shuffles; here a draw by bisection
+ * over integer weights, the same on every architecture, where x87's double
+ * rounding could move a floating-point boundary). */
 static int build_negatives(plan *p, dm_error *err)
 {
-	double z = 0.0;
+	uint64_t z = 0;
 	if (!(p->negcum = dm_malloc((size_t)p->osz * sizeof *p->negcum, err)))
 		return -1;
 	for (int32_t i = 0; i < p->osz; i++) {
-		z += sqrt((double)p->d->e[p->d->nwords + i].count);
+		uint64_t c = (uint64_t)p->d->e[p->d->nwords + i].count;
+		z += isqrt((c < ((uint64_t)1 << 43) ? c : ((uint64_t)1 << 43) - 1) << 20);
 		p->negcum[i] = z;
 	}
 	return 0;
@@ -190,7 +209,7 @@ static int build_negatives(plan *p, dm_error *err)
 
 static int32_t draw_negative(plan *p)
 {
-	double u = (double)(dm_rng_next(&p->draw_rng) >> 11) * 0x1p-53 * p->negcum[p->osz - 1];
+	uint64_t u = dm_rng_below(&p->draw_rng, p->negcum[p->osz - 1]);
 	size_t lo = 0, hi = (size_t)p->osz - 1;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -339,14 +358,14 @@ static float dot(const float *a, const float *b, int32_t n)
 {
 	float d = 0.0f;
 	for (int32_t j = 0; j < n; j++)
-		d += a[j] * b[j];
+		d = f_add(d, f_mul(a[j], b[j]));
 	return d;
 }
 
 static void axpy(float *y, float a, const float *x, int32_t n)
 {
 	for (int32_t j = 0; j < n; j++)
-		y[j] += a * x[j];
+		y[j] = f_add(y[j], f_mul(a, x[j]));
 }
 
 /* binary logistic on one output row: fastText's BinaryLogisticLoss */
@@ -355,7 +374,7 @@ static void logistic(run *r, slot *s, int32_t row, int label)
 	const int32_t dim = r->w->dim;
 	const float *wo = r->w->output + (size_t)row * (size_t)dim;
 	float score = dm_sigmoidf(dot(wo, s->hidden, dim));
-	float alpha = r->lr * ((float)label - score);
+	float alpha = f_mul(r->lr, f_sub((float)label, score));
 	axpy(s->grad, alpha, wo, dim);
 	s->rows[s->nout] = row;
 	s->alpha[s->nout++] = alpha;
@@ -385,7 +404,7 @@ static void forward(run *r, slot *s, const int32_t *negs)
 		for (int32_t i = 0; i < osz; i++)
 			z += s->alpha[i] = dm_expf(s->alpha[i] - max);
 		for (int32_t i = 0; i < osz; i++) {
-			float a = r->lr * ((i == s->target ? 1.0f : 0.0f) - s->alpha[i] / z);
+			float a = f_mul(r->lr, f_sub(i == s->target ? 1.0f : 0.0f, f_div(s->alpha[i], z)));
 			axpy(s->grad, a, r->w->output + (size_t)i * (size_t)dim, dim);
 			s->rows[i] = i;
 			s->alpha[i] = a;
@@ -475,7 +494,7 @@ static void init_rows(void *arg, size_t begin, size_t end, int worker)
 		if (r1 > a->rows)
 			r1 = a->rows;
 		for (size_t i = (size_t)r0 * (size_t)a->dim; i < (size_t)r1 * (size_t)a->dim; i++)
-			a->input[i] = (2.0f * dm_rng_uniform(&rng) - 1.0f) * bound;
+			a->input[i] = f_mul(f_sub(f_mul(2.0f, dm_rng_uniform(&rng)), 1.0f), bound);
 	}
 }
 
@@ -495,7 +514,8 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 	size_t maxout;
 	float *bufs = NULL;
 	int32_t *rowbuf = NULL;
-	const double total = (double)c->ntokens * (double)cfg->epoch;
+	/* in float: x87's double arithmetic rounds twice */
+	const float total = (float)c->ntokens * (float)cfg->epoch;
 	uint64_t done = 0;
 	int rc = -1;
 	memset(w, 0, sizeof *w);
@@ -531,7 +551,7 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 		shuffle(&p);
 		for (size_t i0 = 0; i0 < c->n; i0 += batch) {
 			/* fastText's linear decay, from the tokens done before the batch */
-			r.lr = (float)((double)cfg->lr * (1.0 - (double)done / total));
+			r.lr = f_mul(cfg->lr, f_sub(1.0f, f_div((float)done, total)));
 			r.ns = c->n - i0 < batch ? c->n - i0 : batch;
 			for (size_t i = 0; i < r.ns; i++) {
 				slot *s = &r.s[i];
