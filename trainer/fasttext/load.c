@@ -132,6 +132,17 @@ static int add_rows(void *ctx, uint64_t no, const dm_text_line *l, dm_error *err
 	return dm_ft_corpus_add(c, a->w.v, a->w.n, a->lab.v, a->lab.n, tokens, err);
 }
 
+int dm_ft_load_rows(dm_text_format fmt, const dm_text_sources *src, const char *prefix,
+		    const dm_data_limits *lim, dm_text_dict *d, dm_ft_corpus *c,
+		    dm_file_record *records, dm_error *err)
+{
+	adding a = {d, NULL, c, NULL, {0}, {0}};
+	int rc = each_line(fmt, src, prefix, lim, records, add_rows, &a, err);
+	dm_text_ids_free(&a.w);
+	dm_text_ids_free(&a.lab);
+	return rc;
+}
+
 int dm_ft_load(dm_text_format fmt, const dm_text_sources *src, const char *prefix,
 	       const dm_data_limits *lim, const dm_ft_holdout *h, dm_text_dict *d,
 	       dm_ft_corpus *train, dm_ft_corpus *test, dm_file_record *records,

@@ -36,4 +36,9 @@ int dm_ft_load(dm_text_format fmt, const dm_text_sources *src, const char *prefi
 	       dm_ft_corpus *train, dm_ft_corpus *test, dm_file_record *records,
 	       dm_error *err);
 
+/* Only the rows of each line, with a finished dictionary (a Test-Dataset). */
+int dm_ft_load_rows(dm_text_format fmt, const dm_text_sources *src, const char *prefix,
+		    const dm_data_limits *lim, dm_text_dict *d, dm_ft_corpus *c,
+		    dm_file_record *records, dm_error *err);
+
 #endif
