@@ -15,6 +15,7 @@ Skipped without the fasttext package."""
 import hashlib
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -58,7 +59,10 @@ def corpus(rng, lines):
 
 
 def sh(argv):
-    r = subprocess.run(argv, capture_output=True)
+    try:
+        r = subprocess.run(argv, capture_output=True)
+    except OSError as e:
+        return 127, "", str(e)
     return r.returncode, r.stdout.decode("utf-8", "replace"), r.stderr.decode("utf-8", "replace")
 
 
@@ -164,6 +168,66 @@ try:
                % (name, agree, len(want)))
         else:
             diag("python3-fasttext not installed: load_model not tried")
+    # a recipe: Model-Type supervised, fortune files with a label each,
+    # held out by Seed, Export: fasttext
+    fortunes = []
+    for t in NAMES[:3]:
+        path = os.path.join(tmp, t + ".fortune")
+        with open(path, "w") as f:
+            g = random.Random(t)
+            f.write("\n%\n".join(" ".join(g.choice(TOPICS[t if g.random() < 0.7 else g.choice(NAMES)].split())
+                                           for _ in range(g.randint(2, 9))) for _ in range(120)) + "\n")
+        fortunes.append(" %s label=%s" % (path, t))
+    recipe = os.path.join(tmp, "text.models")
+    body = ("Model: topics\nModel-Type: supervised\nFormat: fortune\nDataset:\n" + "\n".join(fortunes) +
+            "\nValidation-Split: 0.2\nSeed: 4\nDim: 10\nEpochs: 5\nWord-Ngrams: 2\nBucket: 5000\n"
+            "Export: fasttext\nExpect: test-accuracy >= 0.5\n")
+    with open(recipe, "w") as f:
+        f.write(body)
+    bins = []
+    for threads in (1, 2):
+        out = os.path.join(tmp, "out%d" % threads)
+        os.mkdir(out)
+        r = run(["train", "--threads", str(threads), "--output-dir", out, recipe])
+        say = r.stdout + r.stderr
+        ok(r.returncode == 0 and os.path.exists(os.path.join(out, "topics.bin")),
+           "recipe, %d threads: trained, topics.bin written (%s)" % (threads, say.strip()[-300:]))
+        est = re.search(r"tokens\), .* FLOP \((\d+)\)", say)
+        counted = re.search(r"(\d+) FLOP counted", say)
+        if threads == 1:
+            ok(est and counted and est.group(1) == counted.group(1),
+               "recipe: FLOPs estimated from the token count before training %s = counted %s"
+               % (est and est.group(1), counted and counted.group(1)))
+        bins.append(sha(os.path.join(out, "topics.bin")) if r.returncode == 0 else "none")
+        bins.append(sha(os.path.join(out, "topics.safetensors")) if r.returncode == 0 else "none")
+    ok(bins[0] == bins[2] and bins[1] == bins[3] and "none" not in bins,
+       "recipe: topics.bin and topics.safetensors identical for 1 and 2 threads")
+    rc, out, _ = sh([FT, "test", os.path.join(tmp, "out1", "topics.bin"), test])
+    ok(rc == 0 and "N\t" in out, "recipe: fasttext test reads the export (%s)" % " ".join(out.split()))
+    p1 = re.search(r"P@1 ([0-9.]+) on (\d+) held-out lines", say)
+    ok(p1 and int(p1.group(2)) == 72 and float(p1.group(1)) >= 0.5,
+       "recipe: 72 of 360 records held out by Seed (Validation-Split 0.2), P@1 %s" % (p1 and p1.group(1)))
+    with open(recipe, "w") as f:
+        f.write(body + "Max-Compute: 1e5\n")
+    out = os.path.join(tmp, "out3")
+    os.mkdir(out)
+    r = run(["train", "--output-dir", out, recipe])
+    ok(r.returncode == 4 and "tokens in" in r.stderr and "over Max-Compute" in r.stderr
+       and not os.listdir(out), "recipe over Max-Compute: refused before training, exit 4, nothing written (%s)"
+       % r.stderr.strip())
+    r = run(["estimate", recipe])
+    ok(r.returncode == 4 and "tokens" in r.stdout + r.stderr, "estimate: the token count and the refusal (%s)"
+       % (r.stdout + r.stderr).strip()[-200:])
+    with open(recipe, "w") as f:
+        f.write(body.replace("Format: fortune", "Format: fortune\nDimm: 3"))
+    r = run(["train", "--output-dir", out, recipe])
+    ok(r.returncode == 1 and "unknown field 'Dimm'" in r.stderr and "line 4" in r.stderr,
+       "recipe with an unknown field: refused with its line (%s)" % r.stderr.strip())
+    with open(recipe, "w") as f:
+        f.write(body.replace("Seed: 4", "Seed: 4\nLoss: hinge"))
+    r = run(["train", "--output-dir", out, recipe])
+    ok(r.returncode == 1 and "Loss: expected softmax, ns, hs or ova" in r.stderr,
+       "recipe with Loss hinge: refused (%s)" % r.stderr.strip())
     # bad input: a message naming the file
     rc, stdout, _ = sh([FT_TRAIN, "-input", train + ".missing", "-output", os.path.join(tmp, "x")])
     ok(rc == 1 and "train.txt.missing" in stdout, "a missing input is named (%s)" % stdout.strip())
