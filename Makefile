@@ -91,7 +91,7 @@ TEST_SRC := $(sort $(wildcard tests/c/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/c/%.c=$(B)/tests/%)
 TRAINER = $(B)/dh-model-train
 
-.PHONY: all check check-all check-cnn check-sbuild install clean demo bench bench-cnn fuzz man check-sanitizers
+.PHONY: all check check-all check-cnn check-sbuild install clean demo bench bench-cnn bench-fasttext fuzz man check-sanitizers
 all: $(TRAINER)
 
 $(B)/obj/%.o: %.c
@@ -232,6 +232,12 @@ bench: $(TRAINER)
 
 # Only its CNN section (8): the template's network against PyTorch, about
 # 5 minutes on 2 quiet cores; needs python3-torch dataset-fashion-mnist time.
+# fastText side by side (issue 21): P@1 and time against fasttext -thread 1
+# and 2 on the package descriptions of the APT lists; not part of check.
+bench-fasttext: $(B)/tests/ft_train
+	@mkdir -p $(B)/bench
+	FT_TRAIN=$(CURDIR)/$(B)/tests/ft_train $(PYTHON) tests/bench/fasttext-bench $(B)/bench/fasttext.md
+
 bench-cnn: $(TRAINER)
 	BENCH=cnn DH_MODEL_TRAIN=$(CURDIR)/$(TRAINER) $(PYTHON) tests/bench/run-bench $(B)/bench/cnn.md
 
