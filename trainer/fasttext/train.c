@@ -15,9 +15,6 @@
 #define STREAM_DRAW 0x4654000000000002u   /* a line's target and negatives */
 #define STREAM_INIT 0x4654000100000000u   /* + block: the input rows */
 #define INIT_BLOCK 4096                   /* rows seeded together */
-/* A batch of fewer FLOPs than this is not split over threads: waking them
- * costs more (tens of microseconds, far more on a loaded machine). */
-#define PARALLEL_FLOPS 250000
 
 /* ---- corpus ---- */
 
@@ -521,6 +518,9 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 	const float total = (float)c->ntokens * (float)cfg->epoch;
 	uint64_t done = 0;
 	int threads;
+	/* waking the threads costs tens of microseconds, far more on a loaded
+	 * machine: a small batch is done on this thread */
+	const uint64_t min_parallel = cfg->parallel_flops ? cfg->parallel_flops : DM_FT_PARALLEL_FLOPS;
 	int rc = -1;
 	memset(w, 0, sizeof *w);
 	if (plan_init(&p, d, c, cfg, err))
@@ -568,7 +568,7 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 			w->flops += work;
 			/* who computes changes no bit: a batch too small to pay for
 			 * waking the threads is done here, in one part */
-			if (work < PARALLEL_FLOPS || threads == 1) {
+			if (work < min_parallel || threads == 1) {
 				r.parts = 1;
 				phase1(&r, 0, r.ns, 0);
 				phase2(&r, 0, 1, 0);
