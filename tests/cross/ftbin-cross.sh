@@ -9,8 +9,11 @@
 # every line as the native build, with scores within 1e-6: libm's exp and
 # log are not the same bits on every architecture (hs, which sums the log
 # of each node's sigmoid, differs in the last bits on s390x and i386;
-# fastText built there differs the same way).  A missing compiler or qemu
-# gives "ok N # skip <why>".
+# fastText built there differs the same way).  tests/cross/fttrain_driver.c
+# trains our supervised model (softmax, ns, hs, ova; word and character
+# n-grams) with 1 and 3 threads on each architecture: every .bin must be
+# the same bytes as the native one-thread build's.  A missing compiler or
+# qemu gives "ok N # skip <why>".
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP" || exit 1
@@ -18,10 +21,14 @@ cd "$TOP" || exit 1
 OUT=${CROSS_BUILD_DIR:-$TOP/build/cross}-ftbin
 rm -rf "$OUT"
 mkdir -p "$OUT" || exit 1
-SRC=(tests/cross/ftbin_driver.c trainer/fasttext/*.c trainer/text/token.c trainer/text/ngram.c
+LIB=(trainer/fasttext/ftbin.c trainer/fasttext/ftpredict.c trainer/text/token.c trainer/text/ngram.c
 	trainer/text/dict.c trainer/text/dict_sort.c trainer/base/error.c trainer/base/file.c
 	trainer/base/text.c trainer/output/atomic.c
 	tests/cross/sha256_stub.c)   # not base/sha256.c: no libmd for the cross compilers
+SRC=(tests/cross/ftbin_driver.c "${LIB[@]}")
+TRAIN_SRC=(tests/cross/fttrain_driver.c trainer/fasttext/train.c trainer/math/pool.c trainer/math/rng.c
+	trainer/math/fmath.c "${LIB[@]}")
+LOSSES=(softmax ns hs ova)
 FLAGS=(-std=c11 -D_GNU_SOURCE -Itrainer -O2 -ffp-contract=off -fno-fast-math -fno-math-errno
 	-fexcess-precision=standard -Wall -Wextra)
 n=0
@@ -61,6 +68,24 @@ if command -v fasttext >/dev/null; then
 fi
 [ ${#models[@]} -gt 0 ] || models=(tests/fuzz/corpus/ftbin/seed-supervised tests/fuzz/corpus/ftbin/seed-bigrams)
 
+for i in $(seq 1 30); do
+	echo "__label__fruit apple pear plum fig caf$(printf '\xc3\xa9') x$i"
+	echo "__label__bus __label__fruit bus tram car bike apple"
+	echo "__label__sky rain fog snow sun y$((i % 7))"
+	echo "__label__sea wave sand tide sun"
+done >"$OUT/fttrain.txt"
+if cc "${FLAGS[@]}" -o "$OUT/native-train" "${TRAIN_SRC[@]}" -lm -lpthread >"$OUT/native-train.build" 2>&1; then
+	for loss in "${LOSSES[@]}"; do
+		"$OUT/native-train" "$OUT/fttrain.txt" "$OUT/$loss-native.bin" $loss 1 &&
+			"$OUT/native-train" "$OUT/fttrain.txt" "$OUT/$loss-native-3.bin" $loss 3 &&
+			cmp -s "$OUT/$loss-native.bin" "$OUT/$loss-native-3.bin" &&
+			ok "native: trained $loss: 1 and 3 threads give the same .bin ($(sha256sum <"$OUT/$loss-native.bin" | cut -c1-16))" ||
+			notok "native: trained $loss with 1 and 3 threads"
+	done
+else
+	notok "native build of fttrain_driver"
+	sed 's/^/# /' "$OUT/native-train.build"
+fi
 if ! cc "${FLAGS[@]}" -o "$OUT/native" "${SRC[@]}" -lm >"$OUT/native.build" 2>&1; then
 	notok "native build"
 	sed 's/^/# /' "$OUT/native.build"
@@ -92,6 +117,23 @@ for arch in aarch64:arm64:aarch64 powerpc64le:ppc64el:ppc64le s390x:s390x:s390x 
 		notok "$name: build"
 		sed 's/^/# /' "$OUT/$name.build"
 		continue
+	fi
+	if "$cc" "${FLAGS[@]}" -o "$OUT/$name-train" "${TRAIN_SRC[@]}" -lm -lpthread >"$OUT/$name-train.build" 2>&1; then
+		for loss in "${LOSSES[@]}"; do
+			for t in 1 3; do
+				LD_LIBRARY_PATH=/usr/$triplet-linux-gnu/lib "qemu-$qemu-static" -L "/usr/$triplet-linux-gnu" \
+					"$OUT/$name-train" "$OUT/fttrain.txt" "$OUT/$loss-$name-$t.bin" $loss $t
+			done
+			if cmp -s "$OUT/$loss-native.bin" "$OUT/$loss-$name-1.bin" &&
+				cmp -s "$OUT/$loss-native.bin" "$OUT/$loss-$name-3.bin"; then
+				ok "$name: trained $loss with 1 and 3 threads: the same .bin as amd64"
+			else
+				notok "$name: trained $loss: not the .bin of amd64 ($(sha256sum "$OUT/$loss-$name-1.bin" "$OUT/$loss-$name-3.bin" 2>&1 | cut -c1-16 | tr '\n' ' '))"
+			fi
+		done
+	else
+		notok "$name: build of fttrain_driver"
+		sed 's/^/# /' "$OUT/$name-train.build"
 	fi
 	for m in "${models[@]}"; do
 		b=$(basename "$m")

@@ -1,6 +1,7 @@
 /* job.c - the training job: data, checks, normalization, training, gates,
  * and the output files.  The CLI prints; this file only reports. */
 #include "job.h"
+#include "fasttext/job.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -469,6 +470,22 @@ static int output_cap_error(const dm_recipe *r, const dm_budget *b, dm_error *er
 			       r->file->path, r->index, r->model, v);
 }
 
+/* Model-Type: supervised: the policy's limits, then fasttext/job.c */
+static int text_job(dm_recipe *r, const dm_job_opts *o, int estimate_only, dm_error *err)
+{
+	dm_budget b;
+	dm_ft_job_result res;
+	char where[256];
+	dm_ft_job j = {r->text, r->model, where, &b.limits, o->threads, o->output_dir,
+		       estimate_only, o->say, o->say_ctx, r->file->path, r->index, r->stanza,
+		       r->description, r->license};
+	int rc;
+	dm_recipe_where(r, where, sizeof where);
+	rc = dm_budget_check(r, o->threads, &b, err) ? -1 : dm_ft_job_run(&j, &res, err);
+	dm_budget_free(&b);
+	return rc;
+}
+
 int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 {
 	dm_prepared p;
@@ -490,6 +507,8 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	/* refused now, not after the training: the provenance records it */
 	if (dm_source_date_epoch(&sde, err) < 0)
 		return -1;
+	if (r->text)
+		return text_job(r, o, 0, err);
 	memset(&in, 0, sizeof in);
 	memset(&p, 0, sizeof p);
 	memset(&verdict, 0, sizeof verdict);
@@ -620,6 +639,8 @@ int dm_job_estimate(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	const dm_cost *c = &b.cost;
 	char line[768], mem[48], out[48], t[96], lim[48], f[4][48];
 	size_t i;
+	if (r->text)
+		return text_job(r, o, 1, err);
 	/* over the budget: the figures, then the refusal; refused before the
 	 * costing (a recipe limit above the policy's): the refusal alone */
 	if (dm_budget_check(r, o, &b, err) && (err->code != DM_EXIT_POLICY || !b.costed)) {
@@ -719,6 +740,10 @@ int dm_job_eval(const dm_recipe *r, const char *weights, const dm_job_opts *o,
 		return dm_onnx_eval_recipe(r->model, weights, &r->test, r->train_cfg.loss,
 					   r->numerics, o->threads, o->say, o->say_ctx, err);
 	memset(&st, 0, sizeof st);
+	if (r->text)
+		return dm_fail(err, "%s: stanza %zu (%s) is a text model: evaluate its Export, "
+			       "'dh-model-train eval %s.bin TEXT'", r->file->path, r->index, r->model,
+			       r->model);
 	if (dm_prepare(r, &p, err))
 		goto out;
 	if (dm_safetensors_read(weights, &st, err))

@@ -11,6 +11,7 @@
 
 #include "../base/text.h"
 #include "../base/number.h"
+#include "../fasttext/recipe.h"
 
 static const dm_field_info FIELDS[] = {
 	{"Model", 1, "name of the model: lower case letters, digits, '.', '+', '-'"},
@@ -65,6 +66,7 @@ static const dm_field_info FIELDS[] = {
 	{"Unexplained-Models", 0, "warn (default) or error: model files no recipe produced; never weaker than the policy"},
 	{"Model-Files", 0, "more globs of model files in the package, for the audit"},
 	{"Not-Model-Files", 0, "globs of files in the package that are not models"},
+	{"Model-Type", 0, "supervised: a fastText text classifier (see TEXT MODELS)"},
 };
 
 const dm_field_info *dm_recipe_fields(size_t *n)
@@ -773,11 +775,34 @@ static int parse_class_names(const ctx *c, dm_recipe *r)
 	return -1;
 }
 
+/* Model-Type: supervised: fasttext/recipe.c reads the text model's fields,
+ * then the fields every recipe has are read here. */
+static int parse_text_stanza(const ctx *c, dm_recipe *r)
+{
+	if (dm_ft_recipe_parse(c->path, c->s, &r->text, c->err))
+		return -1;
+	r->model = text(c, "Model");
+	r->description = text(c, "Description");
+	r->license = text(c, "License");
+	r->install = text(c, "Install");
+	r->numerics = DM_NUMERICS_PORTABLE;
+	if (check_model_name(c, r->model) || parse_limits(c, r) || parse_audit(c, r))
+		return -1;
+	if (r->install && !install_path_ok(r->install))
+		return bad(c, dm_stanza_get(c->s, "Install"),
+			   "a directory inside the package: relative, ending in '/', "
+			   "without '.' or '..' components");
+	return 0;
+}
+
 static int parse_stanza(const ctx *c, dm_recipe *r)
 {
 	const dm_field *f;
 	dm_error sub;
 	size_t outputs;
+	int kind = dm_ft_recipe_is(c->path, c->s, c->err);
+	if (kind)
+		return kind < 0 ? -1 : parse_text_stanza(c, r);
 	if (check_fields(c, r->index))
 		return -1;
 	r->model = text(c, "Model");
@@ -869,6 +894,7 @@ void dm_recipes_free(dm_recipes *r)
 		free(r->v[i].expect);
 		free(r->v[i].upstream.layers);
 		dm_class_names_free(&r->v[i].class_names);
+		dm_ft_recipe_free(r->v[i].text);
 	}
 	free(r->v);
 	dm_deb822_free(&r->file);

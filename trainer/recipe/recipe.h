@@ -86,6 +86,9 @@ typedef struct dm_recipe {
 	const char *model_files;    /* Model-Files: more globs that are models */
 	const char *not_model_files;/* Not-Model-Files: globs that are not */
 	unsigned exports;           /* Export: DM_EXPORT_* bits */
+	/* Model-Type: supervised (fasttext/recipe.h): a text classifier; the
+	 * numeric fields above then hold only what every recipe has */
+	struct dm_ft_recipe *text;
 } dm_recipe;
 
 typedef struct dm_recipes {

@@ -1,0 +1,37 @@
+/* recipe.h - the fields of a `Model-Type: supervised` recipe stanza: a
+ * fastText classifier, with fastText's option names and defaults.
+ *
+ * recipe/recipe.c hands such a stanza here (and then reads the fields that
+ * every recipe has: Model, Description, License, Install, Policy, Max-*,
+ * the audit's).  dh-model-train(1) documents the fields. */
+#ifndef DM_FT_RECIPE_H
+#define DM_FT_RECIPE_H
+
+#include "fasttext/train.h"
+#include "recipe/deb822.h"
+#include "text/dict.h"
+#include "text/source.h"
+
+typedef struct dm_ft_recipe {
+	dm_text_format format;
+	dm_text_sources train, test;  /* test.n == 0: none */
+	double validation_split;      /* without Test-Dataset: held out by Seed */
+	dm_text_dict_cfg dict;        /* Label-Prefix, Min-Count, Word-Ngrams, Min-N, Max-N, Bucket */
+	char *label_prefix;
+	dm_ft_train_cfg cfg;          /* Loss, Dim, Epochs, Learning-Rate, Neg, Batch-Size, Seed */
+	int export_fasttext;          /* Export: fasttext */
+	double expect_p1;             /* Expect: test-accuracy >= X (P@1); < 0: none */
+	unsigned expect_line;
+} dm_ft_recipe;
+
+/* Is this stanza a text model (Model-Type: supervised)?  1, 0; -1 with
+ * err for another Model-Type. */
+int dm_ft_recipe_is(const char *path, const dm_stanza *s, dm_error *err);
+
+/* Check every field of the stanza (unknown ones refused, with the field
+ * names of dh-model-train(1)) and read the text model's. */
+int dm_ft_recipe_parse(const char *path, const dm_stanza *s, dm_ft_recipe **out,
+		       dm_error *err);
+void dm_ft_recipe_free(dm_ft_recipe *r);
+
+#endif
