@@ -130,10 +130,11 @@ $(B)/tests/%: tests/c/%.c tests/c/tap.h $(B)/libdhmodel.a
 # tests and end-to-end tests (.t), the Python oracles (*.py, TAP), and the
 # cross-architecture weight hashes and fastText .bin reading (tests/cross:
 # parts whose compilers or qemu are missing say "skip" and why).
-check: $(TRAINER) $(TEST_BIN) $(B)/tests/layer_oracle $(B)/tests/text_oracle $(B)/tests/ft_train
+check: $(TRAINER) $(TEST_BIN) $(B)/tests/layer_oracle $(B)/tests/text_oracle $(B)/tests/ft_train $(B)/tests/ft_vectors
 	DH_MODEL_TRAIN=$(CURDIR)/$(TRAINER) PYTHON=$(PYTHON) \
 	LAYER_ORACLE=$(CURDIR)/$(B)/tests/layer_oracle \
 	TEXT_ORACLE=$(CURDIR)/$(B)/tests/text_oracle FT_TRAIN=$(CURDIR)/$(B)/tests/ft_train \
+	FT_VECTORS=$(CURDIR)/$(B)/tests/ft_vectors \
 	CROSS_BUILD_DIR=$(CURDIR)/$(B)/cross \
 	$(PROVE) $(PROVE_FLAGS) --source Executable --source Perl \
 		$(TEST_BIN) $(sort $(wildcard tests/py/test_*.py)) \

@@ -17,8 +17,11 @@
 #define STREAM_TABLE 0x4656000000000004u  /* the table's shuffle */
 #define STREAM_INIT 0x4656000100000000u   /* + block: the input rows */
 #define INIT_BLOCK 4096
-/* fastText's NEGATIVE_TABLE_SIZE */
+/* fastText's NEGATIVE_TABLE_SIZE; a small vocabulary gets a table of
+ * TABLE_PER_WORD places a word instead (the same distribution to 1/1000
+ * of a word's share, and no 40 MB shuffle for a tiny corpus) */
 #define TABLE_SIZE 10000000u
+#define TABLE_PER_WORD 1000u
 
 /* ---- corpus ---- */
 
@@ -184,6 +187,8 @@ static int build_table(plan *p, dm_error *err)
 {
 	const int32_t nw = p->d->nwords;
 	uint64_t *wt = dm_malloc((size_t)nw * sizeof *wt, err), z = 0, total = 0;
+	const uint64_t size = (uint64_t)nw * TABLE_PER_WORD < TABLE_SIZE
+			      ? (uint64_t)nw * TABLE_PER_WORD : TABLE_SIZE;
 	dm_rng rng;
 	if (!wt)
 		return -1;
@@ -193,7 +198,7 @@ static int build_table(plan *p, dm_error *err)
 		z += wt[i];
 	}
 	for (int32_t i = 0; i < nw; i++)
-		total += (wt[i] * TABLE_SIZE + z - 1) / z;
+		total += (wt[i] * size + z - 1) / z;
 	if (!(p->table = dm_malloc(total * sizeof *p->table, err))) {
 		free(wt);
 		return -1;
@@ -201,7 +206,7 @@ static int build_table(plan *p, dm_error *err)
 	p->table_size = (uint32_t)total;
 	total = 0;
 	for (int32_t i = 0; i < nw; i++)
-		for (uint64_t k = (wt[i] * TABLE_SIZE + z - 1) / z; k; k--)
+		for (uint64_t k = (wt[i] * size + z - 1) / z; k; k--)
 			p->table[total++] = i;
 	free(wt);
 	dm_rng_seed(&rng, p->cfg.seed, STREAM_TABLE);
@@ -214,8 +219,10 @@ static int build_table(plan *p, dm_error *err)
 	return 0;
 }
 
+/* The estimate needs no table: the negatives' places come from a stream
+ * of their own, so the other draws are the same without them. */
 static int plan_init(plan *p, const dm_text_dict *d, const dm_ftv_corpus *c,
-		     const dm_ftv_cfg *cfg, dm_error *err)
+		     const dm_ftv_cfg *cfg, int need_table, dm_error *err)
 {
 	size_t longest = 0;
 	memset(p, 0, sizeof *p);
@@ -249,7 +256,7 @@ static int plan_init(plan *p, const dm_text_dict *d, const dm_ftv_corpus *c,
 		float r = f_div((float)cfg->t, f);
 		p->pkeep[i] = f_add(dm_sqrtf(r), r);
 	}
-	if (build_table(p, err))
+	if (need_table && build_table(p, err))
 		return -1;
 	dm_rng_seed(&p->keep_rng, cfg->seed, STREAM_KEEP);
 	dm_rng_seed(&p->win_rng, cfg->seed, STREAM_WINDOW);
@@ -291,7 +298,8 @@ static int next_item(plan *p, item *it)
 			for (int32_t k = -b; k <= b; k++)
 				if (k && (k > 0 || (size_t)-k <= w) && w + (size_t)(ptrdiff_t)k < p->nkept)
 					it->ctx[it->nctx++] = p->kept[w + (size_t)(ptrdiff_t)k];
-			it->negpos = (uint32_t)dm_rng_below(&p->neg_rng, p->table_size);
+			if (p->table)
+				it->negpos = (uint32_t)dm_rng_below(&p->neg_rng, p->table_size);
 			return 1;
 		}
 	}
@@ -330,7 +338,7 @@ int dm_ftv_estimate(const dm_text_dict *d, const dm_ftv_corpus *c, const dm_ftv_
 	int rc = -1;
 	if (!(it.ctx = dm_malloc(2 * (size_t)(cfg->ws > 0 ? cfg->ws : 1) * sizeof *it.ctx, err)))
 		return -1;
-	if (plan_init(&p, d, c, cfg, err))
+	if (plan_init(&p, d, c, cfg, 0, err))
 		goto out;
 	while (next_item(&p, &it))
 		if (it.nctx) {
@@ -536,7 +544,7 @@ int dm_ftv_train(const dm_text_dict *d, const dm_ftv_corpus *c, const dm_ftv_cfg
 	const float total = (float)c->ntokens * (float)cfg->epoch;
 	int more = 1, rc = -1;
 	memset(w, 0, sizeof *w);
-	if (plan_init(&p, d, c, cfg, err))
+	if (plan_init(&p, d, c, cfg, 1, err))
 		goto out;
 	w->dim = cfg->dim;
 	w->nwords = d->nwords;
