@@ -138,7 +138,8 @@ check: $(TRAINER) $(TEST_BIN) $(B)/tests/layer_oracle $(B)/tests/text_oracle $(B
 	CROSS_BUILD_DIR=$(CURDIR)/$(B)/cross \
 	$(PROVE) $(PROVE_FLAGS) --source Executable --source Perl \
 		$(TEST_BIN) $(sort $(wildcard tests/py/test_*.py)) \
-		$(sort $(wildcard tests/t/*.t)) tests/cross/run-cross.sh tests/cross/ftbin-cross.sh
+		$(sort $(wildcard tests/t/*.t)) tests/cross/run-cross.sh tests/cross/ftbin-cross.sh \
+		tests/cross/ftvec-cross.sh
 
 # The CNN template (templates/image-cnn.models) trained as shipped, on all
 # 60,000 Fashion-MNIST images, in a package build (about 10 min on 2 quiet
