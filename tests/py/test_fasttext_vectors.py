@@ -14,13 +14,14 @@ without the fasttext package."""
 import hashlib
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dmtest import ok, diag, done, skip_all  # noqa: E402
+from dmtest import ok, diag, done, run, skip_all, trainer  # noqa: E402
 
 FT = shutil.which(os.environ.get("FASTTEXT", "fasttext"))
 if not FT:
@@ -28,6 +29,7 @@ if not FT:
 FT_VECTORS = os.environ.get("FT_VECTORS", "build/tests/ft_vectors")
 if not os.access(FT_VECTORS, os.X_OK):
     skip_all("FT_VECTORS is not the built tests/c/ft_vectors (run through make check)")
+trainer()
 
 TOPICS = {
     "fruit": "apple pear plum fig grape kiwi mango lemon",
@@ -170,6 +172,51 @@ try:
         ok(h_ours >= h_theirs - 0.1,
            "%s: nearest neighbour in the same topic for %.2f of the topic words; fasttext -thread 1: %.2f"
            % (model, h_ours, h_theirs))
+    # a recipe: Model-Type skipgram / cbow, Format text, Export: fasttext
+    body = ("Model: topic-vectors\nModel-Type: %s\nFormat: text\nDataset: " + train +
+            "\nSeed: 7\nDim: 16\nEpochs: 20\nMin-Count: 3\nMin-N: 2\nMax-N: 4\nBucket: 5000\n"
+            "Context-Window: 5\nSampling-Threshold: 1e-4\nNeg: 5\nLearning-Rate: 0.05\nExport: fasttext\n")
+    recipe = os.path.join(tmp, "vectors.models")
+    for model in ("skipgram", "cbow"):
+        with open(recipe, "w") as f:
+            f.write(body % model)
+        outs = []
+        for threads in (1, 2):
+            out = os.path.join(tmp, "%s-recipe-%d" % (model, threads))
+            os.mkdir(out)
+            r = run(["train", "--threads", str(threads), "--output-dir", out, recipe])
+            say = r.stdout + r.stderr
+            names = sorted(os.listdir(out))
+            ok(r.returncode == 0 and names == ["topic-vectors.bin", "topic-vectors.safetensors", "topic-vectors.vec"],
+               "recipe %s, %d threads: trained, .bin, .safetensors, .vec written (%s)" % (model, threads, say.strip()[-300:]))
+            outs.append([sha(os.path.join(out, n)) for n in names])
+            if threads == 1:
+                est = re.search(r"training .* FLOP \((\d+)\)", say)
+                counted = re.search(r"(\d+) FLOP counted", say)
+                ok(est and counted and est.group(1) == counted.group(1),
+                   "recipe %s: FLOPs from the draws replayed before training %s = counted %s"
+                   % (model, est and est.group(1), counted and counted.group(1)))
+                # the same training as ft_vectors with the same options
+                ok(outs[0][0] == sha(os.path.join(tmp, "%s-t1.bin" % model)),
+                   "recipe %s: the .bin of ft_vectors with the same options" % model)
+        ok(outs[0] == outs[1], "recipe %s: .bin, .safetensors and .vec identical for 1 and 2 threads" % model)
+    with open(recipe, "w") as f:
+        f.write(body % "skipgram" + "Max-Compute: 1e6\n")
+    out = os.path.join(tmp, "refused")
+    os.mkdir(out)
+    r = run(["train", "--output-dir", out, recipe])
+    ok(r.returncode == 4 and "tokens in" in r.stderr and "over Max-Compute" in r.stderr and not os.listdir(out),
+       "recipe over Max-Compute: refused before training, exit 4, nothing written (%s)" % r.stderr.strip())
+    with open(recipe, "w") as f:
+        f.write(body.replace("Neg: 5", "Word-Ngrams: 2") % "cbow")
+    r = run(["train", "--output-dir", out, recipe])
+    ok(r.returncode == 1 and "unknown field 'Word-Ngrams' for Model-Type cbow" in r.stderr,
+       "recipe cbow with Word-Ngrams: refused with its line (%s)" % r.stderr.strip())
+    with open(recipe, "w") as f:
+        f.write(body.replace(train, train + " label=x") % "skipgram")
+    r = run(["train", "--output-dir", out, recipe])
+    ok(r.returncode == 1 and "Format text has no labels" in r.stderr,
+       "recipe Format text with label=: refused (%s)" % r.stderr.strip())
     # bad input: the message names the file
     rc, stdout, _ = sh([FT_VECTORS, "skipgram", "-input", train + ".missing", "-output", os.path.join(tmp, "x")])
     ok(rc == 1 and "train.txt.missing" in stdout, "a missing input is named (%s)" % stdout.strip())

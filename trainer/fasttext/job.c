@@ -8,6 +8,7 @@
 #include "fasttext/ftpredict.h"
 #include "fasttext/job.h"
 #include "fasttext/load.h"
+#include "fasttext/vectors_job.h"
 #include "output/safetensors.h"
 
 static void say(const dm_ft_job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -84,6 +85,8 @@ int dm_ft_job_run(const dm_ft_job *j, dm_ft_job_result *res, dm_error *err)
 	dm_ft_model m = {0};
 	dm_pool *pool = NULL;
 	int rc = -1, have_dict = 0;
+	if (r->vectors)
+		return dm_ftv_job_run(j, res, err);
 	memset(res, 0, sizeof *res);
 	res->p_at_1 = -1.0;
 	if (j->limits) {
