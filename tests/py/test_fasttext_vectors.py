@@ -200,6 +200,15 @@ try:
                 ok(outs[0][0] == sha(os.path.join(tmp, "%s-t1.bin" % model)),
                    "recipe %s: the .bin of ft_vectors with the same options" % model)
         ok(outs[0] == outs[1], "recipe %s: .bin, .safetensors and .vec identical for 1 and 2 threads" % model)
+        binf = os.path.join(tmp, "%s-recipe-1" % model, "topic-vectors.bin")
+        r = run(["inspect", binf, "apple", "trains"])
+        ours_nn = re.findall(r"^  (\S+) +[-0-9.]+$", r.stdout, re.M)
+        _, theirs_nn, _ = sh([FT, "nn", binf, "10"], b"apple\ntrains\n")
+        theirs_nn = re.findall(r"(?:Query word\? )?(\S+) [-0-9.e]+\n", theirs_nn)
+        ok(r.returncode == 0 and "dictionary: 59 entries: 59 words" in r.stdout and ours_nn == theirs_nn
+           and len(ours_nn) == 20,
+           "recipe %s: inspect shows the dictionary size and the 10 nearest neighbours of apple and (unknown) "
+           "trains, those of fasttext nn: %s" % (model, " ".join(ours_nn[:5])))
     with open(recipe, "w") as f:
         f.write(body % "skipgram" + "Max-Compute: 1e6\n")
     out = os.path.join(tmp, "refused")

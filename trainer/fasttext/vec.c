@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fasttext/vectors.h"
+#include "math/fmath.h"
 #include "math/fp.h"
 #include "output/atomic.h"
 
@@ -154,5 +155,73 @@ int dm_ftv_dict_from_model(const dm_ft_model *m, dm_text_dict *d, dm_error *err)
 	rc = dm_text_dict_init(d, &cfg, err) ||
 	     dm_text_dict_adopt(d, e, (size_t)m->size, m->ntokens, err) ? -1 : 0;
 	free(e);
+	return rc;
+}
+
+/* fastText's precomputeWordVectors: each word's vector divided by its
+ * norm (a zero vector stays zero). */
+static int word_matrix(const dm_text_dict *d, const float *input, int32_t dim, float **out,
+		       dm_error *err)
+{
+	float *m = dm_alloc_floats((size_t)d->nwords * (size_t)dim, err);
+	dm_text_ids scratch = {0};
+	if (!m)
+		return -1;
+	for (int32_t i = 0; i < d->nwords; i++) {
+		float *v = m + (size_t)i * (size_t)dim, norm = 0.0f;
+		if (dm_ftv_word_vector(d, input, dim, d->e[i].word, d->e[i].len, v, &scratch, err)) {
+			free(m);
+			dm_text_ids_free(&scratch);
+			return -1;
+		}
+		for (int32_t j = 0; j < dim; j++)
+			norm = f_add(norm, f_mul(v[j], v[j]));
+		norm = dm_sqrtf(norm);
+		if (norm > 0.0f)
+			for (int32_t j = 0; j < dim; j++)
+				v[j] = f_div(v[j], norm);
+	}
+	dm_text_ids_free(&scratch);
+	*out = m;
+	return 0;
+}
+
+int dm_ftv_nearest(const dm_text_dict *d, const float *input, int32_t dim, const char *w,
+		   size_t len, int32_t k, dm_ftv_neighbour *out, size_t *count, dm_error *err)
+{
+	float *m = NULL, *q = dm_alloc_floats((size_t)dim, err), qn = 0.0f;
+	dm_text_ids scratch = {0};
+	size_t n = 0;
+	int rc = -1;
+	if (!q || word_matrix(d, input, dim, &m, err) ||
+	    dm_ftv_word_vector(d, input, dim, w, len, q, &scratch, err))
+		goto out;
+	for (int32_t j = 0; j < dim; j++)
+		qn = f_add(qn, f_mul(q[j], q[j]));
+	qn = dm_sqrtf(qn);
+	for (int32_t i = 0; i < d->nwords; i++) {
+		float s = 0.0f;
+		size_t p;
+		if (d->e[i].len == len && !memcmp(d->e[i].word, w, len))
+			continue; /* fastText's nn leaves the query out */
+		for (int32_t j = 0; j < dim; j++)
+			s = f_add(s, f_mul(m[(size_t)i * (size_t)dim + (size_t)j], q[j]));
+		s = qn > 0.0f ? f_div(s, qn) : 0.0f;
+		/* insertion into the k best, first come first on ties */
+		for (p = n; p > 0 && out[p - 1].sim < s; p--)
+			if (p < (size_t)k)
+				out[p] = out[p - 1];
+		if (p < (size_t)k) {
+			out[p] = (dm_ftv_neighbour){i, s};
+			if (n < (size_t)k)
+				n++;
+		}
+	}
+	*count = n;
+	rc = 0;
+out:
+	free(m);
+	free(q);
+	dm_text_ids_free(&scratch);
 	return rc;
 }

@@ -107,6 +107,15 @@ int dm_ftv_word_vector(const dm_text_dict *d, const float *input, int32_t dim, c
  * bucket), for dm_ftv_word_vector. */
 int dm_ftv_dict_from_model(const dm_ft_model *m, dm_text_dict *d, dm_error *err);
 
+/* fastText's nn: the k words nearest to w (known or not) by cosine, the
+ * word itself left out, most similar first. */
+typedef struct dm_ftv_neighbour {
+	int32_t id;
+	float sim;
+} dm_ftv_neighbour;
+int dm_ftv_nearest(const dm_text_dict *d, const float *input, int32_t dim, const char *w,
+		   size_t len, int32_t k, dm_ftv_neighbour *out, size_t *count, dm_error *err);
+
 /* One line of fastText's .vec / print-word-vectors: the word, then each
  * value as C++'s ostream with setprecision(5) ("%.5g") and a space. */
 int dm_ftv_print_row(FILE *f, const char *w, size_t len, const float *v, int32_t dim);
