@@ -91,7 +91,7 @@ TEST_SRC := $(sort $(wildcard tests/c/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/c/%.c=$(B)/tests/%)
 TRAINER = $(B)/dh-model-train
 
-.PHONY: all check check-all check-cnn check-sbuild install clean demo bench bench-cnn bench-fasttext fuzz man check-sanitizers
+.PHONY: all check check-all check-cnn check-sbuild install clean demo bench bench-cnn bench-fasttext bench-vectors fuzz man check-sanitizers
 all: $(TRAINER)
 
 $(B)/obj/%.o: %.c
@@ -236,6 +236,12 @@ bench: $(TRAINER)
 # 5 minutes on 2 quiet cores; needs python3-torch dataset-fashion-mnist time.
 # fastText side by side (issue 21): P@1 and time against fasttext -thread 1
 # and 2 on the package descriptions of the APT lists; not part of check.
+# Word vectors side by side (issue 22): time and word-pair quality against
+# fasttext skipgram/cbow -thread 1 and 2; not part of check.
+bench-vectors: $(B)/tests/ft_vectors
+	@mkdir -p $(B)/bench
+	FT_VECTORS=$(CURDIR)/$(B)/tests/ft_vectors $(PYTHON) tests/bench/vectors-bench $(B)/bench/vectors.md
+
 bench-fasttext: $(B)/tests/ft_train
 	@mkdir -p $(B)/bench
 	FT_TRAIN=$(CURDIR)/$(B)/tests/ft_train $(PYTHON) tests/bench/fasttext-bench $(B)/bench/fasttext.md
