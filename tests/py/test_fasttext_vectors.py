@@ -8,7 +8,7 @@ before training equal those counted; `fasttext print-word-vectors` on our
 .bin prints our .vec's rows (within 1e-5, in fact the same bytes), and for
 words not in the dictionary the vectors that our print-word-vectors builds
 from their n-grams; python3-fasttext's load_model/get_word_vector give the
-same numbers; `fasttext nn` reads it; the nearest neighbours are as good
+same numbers; `fasttext nn` and `analogies` read it; the nearest neighbours are as good
 as `fasttext skipgram/cbow -thread 1`'s on the same corpus.  Skipped
 without the fasttext package."""
 import hashlib
@@ -164,6 +164,10 @@ try:
             diag("python3-fasttext not installed: load_model not tried")
         rc, nn, _ = sh([FT, "nn", prefix + ".bin", "3"], b"apple\ntrain\n")
         ok(rc == 0 and nn.count("\n") >= 6, "%s: fasttext nn reads it (%s)" % (model, " ".join(nn.split())[:200]))
+        # analogies repeats its last query at the end of its input for ever: head ends it
+        rc, an, _ = sh(["sh", "-c", 'echo "apple pear car" | "$0" analogies "$1" 3 | head -n 4', FT, prefix + ".bin"])
+        ok(rc == 0 and an.count("\n") == 4 and "Query triplet" in an,
+           "%s: fasttext analogies reads it (%s)" % (model, " ".join(an.split())[:120]))
         ref = os.path.join(tmp, "ref-" + model)
         sh([FT, model, "-output", ref, "-thread", "1", "-verbose", "0"] + common[:-2])
         with open(ref + ".vec", encoding="utf-8") as f:
