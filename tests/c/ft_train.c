@@ -5,6 +5,7 @@
  *            [-epoch N] [-lr X] [-wordNgrams N] [-minn N] [-maxn N]
  *            [-bucket N] [-minCount N] [-minCountLabel N] [-neg N]
  *            [-label PREFIX] [-seed N] [-thread N] [-batch N]
+ *            [-parallelFlops N]   (1: split every batch over the threads)
  *
  * writes PREFIX.bin (dm_ft_write) and prints "flops ESTIMATE COUNTED",
  * "lines N", "tokens N".  As fastText, -bucket becomes 0 when there is no
@@ -47,6 +48,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(o, "-lr")) tc.lr = strtof(v, NULL);
 		else if (!strcmp(o, "-neg")) tc.neg = atoi(v);
 		else if (!strcmp(o, "-batch")) tc.batch = atoi(v);
+		else if (!strcmp(o, "-parallelFlops")) tc.parallel_flops = strtoull(v, NULL, 10);
 		else if (!strcmp(o, "-seed")) tc.seed = strtoull(v, NULL, 10);
 		else if (!strcmp(o, "-thread")) threads = atoi(v);
 		else if (!strcmp(o, "-wordNgrams")) dc.word_ngrams = atoi(v);

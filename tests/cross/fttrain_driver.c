@@ -65,6 +65,7 @@ int main(int argc, char **argv)
 	tc.epoch = 3;
 	tc.neg = 3;
 	tc.seed = 5;
+	tc.parallel_flops = 1;   /* every batch over the threads */
 	tc.loss = dm_ft_loss_parse(argv[3]);
 	if (dm_text_dict_init(&d, &dc, &err) || pass(argv[1], &d, NULL, &err) ||
 	    dm_text_dict_finish(&d, &err) || pass(argv[1], &d, &c, &err) ||

@@ -3,6 +3,7 @@
  * only checked here (no file is opened before training). */
 #include <string.h>
 
+#include "fasttext/recipe.h"
 #include "fuzz_common.h"
 #include "model/net.h"
 #include "recipe/recipe.h"
@@ -23,6 +24,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const dm_recipe *r = &rs.v[i];
 		char where[512], net[4096];
 		FUZZ_CHECK(r->model && *r->model && strlen(r->model) <= 64);
+		if (r->text) {   /* Model-Type: supervised: no network */
+			const dm_ft_recipe *t = r->text;
+			FUZZ_CHECK(t->train.n >= 1 && t->cfg.dim >= 1 && t->cfg.epoch >= 1 &&
+				   t->cfg.batch >= 1 && t->label_prefix && *t->label_prefix);
+			FUZZ_CHECK(t->dict.bucket > 0 || (t->dict.word_ngrams <= 1 && t->dict.maxn == 0));
+			dm_recipe_where(r, where, sizeof where);
+			continue;
+		}
 		FUZZ_CHECK(r->nlayers >= 1 && !strcmp(r->layers[r->nlayers - 1].op->name, "dense"));
 		FUZZ_CHECK(r->train.features != NULL);
 		FUZZ_CHECK(r->train_cfg.batch >= 1 && r->train_cfg.epochs >= 1);

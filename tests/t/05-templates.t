@@ -10,7 +10,8 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use DhModelTest;
 
-my @templates = map { "$TOP/templates/$_.models" } qw(image-classifier image-cnn tabular-classifier tabular-regression);
+my @templates = map { "$TOP/templates/$_.models" } qw(image-classifier image-cnn tabular-classifier tabular-regression
+	text-classifier fortune-langid word-langid);
 my $example = "$TOP/templates/fashion-mnist-classifier";
 my $example_recipe = "$example/debian/fashion-mnist-classifier.models";
 

@@ -496,7 +496,8 @@ static int text_job(dm_recipe *r, const dm_job_opts *o, int estimate_only, dm_er
 	dm_ft_job_result res;
 	char where[256];
 	dm_ft_job j = {r->text, r->model, where, &b.limits, o->threads, o->output_dir,
-		       estimate_only, o->say, o->say_ctx};
+		       estimate_only, o->say, o->say_ctx, r->file->path, r->index, r->stanza,
+		       r->description, r->license};
 	int rc;
 	dm_recipe_where(r, where, sizeof where);
 	rc = dm_budget_check(r, o->threads, &b, err) ? -1 : dm_ft_job_run(&j, &res, err);

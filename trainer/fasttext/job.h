@@ -5,13 +5,16 @@
  * lines' rows; the estimate, refused over Max-Compute before the first
  * update with the token count in the message; the training; P@1 on the
  * held-out or test lines (fastText's `test`, by ftpredict); then
- * OUT/NAME.safetensors (the tensors "input" and "output") and, with
- * Export: fasttext, OUT/NAME.bin, fastText 0.9.2's file.  Nothing is
+ * OUT/NAME.safetensors (the tensors "input" and "output"), OUT/NAME.json
+ * (the provenance record, "dh-model-provenance/1", which `dh-model-train
+ * card` reads; also in the safetensors' metadata) and, with Export:
+ * fasttext, OUT/NAME.bin, fastText 0.9.2's file.  Nothing is
  * printed: progress lines go to say(). */
 #ifndef DM_FT_JOB_H
 #define DM_FT_JOB_H
 
 #include "fasttext/recipe.h"
+#include "recipe/deb822.h"
 #include "recipe/policy.h"
 
 typedef struct dm_ft_job {
@@ -24,6 +27,11 @@ typedef struct dm_ft_job {
 	int estimate_only;          /* count and estimate, then stop */
 	void (*say)(void *ctx, const char *line);
 	void *say_ctx;
+	/* for the provenance (NAME.json): the recipe as written */
+	const char *recipe_file;
+	size_t stanza_index;
+	const dm_stanza *stanza;
+	const char *description, *license;
 } dm_ft_job;
 
 /* Results, for the caller's verdict. */

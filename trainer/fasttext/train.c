@@ -517,6 +517,10 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 	/* in float: x87's double arithmetic rounds twice */
 	const float total = (float)c->ntokens * (float)cfg->epoch;
 	uint64_t done = 0;
+	int threads;
+	/* waking the threads costs tens of microseconds, far more on a loaded
+	 * machine: a small batch is done on this thread */
+	const uint64_t min_parallel = cfg->parallel_flops ? cfg->parallel_flops : DM_FT_PARALLEL_FLOPS;
 	int rc = -1;
 	memset(w, 0, sizeof *w);
 	if (plan_init(&p, d, c, cfg, err))
@@ -546,22 +550,33 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 	}
 	r.p = &p;
 	r.w = w;
-	r.parts = pool ? dm_pool_threads(pool) : 1;
+	threads = pool ? dm_pool_threads(pool) : 1;
 	for (int32_t e = 0; e < cfg->epoch; e++) {
 		shuffle(&p);
 		for (size_t i0 = 0; i0 < c->n; i0 += batch) {
 			/* fastText's linear decay, from the tokens done before the batch */
 			r.lr = f_mul(cfg->lr, f_sub(1.0f, f_div((float)done, total)));
 			r.ns = c->n - i0 < batch ? c->n - i0 : batch;
+			uint64_t work = 0;
 			for (size_t i = 0; i < r.ns; i++) {
 				slot *s = &r.s[i];
 				s->line = p.order[i0 + i];
 				s->target = draw(&p, s->line, r.negs + i * ((size_t)cfg->neg + 1));
-				w->flops += flops_of(&p, s->line, s->target);
+				work += flops_of(&p, s->line, s->target);
 				done += c->tokens[s->line];
 			}
-			dm_pool_run(pool, r.ns, 1, phase1, &r);
-			dm_pool_run(pool, (size_t)r.parts, 1, phase2, &r);
+			w->flops += work;
+			/* who computes changes no bit: a batch too small to pay for
+			 * waking the threads is done here, in one part */
+			if (work < min_parallel || threads == 1) {
+				r.parts = 1;
+				phase1(&r, 0, r.ns, 0);
+				phase2(&r, 0, 1, 0);
+			} else {
+				r.parts = threads;
+				dm_pool_run(pool, r.ns, 1, phase1, &r);
+				dm_pool_run(pool, (size_t)r.parts, 1, phase2, &r);
+			}
 			w->examples += r.ns;
 		}
 	}

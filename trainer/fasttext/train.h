@@ -55,9 +55,13 @@ typedef struct dm_ft_train_cfg {
 	float lr;         /* Learning-Rate, 0.1 */
 	int32_t batch;    /* Batch-Size: lines per synchronous step */
 	uint64_t seed;
+	/* a batch of fewer FLOPs is not split over threads (no bit changes);
+	 * 0: DM_FT_PARALLEL_FLOPS.  The tests set 1 to split every batch. */
+	uint64_t parallel_flops;
 } dm_ft_train_cfg;
 
 #define DM_FT_DEFAULT_BATCH 8
+#define DM_FT_PARALLEL_FLOPS 250000
 void dm_ft_train_defaults(dm_ft_train_cfg *cfg);
 /* "softmax", "ns", "hs", "ova" -> DM_FT_LOSS_*; -1 for another name. */
 int dm_ft_loss_parse(const char *s);
