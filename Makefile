@@ -99,7 +99,7 @@ TEST_SRC := $(sort $(wildcard tests/c/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/c/%.c=$(B)/tests/%)
 TRAINER = $(B)/dh-model-train
 
-.PHONY: all check check-all check-cnn check-sbuild install clean demo bench bench-cnn bench-inference bench-fasttext fuzz man check-sanitizers
+.PHONY: all check check-all check-cnn check-sbuild install clean demo bench bench-cnn bench-inference bench-fasttext bench-vectors fuzz man check-sanitizers
 all: $(TRAINER)
 
 $(B)/obj/%.o: %.c
@@ -145,14 +145,16 @@ $(B)/tests/%: tests/c/%.c tests/c/tap.h $(B)/libdhmodel.a
 # tests and end-to-end tests (.t), the Python oracles (*.py, TAP), and the
 # cross-architecture weight hashes and fastText .bin reading (tests/cross:
 # parts whose compilers or qemu are missing say "skip" and why).
-check: $(TRAINER) $(TEST_BIN) $(B)/tests/layer_oracle $(B)/tests/text_oracle $(B)/tests/ft_train
+check: $(TRAINER) $(TEST_BIN) $(B)/tests/layer_oracle $(B)/tests/text_oracle $(B)/tests/ft_train $(B)/tests/ft_vectors
 	DH_MODEL_TRAIN=$(CURDIR)/$(TRAINER) PYTHON=$(PYTHON) \
 	LAYER_ORACLE=$(CURDIR)/$(B)/tests/layer_oracle \
 	TEXT_ORACLE=$(CURDIR)/$(B)/tests/text_oracle FT_TRAIN=$(CURDIR)/$(B)/tests/ft_train \
+	FT_VECTORS=$(CURDIR)/$(B)/tests/ft_vectors \
 	CROSS_BUILD_DIR=$(CURDIR)/$(B)/cross \
 	$(PROVE) $(PROVE_FLAGS) --source Executable --source Perl \
 		$(TEST_BIN) $(sort $(wildcard tests/py/test_*.py)) \
-		$(sort $(wildcard tests/t/*.t)) tests/cross/run-cross.sh tests/cross/ftbin-cross.sh
+		$(sort $(wildcard tests/t/*.t)) tests/cross/run-cross.sh tests/cross/ftbin-cross.sh \
+		tests/cross/ftvec-cross.sh
 
 # The CNN template (templates/image-cnn.models) trained as shipped, on all
 # 60,000 Fashion-MNIST images, in a package build (about 10 min on 2 quiet
@@ -249,6 +251,12 @@ bench: $(TRAINER)
 # 5 minutes on 2 quiet cores; needs python3-torch dataset-fashion-mnist time.
 # fastText side by side (issue 21): P@1 and time against fasttext -thread 1
 # and 2 on the package descriptions of the APT lists; not part of check.
+# Word vectors side by side (issue 22): time and word-pair quality against
+# fasttext skipgram/cbow -thread 1 and 2; not part of check.
+bench-vectors: $(B)/tests/ft_vectors
+	@mkdir -p $(B)/bench
+	FT_VECTORS=$(CURDIR)/$(B)/tests/ft_vectors $(PYTHON) tests/bench/vectors-bench $(B)/bench/vectors.md
+
 bench-fasttext: $(B)/tests/ft_train
 	@mkdir -p $(B)/bench
 	FT_TRAIN=$(CURDIR)/$(B)/tests/ft_train $(PYTHON) tests/bench/fasttext-bench $(B)/bench/fasttext.md

@@ -88,7 +88,7 @@ static const char USAGE[] =
 	"  predict [-k K] [--threshold P] [--prob] MODEL.bin INPUT\n"
 	"        a fastText model's K best labels per line, as 'fasttext predict'\n"
 	"        (with --prob: 'predict-prob')\n"
-	"  inspect FILE.safetensors|MODEL.bin|FILE.onnx\n"
+	"  inspect FILE.safetensors|FILE.onnx|MODEL.bin [WORD...]\n"
 	"        tensors and metadata of a weights file, or a fastText model's args,\n"
 	"        dictionary and matrices\n"
 	"  estimate [--threads N] [--model NAME] RECIPE\n"
@@ -472,9 +472,10 @@ static int cmd_list(int argc, char **argv)
 static int cmd_inspect(int argc, char **argv)
 {
 	dm_error err = {"", 0};
-	if (argc != 2)
-		return usage_error("%s", "inspect: expected exactly one FILE.safetensors or MODEL.bin");
-	if (dm_inspect(argv[1], stdout, &err))
+	if (argc < 2)
+		return usage_error("%s", "inspect: expected one FILE.safetensors, FILE.onnx or MODEL.bin [WORD...]");
+	if (dm_inspect(argv[1], stdout, &err) ||
+	    (argc > 2 && dm_inspect_neighbours(argv[1], argv + 2, argc - 2, stdout, &err)))
 		return report(&err);
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include "fasttext/ftpredict.h"
 #include "fasttext/job.h"
 #include "fasttext/load.h"
+#include "fasttext/vectors_job.h"
 #include "fasttext/provenance.h"
 #include "base/sha256.h"
 #include "output/atomic.h"
@@ -143,6 +144,10 @@ int dm_ft_job_run(const dm_ft_job *j, dm_ft_job_result *res, dm_error *err)
 	dm_file_record *trec = dm_calloc(r->train.n + r->test.n + 1, sizeof *trec, err);
 	dm_ft_facts facts;
 	int rc = -1, have_dict = 0;
+	if (r->vectors) {
+		free(trec);
+		return dm_ftv_job_run(j, res, err);
+	}
 	memset(&facts, 0, sizeof facts);
 	if (!trec)
 		return -1;

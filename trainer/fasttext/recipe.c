@@ -6,6 +6,7 @@
 
 #include "base/number.h"
 #include "fasttext/recipe.h"
+#include "fasttext/vectors_job.h"
 
 /* The fields a text stanza may have: its own, then those of every recipe
  * (recipe/recipe.c reads them). */
@@ -30,8 +31,9 @@ int dm_ft_recipe_is(const char *path, const dm_stanza *s, dm_error *err)
 	const dm_field *f = dm_stanza_get(s, "Model-Type");
 	if (!f)
 		return 0;
-	if (strcmp(f->value, "supervised"))
-		return bad(path, f, "supervised (fastText's text classifier)", err);
+	if (strcmp(f->value, "supervised") && strcmp(f->value, "skipgram") && strcmp(f->value, "cbow"))
+		return bad(path, f, "supervised (fastText's text classifier), skipgram or cbow "
+			   "(word vectors)", err);
 	return 1;
 }
 
@@ -207,6 +209,17 @@ static int parse_fields(const char *path, const dm_stanza *s, dm_ft_recipe *r, d
 	return parse_expect(path, s, r, err);
 }
 
+/* skipgram and cbow: vectors_job.c's fields */
+static int parse_any(const char *path, const dm_stanza *s, dm_ft_recipe *r, dm_error *err)
+{
+	const dm_field *type = dm_stanza_get(s, "Model-Type");
+	if (type && !strcmp(type->value, "skipgram"))
+		return dm_ftv_recipe_fields(path, s, DM_FT_MODEL_SKIPGRAM, r, err);
+	if (type && !strcmp(type->value, "cbow"))
+		return dm_ftv_recipe_fields(path, s, DM_FT_MODEL_CBOW, r, err);
+	return parse_fields(path, s, r, err);
+}
+
 int dm_ft_recipe_parse(const char *path, const dm_stanza *s, dm_ft_recipe **out,
 		       dm_error *err)
 {
@@ -214,7 +227,7 @@ int dm_ft_recipe_parse(const char *path, const dm_stanza *s, dm_ft_recipe **out,
 	*out = NULL;
 	if (!r)
 		return -1;
-	if (parse_fields(path, s, r, err)) {
+	if (parse_any(path, s, r, err)) {
 		dm_ft_recipe_free(r);
 		return -1;
 	}

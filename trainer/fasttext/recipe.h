@@ -8,6 +8,7 @@
 #define DM_FT_RECIPE_H
 
 #include "fasttext/train.h"
+#include "fasttext/vectors.h"
 #include "recipe/deb822.h"
 #include "text/dict.h"
 #include "text/source.h"
@@ -22,9 +23,11 @@ typedef struct dm_ft_recipe {
 	int export_fasttext;          /* Export: fasttext */
 	double expect_p1;             /* Expect: test-accuracy >= X (P@1); < 0: none */
 	unsigned expect_line;
+	int vectors;                  /* Model-Type: skipgram or cbow (vectors_job.c) */
+	dm_ftv_cfg vec;               /* their training */
 } dm_ft_recipe;
 
-/* Is this stanza a text model (Model-Type: supervised)?  1, 0; -1 with
+/* Is this stanza a text model (Model-Type: supervised, skipgram, cbow)?  1, 0; -1 with
  * err for another Model-Type. */
 int dm_ft_recipe_is(const char *path, const dm_stanza *s, dm_error *err);
 

@@ -8,6 +8,8 @@
 #include "base/error.h"
 
 int dm_inspect(const char *path, FILE *out, dm_error *err);
+/* a fastText word-vector .bin: the 10 nearest neighbours of each word */
+int dm_inspect_neighbours(const char *path, char **words, int n, FILE *out, dm_error *err);
 int dm_card(const char *json_path, FILE *out, dm_error *err);
 
 /* fastText .bin models (job/ftuse.c): known by their magic number; predict

@@ -10,6 +10,7 @@
 #include "base/text.h"
 #include "job/commands.h"
 #include "fasttext/ftbin.h"
+#include "fasttext/vectors.h"
 #include "output/card.h"
 #include "output/onnx_read.h"
 #include "output/safetensors.h"
@@ -60,6 +61,40 @@ static int inspect_fasttext(const char *path, FILE *out, dm_error *err)
 		(unsigned long long)(m.input.m * m.input.n + m.output.m * m.output.n));
 	dm_ft_free(&m);
 	return 0;
+}
+
+int dm_inspect_neighbours(const char *path, char **words, int n, FILE *out, dm_error *err)
+{
+	dm_ft_model m;
+	dm_text_dict d;
+	dm_ftv_neighbour best[10];
+	char shown[256];
+	size_t count;
+	int rc = -1;
+	if (!dm_is_fasttext_file(path))
+		return dm_fail(err, "%s: words given, expected a fastText .bin of word vectors", path);
+	if (dm_ft_read(path, &m, err))
+		return -1;
+	if (m.args.model == DM_FT_MODEL_SUPERVISED || dm_ftv_dict_from_model(&m, &d, err)) {
+		if (m.args.model == DM_FT_MODEL_SUPERVISED)
+			dm_fail(err, "%s: a supervised model; nearest neighbours need skipgram or cbow", path);
+		dm_ft_free(&m);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		if (dm_ftv_nearest(&d, m.input.data, m.args.dim, words[i], strlen(words[i]), 10, best,
+				   &count, err))
+			goto out;
+		fprintf(out, "nearest to %s:\n", dm_printable(words[i], shown, sizeof shown));
+		for (size_t k = 0; k < count; k++)
+			fprintf(out, "  %-24s %.4f\n", dm_printable(d.e[best[k].id].word, shown, sizeof shown),
+				(double)best[k].sim);
+	}
+	rc = 0;
+out:
+	dm_text_dict_free(&d);
+	dm_ft_free(&m);
+	return rc;
 }
 
 int dm_inspect(const char *path, FILE *out, dm_error *err)

@@ -481,7 +481,7 @@ static int text_job(dm_recipe *r, const dm_job_opts *o, int estimate_only, dm_er
 		       r->description, r->license};
 	int rc;
 	dm_recipe_where(r, where, sizeof where);
-	rc = dm_budget_check(r, o->threads, &b, err) ? -1 : dm_ft_job_run(&j, &res, err);
+	rc = dm_budget_check(r, o, &b, err) ? -1 : dm_ft_job_run(&j, &res, err);
 	dm_budget_free(&b);
 	return rc;
 }

@@ -66,7 +66,7 @@ static const dm_field_info FIELDS[] = {
 	{"Unexplained-Models", 0, "warn (default) or error: model files no recipe produced; never weaker than the policy"},
 	{"Model-Files", 0, "more globs of model files in the package, for the audit"},
 	{"Not-Model-Files", 0, "globs of files in the package that are not models"},
-	{"Model-Type", 0, "supervised: a fastText text classifier (see TEXT MODELS)"},
+	{"Model-Type", 0, "supervised: a fastText text classifier; skipgram, cbow: word vectors (see TEXT MODELS)"},
 };
 
 const dm_field_info *dm_recipe_fields(size_t *n)
