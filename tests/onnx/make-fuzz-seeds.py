@@ -5,6 +5,7 @@ them (MLP with normalisation and batchnorm, CNN at opsets 11 and 13, a
 binary classifier), Keras' form (MatMul+Add, Reshape) built with
 onnx.helper, one with an operator the trainer has no layer for, and, with
 DH_MODEL_TRAIN set, our own export of an MLP and a CNN."""
+import inspect
 import os
 import subprocess
 import sys
@@ -19,12 +20,16 @@ from torch import nn
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fuzz", "corpus", "onnx")
 os.makedirs(OUT, exist_ok=True)
 torch.manual_seed(1)
+# PyTorch 2.9 and later export through torch.export unless dynamo=False
+# (that path needs onnxscript, which python3-torch does not depend on); 1.13 has no such argument.
+LEGACY_EXPORT = ({"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters
+                 else {})
 
 
 def export(name, model, shape, opset=13):
     model.eval()
     torch.onnx.export(model, torch.zeros(shape), os.path.join(OUT, "seed-" + name),
-                      dynamic_axes={"input": {0: "N"}}, input_names=["input"], opset_version=opset)
+                      dynamic_axes={"input": {0: "N"}}, input_names=["input"], opset_version=opset, **LEGACY_EXPORT)
 
 
 export("torch-mlp", nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.BatchNorm1d(5), nn.Dropout(),

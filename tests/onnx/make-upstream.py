@@ -4,12 +4,17 @@ the tests: a small PyTorch MLP trained on TRAIN.csv (header line, label
 last), with the standardisation of its inputs inside the graph (Sub, Div),
 exported by torch.onnx.export.  Prints PyTorch's own accuracy on TEST.csv
 (the oracle the trainer's comparison must reproduce) and the parameters."""
+import inspect
 import sys
 
 import numpy as np
 import torch
 from torch import nn
 
+# PyTorch 2.9 and later export through torch.export unless dynamo=False
+# (that path needs onnxscript, which python3-torch does not depend on); 1.13 has no such argument.
+LEGACY_EXPORT = ({"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters
+                 else {})
 
 def load(path):
     a = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float32)
@@ -44,7 +49,7 @@ def main(out, train, test):
     with torch.no_grad():
         acc = float((model(tx).argmax(1) == ty).float().mean())
     torch.onnx.export(model, x[:1], out, input_names=["features"], output_names=["logits"],
-                      dynamic_axes={"features": {0: "N"}, "logits": {0: "N"}}, opset_version=13)
+                      dynamic_axes={"features": {0: "N"}, "logits": {0: "N"}}, opset_version=13, **LEGACY_EXPORT)
     print("%.4f %d" % (acc, sum(p.numel() for p in body.parameters())))
 
 

@@ -6,6 +6,7 @@ The oracles: PyTorch's own forward pass on the same data (accuracy equal,
 loss within 1e-5), OpenCV's dnn on the Keras-form graph, and for our own
 export the safetensors' metrics, bit for bit.  An operator the trainer has
 no layer for is an error naming it and its node."""
+import inspect
 import json
 import os
 import re
@@ -29,6 +30,10 @@ except ImportError as e:
 
 torch.manual_seed(3)
 torch.set_num_threads(1)
+# PyTorch 2.9 and later export through torch.export unless dynamo=False
+# (that path needs onnxscript, which python3-torch does not depend on); 1.13 has no such argument.
+LEGACY_EXPORT = ({"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters
+                 else {})
 tmp = tempfile.mkdtemp(prefix="dm-onnx-import-")
 csv(os.path.join(tmp, "train.csv"), 240, 16, 3)
 csv(os.path.join(tmp, "test.csv"), 60, 16, 3, seed=4)
@@ -136,7 +141,7 @@ def torch_model(name):
 def export(model, shape, path, opset=13):
     model.eval()
     torch.onnx.export(model, torch.zeros(shape), path, input_names=["x"], output_names=["y"],
-                      dynamic_axes={"x": {0: "N"}, "y": {0: "N"}}, opset_version=opset)
+                      dynamic_axes={"x": {0: "N"}, "y": {0: "N"}}, opset_version=opset, **LEGACY_EXPORT)
 
 
 torch_metrics = {}
