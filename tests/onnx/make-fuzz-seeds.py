@@ -6,6 +6,7 @@ binary classifier), Keras' form (MatMul+Add, Reshape) built with
 onnx.helper, one with an operator the trainer has no layer for, and, with
 DH_MODEL_TRAIN set, our own export of an MLP and a CNN."""
 import inspect
+import warnings
 import os
 import subprocess
 import sys
@@ -24,6 +25,9 @@ torch.manual_seed(1)
 # (that path needs onnxscript, which python3-torch does not depend on); 1.13 has no such argument.
 LEGACY_EXPORT = ({"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters
                  else {})
+# ... and warns that the TorchScript exporter is deprecated: the build log is kept free of warnings.
+warnings.filterwarnings("ignore", message="You are using the legacy TorchScript-based ONNX export",
+                        category=DeprecationWarning)
 
 
 def export(name, model, shape, opset=13):

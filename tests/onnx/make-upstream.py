@@ -5,6 +5,7 @@ last), with the standardisation of its inputs inside the graph (Sub, Div),
 exported by torch.onnx.export.  Prints PyTorch's own accuracy on TEST.csv
 (the oracle the trainer's comparison must reproduce) and the parameters."""
 import inspect
+import warnings
 import sys
 
 import numpy as np
@@ -15,6 +16,9 @@ from torch import nn
 # (that path needs onnxscript, which python3-torch does not depend on); 1.13 has no such argument.
 LEGACY_EXPORT = ({"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters
                  else {})
+# ... and warns that the TorchScript exporter is deprecated: the build log is kept free of warnings.
+warnings.filterwarnings("ignore", message="You are using the legacy TorchScript-based ONNX export",
+                        category=DeprecationWarning)
 
 def load(path):
     a = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float32)

@@ -7,6 +7,7 @@ loss within 1e-5), OpenCV's dnn on the Keras-form graph, and for our own
 export the safetensors' metrics, bit for bit.  An operator the trainer has
 no layer for is an error naming it and its node."""
 import inspect
+import warnings
 import json
 import os
 import re
@@ -34,6 +35,9 @@ torch.set_num_threads(1)
 # (that path needs onnxscript, which python3-torch does not depend on); 1.13 has no such argument.
 LEGACY_EXPORT = ({"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters
                  else {})
+# ... and warns that the TorchScript exporter is deprecated: the build log is kept free of warnings.
+warnings.filterwarnings("ignore", message="You are using the legacy TorchScript-based ONNX export",
+                        category=DeprecationWarning)
 tmp = tempfile.mkdtemp(prefix="dm-onnx-import-")
 csv(os.path.join(tmp, "train.csv"), 240, 16, 3)
 csv(os.path.join(tmp, "test.csv"), 60, 16, 3, seed=4)
