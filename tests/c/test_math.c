@@ -59,16 +59,18 @@ static void test_gemm_shape(int ta, int tb, size_t M, size_t N, size_t K)
 	float *ref = malloc(sizeof(float) * M * N), *C = malloc(sizeof(float) * M * N);
 	int threads[] = {1, 2, 3, 8}, t, same = 1;
 	const char *kernels[] = {"generic", "avx2-fma"};
+	dm_kernel kernel;
 	unsigned kk;
 	dm_rng_seed(&r, M * 1000003 + N * 1009 + K, 7);
 	fill(&r, A, M * K);
 	fill(&r, B, K * N);
 	gemm_definition(ta, tb, M, N, K, A, lda, B, ldb, ref, N);
 	for (kk = 0; kk < 2; kk++) {
-		if (dm_gemm_force_kernel(kernels[kk]) != 0)
+		if (dm_kernel_parse(kernels[kk], &kernel) != 0)
 			continue; /* this CPU has no AVX2+FMA */
 		for (t = 0; t < 4; t++) {
 			dm_engine *e = dm_engine_new(DM_NUMERICS_PORTABLE, threads[t], &err);
+			e->kernel = kernel;
 			memset(C, 0xff, sizeof(float) * M * N);
 			dm_gemm(e, ta, tb, M, N, K, A, lda, B, ldb, C, N);
 			if (memcmp(C, ref, sizeof(float) * M * N))
@@ -76,7 +78,6 @@ static void test_gemm_shape(int ta, int tb, size_t M, size_t N, size_t K)
 			dm_engine_free(e);
 		}
 	}
-	dm_gemm_force_kernel("auto");
 	ok(same, "portable gemm %c%c %zux%zux%zu equals the fmaf definition bit for bit "
 	   "(both kernels, 1/2/3/8 threads)", ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K);
 	for (t = 0; t < 3; t++) { /* 2 and 3 threads: bands of C, one call each */
@@ -196,7 +197,8 @@ int main(void)
 		{300, 40, 1100}, {7, 520, 2100}};
 	size_t s;
 	int t;
-	diag("portable kernel on this CPU: %s", dm_gemm_kernel());
+	dm_engine auto_kernel = {0};
+	diag("portable kernel on this CPU: %s", dm_gemm_kernel(&auto_kernel));
 	for (s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
 		for (t = 0; t < 4; t++)
 			test_gemm_shape(t & 1, t >> 1, shapes[s][0], shapes[s][1], shapes[s][2]);

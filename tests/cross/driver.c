@@ -222,6 +222,7 @@ int main(int argc, char **argv)
 	static float x[ROWS * DIM], cls[ROWS], reg[ROWS];
 	int threads = 1, i;
 	const char *kernel = getenv("DH_MODEL_KERNEL");
+	dm_kernel forced = DM_KERNEL_AUTO;
 	dm_engine *e;
 	dm_error err;
 
@@ -241,7 +242,7 @@ int main(int argc, char **argv)
 	}
 	if (!kernel || !*kernel)
 		kernel = "auto";
-	if (dm_gemm_force_kernel(kernel)) {
+	if (dm_kernel_parse(kernel, &forced)) {
 		fprintf(stderr, "driver: --kernel %s: not available here\n", kernel);
 		return 2;
 	}
@@ -254,8 +255,9 @@ int main(int argc, char **argv)
 	printf("# openblas: %s (core %s)\n", err.msg, dm_openblas_core());
 	if (!(e = dm_engine_new(DM_NUMERICS_PORTABLE, threads, &err)))
 		die("engine", &err);
+	e->kernel = forced;
 	printf("# kernel %s, threads %d, sizeof(long) %zu, FLT_EVAL_METHOD %d\n",
-	       dm_gemm_kernel(), threads, sizeof(long), (int)__FLT_EVAL_METHOD__);
+	       dm_gemm_kernel(e), threads, sizeof(long), (int)__FLT_EVAL_METHOD__);
 
 	make_data(x, cls, reg);
 	{

@@ -15,6 +15,9 @@ struct dm_net;
 
 typedef struct dm_ctx {
 	int threads;
+	/* the portable GEMM's kernel, a dm_kernel (math/gemm.h; the CLI's
+	 * DH_MODEL_KERNEL): 0, auto, unless a test forces one */
+	int kernel;
 	const char *output_dir;     /* where a training job writes */
 	int no_expect;              /* nocheck: gates are evaluated but not fatal */
 	/* progress, which --quiet removes (NULL: none) */
@@ -40,6 +43,13 @@ typedef struct dm_ctx {
 	/* the root of the installation whose packages own the data
 	 * (DPKG_ROOT, as dpkg honours it); NULL or "": / */
 	const char *dpkg_root;
+	/* dpkg's database, if not the one below dpkg_root (DPKG_ADMINDIR);
+	 * NULL or "": dpkg-query's default.  Both are handed to dpkg-query
+	 * in its environment, whatever this process's says */
+	const char *dpkg_admindir;
+	/* SOURCE_DATE_EPOCH (base/epoch.h): the provenance's date and the
+	 * bundle's mtimes; NULL or "": none */
+	const char *source_date_epoch;
 	/* verify and bundle: relative dataset paths are below it; NULL: "." */
 	const char *data_dir;
 

@@ -7,9 +7,8 @@
 
 #include "text.h"
 
-int dm_source_date_epoch(uint64_t *out, dm_error *err)
+int dm_source_date_epoch(const char *v, uint64_t *out, dm_error *err)
 {
-	const char *v = getenv("SOURCE_DATE_EPOCH");
 	unsigned long long t;
 	char shown[48];
 	if (!v || !*v)

@@ -14,8 +14,10 @@
 
 #include "error.h"
 
-/* 1 and *out when SOURCE_DATE_EPOCH is set, 0 when it is not (or empty),
- * -1 with a message when it is not such a number. */
-int dm_source_date_epoch(uint64_t *out, dm_error *err);
+/* value is SOURCE_DATE_EPOCH as the caller read it (dm_ctx's
+ * source_date_epoch; the library reads no environment).  1 and *out when
+ * it is set, 0 when it is not (NULL or empty), -1 with a message when it is
+ * not such a number. */
+int dm_source_date_epoch(const char *value, uint64_t *out, dm_error *err);
 
 #endif

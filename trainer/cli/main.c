@@ -13,6 +13,7 @@
 #include "base/version.h"
 #include "job/commands.h"
 #include "job/job.h"
+#include "job/onnx_eval.h"
 #include "job/use.h"
 #include "licensing/verdict.h"
 #include "job/verify.h"
@@ -25,6 +26,7 @@
 #include "output/onnx_read.h"
 
 static volatile int stop_signal;
+static dm_kernel kernel; /* DH_MODEL_KERNEL, checked once by main() */
 
 /* SIGINT/SIGTERM: remove whatever is half-written, then die of the signal
  * as the caller expects.  Only async-signal-safe calls here. */
@@ -219,6 +221,7 @@ static int parse(int argc, char **argv, unsigned cmd, const char *name, args *a)
 	int c;
 	memset(a, 0, sizeof *a);
 	a->ctx.threads = 1;
+	a->ctx.kernel = kernel;
 	a->ctx.output_dir = ".";
 	a->ctx.say = say;
 	a->ctx.stop_signal = &stop_signal;
@@ -227,6 +230,8 @@ static int parse(int argc, char **argv, unsigned cmd, const char *name, args *a)
 	a->ctx.policy_dir = getenv("DH_MODEL_POLICY_DIR");
 	a->ctx.free_licenses = getenv("DH_MODEL_FREE_LICENSES");
 	a->ctx.dpkg_root = getenv("DPKG_ROOT");
+	a->ctx.dpkg_admindir = getenv("DPKG_ADMINDIR");
+	a->ctx.source_date_epoch = getenv("SOURCE_DATE_EPOCH");
 	a->ctx.profile_start = profile_start;
 	a->ctx.profile_finish = profile_finish;
 	a->k = 1;
@@ -347,13 +352,13 @@ static int cmd_eval(int argc, char **argv)
 	if (a.ft_given)
 		return usage_error("%s", "eval: -k and --threshold are for fastText models");
 	if (optind == argc - 2 && !a.model && dm_is_onnx_path(argv[optind]))
-		return dm_onnx_eval_data(argv[optind], argv[optind + 1], a.format, a.labels, a.ctx.threads,
-					 say, NULL, &err) ? report(&err) : 0;
+		return dm_onnx_eval_data(argv[optind], argv[optind + 1], a.format, a.labels, &a.ctx,
+					 &err) ? report(&err) : 0;
 	if (optind == argc - 2 && !a.model && !a.labels && !a.format &&
 	    (ends_with(argv[optind + 1], ".safetensors") || dm_is_onnx_path(argv[optind + 1])))
 		; /* eval RECIPE FILE.safetensors */
 	else if (optind == argc - 2 && !a.model) {
-		dm_use_opts u = {a.ctx.threads, a.format, a.labels, say, NULL, 0};
+		dm_use_opts u = {a.ctx.threads, a.format, a.labels, say, NULL, 0, a.ctx.kernel};
 		return dm_use_eval(argv[optind], argv[optind + 1], &u, &err) ? report(&err) : 0;
 	}
 	if (optind != argc - 2)
@@ -392,7 +397,7 @@ static int cmd_predict(int argc, char **argv)
 	}
 	if (a.ft_given)
 		return usage_error("%s", "predict: -k and --threshold are for fastText models");
-	u = (dm_use_opts){a.ctx.threads, a.format, NULL, say, NULL, a.probabilities};
+	u = (dm_use_opts){a.ctx.threads, a.format, NULL, say, NULL, a.probabilities, a.ctx.kernel};
 	return dm_use_predict(argv[optind], argv[optind + 1], &u, &err) ? report(&err) : 0;
 }
 
@@ -534,7 +539,7 @@ int main(int argc, char **argv)
 		{"list", cmd_list},   {"card", cmd_card},       {"estimate", cmd_estimate},
 		{"verify", cmd_verify}, {"bundle", cmd_bundle}, {"verdict", cmd_verdict},
 		{"audit-container", cmd_audit_container}};
-	const char *kernel = getenv("DH_MODEL_KERNEL");
+	const char *kernel_name = getenv("DH_MODEL_KERNEL");
 	size_t i;
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs(USAGE, argc < 2 ? stderr : stdout);
@@ -546,9 +551,9 @@ int main(int argc, char **argv)
 	}
 	/* DH_MODEL_KERNEL=generic forces the plain C kernel: the tests use it
 	 * to show that the choice of kernel never changes a bit. */
-	if (kernel && *kernel && dm_gemm_force_kernel(kernel))
+	if (kernel_name && *kernel_name && dm_kernel_parse(kernel_name, &kernel))
 		return usage_error("DH_MODEL_KERNEL: expected auto, generic or avx2-fma "
-				   "(on a CPU that has it), got '%s'", kernel);
+				   "(on a CPU that has it), got '%s'", kernel_name);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGXFSZ, SIG_IGN); /* a full file becomes EFBIG and an error message */

@@ -17,6 +17,7 @@
 #include "math/fp.h"
 #include "os/sandbox.h"
 #include "output/atomic.h"
+#include "job/onnx_eval.h"
 #include "output/onnx_read.h"
 #include "output/safetensors.h"
 #include "provenance/export.h"
@@ -502,10 +503,11 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	dm_metrics m;
 	int rc = -1, have_budget = 0, train_rc;
 	uint64_t sde;
+	int have_sde;
 	void *prof = NULL;
 
 	/* refused now, not after the training: the provenance records it */
-	if (dm_source_date_epoch(&sde, err) < 0)
+	if ((have_sde = dm_source_date_epoch(o->source_date_epoch, &sde, err)) < 0)
 		return -1;
 	if (r->text)
 		return text_job(r, o, 0, err);
@@ -523,7 +525,7 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	warn_unused_outputs(r, &p, o);
 	if (o->sandbox_dir && sandbox(o, err))
 		goto out;
-	if (!(e = dm_engine_new(r->numerics, o->threads, err)) ||
+	if (!(e = dm_engine_for(o, r->numerics, err)) ||
 	    !(net = dm_net_new_shaped(r->layers, r->nlayers, &p.input,
 				      cfg.batch > 256 ? cfg.batch : 256, err)))
 		goto out;
@@ -567,6 +569,8 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 		add_metrics(&in, "test", &m, cfg.loss);
 	}
 	in.recipe = r;
+	in.have_source_date = have_sde;
+	in.source_date = sde;
 	in.prepared = &p;
 	in.net = net;
 	in.result = &res;
@@ -738,7 +742,7 @@ int dm_job_eval(const dm_recipe *r, const char *weights, const dm_job_opts *o,
 	int rc = -1, have_st = 0;
 	if (dm_is_onnx_path(weights)) /* upstream's model, say: the graph normalises */
 		return dm_onnx_eval_recipe(r->model, weights, &r->test, r->train_cfg.loss,
-					   r->numerics, o->threads, o->say, o->say_ctx, err);
+					   r->numerics, o, err);
 	memset(&st, 0, sizeof st);
 	if (r->text)
 		return dm_fail(err, "%s: stanza %zu (%s) is a text model: evaluate its Export, "
@@ -749,7 +753,7 @@ int dm_job_eval(const dm_recipe *r, const char *weights, const dm_job_opts *o,
 	if (dm_safetensors_read(weights, &st, err))
 		goto out;
 	have_st = 1;
-	if (!(e = dm_engine_new(r->numerics, o->threads, err)) ||
+	if (!(e = dm_engine_for(o, r->numerics, err)) ||
 	    !(net = dm_net_new_shaped(r->layers, r->nlayers, &p.input, 256, err)) ||
 	    load_weights(r, weights, &st, net, &p, err))
 		goto out;

@@ -221,6 +221,7 @@ static int each_row(const char *path, const char *file, const dm_use_opts *o, in
 	    !(net = network(path, &m, &d, err)) ||
 	    !(e = dm_engine_new(m.r->numerics, o->threads, err)))
 		goto out;
+	e->kernel = (dm_kernel)o->kernel;
 	if (metrics) {
 		dm_rows rows = {d.x, d.y, d.dim, NULL, d.n};
 		if (dm_evaluate(net, e, m.r->train_cfg.loss, &rows, metrics, err))

@@ -14,6 +14,7 @@ typedef struct dm_use_opts {
 	void (*say)(void *ctx, const char *line);
 	void *say_ctx;
 	int probabilities;    /* predict: what the ONNX export's output gives */
+	int kernel;           /* dm_ctx's kernel */
 } dm_use_opts;
 
 /* One line per input row: the class name (or the class number when the

@@ -352,6 +352,8 @@ static int retrain_and_compare(work *w, dm_error *err)
 	jo.policy_dir = w->o->policy_dir;
 	jo.free_licenses = w->o->free_licenses;
 	jo.dpkg_root = w->o->dpkg_root;
+	jo.dpkg_admindir = w->o->dpkg_admindir;
+	jo.source_date_epoch = w->o->source_date_epoch;
 	jo.output_dir = out;
 	jo.no_expect = 1;
 	jo.sandbox_dir = w->tmp;
@@ -588,7 +590,7 @@ int dm_bundle(const char *weights, const char *output, uint64_t max_data, const 
 	mem[2] = (dm_bundle_member){rname, recipe, strlen(recipe)};
 	mem[3] = (dm_bundle_member){wname, wbytes, wsize};
 	nmem += 4;
-	if (dm_source_date_epoch(&mtime, err) < 0)
+	if (dm_source_date_epoch(o->source_date_epoch, &mtime, err) < 0)
 		goto out;
 	if (dm_bundle_write(output, mem, nmem, mtime, err))
 		goto out;

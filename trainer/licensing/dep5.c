@@ -216,21 +216,34 @@ static int above_stdio(int fd)
 }
 
 /* The environment of dpkg-query: ours, with LC_ALL=C so that its output (the
- * "diversion by" lines) is not translated, and without an empty
- * DPKG_ADMINDIR, which we take as unset where dpkg would take it as "". */
-static char **child_environ(dm_error *err)
+ * "diversion by" lines) is not translated, and with the caller's DPKG_ROOT
+ * and DPKG_ADMINDIR in place of ours (NULL or empty: unset; dpkg would take
+ * an empty DPKG_ADMINDIR as "").  One block: the pointers, then the texts. */
+static char **child_environ(const char *root, const char *admindir, dm_error *err)
 {
-	static char lc_all[] = "LC_ALL=C";
-	size_t n = 0, k = 0, i;
-	char **env;
+	static const char *const ours[] = {"LC_ALL=", "DPKG_ROOT=", "DPKG_ADMINDIR="};
+	const char *set[3][2] = {{"LC_ALL=", "C"}, {"DPKG_ROOT=", root}, {"DPKG_ADMINDIR=", admindir}};
+	size_t n = 0, k = 0, i, j, text = 0;
+	char **env, *p;
 	while (environ && environ[n])
 		n++;
-	if (!(env = dm_calloc(n + 2, sizeof *env, err)))
+	for (j = 0; j < 3; j++)
+		if (set[j][1] && *set[j][1])
+			text += strlen(set[j][0]) + strlen(set[j][1]) + 1;
+	if (!(env = dm_malloc((n + 4) * sizeof *env + text, err)))
 		return NULL;
-	for (i = 0; i < n; i++)
-		if (strncmp(environ[i], "LC_ALL=", 7) && strcmp(environ[i], "DPKG_ADMINDIR="))
+	p = (char *)(env + n + 4);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < 3 && strncmp(environ[i], ours[j], strlen(ours[j])); j++)
+			;
+		if (j == 3)
 			env[k++] = environ[i];
-	env[k++] = lc_all;
+	}
+	for (j = 0; j < 3; j++)
+		if (set[j][1] && *set[j][1]) {
+			env[k++] = p;
+			p += sprintf(p, "%s%s", set[j][0], set[j][1]) + 1;
+		}
 	env[k] = NULL;
 	return env;
 }
@@ -240,22 +253,19 @@ static char **child_environ(dm_error *err)
  * it runs so that it never blocks on a full pipe, into *out (malloc'd,
  * NUL-terminated).  0 with *status its exit status, or -1 when it cannot be
  * run, is killed, or its output cannot be read. */
-static int run_dpkg_query(char *const *argv, char **out, int *status, dm_error *err)
+static int run_dpkg_query(char *const *argv, char **env, char **out, int *status,
+			  dm_error *err)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none, deflt;
-	char **env, *buf = NULL, scratch[4096];
+	char *buf = NULL, scratch[4096];
 	size_t len = 0, cap = 0;
 	int fds[2], rc, st, read_errno = 0, too_big = 0, no_memory = 0;
 	pid_t pid;
 	*out = NULL;
-	if (!(env = child_environ(err)))
-		return -1;
-	if (pipe2(fds, O_CLOEXEC)) {
-		free(env);
+	if (pipe2(fds, O_CLOEXEC))
 		return dm_fail(err, "cannot run dpkg-query: pipe: %s", strerror(errno));
-	}
 	fds[0] = above_stdio(fds[0]);
 	fds[1] = above_stdio(fds[1]);
 	if (fds[0] < 0 || fds[1] < 0) {
@@ -264,7 +274,6 @@ static int run_dpkg_query(char *const *argv, char **out, int *status, dm_error *
 			close(fds[0]);
 		if (fds[1] >= 0)
 			close(fds[1]);
-		free(env);
 		return dm_fail(err, "cannot run dpkg-query: %s", strerror(e));
 	}
 	/* both ends are close-on-exec; the child's stdout is a copy that is not */
@@ -285,7 +294,6 @@ static int run_dpkg_query(char *const *argv, char **out, int *status, dm_error *
 		}
 		posix_spawn_file_actions_destroy(&fa);
 	}
-	free(env);
 	close(fds[1]);
 	if (rc) {
 		close(fds[0]);
@@ -356,13 +364,10 @@ static int run_dpkg_query(char *const *argv, char **out, int *status, dm_error *
 }
 
 /* How dpkg-query was pointed at the database, for messages. */
-static void where_db(const char *admindir, char *buf, size_t size)
+static void where_db(const char *root, const char *admindir, char *buf, size_t size)
 {
-	const char *env = getenv("DPKG_ADMINDIR"), *root = getenv("DPKG_ROOT");
-	if (admindir)
-		snprintf(buf, size, " (--admindir=%s)", admindir);
-	else if (env && *env)
-		snprintf(buf, size, " (DPKG_ADMINDIR=%s)", env);
+	if (admindir && *admindir)
+		snprintf(buf, size, " (DPKG_ADMINDIR=%s)", admindir);
 	else if (root && *root)
 		snprintf(buf, size, " (DPKG_ROOT=%s)", root);
 	else
@@ -433,10 +438,10 @@ static int take_line(const char *line, const char *const *qpath, const size_t *q
  * runs a helper program, dpkg-query, because dpkg's database is not an
  * interface: one "dpkg-query --search" for every path (and canonical path)
  * at once, and a "dpkg-query --show" only when no path has an owner. */
-int dm_dpkg_owners(const char *admindir, const char *const *paths, size_t n,
-		   char **owners, dm_error *err)
+int dm_dpkg_owners(const char *root, const char *admindir, const char *const *paths,
+		   size_t n, char **owners, dm_error *err)
 {
-	char **canon = NULL, **argv = NULL, *admin_arg = NULL, *out = NULL, where[PATH_MAX + 32];
+	char **canon = NULL, **argv = NULL, **env = NULL, *out = NULL, where[PATH_MAX + 32];
 	const char **qpath = NULL;
 	size_t *qidx = NULL, nq = 0, i, nargs = 0, first = 0;
 	int rc = -1, status, found = 0;
@@ -444,8 +449,9 @@ int dm_dpkg_owners(const char *admindir, const char *const *paths, size_t n,
 		owners[i] = NULL;
 	if (n == 0)
 		return 0;
-	where_db(admindir, where, sizeof where);
-	if (!(canon = dm_calloc(n, sizeof *canon, err)) ||
+	where_db(root, admindir, where, sizeof where);
+	if (!(env = child_environ(root, admindir, err)) ||
+	    !(canon = dm_calloc(n, sizeof *canon, err)) ||
 	    !(qpath = dm_calloc(2 * n, sizeof *qpath, err)) ||
 	    !(qidx = dm_calloc(2 * n, sizeof *qidx, err)) ||
 	    !(argv = dm_calloc(2 * n + 4, sizeof *argv, err)))
@@ -465,21 +471,13 @@ int dm_dpkg_owners(const char *admindir, const char *const *paths, size_t n,
 		rc = 0;
 		goto out;
 	}
-	if (admindir) {
-		size_t len = strlen(admindir) + sizeof "--admindir=";
-		if (!(admin_arg = dm_malloc(len, err)))
-			goto out;
-		snprintf(admin_arg, len, "--admindir=%s", admindir);
-	}
 	argv[nargs++] = "dpkg-query";
-	if (admin_arg)
-		argv[nargs++] = admin_arg;
 	argv[nargs++] = "--search";
 	first = nargs; /* argv[first..nargs) are ours to free */
 	for (i = 0; i < nq; i++)
 		if (!(argv[nargs++] = exact_pattern(qpath[i], err)))
 			goto out;
-	if (run_dpkg_query(argv, &out, &status, err))
+	if (run_dpkg_query(argv, env, &out, &status, err))
 		goto out;
 	if (status > 1) { /* 1 is for a path that no package owns */
 		dm_fail(err, "cannot read dpkg's database: dpkg-query --search exited with "
@@ -505,14 +503,12 @@ int dm_dpkg_owners(const char *admindir, const char *const *paths, size_t n,
 		char *show[5];
 		size_t k = 0;
 		show[k++] = "dpkg-query";
-		if (admin_arg)
-			show[k++] = admin_arg;
 		show[k++] = "--show";
 		show[k++] = "--showformat=.";
 		show[k] = NULL;
 		free(out);
 		out = NULL;
-		if (run_dpkg_query(show, &out, &status, err))
+		if (run_dpkg_query(show, env, &out, &status, err))
 			goto out;
 		if (status > 1) {
 			dm_fail(err, "cannot read dpkg's database: dpkg-query --show exited with "
@@ -531,7 +527,7 @@ out:
 	for (i = first; argv && i < nargs; i++)
 		free(argv[i]);
 	free(argv);
-	free(admin_arg);
+	free(env);
 	free(qidx);
 	free(qpath);
 	for (i = 0; canon && i < n; i++)

@@ -54,18 +54,18 @@ const dm_dep5_files *dm_dep5_match(const dm_dep5 *c, const char *path);
 /* The installed package that owns each absolute path, as "dpkg-query
  * --search" says: this runs dpkg-query (through PATH, with posix_spawnp; no
  * shell, stdin from /dev/null, stderr discarded, LC_ALL=C), since dpkg's
- * database is not an interface.  admindir is passed as --admindir; NULL
- * leaves dpkg-query to find the database from DPKG_ADMINDIR or DPKG_ROOT in
- * the environment, which it inherits (an empty DPKG_ADMINDIR is dropped, as
- * unset).  A path is matched exactly (its '*', '[', '?' and '\' escaped),
+ * database is not an interface.  dpkg-query finds its database from root
+ * and admindir, handed to it as DPKG_ROOT and DPKG_ADMINDIR in place of
+ * this process's (NULL or empty: unset; dm_ctx's dpkg_root and
+ * dpkg_admindir).  A path is matched exactly (its '*', '[', '?' and '\' escaped),
  * and so is its canonical form when it leads through a symbolic link;
  * relative paths are not looked up.  owners[i] is malloc'd, without the
  * ":ARCH" of a Multi-Arch package, or NULL when no package owns paths[i];
  * if several do, the first by name.  Diversions are not followed.  -1 when
  * dpkg-query cannot be run or fails, or when the database holds no package
  * at all (dpkg-query takes a missing database for an empty one). */
-int dm_dpkg_owners(const char *admindir, const char *const *paths, size_t n,
-		   char **owners, dm_error *err);
+int dm_dpkg_owners(const char *root, const char *admindir, const char *const *paths,
+		   size_t n, char **owners, dm_error *err);
 
 /* Is package a build dependency in the source stanza of control (Build-
  * Depends, -Indep or -Arch, any alternative)?  1 yes, 0 no, -1 the file

@@ -204,6 +204,7 @@ typedef struct ctx {
 	char src_problem[1024]; /* a whole dm_error message fits */
 	dm_error *err;
 	char root[PATH_MAX];    /* DPKG_ROOT, see dpkg_root() */
+	const dm_ctx *x;
 } ctx;
 
 static int use_stanza(dm_data_licence *d, const char *copyright, const dm_dep5_files *f,
@@ -423,9 +424,9 @@ static int licences(ctx *c, const dm_prepared *p, dm_verdict *v)
 				      loc[i].abs[rootlen] == '/' ? loc[i].abs + rootlen : loc[i].abs;
 	if (nabs) {
 		dm_error sub = {"", 0};
-		/* dpkg-query finds the database from DPKG_ROOT and DPKG_ADMINDIR,
-		 * which it inherits */
-		if (dm_dpkg_owners(NULL, abs, nabs, owners, &sub))
+		/* dpkg-query finds the database from the context's DPKG_ROOT
+		 * and DPKG_ADMINDIR */
+		if (dm_dpkg_owners(c->x->dpkg_root, c->x->dpkg_admindir, abs, nabs, owners, &sub))
 			snprintf(dpkg_problem, sizeof dpkg_problem, "%s", sub.msg);
 		else
 			have_owners = 1;
@@ -551,6 +552,7 @@ int dm_verdict_facts(const dm_recipe *r, const dm_prepared *p, const dm_ctx *x, 
 	if (load_list(x, &list, err))
 		return -1;
 	dpkg_root(x, c.root, sizeof c.root);
+	c.x = x;
 	c.r = r;
 	c.list = &list;
 	c.err = err;

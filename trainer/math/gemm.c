@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "gemm_kernel.h"
+#include "../base/context.h"
 
 /* openblas bands are multiples of 16 rows or columns, so that a band does
  * not end in a narrow edge of an OpenBLAS micro-tile (up to 16 wide). */
@@ -62,6 +63,14 @@ dm_engine *dm_engine_new(dm_numerics numerics, int threads, dm_error *err)
 fail:
 	dm_engine_free(e);
 	return NULL;
+}
+
+dm_engine *dm_engine_for(const dm_ctx *c, dm_numerics numerics, dm_error *err)
+{
+	dm_engine *e = dm_engine_new(numerics, c->threads, err);
+	if (e)
+		e->kernel = (dm_kernel)c->kernel;
+	return e;
 }
 
 void dm_engine_free(dm_engine *e)
@@ -122,7 +131,7 @@ static void gemm_band(void *arg, size_t begin, size_t end, int worker)
 	} else {
 		blk.i0 = begin, blk.i1 = end, blk.j0 = 0, blk.j1 = j->N;
 	}
-	dm_gemm_portable_block(&blk, j->e->pack[worker]);
+	dm_gemm_portable_block(&blk, j->e->kernel, j->e->pack[worker]);
 }
 
 uint64_t dm_clock_ns(void)

@@ -50,8 +50,22 @@ enum {
 
 typedef void (*dm_span_fn)(void *ctx, int kind, size_t index, const dm_span *s);
 
+/* The portable back-end's micro-kernel: the one the CPU does best (auto),
+ * or one forced, which is how the tests show that the dispatch does not
+ * change bits.  Per engine: two jobs in one process may force different
+ * ones. */
+typedef enum dm_kernel {
+	DM_KERNEL_AUTO,
+	DM_KERNEL_GENERIC,
+	DM_KERNEL_AVX2_FMA
+} dm_kernel;
+/* "auto", "generic" or "avx2-fma"; -1 for another name, or for a kernel
+ * this CPU cannot run. */
+int dm_kernel_parse(const char *name, dm_kernel *out);
+
 typedef struct dm_engine {
 	dm_numerics numerics;
+	dm_kernel kernel;       /* DM_KERNEL_AUTO unless set after dm_engine_new */
 	int threads;
 	dm_pool *pool;
 	uint64_t flop;          /* floating-point operations counted so far */
@@ -69,16 +83,17 @@ void dm_span_begin(const dm_engine *e, dm_span *mark);
 void dm_span_end(dm_engine *e, int kind, size_t index, const dm_span *mark);
 
 dm_engine *dm_engine_new(dm_numerics numerics, int threads, dm_error *err);
+/* An engine with the context's threads and kernel: the one a job uses. */
+struct dm_ctx;
+dm_engine *dm_engine_for(const struct dm_ctx *c, dm_numerics numerics, dm_error *err);
 void dm_engine_free(dm_engine *e);
 
 void dm_gemm(dm_engine *e, int trans_a, int trans_b, size_t M, size_t N,
 	     size_t K, const float *A, size_t lda, const float *B, size_t ldb,
 	     float *C, size_t ldc);
 
-/* Which portable kernel runs: "avx2-fma" or "generic".  Forcing "generic"
- * is how the tests show that the dispatch does not change bits. */
-const char *dm_gemm_kernel(void);
-int dm_gemm_force_kernel(const char *name);
+/* Which portable kernel e runs: "avx2-fma" or "generic". */
+const char *dm_gemm_kernel(const dm_engine *e);
 
 /* The OpenBLAS core ("Haswell", "Zen"...) and its thread count, for the
  * provenance of the openblas back-end. */

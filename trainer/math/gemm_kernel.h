@@ -34,7 +34,8 @@ typedef struct dm_gemm_block {
 	int trans_c;           /* C[i][j] is stored at C[j * ldc + i] */
 } dm_gemm_block;
 
-/* Compute C[i0:i1, j0:j1] with pack (DM_PACK_FLOATS floats) as scratch. */
-void dm_gemm_portable_block(const dm_gemm_block *b, float *pack);
+/* Compute C[i0:i1, j0:j1] with pack (DM_PACK_FLOATS floats) as scratch,
+ * by the kernel that kernel (a dm_kernel) names. */
+void dm_gemm_portable_block(const dm_gemm_block *b, int kernel, float *pack);
 
 #endif

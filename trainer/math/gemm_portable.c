@@ -224,39 +224,37 @@ static void kernel_avx2(size_t kc, const float *a, size_t a_rs, size_t a_ks,
 typedef void (*kernel_fn)(size_t, const float *, size_t, size_t,
 			  const float *, float *, size_t, int);
 
-static kernel_fn chosen_kernel(void);
-static kernel_fn forced;
-
-const char *dm_gemm_kernel(void)
+static kernel_fn chosen_kernel(int forced)
 {
-	return chosen_kernel() == kernel_generic ? "generic" : "avx2-fma";
-}
-
-int dm_gemm_force_kernel(const char *name)
-{
-	if (!strcmp(name, "generic"))
-		forced = kernel_generic;
+	if (forced == DM_KERNEL_GENERIC)
+		return kernel_generic;
 #ifdef HAVE_X86_DISPATCH
-	else if (!strcmp(name, "avx2-fma") && __builtin_cpu_supports("avx2") &&
-		 __builtin_cpu_supports("fma"))
-		forced = kernel_avx2;
-#endif
-	else if (!strcmp(name, "auto"))
-		forced = NULL;
-	else
-		return -1;
-	return 0;
-}
-
-static kernel_fn chosen_kernel(void)
-{
-	if (forced)
-		return forced;
-#ifdef HAVE_X86_DISPATCH
-	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+	if (forced == DM_KERNEL_AVX2_FMA ||
+	    (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")))
 		return kernel_avx2;
 #endif
 	return kernel_generic;
+}
+
+const char *dm_gemm_kernel(const dm_engine *e)
+{
+	return chosen_kernel(e->kernel) == kernel_generic ? "generic" : "avx2-fma";
+}
+
+int dm_kernel_parse(const char *name, dm_kernel *out)
+{
+	if (!strcmp(name, "generic"))
+		*out = DM_KERNEL_GENERIC;
+#ifdef HAVE_X86_DISPATCH
+	else if (!strcmp(name, "avx2-fma") && __builtin_cpu_supports("avx2") &&
+		 __builtin_cpu_supports("fma"))
+		*out = DM_KERNEL_AVX2_FMA;
+#endif
+	else if (!strcmp(name, "auto"))
+		*out = DM_KERNEL_AUTO;
+	else
+		return -1;
+	return 0;
 }
 
 /* A partial tile, or any tile of a transposed C, goes through a full
@@ -294,9 +292,9 @@ static void tile(const dm_gemm_block *b, kernel_fn kernel, const float *ap,
 		edge_tile(b, kernel, kc, ap, a_rs, a_ks, bp, i, j, mr, nr, load);
 }
 
-void dm_gemm_portable_block(const dm_gemm_block *b, float *pack)
+void dm_gemm_portable_block(const dm_gemm_block *b, int forced, float *pack)
 {
-	kernel_fn kernel = chosen_kernel();
+	kernel_fn kernel = chosen_kernel(forced);
 	size_t kc_max = b->trans_c ? DM_KC_T : DM_KC, nc_max = b->trans_c ? DM_NC_T : DM_NC;
 	float *pb = pack, *pa = pack + kc_max * nc_max;
 	size_t jc, pc, ic, jr, ir;

@@ -86,25 +86,6 @@ int dm_onnx_normalisation(dm_onnx_import *m, size_t dim, const float **shift,
  * TEXT, output HEAD". */
 void dm_onnx_summary(const dm_onnx_import *m, char *buf, size_t size);
 
-/* Evaluate the model in path on labelled data read by spec (the features
- * as they are: the graph normalises them), with *loss or (NULL) the one
- * dm_onnx_loss gives.  The metrics in *out, the network's text in
- * network. */
-int dm_onnx_eval(const char *path, const dm_data_spec *spec, const dm_loss *loss,
-		 dm_numerics numerics, int threads, dm_metrics *out, dm_loss *used,
-		 char *network, size_t size, dm_error *err);
-
-/* eval RECIPE FILE.onnx: on the stanza's test data, with its loss; says
- * "MODEL: test-loss L test-accuracy A (N rows)" and the network. */
-int dm_onnx_eval_recipe(const char *model, const char *path, const dm_data_spec *test,
-			dm_loss loss, dm_numerics numerics, int threads,
-			void (*say)(void *, const char *), void *ctx, dm_error *err);
-/* eval [--format F] [--labels L] FILE.onnx DATA: format F (default idx
- * with labels, else csv with the label last), the loss from the graph. */
-int dm_onnx_eval_data(const char *path, const char *data, const char *format,
-		      const char *labels, int threads, void (*say)(void *, const char *),
-		      void *ctx, dm_error *err);
-
 /* Upstream-Weights of an ONNX file already read (bytes): the network for
  * samples of shape *data, its loss (the recipe's, checked against the
  * graph's head) and its outputs (outputs, the recipe's) checked, the

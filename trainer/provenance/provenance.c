@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/epoch.h"
 #include "base/sha256.h"
 #include "base/version.h"
 #include "output/json.h"
@@ -336,8 +335,6 @@ char *dm_provenance_json(const dm_provenance_in *in, int pretty, dm_error *err)
 	const dm_prepared *p = in->prepared;
 	dm_json_writer w;
 	const char *text;
-	uint64_t sde;
-	int have_sde;
 	char net[1024], hex[65];
 	size_t i;
 	char *copy;
@@ -536,13 +533,9 @@ char *dm_provenance_json(const dm_provenance_in *in, int pretty, dm_error *err)
 		dm_json_end_array(&w);
 	}
 
-	if ((have_sde = dm_source_date_epoch(&sde, err)) < 0) {
-		dm_json_free(&w);
-		return NULL;
-	}
-	if (have_sde) {
+	if (in->have_source_date) {
 		dm_json_key(&w, "source-date-epoch");
-		dm_json_uint(&w, sde);
+		dm_json_uint(&w, in->source_date);
 	}
 	dm_json_end_object(&w);
 	if (!(text = dm_json_finish(&w, NULL, err))) {

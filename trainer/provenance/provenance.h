@@ -54,6 +54,8 @@ typedef struct dm_provenance_in {
 	const dm_upstream *upstream;  /* the comparison with upstream's weights, or NULL */
 	dm_export_file exports[1];    /* Export:'s files */
 	size_t nexports;
+	int have_source_date;         /* SOURCE_DATE_EPOCH was set: ... */
+	uint64_t source_date;         /* ... to this (base/epoch.h) */
 } dm_provenance_in;
 
 /* The record as JSON text (malloc'd): pretty for NAME.json, compact for the

@@ -144,7 +144,7 @@ int dm_upstream_compare(const dm_recipe *r, const dm_prepared *p, dm_net *net,
 	 * (a regular file only: a FIFO must not hang the build) */
 	if (!(bytes = dm_read_regular(us->weights, MAX_UPSTREAM, &nbytes, u->sha256, err)))
 		goto fail_where;
-	if (!(e = dm_engine_new(r->numerics, o->threads, err)))
+	if (!(e = dm_engine_for(o, r->numerics, err)))
 		goto out;
 	if (us->format == DM_UPSTREAM_ONNX) { /* the network and its normalisation: the graph's */
 		theirs = dm_onnx_upstream(us->weights, bytes, nbytes, &p->input, r->train_cfg.loss,
