@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 	    dm_ft_train_estimate(&d, &c, &tc, &est, &err) ||
 	    (threads > 1 && !(pool = dm_pool_new(threads, &err))) ||
 	    dm_ft_train(&d, &c, &tc, pool, &w, &err) || dm_ft_model_view(&d, &tc, &w, &m, &err) ||
-	    dm_ft_write(&m, path, &err))
+	    dm_ft_write(NULL, &m, path, &err))
 		goto fail;
 	printf("flops %" PRIu64 " %" PRIu64 "\nlines %zu\ntokens %" PRIu64 "\n", est, w.flops,
 	       c.n, c.ntokens);

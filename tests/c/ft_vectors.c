@@ -148,10 +148,10 @@ int main(int argc, char **argv)
 	    dm_ftv_train(&d, &c, &tc, pool, &w, &err) || dm_ftv_model_view(&d, &tc, &w, &m, &err))
 		goto fail;
 	snprintf(path, sizeof path, "%s.bin", output);
-	if (dm_ft_write(&m, path, &err))
+	if (dm_ft_write(NULL, &m, path, &err))
 		goto fail;
 	snprintf(path, sizeof path, "%s.vec", output);
-	if (dm_ftv_write_vec(&d, w.input, w.dim, path, &err))
+	if (dm_ftv_write_vec(NULL, &d, w.input, w.dim, path, &err))
 		goto fail;
 	printf("flops %" PRIu64 " %" PRIu64 "\nwords %d\ntokens %" PRIu64 "\ncentres %" PRIu64
 	       " %" PRIu64 "\n", est, w.flops, (int)d.nwords, c.ntokens, centres, w.centres);

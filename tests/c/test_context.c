@@ -1,6 +1,7 @@
 /* test_context.c - two jobs in one process see nothing of each other's
  * settings (base/context.h): each context names its own policy directory,
- * list of free licences and output directory, and a job run with one
+ * list of free licences, output directory, SOURCE_DATE_EPOCH and GEMM
+ * kernel, each writer its own staged outputs, and a job run with one
  * leaves nothing behind that the next job, with another, would see. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,9 @@
 
 #include "job/job.h"
 #include "licensing/verdict.h"
+#include "math/gemm.h"
+#include "os/cleanup.h"
+#include "output/atomic.h"
 #include "policy/budget.h"
 #include "tap.h"
 
@@ -68,6 +72,150 @@ static dm_ctx context(const char *policy_dir, const char *licences, const char *
 	c.policy_dir = policy_dir;
 	c.free_licenses = licences;
 	return c;
+}
+
+/* The whole of dir/name (malloc'd, NUL-terminated), or NULL. */
+static char *slurp(const char *dir, const char *name, size_t *n)
+{
+	char path[512], *buf = NULL;
+	long len;
+	FILE *f;
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (!(f = fopen(path, "rb")))
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (buf = calloc(1, (size_t)len + 1)) && fread(buf, 1, (size_t)len, f) == (size_t)len)
+		*n = (size_t)len;
+	else
+		free(buf), buf = NULL;
+	fclose(f);
+	return buf;
+}
+
+/* Where a safetensors file's tensors begin: after the 8-byte length and
+ * the header. */
+static size_t tensors_at(const char *w)
+{
+	size_t n = 0;
+	int i;
+	for (i = 7; i >= 0; i--)
+		n = n << 8 | (unsigned char)w[i];
+	return 8 + n;
+}
+
+static char *in(const char *dir, const char *name)
+{
+	static char path[2][512];
+	static int k;
+	k = !k;
+	snprintf(path[k], sizeof path[k], "%s/%s", dir, name);
+	return path[k];
+}
+
+static size_t entries(const char *dir)
+{
+	char cmd[600], line[32] = "";
+	FILE *p;
+	snprintf(cmd, sizeof cmd, "ls -A '%s' | wc -l", dir);
+	if ((p = popen(cmd, "r"))) {
+		if (!fgets(line, sizeof line, p))
+			line[0] = 0;
+		pclose(p);
+	}
+	return (size_t)strtoul(line, NULL, 10);
+}
+
+/* SOURCE_DATE_EPOCH and the kernel are the context's: two jobs with two
+ * dates record each its own, whatever the process's environment says,
+ * and two kernels give the same bits. */
+static void date_and_kernel(dm_recipe *r, const char *policy_dir, const char *licences)
+{
+	char d1[300], d2[300], d3[300], *j1, *j2, *j3, *w1, *w2;
+	size_t n1 = 0, n2 = 0, n3 = 0, nw1 = 0, nw2 = 0;
+	dm_error err = {"", 0};
+	dm_ctx c1, c2, c3;
+	dm_engine *e1, *e2;
+	dm_kernel avx;
+	int rc1, rc2, rc3;
+	make_dir(d1, sizeof d1, "date-1");
+	make_dir(d2, sizeof d2, "date-2");
+	make_dir(d3, sizeof d3, "date-none");
+	c1 = context(policy_dir, licences, d1);
+	c2 = context(policy_dir, licences, d2);
+	c3 = context(policy_dir, licences, d3);
+	c1.source_date_epoch = "1700000000";
+	c2.source_date_epoch = "1800000000";
+	c1.kernel = DM_KERNEL_GENERIC;   /* c2's and c3's: auto */
+	/* the process's own value is no job's business */
+	setenv("SOURCE_DATE_EPOCH", "not a date", 1);
+	rc1 = dm_job_train(r, &c1, &err);
+	rc2 = rc1 ? -1 : dm_job_train(r, &c2, &err);
+	rc3 = rc2 ? -1 : dm_job_train(r, &c3, &err);
+	ok(rc1 == 0 && rc2 == 0 && rc3 == 0,
+	   "three jobs, each with its own SOURCE_DATE_EPOCH, despite the environment's (%s)",
+	   rc1 || rc2 || rc3 ? err.msg : "trained");
+	j1 = slurp(d1, "m.json", &n1);
+	j2 = slurp(d2, "m.json", &n2);
+	j3 = slurp(d3, "m.json", &n3);
+	ok(j1 && strstr(j1, "\"source-date-epoch\": 1700000000") && j2 &&
+	   strstr(j2, "\"source-date-epoch\": 1800000000") && j3 && !strstr(j3, "source-date-epoch"),
+	   "each provenance records its own context's date, the third none");
+	w1 = slurp(d1, "m.safetensors", &nw1);
+	w2 = slurp(d2, "m.safetensors", &nw2);
+	/* the header holds the provenance, with its date: compare the
+	 * tensors, the bytes after it */
+	ok(w1 && w2 && nw1 > 8 && nw2 > 8 && tensors_at(w1) <= nw1 && tensors_at(w2) <= nw2 &&
+	   nw1 - tensors_at(w1) == nw2 - tensors_at(w2) &&
+	   !memcmp(w1 + tensors_at(w1), w2 + tensors_at(w2), nw1 - tensors_at(w1)),
+	   "the generic kernel (job 1) and the CPU's (job 2) give the same tensors, bit for bit");
+	free(j1), free(j2), free(j3), free(w1), free(w2);
+	unsetenv("SOURCE_DATE_EPOCH");
+
+	/* two engines, two kernels: forcing one does not force the other */
+	e1 = dm_engine_for(&c1, DM_NUMERICS_PORTABLE, &err);
+	c2.kernel = dm_kernel_parse("avx2-fma", &avx) == 0 ? (int)avx : DM_KERNEL_AUTO;
+	e2 = dm_engine_for(&c2, DM_NUMERICS_PORTABLE, &err);
+	ok(e1 && e2 && !strcmp(dm_gemm_kernel(e1), "generic"),
+	   "engine 1 keeps its generic kernel beside engine 2's %s", e2 ? dm_gemm_kernel(e2) : "?");
+	dm_engine_free(e1);
+	dm_engine_free(e2);
+}
+
+/* Two writers, each with its own staged set, in one registry: one's
+ * begin, abort or commit leaves the other's set alone, and the registry
+ * (what a signal handler runs) reaches both. */
+static void staged_outputs(void)
+{
+	static dm_cleanup reg;
+	char da[300], db[300], *t = NULL;
+	size_t n = 0;
+	dm_error err = {"", 0};
+	dm_atomic *a = dm_atomic_new(&reg, &err), *b = dm_atomic_new(&reg, &err);
+	make_dir(da, sizeof da, "staged-a");
+	make_dir(db, sizeof db, "staged-b");
+	if (!ok(a && b, "two writers in one registry (%s)", a && b ? "made" : err.msg))
+		return;
+	dm_atomic_begin(a);
+	dm_atomic_write(a, in(da, "x"), "A", 1, &err);
+	dm_atomic_begin(b);   /* once dropped what a had staged */
+	dm_atomic_write(b, in(db, "y"), "B", 1, &err);
+	ok(entries(da) == 1 && entries(db) == 1, "each has its file staged, hidden (%zu, %zu)",
+	   entries(da), entries(db));
+	dm_atomic_abort(b);
+	ok(dm_atomic_commit(a, &err) == 0 && (t = slurp(da, "x", &n)) && n == 1 && *t == 'A' &&
+	   entries(db) == 0, "b's abort drops b's file only; a's commit puts a's in place (%s)",
+	   err.msg);
+	free(t);
+	dm_atomic_begin(a);
+	dm_atomic_write(a, in(da, "x2"), "A", 1, &err);
+	dm_atomic_begin(b);
+	dm_atomic_write(b, in(db, "y2"), "B", 1, &err);
+	dm_cleanup_run(&reg);   /* as the CLI's SIGINT handler does */
+	ok(entries(da) == 1 && entries(db) == 0,
+	   "the registry removes both writers' staged files (%zu, %zu left)", entries(da), entries(db));
+	dm_atomic_free(a);
+	dm_atomic_free(b);
+	ok(reg.entry[0].state == 0 && reg.entry[1].state == 0, "freed writers leave the registry");
 }
 
 int main(void)
@@ -148,6 +296,9 @@ int main(void)
 	rc = dm_job_train(&rs.v[0], &ca, &err);
 	ok(rc == 0 && exists(out_a, "m.safetensors"), "job a again, after b: trains as before (%s)",
 	   rc ? err.msg : "m.safetensors");
+
+	date_and_kernel(&rs.v[0], a, la);
+	staged_outputs();
 
 	dm_recipes_free(&rs);
 	{

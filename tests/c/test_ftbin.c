@@ -241,7 +241,7 @@ static void made_here(const char *ft)
 	m.output = (dm_ft_matrix){2, 2, out};
 	snprintf(model, sizeof model, "%s/made-here.bin", dir);
 	snprintf(text, sizeof text, "%s/made-here.txt", dir);
-	ok(dm_ft_write(&m, model, &err) == 0, "a model made here written to %s (%s)", model, err.msg);
+	ok(dm_ft_write(NULL, &m, model, &err) == 0, "a model made here written to %s (%s)", model, err.msg);
 	f = fopen(text, "w");
 	fputs("caf\xc3\xa9\n", f);
 	fclose(f);

@@ -29,6 +29,8 @@
 #include "tap.h"
 
 static char dir[] = "/tmp/dm-output-XXXXXX";
+/* the writers' state (output/atomic.h), in no registry */
+static dm_atomic *atom;
 
 /* ---- helpers ---- */
 
@@ -593,7 +595,7 @@ static void test_atomic_basic(void)
 	mkdir(path_in("atomic"), 0755);
 
 	old = umask(022);
-	ok(dm_atomic_writev(path, pieces, 3, &err) == 0, "atomic: writev succeeds");
+	ok(dm_atomic_writev(atom, path, pieces, 3, &err) == 0, "atomic: writev succeeds");
 	content = (char *)slurp(path, &n);
 	ok(content && n == 12 && memcmp(content, "hello world\n", 12) == 0,
 	   "atomic: the pieces in order, empty ones skipped");
@@ -604,7 +606,7 @@ static void test_atomic_basic(void)
 	   (unsigned)(st.st_mode & 07777));
 	umask(077);
 	memset(&st, 0, sizeof st);
-	ok(dm_atomic_write(path, "x", 1, &err) == 0 && stat(path, &st) == 0, "atomic: overwrite");
+	ok(dm_atomic_write(atom, path, "x", 1, &err) == 0 && stat(path, &st) == 0, "atomic: overwrite");
 	ok((st.st_mode & 07777) == 0600, "atomic: mode 0600 under umask 077 (%o)",
 	   (unsigned)(st.st_mode & 07777));
 	umask(old);
@@ -613,18 +615,18 @@ static void test_atomic_basic(void)
 	ok(content && n == 1 && content[0] == 'x', "atomic: an overwrite replaces the content");
 	free(content);
 
-	ok(dm_atomic_write(path_in("atomic/"), "x", 1, &err) == -1 &&
+	ok(dm_atomic_write(atom, path_in("atomic/"), "x", 1, &err) == -1 &&
 	   strstr(err.msg, "expected a file name"), "atomic: a directory path is refused: %s", err.msg);
 	mkdir(path_in("atomic/sub"), 0755);
-	ok(dm_atomic_write(path_in("atomic/sub"), "x", 1, &err) == -1 &&
+	ok(dm_atomic_write(atom, path_in("atomic/sub"), "x", 1, &err) == -1 &&
 	   strstr(err.msg, "atomic/sub: rename: Is a directory") &&
 	   count_entries(path_in("atomic")) == 2 && count_entries(path_in("atomic/sub")) == 0,
 	   "atomic: rename over a directory fails, temp removed: %s", err.msg);
-	ok(dm_atomic_write(path_in("nodir/x"), "x", 1, &err) == -1 &&
+	ok(dm_atomic_write(atom, path_in("nodir/x"), "x", 1, &err) == -1 &&
 	   strstr(err.msg, "nodir/x: cannot create a temporary file in") &&
 	   strstr(err.msg, "No such file or directory"),
 	   "atomic: a missing directory: %s", err.msg);
-	dm_atomic_cleanup();   /* nothing active: must do nothing */
+	dm_atomic_cleanup(atom);   /* nothing active: must do nothing */
 	ok(count_entries(path_in("atomic")) == 2, "atomic: dm_atomic_cleanup with no write does nothing");
 }
 
@@ -713,7 +715,7 @@ static void child_readonly(int fd, void *arg)
 		_exit(2);
 	if (geteuid() == 0 && (setgid(65534) || setuid(65534)))
 		_exit(2);
-	if (dm_atomic_write(path_in("ro/m.safetensors"), "data", 4, &err) == 0)
+	if (dm_atomic_write(atom, path_in("ro/m.safetensors"), "data", 4, &err) == 0)
 		_exit(1);
 	say(fd, err.msg);
 }
@@ -728,7 +730,7 @@ static void child_fsize(int fd, void *arg)
 	signal(SIGXFSZ, SIG_IGN);
 	if (setrlimit(RLIMIT_FSIZE, &lim))
 		_exit(2);
-	if (dm_atomic_write((const char *)arg, big, sizeof big, &err) == 0)
+	if (dm_atomic_write(atom, (const char *)arg, big, sizeof big, &err) == 0)
 		_exit(1);
 	say(fd, err.msg);
 }
@@ -737,7 +739,7 @@ static void child_fsize(int fd, void *arg)
 static void on_xfsz(int sig)
 {
 	(void)sig;
-	dm_atomic_cleanup();
+	dm_atomic_cleanup(atom);
 	_exit(7);
 }
 
@@ -750,7 +752,7 @@ static void child_signal(int fd, void *arg)
 	signal(SIGXFSZ, on_xfsz);
 	if (setrlimit(RLIMIT_FSIZE, &lim))
 		_exit(2);
-	dm_atomic_write((const char *)arg, big, sizeof big, &err);
+	dm_atomic_write(atom, (const char *)arg, big, sizeof big, &err);
 	_exit(1);
 }
 
@@ -847,21 +849,21 @@ static void child_way(int fd, void *arg)
 		_exit(2);
 	umask(022);
 	snprintf(name, sizeof name, "%s/new.bin", d);
-	out[i++] = '0' + (dm_atomic_writev(path_in(name), pieces, 3, &e_dir) == 0);
+	out[i++] = '0' + (dm_atomic_writev(atom, path_in(name), pieces, 3, &e_dir) == 0);
 	out[i++] = '0' + has_content(path_in(name), whole, n);
 	out[i++] = '0' + (stat(path_in(name), &st) == 0 && (st.st_mode & 07777) == 0644);
 	snprintf(name, sizeof name, "%s/old.bin", d);
-	out[i++] = '0' + (dm_atomic_writev(path_in(name), pieces, 3, &e_dir) == 0 &&
+	out[i++] = '0' + (dm_atomic_writev(atom, path_in(name), pieces, 3, &e_dir) == 0 &&
 			  has_content(path_in(name), whole, n));
 	snprintf(name, sizeof name, "%s/sub", d);
-	out[i++] = '0' + (dm_atomic_write(path_in(name), "x", 1, &e_dir) == -1 &&
+	out[i++] = '0' + (dm_atomic_write(atom, path_in(name), "x", 1, &e_dir) == -1 &&
 			  strstr(e_dir.msg, "/sub: rename: Is a directory") != NULL &&
 			  count_entries(path_in(name)) == 0);
 	out[i++] = '0' + (count_entries(path_in(d)) == 3);
 	signal(SIGXFSZ, SIG_IGN);
 	snprintf(name, sizeof name, "%s/old.bin", d);
 	out[i++] = '0' + (setrlimit(RLIMIT_FSIZE, &lim) == 0 &&
-			  dm_atomic_write(path_in(name), big, sizeof big, &e_big) == -1 &&
+			  dm_atomic_write(atom, path_in(name), big, sizeof big, &e_big) == -1 &&
 			  strstr(e_big.msg, "old.bin: write: File too large") != NULL &&
 			  has_content(path_in(name), whole, n) && count_entries(path_in(d)) == 3);
 	snprintf(out + i, sizeof out - (size_t)i, "|%s|%s", e_dir.msg, e_big.msg);
@@ -901,7 +903,7 @@ static void child_midwrite(int fd, void *arg)
 	signal(SIGXFSZ, on_xfsz_kill);
 	if (setrlimit(RLIMIT_FSIZE, &lim))
 		_exit(2);
-	dm_atomic_write(path_in(name), big, sizeof big, &err);
+	dm_atomic_write(atom, path_in(name), big, sizeof big, &err);
 	_exit(1);
 }
 
@@ -1017,28 +1019,28 @@ static void child_set(int fd, void *arg)
 	snprintf(a, sizeof a, "%s/a.bin", d);
 	snprintf(b, sizeof b, "%s/b.json", d);
 	snprintf(sub, sizeof sub, "%s/sub", d);
-	dm_atomic_begin();
-	out[i++] = '0' + (dm_atomic_write(path_in(a), "A1", 2, &err) == 0 &&
-			  dm_atomic_write(path_in(b), "B1", 2, &err) == 0 &&
+	dm_atomic_begin(atom);
+	out[i++] = '0' + (dm_atomic_write(atom, path_in(a), "A1", 2, &err) == 0 &&
+			  dm_atomic_write(atom, path_in(b), "B1", 2, &err) == 0 &&
 			  has_content(path_in(a), "A0", 2) && has_content(path_in(b), "B0", 2));
-	out[i++] = '0' + (dm_atomic_commit(&err) == 0 && has_content(path_in(a), "A1", 2) &&
+	out[i++] = '0' + (dm_atomic_commit(atom, &err) == 0 && has_content(path_in(a), "A1", 2) &&
 			  has_content(path_in(b), "B1", 2) && count_entries(path_in(d)) == 3);
-	dm_atomic_begin();
-	out[i++] = '0' + (dm_atomic_write(path_in(sub), "S", 1, &e_sub) == 0 &&
-			  dm_atomic_write(path_in(b), "B2", 2, &e_sub) == 0 &&
-			  dm_atomic_commit(&e_sub) == -1 && strstr(e_sub.msg, "/sub: rename: ") != NULL);
+	dm_atomic_begin(atom);
+	out[i++] = '0' + (dm_atomic_write(atom, path_in(sub), "S", 1, &e_sub) == 0 &&
+			  dm_atomic_write(atom, path_in(b), "B2", 2, &e_sub) == 0 &&
+			  dm_atomic_commit(atom, &e_sub) == -1 && strstr(e_sub.msg, "/sub: rename: ") != NULL);
 	out[i++] = '0' + (has_content(path_in(b), "B1", 2) && count_entries(path_in(d)) == 3 &&
 			  count_entries(path_in(sub)) == 1);
-	dm_atomic_begin();
-	out[i++] = '0' + (dm_atomic_write(path_in(a), "A3", 2, &err) == 0 && count_entries(path_in(d)) == 4);
-	dm_atomic_abort();
+	dm_atomic_begin(atom);
+	out[i++] = '0' + (dm_atomic_write(atom, path_in(a), "A3", 2, &err) == 0 && count_entries(path_in(d)) == 4);
+	dm_atomic_abort(atom);
 	out[i++] = '0' + (has_content(path_in(a), "A1", 2) && count_entries(path_in(d)) == 3);
-	dm_atomic_begin();
-	out[i++] = '0' + (dm_atomic_write(path_in(a), "A4", 2, &err) == 0 &&
-			  dm_atomic_write(path_in(b), "B4", 2, &err) == 0 && count_entries(path_in(d)) == 5);
-	dm_atomic_cleanup();   /* as the SIGINT handler does */
+	dm_atomic_begin(atom);
+	out[i++] = '0' + (dm_atomic_write(atom, path_in(a), "A4", 2, &err) == 0 &&
+			  dm_atomic_write(atom, path_in(b), "B4", 2, &err) == 0 && count_entries(path_in(d)) == 5);
+	dm_atomic_cleanup(atom);   /* as the SIGINT handler does */
 	out[i++] = '0' + (count_entries(path_in(d)) == 3 && has_content(path_in(a), "A1", 2));
-	dm_atomic_abort();
+	dm_atomic_abort(atom);
 	snprintf(out + i, sizeof out - (size_t)i, "|%s", e_sub.msg);
 	say(fd, out);
 }
@@ -1109,7 +1111,7 @@ static void test_st_round_trip(void)
 	int good;
 	t[0].count = 6, t[1].count = 3, t[2].count = 1, t[4].count = 4;
 
-	ok(dm_safetensors_write(path, t, 5, meta, 2, &err) == 0, "safetensors: write (%s)", err.msg);
+	ok(dm_safetensors_write(atom, path, t, 5, meta, 2, &err) == 0, "safetensors: write (%s)", err.msg);
 	ok(dm_safetensors_read(path, &st, &err) == 0, "safetensors: read back (%s)", err.msg);
 	good = st.ntensors == 5;
 	for (i = 0; good && i < 5; i++)
@@ -1123,7 +1125,7 @@ static void test_st_round_trip(void)
 	dm_safetensors_free(&st);
 
 	one = slurp(path, &n1);
-	ok(dm_safetensors_write(path, t, 5, meta, 2, &err) == 0, "safetensors: write again");
+	ok(dm_safetensors_write(atom, path, t, 5, meta, 2, &err) == 0, "safetensors: write again");
 	two = slurp(path, &n2);
 	ok(one && two && n1 == n2 && memcmp(one, two, n1) == 0 && n1 % 8 == 0 &&
 	   (one[0] | one[1] << 8) % 8 == 0, "safetensors: the same input gives the same bytes, "
@@ -1131,7 +1133,7 @@ static void test_st_round_trip(void)
 	free(one);
 	free(two);
 
-	ok(dm_safetensors_write(path_in("none.safetensors"), NULL, 0, NULL, 0, &err) == 0 &&
+	ok(dm_safetensors_write(atom, path_in("none.safetensors"), NULL, 0, NULL, 0, &err) == 0 &&
 	   dm_safetensors_read(path_in("none.safetensors"), &st, &err) == 0 && st.ntensors == 0 &&
 	   st.nmeta == 0, "safetensors: a file with no tensors (%s)", err.msg);
 	dm_safetensors_free(&st);
@@ -1160,7 +1162,7 @@ static void test_st_exact_bytes(void)
 	dm_error err = {"", 0};
 	size_t n = 0;
 	int wn = from_hex(hex, want, sizeof want);
-	if (!ok(dm_safetensors_write(path_in("tiny.safetensors"), &t, 1, &meta, 1, &err) == 0 &&
+	if (!ok(dm_safetensors_write(atom, path_in("tiny.safetensors"), &t, 1, &meta, 1, &err) == 0 &&
 		(got = slurp(path_in("tiny.safetensors"), &n)) != NULL,
 		"safetensors: write the tiny file (%s)", err.msg))
 		return;
@@ -1281,7 +1283,7 @@ static void test_st_python(void)
 			"s [] 40400000\n";
 		unsigned char *text;
 		size_t n = 0;
-		good = dm_safetensors_write(path_in("for-py.safetensors"), t, 2, &meta, 1, &err) == 0 &&
+		good = dm_safetensors_write(atom, path_in("for-py.safetensors"), t, 2, &meta, 1, &err) == 0 &&
 		       run_python(python, PY_READ, "read.py", path_in("for-py.safetensors"),
 				  path_in("py-out.txt")) == 0;
 		text = good ? slurp(path_in("py-out.txt"), &n) : NULL;
@@ -1444,29 +1446,29 @@ static void test_st_write_errors(void)
 	dm_meta meta[2] = {{"k", "v"}, {"k", "w"}};
 	dm_error err = {"", 0};
 	char *path = path_in("werr.safetensors");
-	ok(dm_safetensors_write(path, t, 2, NULL, 0, &err) == -1 &&
+	ok(dm_safetensors_write(atom, path, t, 2, NULL, 0, &err) == -1 &&
 	   strstr(err.msg, "werr.safetensors: tensor 'a' is given twice"),
 	   "writer refuses a tensor given twice: %s", err.msg);
-	ok(dm_safetensors_write(path, t, 1, meta, 2, &err) == -1 &&
+	ok(dm_safetensors_write(atom, path, t, 1, meta, 2, &err) == -1 &&
 	   strstr(err.msg, "metadata key 'k' is given twice"),
 	   "writer refuses a metadata key given twice: %s", err.msg);
 	t[1].name = "";
-	ok(dm_safetensors_write(path, t, 2, NULL, 0, &err) == -1 &&
+	ok(dm_safetensors_write(atom, path, t, 2, NULL, 0, &err) == -1 &&
 	   strstr(err.msg, "tensor name is empty"), "writer refuses an empty name: %s", err.msg);
 	t[1].name = "__metadata__";
-	ok(dm_safetensors_write(path, t, 2, NULL, 0, &err) == -1 &&
+	ok(dm_safetensors_write(atom, path, t, 2, NULL, 0, &err) == -1 &&
 	   strstr(err.msg, "reserved"), "writer refuses the name __metadata__: %s", err.msg);
 	t[1].name = "bad\xff";
-	ok(dm_safetensors_write(path, t, 2, NULL, 0, &err) == -1 &&
+	ok(dm_safetensors_write(atom, path, t, 2, NULL, 0, &err) == -1 &&
 	   strstr(err.msg, "not valid UTF-8"), "writer refuses a name that is not UTF-8: %s", err.msg);
 	t[1].name = "b";
 	t[1].ndim = 5;
-	ok(dm_safetensors_write(path, t, 2, NULL, 0, &err) == -1 &&
+	ok(dm_safetensors_write(atom, path, t, 2, NULL, 0, &err) == -1 &&
 	   strstr(err.msg, "tensor 'b': 5 dimensions, expected at most 4"),
 	   "writer refuses 5 dimensions: %s", err.msg);
 	t[1].ndim = 3;
 	t[1].shape[0] = t[1].shape[1] = t[1].shape[2] = (size_t)1 << 31;
-	ok(dm_safetensors_write(path, t, 2, NULL, 0, &err) == -1 && strstr(err.msg, "tensor 'b': the shape's size overflows"),
+	ok(dm_safetensors_write(atom, path, t, 2, NULL, 0, &err) == -1 && strstr(err.msg, "tensor 'b': the shape's size overflows"),
 	   "writer refuses a shape that overflows: %s", err.msg);
 	ok(access(path, F_OK) != 0, "writer: nothing written after the errors");
 }
@@ -1608,7 +1610,7 @@ static void test_bundle_model(void)
 	unsigned char *data, *a, *b;
 	size_t n = 0, na = 0, nb = 0;
 	dm_bundle_member m[2];
-	ok(dm_safetensors_write(st, &t, 1, &meta, 1, &err) == 0, "a safetensors file %s", err.msg);
+	ok(dm_safetensors_write(atom, st, &t, 1, &meta, 1, &err) == 0, "a safetensors file %s", err.msg);
 	data = slurp(st, &n);
 	m[0] = (dm_bundle_member){"m.safetensors", data, n};
 	m[1] = (dm_bundle_member){"m.models", "Model: m\n", 9};
@@ -1649,6 +1651,11 @@ static void test_bundle_refusals(void)
 
 int main(void)
 {
+	dm_error e = {"", 0};
+	if (!(atom = dm_atomic_new(NULL, &e))) {
+		printf("Bail out! %s\n", e.msg);
+		return 1;
+	}
 	if (!mkdtemp(dir)) {
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
 		return 1;

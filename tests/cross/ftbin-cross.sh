@@ -23,7 +23,7 @@ rm -rf "$OUT"
 mkdir -p "$OUT" || exit 1
 LIB=(trainer/fasttext/ftbin.c trainer/fasttext/ftpredict.c trainer/text/token.c trainer/text/ngram.c
 	trainer/text/dict.c trainer/text/dict_sort.c trainer/base/error.c trainer/base/file.c
-	trainer/base/text.c trainer/output/atomic.c
+	trainer/base/text.c trainer/output/atomic.c trainer/os/cleanup.c
 	tests/cross/sha256_stub.c)   # not base/sha256.c: no libmd for the cross compilers
 SRC=(tests/cross/ftbin_driver.c "${LIB[@]}")
 TRAIN_SRC=(tests/cross/fttrain_driver.c trainer/fasttext/train.c trainer/math/pool.c trainer/math/rng.c

@@ -71,7 +71,7 @@ int main(int argc, char **argv)
 	    dm_text_dict_finish(&d, &err) || pass(argv[1], &d, &c, &err) ||
 	    (atoi(argv[4]) > 1 && !(pool = dm_pool_new(atoi(argv[4]), &err))) ||
 	    dm_ft_train(&d, &c, &tc, pool, &w, &err) || dm_ft_model_view(&d, &tc, &w, &m, &err) ||
-	    dm_ft_write(&m, argv[2], &err))
+	    dm_ft_write(NULL, &m, argv[2], &err))
 		return fprintf(stderr, "%s\n", err.msg), 1;
 	dm_ft_model_view_free(&m);
 	dm_ft_weights_free(&w);

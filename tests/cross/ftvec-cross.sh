@@ -16,7 +16,7 @@ mkdir -p "$OUT" || exit 1
 SRC=(tests/cross/ftvec_driver.c trainer/fasttext/vectors.c trainer/fasttext/vec.c
 	trainer/fasttext/ftbin.c trainer/fasttext/train.c trainer/text/token.c trainer/text/ngram.c
 	trainer/text/dict.c trainer/text/dict_sort.c trainer/base/error.c trainer/base/file.c
-	trainer/base/text.c tests/cross/sha256_stub.c trainer/output/atomic.c trainer/math/pool.c
+	trainer/base/text.c tests/cross/sha256_stub.c trainer/output/atomic.c trainer/os/cleanup.c trainer/math/pool.c
 	trainer/math/rng.c trainer/math/fmath.c)   # sha256_stub.c: no libmd for the cross compilers
 FLAGS=(-std=c11 -D_GNU_SOURCE -Itrainer -O2 -ffp-contract=off -fno-fast-math -fno-math-errno
 	-fexcess-precision=standard -Wall -Wextra)

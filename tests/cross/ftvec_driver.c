@@ -66,7 +66,7 @@ int main(int argc, char **argv)
 	    dm_text_dict_finish(&d, &err) || pass(argv[1], &d, &c, &err) ||
 	    (atoi(argv[4]) > 1 && !(pool = dm_pool_new(atoi(argv[4]), &err))) ||
 	    dm_ftv_train(&d, &c, &tc, pool, &w, &err) || dm_ftv_model_view(&d, &tc, &w, &m, &err) ||
-	    dm_ft_write(&m, bin, &err) || dm_ftv_write_vec(&d, w.input, w.dim, vec, &err))
+	    dm_ft_write(NULL, &m, bin, &err) || dm_ftv_write_vec(NULL, &d, w.input, w.dim, vec, &err))
 		return fprintf(stderr, "%s\n", err.msg), 1;
 	dm_ft_model_view_free(&m);
 	dm_ftv_weights_free(&w);

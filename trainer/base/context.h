@@ -10,6 +10,7 @@
 #ifndef DM_CONTEXT_H
 #define DM_CONTEXT_H
 
+struct dm_cleanup;
 struct dm_engine;
 struct dm_net;
 
@@ -24,6 +25,10 @@ typedef struct dm_ctx {
 	void (*say)(void *ctx, const char *line);
 	void *say_ctx;
 	volatile int *stop_signal;  /* set by a signal handler: stop training */
+	/* the registry a signal handler runs to remove half-written outputs
+	 * (os/cleanup.h): the job's writers enter themselves there.  The
+	 * caller owns it (the CLI: one for the process); NULL: none */
+	struct dm_cleanup *cleanup;
 	/* after the data are read, restrict the process (os/sandbox.h) so
 	 * that it writes only beneath this directory; NULL: no sandbox */
 	const char *sandbox_dir;

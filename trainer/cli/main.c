@@ -15,17 +15,19 @@
 #include "job/job.h"
 #include "job/onnx_eval.h"
 #include "job/use.h"
+#include "licensing/audit.h"
 #include "licensing/verdict.h"
 #include "job/verify.h"
-#include "data/container.h"
 #include "recipe/policy.h"
 #include "cli/profile.h"
 #include "math/gemm.h"
-#include "output/atomic.h"
-#include "output/json.h"
+#include "os/cleanup.h"
 #include "output/onnx_read.h"
 
 static volatile int stop_signal;
+/* The one registry of the process: a signal handler reaches only what is
+ * global, and the library keeps nothing global (os/cleanup.h). */
+static dm_cleanup cleanup;
 static dm_kernel kernel; /* DH_MODEL_KERNEL, checked once by main() */
 
 /* SIGINT/SIGTERM: remove whatever is half-written, then die of the signal
@@ -34,7 +36,7 @@ static void on_signal(int sig)
 {
 	static const char msg[] = "dh-model-train: interrupted by a signal; no partial output left\n";
 	stop_signal = 1;
-	dm_atomic_cleanup();
+	dm_cleanup_run(&cleanup);
 	if (write(2, msg, sizeof msg - 1) < 0) {
 		/* nothing else to do */
 	}
@@ -225,6 +227,7 @@ static int parse(int argc, char **argv, unsigned cmd, const char *name, args *a)
 	a->ctx.output_dir = ".";
 	a->ctx.say = say;
 	a->ctx.stop_signal = &stop_signal;
+	a->ctx.cleanup = &cleanup;
 	a->ctx.tell = tell;
 	a->ctx.policy = getenv("DH_MODEL_POLICY");
 	a->ctx.policy_dir = getenv("DH_MODEL_POLICY_DIR");
@@ -499,36 +502,13 @@ static int cmd_card(int argc, char **argv)
 static int cmd_audit_container(int argc, char **argv)
 {
 	dm_error err = {"", 0};
-	dm_container c;
-	dm_json_writer w;
-	const char *text, *class;
-	size_t i;
+	char *json;
 	if (argc != 2)
 		return usage_error("%s", "audit-container: expected exactly one FILE");
-	if (dm_container_read_file(argv[1], &c, &err))
+	if (!(json = dm_audit_container_json(argv[1], &err)))
 		return report(&err);
-	dm_json_init(&w, 0);
-	dm_json_begin_object(&w);
-	dm_json_key(&w, "file");
-	dm_json_string(&w, argv[1]);
-	dm_json_key(&w, "members");
-	dm_json_begin_array(&w);
-	for (i = 0; i < c.n; i++)
-		dm_json_string(&w, c.members[i]);
-	dm_json_end_array(&w);
-	dm_json_key(&w, "class");
-	if ((class = dm_container_class(&c)))
-		dm_json_string(&w, class);
-	else
-		dm_json_null(&w);
-	dm_json_end_object(&w);
-	dm_container_free(&c);
-	if (!(text = dm_json_finish(&w, NULL, &err))) {
-		dm_json_free(&w);
-		return report(&err);
-	}
-	printf("%s\n", text);
-	dm_json_free(&w);
+	printf("%s\n", json);
+	free(json);
 	return 0;
 }
 

@@ -614,14 +614,14 @@ out:
 	return rc;
 }
 
-int dm_ft_write(const dm_ft_model *m, const char *path, dm_error *err)
+int dm_ft_write(dm_atomic *a, const dm_ft_model *m, const char *path, dm_error *err)
 {
 	dst head = {0}, mid = {0};
 	dm_piece p[4];
 	void *copies[2];
 	int rc = -1;
 	if (!pieces(m, path, &head, &mid, p, copies, err))
-		rc = dm_atomic_writev(path, p, 4, err);
+		rc = dm_atomic_writev(a, path, p, 4, err);
 	pieces_free(&head, &mid, copies);
 	return rc;
 }

@@ -29,6 +29,7 @@
 #include <stdio.h>
 
 #include "base/error.h"
+#include "output/atomic.h"
 
 enum {
 	DM_FT_MAGIC = 793712314,
@@ -99,8 +100,9 @@ uint64_t dm_ft_size(const dm_ft_model *m);
 int dm_ft_write_stream(const dm_ft_model *m, FILE *f, const char *where, dm_error *err);
 /* The same into a malloc'd buffer (*n bytes). */
 int dm_ft_write_mem(const dm_ft_model *m, unsigned char **buf, size_t *n, dm_error *err);
-/* The same to path, atomically (output/atomic.h). */
-int dm_ft_write(const dm_ft_model *m, const char *path, dm_error *err);
+/* The same to path, atomically through a (output/atomic.h; NULL: a plain
+ * write). */
+int dm_ft_write(dm_atomic *a, const dm_ft_model *m, const char *path, dm_error *err);
 
 /* The consistency the writer checks, usable on its own: nwords + nlabels
  * == size, the entries' types in that order, matrices of m*n floats. */

@@ -89,6 +89,7 @@ static int write_outputs(const dm_ft_job *j, const dm_ft_model *m, dm_ft_facts *
 	unsigned char *bin = NULL;
 	size_t nbin = 0;
 	char *pretty = NULL, *compact = NULL;
+	dm_atomic *a = NULL;
 	int rc = -1;
 	matrix_sha256(&m->input, sha[0]);
 	matrix_sha256(&m->output, sha[1]);
@@ -113,18 +114,18 @@ static int write_outputs(const dm_ft_job *j, const dm_ft_model *m, dm_ft_facts *
 	snprintf(path, sizeof path, "%s/%s.safetensors", j->output_dir, j->model);
 	snprintf(jpath, sizeof jpath, "%s/%s.json", j->output_dir, j->model);
 	snprintf(bpath, sizeof bpath, "%s/%s.bin", j->output_dir, j->model);
-	dm_atomic_begin();
-	if (dm_safetensors_write(path, t, 2, meta, 2, err) ||
-	    dm_atomic_write(jpath, pretty, strlen(pretty), err) ||
-	    (bin && dm_atomic_write(bpath, bin, nbin, err))) {
-		dm_atomic_abort();
+	if (!(a = dm_atomic_new(j->cleanup, err)))
 		goto out;
-	}
-	if (dm_atomic_commit(err))
+	dm_atomic_begin(a);
+	if (dm_safetensors_write(a, path, t, 2, meta, 2, err) ||
+	    dm_atomic_write(a, jpath, pretty, strlen(pretty), err) ||
+	    (bin && dm_atomic_write(a, bpath, bin, nbin, err)) ||
+	    dm_atomic_commit(a, err))
 		goto out;
 	say(j, "%s: wrote %s, %s%s%s", j->model, path, jpath, bin ? ", " : "", bin ? bpath : "");
 	rc = 0;
 out:
+	dm_atomic_free(a);   /* drops what a failure left staged */
 	free(bin);
 	free(pretty);
 	free(compact);

@@ -32,6 +32,9 @@ typedef struct dm_ft_job {
 	size_t stanza_index;
 	const dm_stanza *stanza;
 	const char *description, *license;
+	/* where its writers enter themselves for a signal handler
+	 * (os/cleanup.h; dm_ctx's), or NULL */
+	struct dm_cleanup *cleanup;
 } dm_ft_job;
 
 /* Results, for the caller's verdict. */

@@ -89,7 +89,7 @@ int dm_ftv_print_row(FILE *f, const char *w, size_t len, const float *v, int32_t
 	return fputc('\n', f) == EOF ? -1 : 0;
 }
 
-int dm_ftv_write_vec(const dm_text_dict *d, const float *input, int32_t dim, const char *path,
+int dm_ftv_write_vec(dm_atomic *a, const dm_text_dict *d, const float *input, int32_t dim, const char *path,
 		     dm_error *err)
 {
 	char *buf = NULL;
@@ -117,7 +117,7 @@ int dm_ftv_write_vec(const dm_text_dict *d, const float *input, int32_t dim, con
 		goto out;
 	}
 	f = NULL;
-	rc = dm_atomic_write(path, buf, n, err);
+	rc = dm_atomic_write(a, path, buf, n, err);
 out:
 	if (f)
 		fclose(f);

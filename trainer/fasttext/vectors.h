@@ -120,8 +120,9 @@ int dm_ftv_nearest(const dm_text_dict *d, const float *input, int32_t dim, const
  * value as C++'s ostream with setprecision(5) ("%.5g") and a space. */
 int dm_ftv_print_row(FILE *f, const char *w, size_t len, const float *v, int32_t dim);
 
-/* fastText's saveVectors: "nwords dim", then a row per word. */
-int dm_ftv_write_vec(const dm_text_dict *d, const float *input, int32_t dim, const char *path,
+/* fastText's saveVectors: "nwords dim", then a row per word (atomically
+ * through a, as dm_ft_write). */
+int dm_ftv_write_vec(dm_atomic *a, const dm_text_dict *d, const float *input, int32_t dim, const char *path,
 		     dm_error *err);
 
 #endif

@@ -198,8 +198,8 @@ static int pass(const dm_ft_recipe *r, const dm_data_limits *lim, dm_text_dict *
 	return rc;
 }
 
-static int write_outputs(const dm_ft_job *j, const dm_text_dict *d, const dm_ft_model *m,
-			 dm_error *err)
+static int write_files(const dm_ft_job *j, dm_atomic *a, const dm_text_dict *d,
+		       const dm_ft_model *m, dm_error *err)
 {
 	char path[4096];
 	dm_tensor t[2] = {
@@ -210,20 +210,31 @@ static int write_outputs(const dm_ft_job *j, const dm_text_dict *d, const dm_ft_
 	dm_meta meta[1] = {{"format", m->args.model == DM_FT_MODEL_CBOW ? "fasttext-cbow"
 							      : "fasttext-skipgram"}};
 	snprintf(path, sizeof path, "%s/%s.safetensors", j->output_dir, j->model);
-	if (dm_safetensors_write(path, t, 2, meta, 1, err))
+	if (dm_safetensors_write(a, path, t, 2, meta, 1, err))
 		return -1;
 	say(j, "%s: wrote %s", j->model, path);
 	if (!j->r->export_fasttext)
 		return 0;
 	snprintf(path, sizeof path, "%s/%s.bin", j->output_dir, j->model);
-	if (dm_ft_write(m, path, err))
+	if (dm_ft_write(a, m, path, err))
 		return -1;
 	say(j, "%s: wrote %s (fastText 0.9.2)", j->model, path);
 	snprintf(path, sizeof path, "%s/%s.vec", j->output_dir, j->model);
-	if (dm_ftv_write_vec(d, m->input.data, m->args.dim, path, err))
+	if (dm_ftv_write_vec(a, d, m->input.data, m->args.dim, path, err))
 		return -1;
 	say(j, "%s: wrote %s (%d words)", j->model, path, (int)d->nwords);
 	return 0;
+}
+
+/* Each file on its own (no set: they do not describe each other), with
+ * the job's registry for a signal handler. */
+static int write_outputs(const dm_ft_job *j, const dm_text_dict *d, const dm_ft_model *m,
+			 dm_error *err)
+{
+	dm_atomic *a = dm_atomic_new(j->cleanup, err);
+	int rc = a ? write_files(j, a, d, m, err) : -1;
+	dm_atomic_free(a);
+	return rc;
 }
 
 int dm_ftv_job_run(const dm_ft_job *j, dm_ft_job_result *res, dm_error *err)

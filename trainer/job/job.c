@@ -361,6 +361,7 @@ static int write_outputs(const dm_recipe *r, const dm_job_opts *o, const dm_net 
 	char opath[4096];
 	unsigned char *onnx = NULL;
 	size_t onnx_len = 0;
+	dm_atomic *a = NULL;
 	int rc = -1;
 	_Static_assert(DM_SHAPE_MAX_DIMS <= DM_MAX_DIMS, "a parameter tensor fits a dm_tensor");
 	/* the network's tensors, after input.shift and input.scale */
@@ -415,17 +416,17 @@ static int write_outputs(const dm_recipe *r, const dm_job_opts *o, const dm_net 
 	 * can leave the old weights beside the new NAME.json (its tensors'
 	 * SHA-256 tell it from the weights'), never new weights beside an old
 	 * NAME.json. */
-	dm_atomic_begin();
-	if (dm_safetensors_write(path, t, nt, meta, nmeta, err) ||
-	    dm_atomic_write(jpath, json_pretty, strlen(json_pretty), err) ||
-	    (onnx && dm_atomic_write(opath, onnx, onnx_len, err))) {
-		dm_atomic_abort();
+	if (!(a = dm_atomic_new(o->cleanup, err)))
 		goto out;
-	}
-	if (dm_atomic_commit(err))
+	dm_atomic_begin(a);
+	if (dm_safetensors_write(a, path, t, nt, meta, nmeta, err) ||
+	    dm_atomic_write(a, jpath, json_pretty, strlen(json_pretty), err) ||
+	    (onnx && dm_atomic_write(a, opath, onnx, onnx_len, err)) ||
+	    dm_atomic_commit(a, err))
 		goto out;
 	rc = 0;
 out:
+	dm_atomic_free(a);   /* drops what a failure left staged */
 	in->tensors = NULL;
 	in->ntensors = 0;
 	in->nexports = 0;
@@ -479,7 +480,7 @@ static int text_job(dm_recipe *r, const dm_job_opts *o, int estimate_only, dm_er
 	char where[256];
 	dm_ft_job j = {r->text, r->model, where, &b.limits, o->threads, o->output_dir,
 		       estimate_only, o->say, o->say_ctx, r->file->path, r->index, r->stanza,
-		       r->description, r->license};
+		       r->description, r->license, o->cleanup};
 	int rc;
 	dm_recipe_where(r, where, sizeof where);
 	rc = dm_budget_check(r, o, &b, err) ? -1 : dm_ft_job_run(&j, &res, err);
@@ -519,7 +520,7 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 		goto out;
 	pc.start = b.started;   /* Max-Wall-Time counts from the policy's check */
 	pc.max_wall = b.limits.max_wall_time;
-	dm_caps_arm(r, &b);
+	dm_caps_arm(r, &b, o->cleanup);
 	if (dm_prepare(r, &p, err) || dm_verdict_facts(r, &p, o, &verdict, err))
 		goto out;
 	warn_unused_outputs(r, &p, o);

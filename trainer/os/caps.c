@@ -12,12 +12,12 @@
 
 static char cpu_msg[512], wall_msg[512];
 static size_t cpu_len, wall_len;
-static void (*volatile cpu_cleanup)(void), (*volatile wall_cleanup)(void);
+static dm_cleanup *volatile cpu_cleanup, *volatile wall_cleanup;
 
-static void die_of_cap(void (*cleanup)(void), const char *msg, size_t len)
+static void die_of_cap(dm_cleanup *cleanup, const char *msg, size_t len)
 {
 	if (cleanup)
-		cleanup();
+		dm_cleanup_run(cleanup);
 	if (write(2, msg, len) < 0) {
 		/* nothing more can be done */
 	}
@@ -63,7 +63,7 @@ static void set_soft(int resource, rlim_t v)
 	setrlimit(resource, &rl);
 }
 
-void dm_cap_wall(double seconds, const char *msg, void (*cleanup)(void))
+void dm_cap_wall(double seconds, const char *msg, dm_cleanup *cleanup)
 {
 	struct itimerval it = {{0, 0}, {0, 0}};
 	wall_len = keep(wall_msg, sizeof wall_msg, msg);
@@ -79,7 +79,7 @@ void dm_cap_wall_cancel(void)
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
-void dm_cap_cpu(double seconds, const char *msg, void (*cleanup)(void))
+void dm_cap_cpu(double seconds, const char *msg, dm_cleanup *cleanup)
 {
 	struct rusage ru;
 	double used = 0;

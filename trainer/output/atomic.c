@@ -65,10 +65,10 @@
  *
  * Either way the file's mode is 0666 less the umask, as open() would give,
  * and errors name the path, the step and the system error.  While a
- * temporary name exists its path sits in a static buffer that
- * dm_atomic_cleanup() may unlink from a signal handler.  One write at a
- * time: these functions are not meant to be called from two threads at
- * once.
+ * temporary name exists its path sits in the caller's dm_atomic, which
+ * dm_atomic_cleanup() may unlink from a signal handler (reached through
+ * the registry of os/cleanup.h).  One write at a time for each dm_atomic:
+ * two threads, or two jobs, use two.
  */
 #include "atomic.h"
 
@@ -76,6 +76,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,14 +85,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The temporary file being written, for dm_atomic_cleanup().  The buffer
- * is changed only while tmp_active is 0, and the handler reads it only
- * while tmp_active is 1. */
-static char tmp_path[PATH_MAX + 16];
-static volatile sig_atomic_t tmp_active;
+#include "../os/cleanup.h"
 
-/* The set being staged (3 above).  Each file's hidden name is removed by
- * dm_atomic_cleanup() while `named` says it holds a staged new file. */
 typedef enum placed { NOT_PLACED, CREATED, EXCHANGED, BACKED_UP, REPLACED } placed;
 typedef struct staged {
 	char path[PATH_MAX];
@@ -101,34 +96,78 @@ typedef struct staged {
 	volatile sig_atomic_t named;
 	placed how;
 } staged;
-static staged set[DM_ATOMIC_SET_MAX];
-static volatile sig_atomic_t set_n;
-static int set_open;
 
-/* Set once an unnamed file could not be given a name (no /proc, no
- * capability): later writes of this process go the named way at once. */
-static int cannot_link;
+struct dm_atomic {
+	/* The temporary file being written, for dm_atomic_cleanup().  The
+	 * buffer is changed only while tmp_active is 0, and the handler
+	 * reads it only while tmp_active is 1. */
+	char tmp_path[PATH_MAX + 16];
+	volatile sig_atomic_t tmp_active;
+	/* The set being staged (3 above).  Each file's hidden name is
+	 * removed by dm_atomic_cleanup() while `named` says it holds a
+	 * staged new file. */
+	staged set[DM_ATOMIC_SET_MAX];
+	volatile sig_atomic_t set_n;
+	int set_open;
+	/* Set once an unnamed file could not be given a name (no /proc, no
+	 * capability): later writes go the named way at once. */
+	int cannot_link;
+	uint64_t counter;   /* for random_suffix */
+	dm_cleanup *registry;
+	int slot;
+};
+
+static void cleanup_entry(void *a)
+{
+	dm_atomic_cleanup(a);
+}
+
+dm_atomic *dm_atomic_new(dm_cleanup *registry, dm_error *err)
+{
+	dm_atomic *a = dm_calloc(1, sizeof *a, err);
+	if (!a)
+		return NULL;
+	a->slot = -1;
+	if (registry && (a->slot = dm_cleanup_add(registry, cleanup_entry, a)) < 0) {
+		free(a);
+		dm_fail(err, "atomic write: more than %d writers at once in this process",
+			DM_CLEANUP_MAX);
+		return NULL;
+	}
+	a->registry = registry;
+	return a;
+}
+
+void dm_atomic_free(dm_atomic *a)
+{
+	if (!a)
+		return;
+	dm_atomic_abort(a);
+	if (a->registry)
+		dm_cleanup_remove(a->registry, a->slot);
+	free(a);
+}
 
 /* Remove the temporary file of the write under way, if any. */
-static void drop_temp(void)
+static void drop_temp(dm_atomic *a)
 {
 	int saved = errno;
-	if (tmp_active) {
-		unlink(tmp_path);
-		tmp_active = 0;
+	if (a->tmp_active) {
+		unlink(a->tmp_path);
+		a->tmp_active = 0;
 	}
 	errno = saved;
 }
 
-void dm_atomic_cleanup(void)
+void dm_atomic_cleanup(dm_atomic *a)
 {
 	int saved = errno;   /* a handler must not change errno */
 	sig_atomic_t i;
-	drop_temp();
-	for (i = 0; i < set_n; i++)
-		if (set[i].named) {
-			unlink(set[i].tmp);
-			set[i].named = 0;
+	drop_temp(a);
+	for (i = 0; i < a->set_n; i++)
+		if (a->set[i].named) {
+			unlink(a->set[i].tmp);
+			a->set[i].named = 0;
 		}
 	errno = saved;
 }
@@ -177,10 +216,10 @@ static mode_t current_umask(void)
 /* Create the temporary file and publish its name for the signal handler.
  * Signals are blocked meanwhile, so that none can come between the file's
  * creation and tmp_active = 1 (in this thread). */
-static int create_temp(const char *path, const char *dir, const char *base,
+static int create_temp(dm_atomic *a, const char *path, const char *dir, const char *base,
 		       dm_error *err)
 {
-	char name[sizeof tmp_path];
+	char name[sizeof a->tmp_path];
 	sigset_t all, old;
 	int fd, e;
 	if ((size_t)snprintf(name, sizeof name, "%s/.%s.XXXXXX", dir, base) >= sizeof name)
@@ -190,8 +229,8 @@ static int create_temp(const char *path, const char *dir, const char *base,
 	fd = mkostemp(name, O_CLOEXEC);
 	e = errno;
 	if (fd >= 0) {
-		memcpy(tmp_path, name, strlen(name) + 1);
-		tmp_active = 1;
+		memcpy(a->tmp_path, name, strlen(name) + 1);
+		a->tmp_active = 1;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (fd < 0)
@@ -280,13 +319,13 @@ static int close_checked(int fd)
 
 /* The complete file under the temporary name tmp_path: staged into the
  * set (3 above), or renamed over path and the directory synced. */
-static int finish(const char *path, const char *dir, dm_error *err)
+static int finish(dm_atomic *a, const char *path, const char *dir, dm_error *err)
 {
 	sigset_t all, old;
 	staged *f;
 	int e;
-	if (set_open) {
-		f = &set[set_n];
+	if (a->set_open) {
+		f = &a->set[a->set_n];
 		snprintf(f->path, sizeof f->path, "%s", path);
 		snprintf(f->dir, sizeof f->dir, "%s", dir);
 		f->how = NOT_PLACED;
@@ -295,40 +334,40 @@ static int finish(const char *path, const char *dir, dm_error *err)
 		 * neither would remove it */
 		sigfillset(&all);
 		pthread_sigmask(SIG_BLOCK, &all, &old);
-		memcpy(f->tmp, tmp_path, sizeof f->tmp);
+		memcpy(f->tmp, a->tmp_path, sizeof f->tmp);
 		f->named = 1;
-		set_n++;
-		tmp_active = 0;
+		a->set_n++;
+		a->tmp_active = 0;
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		return 0;
 	}
-	if (rename(tmp_path, path) < 0) {
+	if (rename(a->tmp_path, path) < 0) {
 		e = errno;
-		drop_temp();
+		drop_temp(a);
 		return dm_fail(err, "%s: rename: %s", path, strerror(e));
 	}
 	/* cleared after the rename: an unlink of the old name in between
 	 * finds nothing, while clearing first could leave the temp behind */
-	tmp_active = 0;
+	a->tmp_active = 0;
 	return sync_dir(path, dir, err);
 }
 
 /* The named way (2 above). */
-static int write_named(const char *path, const char *dir, const char *base,
+static int write_named(dm_atomic *a, const char *path, const char *dir, const char *base,
 		       const dm_piece *pieces, size_t count, mode_t mode,
 		       dm_error *err)
 {
 	const char *step;
 	int fd, e;
-	if ((fd = create_temp(path, dir, base, err)) < 0)
+	if ((fd = create_temp(a, path, dir, base, err)) < 0)
 		return -1;
 	if ((step = fill(fd, pieces, count, mode)) != NULL ||
 	    (close_checked(fd) < 0 && (step = "close"))) {
 		e = errno;
-		drop_temp();
+		drop_temp(a);
 		return dm_fail(err, "%s: %s: %s", path, step, strerror(e));
 	}
-	return finish(path, dir, err);
+	return finish(a, path, dir, err);
 }
 
 /* Give the unnamed file fd the name to; -1 with errno set if not (EEXIST:
@@ -350,16 +389,15 @@ static int link_fd(int fd, const char *to)
 }
 
 /* Six letters or digits for a temporary name, different on each call. */
-static void random_suffix(char *out)
+static void random_suffix(dm_atomic *a, char *out)
 {
 	static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	static uint64_t counter;
 	struct timespec ts;
 	uint64_t x;
 	int i;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	x = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 30 ^ (uint64_t)getpid() << 42 ^
-	    ++counter * 0x9e3779b97f4a7c15ULL;
+	    ++a->counter * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)a;
 	for (i = 0; i < 6; i++) {
 		x ^= x >> 31;   /* splitmix64's finalizer */
 		x *= 0xbf58476d1ce4e5b9ULL;
@@ -372,9 +410,9 @@ static void random_suffix(char *out)
 /* Link the complete unnamed file fd to a fresh temporary name, published
  * for the signal handler as create_temp does.  Returns 0, or -1 with errno
  * set. */
-static int link_temp(int fd, const char *dir, const char *base)
+static int link_temp(dm_atomic *a, int fd, const char *dir, const char *base)
 {
-	char name[sizeof tmp_path], suffix[8];
+	char name[sizeof a->tmp_path], suffix[8];
 	sigset_t all, old;
 	int tries, rc = -1, e = EEXIST;
 	if ((size_t)snprintf(name, sizeof name, "%s/.%s.XXXXXX", dir, base) >= sizeof name) {
@@ -383,14 +421,14 @@ static int link_temp(int fd, const char *dir, const char *base)
 	}
 	sigfillset(&all);
 	for (tries = 0; tries < 100 && rc < 0 && e == EEXIST; tries++) {
-		random_suffix(suffix);
+		random_suffix(a, suffix);
 		memcpy(name + strlen(name) - 6, suffix, 6);
 		pthread_sigmask(SIG_BLOCK, &all, &old);
 		rc = link_fd(fd, name);
 		e = errno;
 		if (rc == 0) {
-			memcpy(tmp_path, name, strlen(name) + 1);
-			tmp_active = 1;
+			memcpy(a->tmp_path, name, strlen(name) + 1);
+			a->tmp_active = 1;
 		}
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
@@ -401,13 +439,13 @@ static int link_temp(int fd, const char *dir, const char *base)
 /* The unnamed way (1 above).  Returns 0 or -1 (err set), or 1 when this
  * way is not available here and nothing was done that the named way must
  * undo. */
-static int write_unnamed(const char *path, const char *dir, const char *base,
+static int write_unnamed(dm_atomic *a, const char *path, const char *dir, const char *base,
 			 const dm_piece *pieces, size_t count, mode_t mode,
 			 dm_error *err)
 {
 	const char *step;
 	int fd, e;
-	if (cannot_link)
+	if (a->cannot_link)
 		return 1;
 	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
 	if (fd < 0) {
@@ -423,7 +461,7 @@ static int write_unnamed(const char *path, const char *dir, const char *base,
 	}
 	/* a new name: linked straight to it, atomically and without a window
 	 * (but a set's files wait under hidden names for its commit) */
-	if (!set_open && link_fd(fd, path) == 0) {
+	if (!a->set_open && link_fd(fd, path) == 0) {
 		if (close_checked(fd) < 0) {
 			e = errno;
 			unlink(path);
@@ -431,26 +469,27 @@ static int write_unnamed(const char *path, const char *dir, const char *base,
 		}
 		return sync_dir(path, dir, err);
 	}
-	if ((!set_open && errno != EEXIST) || link_temp(fd, dir, base) < 0) {
+	if ((!a->set_open && errno != EEXIST) || link_temp(a, fd, dir, base) < 0) {
 		e = errno;
 		close(fd);
 		if (e == ENAMETOOLONG)
 			return dm_fail(err, "%s: %s", path, strerror(e));
 		if (e == ENOENT || e == EPERM)   /* no /proc, no capability */
-			cannot_link = 1;         /* the named way from now on */
+			a->cannot_link = 1;      /* the named way from now on */
 		return 1;   /* written once more, the named way */
 	}
 	if (close_checked(fd) < 0) {
 		e = errno;
-		drop_temp();
+		drop_temp(a);
 		return dm_fail(err, "%s: close: %s", path, strerror(e));
 	}
-	return finish(path, dir, err);
+	return finish(a, path, dir, err);
 }
 
-int dm_atomic_writev(const char *path, const dm_piece *pieces, size_t count,
+int dm_atomic_writev(dm_atomic *a, const char *path, const dm_piece *pieces, size_t count,
 		     dm_error *err)
 {
+	dm_atomic own;   /* a == NULL: a plain write, not in a registry */
 	char dir[PATH_MAX];
 	const char *base;
 	mode_t mode;
@@ -463,63 +502,70 @@ int dm_atomic_writev(const char *path, const dm_piece *pieces, size_t count,
 		return dm_fail(err, "%s: expected a file name, not a directory", path);
 	if (dir_of(path, dir, sizeof dir))
 		return dm_fail(err, "%s: %s", path, strerror(ENAMETOOLONG));
-	if (set_open && set_n == DM_ATOMIC_SET_MAX)
+	if (!a) {
+		memset(&own, 0, offsetof(dm_atomic, set));
+		own.set_n = 0, own.set_open = 0, own.cannot_link = 0, own.counter = 0;
+		own.registry = NULL, own.slot = -1;
+		a = &own;
+	}
+	if (a->set_open && a->set_n == DM_ATOMIC_SET_MAX)
 		return dm_fail(err, "%s: more than %d files in one set", path, DM_ATOMIC_SET_MAX);
 	mode = 0666 & ~current_umask();
-	rc = write_unnamed(path, dir, base, pieces, count, mode, err);
+	rc = write_unnamed(a, path, dir, base, pieces, count, mode, err);
 	if (rc <= 0)
 		return rc;
-	return write_named(path, dir, base, pieces, count, mode, err);
+	return write_named(a, path, dir, base, pieces, count, mode, err);
 }
 
-int dm_atomic_write(const char *path, const void *data, size_t n, dm_error *err)
+int dm_atomic_write(dm_atomic *a, const char *path, const void *data, size_t n, dm_error *err)
 {
 	dm_piece piece = {data, n};
-	return dm_atomic_writev(path, &piece, 1, err);
+	return dm_atomic_writev(a, path, &piece, 1, err);
 }
 
 /* ---- sets (3 above) ---- */
 
-void dm_atomic_begin(void)
+void dm_atomic_begin(dm_atomic *a)
 {
-	dm_atomic_abort();   /* whatever an earlier set left */
-	set_open = 1;
+	dm_atomic_abort(a);   /* whatever an earlier set left */
+	a->set_open = 1;
 }
 
 /* Remove what a set's hidden names still hold, and forget the set. */
-static void forget_set(void)
+static void forget_set(dm_atomic *a)
 {
+	staged *set = a->set;
 	sig_atomic_t i;
-	for (i = 0; i < set_n; i++) {
+	for (i = 0; i < a->set_n; i++) {
 		if (set[i].named || set[i].how == EXCHANGED)
 			unlink(set[i].tmp);
 		if (set[i].how == BACKED_UP)
 			unlink(set[i].backup);
 		set[i].named = 0;
 	}
-	set_n = 0;
+	a->set_n = 0;
 }
 
-void dm_atomic_abort(void)
+void dm_atomic_abort(dm_atomic *a)
 {
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	set_open = 0;
-	forget_set();
+	a->set_open = 0;
+	forget_set(a);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 /* A second name for the old file at f->path, hidden like a temporary one,
  * where the file system cannot exchange two names. */
-static int link_backup(staged *f)
+static int link_backup(dm_atomic *a, staged *f)
 {
 	const char *base = strrchr(f->path, '/');
 	char suffix[8];
 	int tries, rc = -1;
 	base = base ? base + 1 : f->path;
 	for (tries = 0; tries < 100 && rc < 0; tries++) {
-		random_suffix(suffix);
+		random_suffix(a, suffix);
 		if ((size_t)snprintf(f->backup, sizeof f->backup, "%s/.%s.%s", f->dir, base, suffix) >=
 		    sizeof f->backup)
 			return -1;
@@ -532,7 +578,7 @@ static int link_backup(staged *f)
 
 /* Put one staged file in place; all but the commit point (last) keep the
  * old file for undo().  Returns 0, or -1 with errno set. */
-static int place(staged *f, int last)
+static int place(dm_atomic *a, staged *f, int last)
 {
 	if (!last) {
 		if (renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path, RENAME_EXCHANGE) == 0) {
@@ -541,7 +587,7 @@ static int place(staged *f, int last)
 			return 0;
 		}
 		if (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP || errno == ENOTSUP)
-			f->how = link_backup(f) == 0 ? BACKED_UP : REPLACED;
+			f->how = link_backup(a, f) == 0 ? BACKED_UP : REPLACED;
 		else if (errno == ENOENT && access(f->path, F_OK) < 0 && errno == ENOENT)
 			f->how = CREATED;   /* no old file */
 		else
@@ -589,19 +635,20 @@ static int undo(staged *f)
 	return 0;
 }
 
-int dm_atomic_commit(dm_error *err)
+int dm_atomic_commit(dm_atomic *a, dm_error *err)
 {
+	staged *set = a->set;
 	sigset_t all, old;
-	sig_atomic_t i, n = set_n;
+	sig_atomic_t i, n = a->set_n;
 	int rc = 0, e;
-	set_open = 0;
+	a->set_open = 0;
 	/* no handler may run between two renames: SIGINT or the wall-clock
 	 * alarm find the set either not begun or complete */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	/* the last staged first, the first staged (the commit point) last */
 	for (i = n - 1; i >= 0; i--)
-		if (place(&set[i], i == 0) < 0)
+		if (place(a, &set[i], i == 0) < 0)
 			break;
 	if (i >= 0) {
 		e = errno;
@@ -626,7 +673,7 @@ int dm_atomic_commit(dm_error *err)
 			if (i == 0 || strcmp(set[i].dir, set[i - 1].dir))
 				rc = sync_dir(set[i].path, set[i].dir, err);
 	}
-	forget_set();
+	forget_set(a);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }

@@ -244,7 +244,7 @@ static unsigned char *swapped_data(const dm_tensor *t, size_t nt,
 	return buf;
 }
 
-static int write_file(const char *path, const char *header, size_t hlen,
+static int write_file(dm_atomic *a, const char *path, const char *header, size_t hlen,
 		      const dm_tensor *t, size_t nt, const uint64_t *bytes,
 		      dm_error *err)
 {
@@ -274,13 +274,13 @@ static int write_file(const char *path, const char *header, size_t hlen,
 			total += bytes[i];
 		pieces[np++] = (dm_piece){swapped, (size_t)total};
 	}
-	rc = dm_atomic_writev(path, pieces, np, err);
+	rc = dm_atomic_writev(a, path, pieces, np, err);
 	free(swapped);
 	free(pieces);
 	return rc;
 }
 
-int dm_safetensors_write(const char *path, const dm_tensor *tensors,
+int dm_safetensors_write(dm_atomic *a, const char *path, const dm_tensor *tensors,
 			 size_t ntensors, const dm_meta *meta, size_t nmeta,
 			 dm_error *err)
 {
@@ -304,7 +304,7 @@ int dm_safetensors_write(const char *path, const dm_tensor *tensors,
 		dm_fail(err, "%s: header of %zu bytes, expected at most %u", path,
 			hlen, HEADER_MAX);
 	else
-		rc = write_file(path, header, hlen, tensors, ntensors, bytes, err);
+		rc = write_file(a, path, header, hlen, tensors, ntensors, bytes, err);
 	dm_json_free(&w);
 	free(bytes);
 	return rc;

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "../base/error.h"
+#include "atomic.h"
 
 #define DM_MAX_DIMS 4
 
@@ -41,9 +42,9 @@ typedef struct dm_safetensors {
 	size_t nmeta;
 } dm_safetensors;
 
-/* Write tensors and metadata to path (atomic).  The tensors' name, ndim,
- * shape and data must be set; count is recomputed. */
-int dm_safetensors_write(const char *path, const dm_tensor *tensors,
+/* Write tensors and metadata to path (atomic, through a: atomic.h).  The
+ * tensors' name, ndim, shape and data must be set; count is recomputed. */
+int dm_safetensors_write(dm_atomic *a, const char *path, const dm_tensor *tensors,
 			 size_t ntensors, const dm_meta *meta, size_t nmeta,
 			 dm_error *err);
 

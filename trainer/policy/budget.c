@@ -17,21 +17,20 @@
 #include "base/checked.h"
 #include "base/sanitizer.h"
 #include "os/caps.h"
-#include "output/atomic.h"
 #include "policy/locate.h"
 
 /* The training loop and the data's reader stop cleanly at Max-Wall-Time;
  * this alarm is the backstop for anything that does not return to them
  * (an open() or a read() that blocks, a subprocess).  It is armed before
  * the first data file is opened, and cancelled by dm_budget_free. */
-static void wall_backstop(const dm_recipe *r, const dm_limits *l)
+static void wall_backstop(const dm_recipe *r, const dm_limits *l, dm_cleanup *cleanup)
 {
 	char where[256], v[48], msg[512];
 	dm_recipe_where(r, where, sizeof where);
 	dm_limit_format(DM_UNIT_SECONDS, l->max_wall_time, v, sizeof v);
 	snprintf(msg, sizeof msg, "dh-model-train: error: %s: Max-Wall-Time of %s reached (the "
 		 "watchdog's backstop); no output written\n", where, v);
-	dm_cap_wall(l->max_wall_time * 1.25 + 30, msg, dm_atomic_cleanup);
+	dm_cap_wall(l->max_wall_time * 1.25 + 30, msg, cleanup);
 }
 
 /* ---- the budget ---- */
@@ -250,7 +249,7 @@ int dm_budget_check(dm_recipe *r, const dm_ctx *x, dm_budget *b, dm_error *err)
 				  lm->max_wall_time;
 		r->train.limits.deadline = r->test.limits.deadline = deadline;
 		r->train.limits.max_wall_time = r->test.limits.max_wall_time = lm->max_wall_time;
-		wall_backstop(r, lm);
+		wall_backstop(r, lm, x->cleanup);
 	}
 
 	if (probe(r, &r->train, "Dataset", &n, &dim, &shape, err) ||
@@ -311,7 +310,7 @@ void dm_budget_free(dm_budget *b)
 	dm_policy_free(&b->main);
 }
 
-void dm_caps_arm(const dm_recipe *r, const dm_budget *b)
+void dm_caps_arm(const dm_recipe *r, const dm_budget *b, dm_cleanup *cleanup)
 {
 	const dm_limits *l = &b->limits;
 	char where[256], v[48], msg[512];
@@ -320,7 +319,7 @@ void dm_caps_arm(const dm_recipe *r, const dm_budget *b)
 		dm_limit_format(DM_UNIT_SECONDS, l->max_cpu_time, v, sizeof v);
 		snprintf(msg, sizeof msg, "dh-model-train: error: %s: Max-CPU-Time of %s reached; "
 			 "training stopped, no output written\n", where, v);
-		dm_cap_cpu(l->max_cpu_time, msg, dm_atomic_cleanup);
+		dm_cap_cpu(l->max_cpu_time, msg, cleanup);
 	}
 #if !defined(DM_ASAN) && !defined(DM_TSAN)
 	/* ASan and TSan reserve terabytes of address space */

@@ -48,8 +48,9 @@ void dm_budget_time(const dm_budget *b, double flop, const dm_policy *p,
 /* Caps while one recipe trains: CPU time, address space and file size as
  * resource limits (the wall-clock alarm is dm_budget_check's).  The
  * messages are prepared beforehand, because the handlers may only write
- * them. */
-void dm_caps_arm(const dm_recipe *r, const dm_budget *b);
+ * them; the handlers run cleanup (os/cleanup.h; dm_ctx's), if any. */
+struct dm_cleanup;
+void dm_caps_arm(const dm_recipe *r, const dm_budget *b, struct dm_cleanup *cleanup);
 void dm_caps_disarm(void);
 
 #endif
