@@ -13,7 +13,7 @@
 #include "base/version.h"
 #include "job/commands.h"
 #include "job/job.h"
-#include "job/onnx_eval.h"
+#include "job/eval.h"
 #include "job/use.h"
 #include "licensing/audit.h"
 #include "licensing/verdict.h"
@@ -22,7 +22,6 @@
 #include "cli/profile.h"
 #include "math/gemm.h"
 #include "os/cleanup.h"
-#include "output/onnx_read.h"
 
 static volatile int stop_signal;
 /* The one registry of the process: a signal handler reaches only what is
@@ -119,28 +118,6 @@ static int parse_threads(const char *s, int *out)
 		return -1;
 	*out = (int)v;
 	return 0;
-}
-
-static int select_models(const dm_recipes *rs, const char *model, const char *path,
-			 size_t *first, size_t *last, dm_error *err)
-{
-	size_t i;
-	if (!model) {
-		*first = 0, *last = rs->n;
-		return 0;
-	}
-	for (i = 0; i < rs->n; i++)
-		if (!strcmp(rs->v[i].model, model)) {
-			*first = i, *last = i + 1;
-			return 0;
-		}
-	return dm_fail(err, "%s: no stanza has 'Model: %s'", path, model);
-}
-
-static int ends_with(const char *s, const char *tail)
-{
-	size_t n = strlen(s), k = strlen(tail);
-	return n >= k && !strcmp(s + n - k, tail);
 }
 
 /* ---- the options: one table for every command ---- */
@@ -288,9 +265,9 @@ static int parse(int argc, char **argv, unsigned cmd, const char *name, args *a)
 /* ---- the commands ---- */
 
 /* The recipe at argv[optind], its models chosen by --model: each through
- * run, all of them (keep_going) or up to the first error. */
-static int each_model(char **argv, const args *a, int keep_going,
-		      int (*run)(dm_recipe *r, const args *a, dm_error *err))
+ * command cmd (TRAIN, ESTIMATE or VERDICT), all of them (estimate) or up
+ * to the first error. */
+static int each_model(char **argv, const args *a, unsigned cmd)
 {
 	dm_recipes rs;
 	dm_error err = {"", 0};
@@ -298,28 +275,19 @@ static int each_model(char **argv, const args *a, int keep_going,
 	int rc = 0;
 	if (dm_recipes_load(argv[optind], &rs, &err))
 		return report(&err);
-	if (select_models(&rs, a->model, argv[optind], &first, &last, &err)) {
+	if (dm_recipes_select(&rs, a->model, argv[optind], &first, &last, &err)) {
 		dm_recipes_free(&rs);
 		return report(&err);
 	}
-	for (i = first; i < last && (rc == 0 || keep_going); i++) {
+	for (i = first; i < last && (rc == 0 || cmd == ESTIMATE); i++) {
 		err.code = 0;
-		if (run(&rs.v[i], a, &err))
+		if ((cmd == TRAIN ? dm_job_train(&rs.v[i], &a->ctx, &err)
+		     : cmd == ESTIMATE ? dm_job_estimate(&rs.v[i], &a->ctx, &err)
+				       : dm_job_verdict(&rs.v[i], a->section, &a->ctx, &err)))
 			rc = report(&err);
 	}
 	dm_recipes_free(&rs);
 	return rc;
-}
-
-static int train_one(dm_recipe *r, const args *a, dm_error *err)
-{
-	if (r->numerics == DM_NUMERICS_OPENBLAS)
-		fprintf(stderr, "dh-model-train: warning: %s: line %u: Numerics: openblas: the "
-			"weights of %s will be reproducible only on the same CPU core type "
-			"with the same thread count, not on every buildd; the portable "
-			"default is reproducible everywhere\n", r->file->path,
-			dm_recipe_field_line(r, "Numerics"), r->model);
-	return dm_job_train(r, &a->ctx, err);
 }
 
 static int cmd_train(int argc, char **argv)
@@ -337,47 +305,24 @@ static int cmd_train(int argc, char **argv)
 		dm_fail(&err, "%s: the output directory does not exist", a.ctx.output_dir);
 		return report(&err);
 	}
-	return each_model(argv, &a, 0, train_one);
+	return each_model(argv, &a, TRAIN);
 }
 
 static int cmd_eval(int argc, char **argv)
 {
 	args a;
-	dm_recipes rs;
+	dm_eval_opts e;
 	dm_error err = {"", 0};
-	size_t first = 0, last = 0;
 	int rc = parse(argc, argv, EVAL, "eval", &a);
 	if (rc)
 		return rc;
-	if (optind == argc - 2 && !a.model && !a.labels && !a.format && dm_is_fasttext_file(argv[optind]))
-		return dm_ft_use_eval(argv[optind], argv[optind + 1], a.k, a.threshold, stdout, &err)
-			       ? report(&err) : 0;
-	if (a.ft_given)
-		return usage_error("%s", "eval: -k and --threshold are for fastText models");
-	if (optind == argc - 2 && !a.model && dm_is_onnx_path(argv[optind]))
-		return dm_onnx_eval_data(argv[optind], argv[optind + 1], a.format, a.labels, &a.ctx,
-					 &err) ? report(&err) : 0;
-	if (optind == argc - 2 && !a.model && !a.labels && !a.format &&
-	    (ends_with(argv[optind + 1], ".safetensors") || dm_is_onnx_path(argv[optind + 1])))
-		; /* eval RECIPE FILE.safetensors */
-	else if (optind == argc - 2 && !a.model) {
-		dm_use_opts u = {a.ctx.threads, a.format, a.labels, say, NULL, 0, a.ctx.kernel};
-		return dm_use_eval(argv[optind], argv[optind + 1], &u, &err) ? report(&err) : 0;
-	}
 	if (optind != argc - 2)
-		return usage_error("%s", "eval: expected RECIPE and FILE.safetensors, or "
-				   "MODEL.safetensors and DATA");
-	if (dm_recipes_load(argv[optind], &rs, &err))
-		return report(&err);
-	if (!a.model && rs.n > 1) {
-		dm_recipes_free(&rs);
-		return usage_error("%s", "eval: RECIPE has several models; choose one with --model");
-	}
-	if (select_models(&rs, a.model, argv[optind], &first, &last, &err) ||
-	    dm_job_eval(&rs.v[first], argv[optind + 1], &a.ctx, &err))
-		rc = report(&err);
-	dm_recipes_free(&rs);
-	return rc;
+		return usage_error("%s", a.ft_given ? "eval: -k and --threshold are for fastText models"
+				   : "eval: expected RECIPE and FILE.safetensors, or MODEL.safetensors and DATA");
+	e = (dm_eval_opts){a.model, a.format, a.labels, a.k, a.threshold, a.ft_given};
+	if (dm_job_eval_files(argv[optind], argv[optind + 1], &e, &a.ctx, stdout, &err))
+		return err.code == DM_EXIT_USAGE ? usage_error("%s", err.msg) : report(&err);
+	return 0;
 }
 
 /* predict MODEL INPUT: for shell consumers, as fasttext predict. */
@@ -404,11 +349,6 @@ static int cmd_predict(int argc, char **argv)
 	return dm_use_predict(argv[optind], argv[optind + 1], &u, &err) ? report(&err) : 0;
 }
 
-static int estimate_one(dm_recipe *r, const args *a, dm_error *err)
-{
-	return dm_job_estimate(r, &a->ctx, err);
-}
-
 static int cmd_estimate(int argc, char **argv)
 {
 	args a;
@@ -417,12 +357,7 @@ static int cmd_estimate(int argc, char **argv)
 		return rc;
 	if (optind != argc - 1)
 		return usage_error("%s", "estimate: expected exactly one RECIPE");
-	return each_model(argv, &a, 1, estimate_one);
-}
-
-static int verdict_one(dm_recipe *r, const args *a, dm_error *err)
-{
-	return dm_job_verdict(r, a->section, &a->ctx, err);
+	return each_model(argv, &a, ESTIMATE);
 }
 
 static int cmd_verdict(int argc, char **argv)
@@ -433,7 +368,7 @@ static int cmd_verdict(int argc, char **argv)
 		return rc;
 	if (optind != argc - 1)
 		return usage_error("%s", "verdict: expected exactly one RECIPE");
-	return each_model(argv, &a, 0, verdict_one);
+	return each_model(argv, &a, VERDICT);
 }
 
 static int cmd_verify(int argc, char **argv)

@@ -507,6 +507,14 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	int have_sde;
 	void *prof = NULL;
 
+	if (r->numerics == DM_NUMERICS_OPENBLAS) {
+		char line[1024];
+		snprintf(line, sizeof line, "warning: %s: line %u: Numerics: openblas: the weights "
+			 "of %s will be reproducible only on the same CPU core type with the same "
+			 "thread count, not on every buildd; the portable default is reproducible "
+			 "everywhere", r->file->path, dm_recipe_field_line(r, "Numerics"), r->model);
+		dm_ctx_tell(o, line);
+	}
 	/* refused now, not after the training: the provenance records it */
 	if ((have_sde = dm_source_date_epoch(o->source_date_epoch, &sde, err)) < 0)
 		return -1;
@@ -728,6 +736,24 @@ static int load_weights(const dm_recipe *r, const char *path, const dm_safetenso
 		return dm_fail(err, "%s: %zu tensors, but the network of %s (stanza %zu) has %zu",
 			       path, st->ntensors, r->file->path, r->index, expected);
 	return 0;
+}
+
+int dm_job_eval_recipe(const char *recipe, const char *model, const char *weights,
+		       const dm_job_opts *o, dm_error *err)
+{
+	dm_recipes rs;
+	size_t first = 0, last = 0;
+	int rc = -1;
+	if (dm_recipes_load(recipe, &rs, err))
+		return -1;
+	if (!model && rs.n > 1) {
+		dm_fail_code(err, DM_EXIT_USAGE, "eval: RECIPE has several models; choose one "
+			     "with --model");
+	} else if (!dm_recipes_select(&rs, model, recipe, &first, &last, err)) {
+		rc = dm_job_eval(&rs.v[first], weights, o, err);
+	}
+	dm_recipes_free(&rs);
+	return rc;
 }
 
 int dm_job_eval(const dm_recipe *r, const char *weights, const dm_job_opts *o,

@@ -36,6 +36,10 @@ int dm_job_estimate(dm_recipe *r, const dm_job_opts *o, dm_error *err);
 
 /* Recompute the metrics of saved weights on the recipe's test data (or
  * its validation rows when there is no test set). */
+/* The same for the stanza of the recipe file named model (NULL: its only
+ * one; several: an error with code DM_EXIT_USAGE). */
+int dm_job_eval_recipe(const char *recipe, const char *model, const char *weights,
+		       const dm_job_opts *o, dm_error *err);
 int dm_job_eval(const dm_recipe *r, const char *weights, const dm_job_opts *o,
 		dm_error *err);
 

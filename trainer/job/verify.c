@@ -348,6 +348,8 @@ static int retrain_and_compare(work *w, dm_error *err)
 	/* the caller's policy settings; no progress, no profile */
 	memset(&jo, 0, sizeof jo);
 	jo.threads = w->o->threads;
+	jo.kernel = w->o->kernel;
+	jo.cleanup = w->o->cleanup;
 	jo.policy = w->o->policy;
 	jo.policy_dir = w->o->policy_dir;
 	jo.free_licenses = w->o->free_licenses;

@@ -886,6 +886,22 @@ fail:
 	return -1;
 }
 
+int dm_recipes_select(const dm_recipes *rs, const char *model, const char *path,
+		      size_t *first, size_t *last, dm_error *err)
+{
+	size_t i;
+	if (!model) {
+		*first = 0, *last = rs->n;
+		return 0;
+	}
+	for (i = 0; i < rs->n; i++)
+		if (!strcmp(rs->v[i].model, model)) {
+			*first = i, *last = i + 1;
+			return 0;
+		}
+	return dm_fail(err, "%s: no stanza has 'Model: %s'", path, model);
+}
+
 void dm_recipes_free(dm_recipes *r)
 {
 	size_t i;

@@ -104,6 +104,10 @@ int dm_recipes_load(const char *path, dm_recipes *out, dm_error *err);
 int dm_recipes_parse(const char *path, const char *text, size_t len, dm_recipes *out,
 		     dm_error *err);
 void dm_recipes_free(dm_recipes *r);
+/* The stanzas [*first, *last) whose Model: is model (NULL: all of them);
+ * an error naming path when none is. */
+int dm_recipes_select(const dm_recipes *rs, const char *model, const char *path,
+		      size_t *first, size_t *last, dm_error *err);
 
 /* "debian/models: stanza 2 (fashion-mlp)" for messages about a recipe. */
 void dm_recipe_where(const dm_recipe *r, char *buf, size_t size);
