@@ -9,10 +9,7 @@
 #include "fasttext/job.h"
 #include "fasttext/load.h"
 #include "fasttext/vectors_job.h"
-#include "fasttext/provenance.h"
-#include "base/sha256.h"
-#include "output/atomic.h"
-#include "output/safetensors.h"
+#include "fasttext/outputs.h"
 
 static void say(const dm_ft_job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(const dm_ft_job *j, const char *fmt, ...)
@@ -55,82 +52,6 @@ static int p_at_1(const dm_ft_model *m, const dm_ft_corpus *c, const char *where
 	return 0;
 }
 
-/* SHA-256 of a matrix's little-endian float bytes, as a reader sees them */
-static void matrix_sha256(const dm_ft_matrix *x, char hex[65])
-{
-	dm_sha256 h;
-	unsigned char d[32];
-	size_t n = (size_t)(x->m * x->n);
-	dm_sha256_init(&h);
-	for (size_t i = 0; i < n; i++) {
-		uint32_t u;
-		unsigned char le[4];
-		memcpy(&u, &x->data[i], 4);
-		le[0] = (unsigned char)u, le[1] = (unsigned char)(u >> 8);
-		le[2] = (unsigned char)(u >> 16), le[3] = (unsigned char)(u >> 24);
-		dm_sha256_update(&h, le, 4);
-	}
-	dm_sha256_final(&h, d);
-	dm_sha256_hex(d, hex);
-}
-
-/* NAME.safetensors (with the record in its metadata), NAME.json and, with
- * Export: fasttext, NAME.bin: one set (output/atomic.h), the weights the
- * commit point. */
-static int write_outputs(const dm_ft_job *j, const dm_ft_model *m, dm_ft_facts *f, dm_error *err)
-{
-	char path[4096], jpath[4096], bpath[4096], sha[2][65], bsha[65], bname[320];
-	dm_tensor t[2] = {
-		{"input", 2, {(size_t)m->input.m, (size_t)m->input.n}, (size_t)(m->input.m * m->input.n),
-		 m->input.data},
-		{"output", 2, {(size_t)m->output.m, (size_t)m->output.n},
-		 (size_t)(m->output.m * m->output.n), m->output.data}};
-	dm_meta meta[2];
-	unsigned char *bin = NULL;
-	size_t nbin = 0;
-	char *pretty = NULL, *compact = NULL;
-	int rc = -1;
-	matrix_sha256(&m->input, sha[0]);
-	matrix_sha256(&m->output, sha[1]);
-	f->tensor_sha256[0] = sha[0];
-	f->tensor_sha256[1] = sha[1];
-	f->tensor_shape[0][0] = m->input.m, f->tensor_shape[0][1] = m->input.n;
-	f->tensor_shape[1][0] = m->output.m, f->tensor_shape[1][1] = m->output.n;
-	if (j->r->export_fasttext) {
-		if (dm_ft_write_mem(m, &bin, &nbin, err))
-			return -1;
-		dm_sha256_hex_of(bin, nbin, bsha);
-		snprintf(bname, sizeof bname, "%s.bin", j->model);
-		f->export_file = bname;
-		f->export_sha256 = bsha;
-		f->export_bytes = nbin;
-	}
-	if (!(pretty = dm_ft_provenance_json(j, f, 1, err)) ||
-	    !(compact = dm_ft_provenance_json(j, f, 0, err)))
-		goto out;
-	meta[0] = (dm_meta){"format", "pt"};
-	meta[1] = (dm_meta){"dh-model.provenance", compact};
-	snprintf(path, sizeof path, "%s/%s.safetensors", j->output_dir, j->model);
-	snprintf(jpath, sizeof jpath, "%s/%s.json", j->output_dir, j->model);
-	snprintf(bpath, sizeof bpath, "%s/%s.bin", j->output_dir, j->model);
-	dm_atomic_begin();
-	if (dm_safetensors_write(path, t, 2, meta, 2, err) ||
-	    dm_atomic_write(jpath, pretty, strlen(pretty), err) ||
-	    (bin && dm_atomic_write(bpath, bin, nbin, err))) {
-		dm_atomic_abort();
-		goto out;
-	}
-	if (dm_atomic_commit(err))
-		goto out;
-	say(j, "%s: wrote %s, %s%s%s", j->model, path, jpath, bin ? ", " : "", bin ? bpath : "");
-	rc = 0;
-out:
-	free(bin);
-	free(pretty);
-	free(compact);
-	return rc;
-}
-
 int dm_ft_job_run(const dm_ft_job *j, dm_ft_job_result *res, dm_error *err)
 {
 	const dm_ft_recipe *r = j->r;
@@ -143,12 +64,16 @@ int dm_ft_job_run(const dm_ft_job *j, dm_ft_job_result *res, dm_error *err)
 	dm_pool *pool = NULL;
 	dm_file_record *trec = dm_calloc(r->train.n + r->test.n + 1, sizeof *trec, err);
 	dm_ft_facts facts;
+	dm_verdict verdict;
+	dm_named_metric metric;
+	dm_ft_blob bin = {"fasttext", "bin", NULL, 0};
 	int rc = -1, have_dict = 0;
 	if (r->vectors) {
 		free(trec);
 		return dm_ftv_job_run(j, res, err);
 	}
 	memset(&facts, 0, sizeof facts);
+	memset(&verdict, 0, sizeof verdict);
 	if (!trec)
 		return -1;
 	memset(res, 0, sizeof *res);
@@ -172,6 +97,9 @@ int dm_ft_job_run(const dm_ft_job *j, dm_ft_job_result *res, dm_error *err)
 	    (r->test.n && dm_ft_load_rows(r->format, &r->test, r->label_prefix, &lim, &d, &test,
 					  trec + r->train.n, err)) ||
 	    dm_ft_train_estimate(&d, &train, &r->cfg, &res->flops_estimate, err))
+		goto out;
+	/* the licences, with the inputs (as the MLP's, before any restriction) */
+	if (!j->estimate_only && dm_ft_verdict_facts(j, trec, &verdict, err))
 		goto out;
 	res->ntrain = train.n;
 	res->ntest = test.n;
@@ -201,12 +129,21 @@ int dm_ft_job_run(const dm_ft_job *j, dm_ft_job_result *res, dm_error *err)
 	say(j, "%s: trained %" PRIu64 " line updates, %" PRIu64 " FLOP counted (estimate %" PRIu64
 	    "); P@1 %.4f on %zu %s lines", j->model, w.examples, w.flops, res->flops_estimate,
 	    res->p_at_1, test.n, r->test.n ? "test" : "held-out");
-	facts = (dm_ft_facts){.train_files = trec, .ntrain_files = r->train.n,
+	facts = (dm_ft_facts){.r = r, .train_files = trec, .ntrain_files = r->train.n,
 			      .test_files = trec + r->train.n, .ntest_files = r->test.n,
 			      .nwords = d.nwords, .nlabels = d.nlabels, .rows = w.rows,
 			      .train_lines = train.n, .held_lines = test.n, .train_tokens = train.ntokens,
-			      .examples = w.examples, .flop = w.flops, .p_at_1 = res->p_at_1};
-	if (write_outputs(j, &m, &facts, err))
+			      .examples = w.examples, .flop = w.flops};
+	snprintf(metric.name, sizeof metric.name, "%s-accuracy", r->test.n ? "test" : "validation");
+	metric.value = (float)res->p_at_1;
+	if (r->export_fasttext) {
+		unsigned char *data;
+		if (dm_ft_write_mem(&m, &data, &bin.n, err))
+			goto out;
+		bin.data = data;
+	}
+	if (dm_ft_write_outputs(j, &m, &facts, "pt", &metric, res->p_at_1 >= 0.0, &verdict,
+				&bin, bin.data ? 1 : 0, err))
 		goto out;
 	if (r->expect_p1 >= 0.0 && !(res->p_at_1 >= r->expect_p1)) {
 		dm_fail_code(err, DM_EXIT_EXPECT, "%s: Expect (line %u): test-accuracy %.4f, expected "
@@ -215,6 +152,8 @@ int dm_ft_job_run(const dm_ft_job *j, dm_ft_job_result *res, dm_error *err)
 	}
 	rc = 0;
 out:
+	free((void *)bin.data);
+	dm_verdict_free(&verdict);
 	dm_ft_model_view_free(&m);
 	dm_ft_weights_free(&w);
 	dm_pool_free(pool);
