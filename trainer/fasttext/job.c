@@ -10,6 +10,7 @@
 #include "fasttext/load.h"
 #include "fasttext/vectors_job.h"
 #include "fasttext/outputs.h"
+#include "base/file.h"
 
 static void say(const dm_ft_job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(const dm_ft_job *j, const char *fmt, ...)
@@ -52,6 +53,73 @@ static int p_at_1(const dm_ft_model *m, const dm_ft_corpus *c, const char *where
 	return 0;
 }
 
+/* Upstream-Weights: upstream's .bin on the same held-out or test lines,
+ * read through its own dictionary; P@1 beside ours.  Over
+ * Upstream-Max-Regression: an error (exit 3, like Expect) unless nocheck. */
+static int upstream(const dm_ft_job *j, const dm_ft_holdout *h, const dm_data_limits *lim,
+		    double ours, dm_upstream *u, dm_error *err)
+{
+	const dm_ft_recipe *r = j->r;
+	dm_ft_model m;
+	dm_ft_predictor p;
+	dm_ft_corpus c = {0};
+	char *bytes;
+	size_t n;
+	double theirs = -1.0;
+	int rc = -1;
+	memset(u, 0, sizeof *u);
+	if (!(bytes = dm_read_regular(r->upstream, UINT64_C(1) << 34, &n, u->sha256, err)))
+		return dm_error_prefix(err, "%s: Upstream-Weights", j->where);
+	rc = dm_ft_read_mem(bytes, n, r->upstream, &m, err);
+	free(bytes);
+	if (rc)
+		return dm_error_prefix(err, "%s: Upstream-Weights", j->where);
+	rc = -1;
+	if (dm_ft_predictor_init(&p, &m, r->upstream, err))
+		goto model;
+	if ((r->test.n ? dm_ft_load_rows(r->format, &r->test, r->label_prefix, lim, &p.dict, &c,
+					 NULL, err)
+		       : dm_ft_load_held(r->format, &r->train, r->label_prefix, lim, h, &p.dict, &c,
+					 err)) ||
+	    p_at_1(&m, &c, r->upstream, &theirs, err))
+		goto out;
+	u->done = 1;
+	u->path = r->upstream;
+	u->format = "fasttext";
+	snprintf(u->network, sizeof u->network, "fastText %s, dim %d, %d words, %d labels",
+		 dm_ft_loss_name(m.args.loss), (int)m.args.dim, (int)m.nwords, (int)m.nlabels);
+	u->parameters = (size_t)(m.input.m * m.input.n + m.output.m * m.output.n);
+	u->split = r->test.n ? "test" : "validation";
+	u->rows = c.n;
+	u->classification = u->no_loss = 1;
+	u->mine.accuracy = (float)ours;
+	u->theirs.accuracy = (float)theirs;
+	u->worse_by = (float)(theirs - ours);
+	u->pass = 1;
+	if (r->upstream_max >= 0.0) {
+		u->has_max = 1;
+		u->metric = "accuracy";
+		u->max_regression = (float)r->upstream_max;
+		u->pass = !(theirs - ours > r->upstream_max);
+	}
+	say(j, "%s: upstream's %s: P@1 %.4f; retrained: %.4f (%+.4f) on the same %zu %s lines",
+	    j->model, r->upstream, theirs, ours, ours - theirs, c.n, u->split);
+	if (!u->pass && !(j->ctx && j->ctx->no_expect)) {
+		dm_fail_code(err, DM_EXIT_EXPECT, "%s: line %u: Upstream-Max-Regression: the retrained "
+			     "model's P@1 %.4f is worse than upstream's %.4f by %.4f, more than %g "
+			     "(DEB_BUILD_OPTIONS=nocheck or --no-expect skips it)", j->where,
+			     r->upstream_max_line, ours, theirs, theirs - ours, r->upstream_max);
+		goto out;
+	}
+	rc = 0;
+out:
+	dm_ft_corpus_free(&c);
+	dm_ft_predictor_free(&p);
+model:
+	dm_ft_free(&m);
+	return rc;
+}
+
 int dm_ft_job_run(const dm_ft_job *j, dm_ft_job_result *res, dm_error *err)
 {
 	const dm_ft_recipe *r = j->r;
@@ -65,6 +133,7 @@ int dm_ft_job_run(const dm_ft_job *j, dm_ft_job_result *res, dm_error *err)
 	dm_file_record *trec = dm_calloc(r->train.n + r->test.n + 1, sizeof *trec, err);
 	dm_ft_facts facts;
 	dm_verdict verdict;
+	dm_upstream up;
 	dm_named_metric metric;
 	dm_ft_blob bin = {"fasttext", "bin", NULL, 0};
 	int rc = -1, have_dict = 0;
@@ -74,6 +143,7 @@ int dm_ft_job_run(const dm_ft_job *j, dm_ft_job_result *res, dm_error *err)
 	}
 	memset(&facts, 0, sizeof facts);
 	memset(&verdict, 0, sizeof verdict);
+	memset(&up, 0, sizeof up);
 	if (!trec)
 		return -1;
 	memset(res, 0, sizeof *res);
@@ -142,8 +212,10 @@ int dm_ft_job_run(const dm_ft_job *j, dm_ft_job_result *res, dm_error *err)
 			goto out;
 		bin.data = data;
 	}
+	if (r->upstream && upstream(j, &h, &lim, res->p_at_1, &up, err))
+		goto out;
 	if (dm_ft_write_outputs(j, &m, &facts, "pt", &metric, res->p_at_1 >= 0.0, &verdict,
-				&bin, bin.data ? 1 : 0, err))
+				up.done ? &up : NULL, &bin, bin.data ? 1 : 0, err))
 		goto out;
 	if (r->expect_p1 >= 0.0 && !(res->p_at_1 >= r->expect_p1)) {
 		dm_fail_code(err, DM_EXIT_EXPECT, "%s: Expect (line %u): test-accuracy %.4f, expected "

@@ -25,7 +25,8 @@ int dm_ft_verdict_facts(const dm_ft_job *j, const dm_file_record *rec, dm_verdic
 
 int dm_ft_write_outputs(const dm_ft_job *j, const dm_ft_model *m, const dm_ft_facts *f,
 			const char *st_format, const dm_named_metric *metrics, size_t nmetrics,
-			dm_verdict *v, const dm_ft_blob *blobs, size_t nblobs, dm_error *err)
+			dm_verdict *v, const dm_upstream *up, const dm_ft_blob *blobs,
+			size_t nblobs, dm_error *err)
 {
 	char path[4096], jpath[4096], bpath[4096];
 	dm_tensor t[2] = {
@@ -54,6 +55,7 @@ int dm_ft_write_outputs(const dm_ft_job *j, const dm_ft_model *m, const dm_ft_fa
 	in.ntensors = 2;
 	in.budget = j->budget;
 	in.verdict = v;
+	in.upstream = up;
 	for (size_t i = 0; i < nblobs; i++) {
 		dm_export_file *x = &in.exports[in.nexports++];
 		x->format = blobs[i].format;

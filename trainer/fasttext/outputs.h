@@ -29,6 +29,7 @@ typedef struct dm_ft_blob {
  * the set of files; st_format is the safetensors' "format" metadata. */
 int dm_ft_write_outputs(const dm_ft_job *j, const dm_ft_model *m, const dm_ft_facts *f,
 			const char *st_format, const dm_named_metric *metrics, size_t nmetrics,
-			dm_verdict *v, const dm_ft_blob *blobs, size_t nblobs, dm_error *err);
+			dm_verdict *v, const dm_upstream *up, const dm_ft_blob *blobs,
+			size_t nblobs, dm_error *err);
 
 #endif

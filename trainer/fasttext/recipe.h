@@ -23,6 +23,9 @@ typedef struct dm_ft_recipe {
 	int export_fasttext;          /* Export: fasttext */
 	double expect_p1;             /* Expect: test-accuracy >= X (P@1); < 0: none */
 	unsigned expect_line;
+	const char *upstream;         /* Upstream-Weights: upstream's .bin, or NULL */
+	double upstream_max;          /* Upstream-Max-Regression (P@1); < 0: none */
+	unsigned upstream_max_line;
 	int vectors;                  /* Model-Type: skipgram or cbow (vectors_job.c) */
 	dm_ftv_cfg vec;               /* their training */
 } dm_ft_recipe;

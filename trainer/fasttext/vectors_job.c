@@ -63,6 +63,24 @@ static int get_real(const char *path, const dm_stanza *s, const char *name, doub
 	return 0;
 }
 
+/* label=__label__en with Label-Prefix __label__: refused, naming the item */
+static int check_prefixes(const char *path, const dm_stanza *s, const dm_ft_recipe *r,
+			  dm_error *err)
+{
+	static const char *const fields[] = {"Dataset", "Test-Dataset"};
+	const dm_text_sources *src[] = {&r->train, &r->test};
+	char where[4096];
+	for (int i = 0; i < 2; i++) {
+		const dm_field *f = dm_stanza_get(s, fields[i]);
+		if (!f)
+			continue;
+		snprintf(where, sizeof where, "%s: line %u", path, f->line);
+		if (dm_text_sources_check_prefix(src[i], r->label_prefix, where, fields[i], err))
+			return -1;
+	}
+	return 0;
+}
+
 int dm_ftv_recipe_fields(const char *path, const dm_stanza *s, int32_t model, dm_ft_recipe *r,
 			 dm_error *err)
 {
@@ -145,6 +163,8 @@ int dm_ftv_recipe_fields(const char *path, const dm_stanza *s, int32_t model, dm
 	if (f && (!f->value[0] || strpbrk(f->value, " \t\n\r\v\f")))
 		return bad(path, f, "a prefix without blanks", err);
 	r->dict.label_prefix = r->label_prefix;
+	if (check_prefixes(path, s, r, err))
+		return -1;
 	r->expect_p1 = -1.0;
 	if ((f = dm_stanza_get(s, "Export"))) {
 		if (strcmp(f->value, "fasttext"))
@@ -217,7 +237,7 @@ static int write_outputs(const dm_ft_job *j, const dm_text_dict *d, const dm_ft_
 		blobs[1].data = vec;
 	}
 	rc = dm_ft_write_outputs(j, m, f, m->args.model == DM_FT_MODEL_CBOW ? "fasttext-cbow"
-				 : "fasttext-skipgram", NULL, 0, v, blobs, bin ? 2 : 0, err);
+				 : "fasttext-skipgram", NULL, 0, v, NULL, blobs, bin ? 2 : 0, err);
 out:
 	free(bin);
 	free(vec);

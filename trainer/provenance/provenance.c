@@ -239,9 +239,11 @@ static void upstream_metrics(dm_json_writer *w, const dm_upstream *u, const dm_m
 {
 	char key[48];
 	dm_json_begin_object(w);
-	snprintf(key, sizeof key, "%s-loss", u->split);
-	dm_json_key(w, key);
-	dm_json_float(w, m->loss);
+	if (!u->no_loss) {
+		snprintf(key, sizeof key, "%s-loss", u->split);
+		dm_json_key(w, key);
+		dm_json_float(w, m->loss);
+	}
 	snprintf(key, sizeof key, "%s-%s", u->split, u->classification ? "accuracy" : "rmse");
 	dm_json_key(w, key);
 	dm_json_float(w, u->classification ? m->accuracy : m->rmse);
@@ -266,8 +268,10 @@ static void upstream(dm_json_writer *w, const dm_provenance_in *in)
 	dm_json_string(w, u->network);
 	dm_json_key(w, "parameters");
 	dm_json_uint(w, u->parameters);
-	dm_json_key(w, "normalization");
-	dm_json_string(w, u->normalization);
+	if (u->normalization) {
+		dm_json_key(w, "normalization");
+		dm_json_string(w, u->normalization);
+	}
 	dm_json_key(w, "split");
 	dm_json_string(w, u->split);
 	dm_json_key(w, "rows");
@@ -278,9 +282,11 @@ static void upstream(dm_json_writer *w, const dm_provenance_in *in)
 	upstream_metrics(w, u, &u->theirs);
 	dm_json_key(w, "difference");
 	dm_json_begin_object(w);
-	snprintf(key, sizeof key, "%s-loss", u->split);
-	dm_json_key(w, key);
-	dm_json_float(w, u->mine.loss - u->theirs.loss);
+	if (!u->no_loss) {
+		snprintf(key, sizeof key, "%s-loss", u->split);
+		dm_json_key(w, key);
+		dm_json_float(w, u->mine.loss - u->theirs.loss);
+	}
 	snprintf(key, sizeof key, "%s-%s", u->split, u->classification ? "accuracy" : "rmse");
 	dm_json_key(w, key);
 	dm_json_float(w, u->classification ? u->mine.accuracy - u->theirs.accuracy
