@@ -86,6 +86,18 @@ def dpkg_db(admindir, packages, diversions=()):
     write(os.path.join(admindir, "diversions"), "".join("%s\n%s\n%s\n" % d for d in diversions))
 
 
+def fortunes(path, words, n=30, seed=1):
+    """n '%'-separated records of words from words."""
+    recs, x = [], seed
+    for i in range(n):
+        line = []
+        for _ in range(3 + i % 5):
+            x = (x * 1103515245 + 12345) % 2 ** 31
+            line.append(words[x % len(words)])
+        recs.append(" ".join(line))
+    return write(path, "\n%\n".join(recs) + "\n%\n")
+
+
 def csv(path, rows, features, classes, seed=3):
     """A CSV of uniform features in [-1, 1] and a label: the argmax of a
     random linear map for classes > 1, else the features' sum (regression)."""

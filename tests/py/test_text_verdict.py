@@ -16,7 +16,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dmtest import ok, diag, done, dpkg_db, trainer, write  # noqa: E402
+from dmtest import ok, diag, done, dpkg_db, fortunes, trainer, write  # noqa: E402
 
 TRAINER = trainer()
 DEP5 = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n"
@@ -24,18 +24,6 @@ DEP5 = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.
 
 def stanza(files, lic):
     return "\nFiles: %s\nCopyright: 2026 someone\nLicense: %s\n" % (files, lic)
-
-
-def fortunes(path, words, n=30, seed=1):
-    """n '%'-separated records of words from words."""
-    recs, x = [], seed
-    for i in range(n):
-        line = []
-        for _ in range(3 + i % 5):
-            x = (x * 1103515245 + 12345) % 2 ** 31
-            line.append(words[x % len(words)])
-        recs.append(" ".join(line))
-    return write(path, "\n%\n".join(recs) + "\n%\n")
 
 
 EN = "the cat sat on a mat and was happy with it".split()

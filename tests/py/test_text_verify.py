@@ -17,20 +17,9 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dmtest import ok, diag, done, trainer, write  # noqa: E402
+from dmtest import ok, diag, done, fortunes, trainer, write  # noqa: E402
 
 TRAINER = trainer()
-
-
-def fortunes(path, words, n=40, seed=1):
-    recs, x = [], seed
-    for i in range(n):
-        line = []
-        for _ in range(3 + i % 5):
-            x = (x * 1103515245 + 12345) % 2 ** 31
-            line.append(words[x % len(words)])
-        recs.append(" ".join(line))
-    return write(path, "\n%\n".join(recs) + "\n%\n")
 
 
 def run(args, cwd):

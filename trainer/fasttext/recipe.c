@@ -147,8 +147,8 @@ static int parse_upstream(const char *path, const dm_stanza *s, dm_ft_recipe *r,
 }
 
 /* label=__label__en with Label-Prefix __label__: refused, naming the item */
-static int check_prefixes(const char *path, const dm_stanza *s, const dm_ft_recipe *r,
-			  dm_error *err)
+int dm_ft_recipe_check_prefixes(const char *path, const dm_stanza *s, const dm_ft_recipe *r,
+				dm_error *err)
 {
 	static const char *const fields[] = {"Dataset", "Test-Dataset"};
 	const dm_text_sources *src[] = {&r->train, &r->test};
@@ -251,7 +251,7 @@ static int parse_fields(const char *path, const dm_stanza *s, dm_ft_recipe *r, d
 	if (f && (!f->value[0] || strpbrk(f->value, " \t\n\r\v\f")))
 		return bad(path, f, "a prefix without blanks", err);
 	r->dict.label_prefix = r->label_prefix;
-	if (check_prefixes(path, s, r, err))
+	if (dm_ft_recipe_check_prefixes(path, s, r, err))
 		return -1;
 	if ((f = dm_stanza_get(s, "Export"))) {
 		if (strcmp(f->value, "fasttext"))

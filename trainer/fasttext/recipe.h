@@ -40,4 +40,9 @@ int dm_ft_recipe_parse(const char *path, const dm_stanza *s, dm_ft_recipe **out,
 		       dm_error *err);
 void dm_ft_recipe_free(dm_ft_recipe *r);
 
+/* A Dataset or Test-Dataset label= that begins with r->label_prefix:
+ * refused with the field's line (text/source.h); for every text model. */
+int dm_ft_recipe_check_prefixes(const char *path, const dm_stanza *s, const dm_ft_recipe *r,
+				dm_error *err);
+
 #endif

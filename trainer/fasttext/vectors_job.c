@@ -63,24 +63,6 @@ static int get_real(const char *path, const dm_stanza *s, const char *name, doub
 	return 0;
 }
 
-/* label=__label__en with Label-Prefix __label__: refused, naming the item */
-static int check_prefixes(const char *path, const dm_stanza *s, const dm_ft_recipe *r,
-			  dm_error *err)
-{
-	static const char *const fields[] = {"Dataset", "Test-Dataset"};
-	const dm_text_sources *src[] = {&r->train, &r->test};
-	char where[4096];
-	for (int i = 0; i < 2; i++) {
-		const dm_field *f = dm_stanza_get(s, fields[i]);
-		if (!f)
-			continue;
-		snprintf(where, sizeof where, "%s: line %u", path, f->line);
-		if (dm_text_sources_check_prefix(src[i], r->label_prefix, where, fields[i], err))
-			return -1;
-	}
-	return 0;
-}
-
 int dm_ftv_recipe_fields(const char *path, const dm_stanza *s, int32_t model, dm_ft_recipe *r,
 			 dm_error *err)
 {
@@ -163,7 +145,7 @@ int dm_ftv_recipe_fields(const char *path, const dm_stanza *s, int32_t model, dm
 	if (f && (!f->value[0] || strpbrk(f->value, " \t\n\r\v\f")))
 		return bad(path, f, "a prefix without blanks", err);
 	r->dict.label_prefix = r->label_prefix;
-	if (check_prefixes(path, s, r, err))
+	if (dm_ft_recipe_check_prefixes(path, s, r, err))
 		return -1;
 	r->expect_p1 = -1.0;
 	if ((f = dm_stanza_get(s, "Export"))) {
