@@ -100,7 +100,9 @@ write_file("$src/debian/changelog", "dhm-langid (1.0) unstable; urgency=medium\n
 write_file("$src/debian/copyright", "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n" .
 	"Upstream-Name: dhm-langid\n\nFiles: *\nCopyright: 2026 dh-model engineers\nLicense: GPL-2+\n" .
 	" On Debian systems, see /usr/share/common-licenses/GPL-2.\n");
-write_file("$src/debian/rules", "#!/usr/bin/make -f\n%:\n\tdh \$\@\n");
+# the full word-langid.bin is 300 MB of floats: xz -6 takes over 10 min
+write_file("$src/debian/rules", "#!/usr/bin/make -f\n%:\n\tdh \$\@\n" .
+	"override_dh_builddeb:\n\tdh_builddeb -- -Zgzip -z1\n");
 chmod(0755, "$src/debian/rules");
 write_file("$src/debian/source/format", "3.0 (native)\n");
 
