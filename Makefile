@@ -99,7 +99,7 @@ TEST_SRC := $(sort $(wildcard tests/c/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/c/%.c=$(B)/tests/%)
 TRAINER = $(B)/dh-model-train
 
-.PHONY: all check check-all check-cnn check-sbuild install clean demo bench bench-cnn bench-inference bench-fasttext bench-vectors fuzz man check-sanitizers
+.PHONY: all check check-all check-cnn check-text-templates check-sbuild install clean demo bench bench-cnn bench-inference bench-fasttext bench-vectors fuzz man check-sanitizers
 all: $(TRAINER)
 
 $(B)/obj/%.o: %.c
@@ -165,6 +165,14 @@ check-cnn: $(TRAINER)
 	DH_MODEL_TRAIN=$(CURDIR)/$(TRAINER) DH_MODEL_TEST_CNN=full \
 		$(PROVE) $(PROVE_FLAGS) tests/t/07-image-cnn.t
 
+# The two text templates (templates/fortune-langid.models,
+# word-langid.models) built as shipped, all their languages, in a package
+# build (about 3 min under load: word-langid reads 1.85 million words);
+# make check builds them with smaller settings (tests/t/54-text-langid.t).
+check-text-templates: $(TRAINER)
+	DH_MODEL_TRAIN=$(CURDIR)/$(TRAINER) DH_MODEL_TEST_TEXT=full \
+		$(PROVE) $(PROVE_FLAGS) tests/t/54-text-langid.t
+
 # CI: the sanitizer and leak run, every fuzz target for FUZZ_SECONDS,
 # reprotest on the example package, the sbuild builds, then the whole
 # suite, last so that the output ends with prove's Result line.  Needs the
@@ -178,6 +186,7 @@ check-all:
 	$(TIMED) $(MAKE) --no-print-directory fuzz
 	$(TIMED) tests/repro/reprotest.sh
 	$(TIMED) $(MAKE) --no-print-directory check-sbuild
+	$(TIMED) $(MAKE) --no-print-directory check-text-templates
 	$(MAKE) --no-print-directory check
 
 # dh-model and the example package built as Debian's buildds build them:

@@ -172,7 +172,7 @@ static void test_data(void)
 	char sha[65], hex[65], *got = NULL;
 	dm_error err = {"", 0};
 	dm_data_found f;
-	dm_record_data d = {"train", "Dataset", "d.csv", NULL};
+	dm_record_data d = {"train", "Dataset", "d.csv", NULL, 0, 0, 0};
 	uint64_t size;
 	int fd;
 	mkdir(in_dir("data"), 0700);
@@ -282,9 +282,22 @@ static void test_bundle(void)
 		ok(unpack(link, "05", &bc, &err) == -1, "a directory is refused");
 	}
 	{
-		const char *many[] = {"data/a", "data/b", "data/c", "data/d", "data/e", NULL};
-		ok(unpack(many, "00000", &bc, &err) == -1 && strstr(err.msg, "more than 4 data files"),
-		   "at most 4 data files");
+		/* a text model has a file per Dataset line */
+		static char names[DM_BUNDLE_MAX_DATA + 1][16];
+		const char *many[DM_BUNDLE_MAX_DATA + 2];
+		char types[DM_BUNDLE_MAX_DATA + 2];
+		char want[64];
+		int i;
+		for (i = 0; i <= DM_BUNDLE_MAX_DATA; i++) {
+			snprintf(names[i], sizeof names[i], "data/f%02d", i);
+			many[i] = names[i];
+			types[i] = '0';
+		}
+		many[i] = NULL;
+		types[i] = 0;
+		snprintf(want, sizeof want, "more than %d data files", DM_BUNDLE_MAX_DATA);
+		ok(unpack(many, types, &bc, &err) == -1 && strstr(err.msg, want),
+		   "at most %d data files (%s)", DM_BUNDLE_MAX_DATA, err.msg);
 	}
 }
 

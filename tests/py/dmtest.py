@@ -69,6 +69,35 @@ def write(path, text):
     return path
 
 
+def dpkg_db(admindir, packages, diversions=()):
+    """A minimal dpkg database that dpkg-query reads: status with each
+    (name, architecture, Multi-Arch, paths) installed, info/format (1: the
+    lists of Multi-Arch: same packages are PKG:ARCH.list), info/*.list and
+    diversions (from, to, package)."""
+    stanzas = []
+    for name, arch, ma, paths in packages:
+        stanzas.append("Package: %s\nStatus: install ok installed\nMaintainer: Nobody <nobody@example.org>\n"
+                       "Architecture: %s\n%sVersion: 1.0\nDescription: %s for the tests\n"
+                       % (name, arch, "Multi-Arch: %s\n" % ma if ma else "", name))
+        write(os.path.join(admindir, "info", "%s%s.list" % (name, ":" + arch if ma == "same" else "")),
+              "".join(p + "\n" for p in paths))
+    write(os.path.join(admindir, "status"), "\n".join(stanzas))
+    write(os.path.join(admindir, "info/format"), "1\n")
+    write(os.path.join(admindir, "diversions"), "".join("%s\n%s\n%s\n" % d for d in diversions))
+
+
+def fortunes(path, words, n=30, seed=1):
+    """n '%'-separated records of words from words."""
+    recs, x = [], seed
+    for i in range(n):
+        line = []
+        for _ in range(3 + i % 5):
+            x = (x * 1103515245 + 12345) % 2 ** 31
+            line.append(words[x % len(words)])
+        recs.append(" ".join(line))
+    return write(path, "\n%\n".join(recs) + "\n%\n")
+
+
 def csv(path, rows, features, classes, seed=3):
     """A CSV of uniform features in [-1, 1] and a label: the argmax of a
     random linear map for classes > 1, else the features' sum (regression)."""

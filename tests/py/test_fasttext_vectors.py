@@ -191,8 +191,9 @@ try:
             r = run(["train", "--threads", str(threads), "--output-dir", out, recipe])
             say = r.stdout + r.stderr
             names = sorted(os.listdir(out))
-            ok(r.returncode == 0 and names == ["topic-vectors.bin", "topic-vectors.safetensors", "topic-vectors.vec"],
-               "recipe %s, %d threads: trained, .bin, .safetensors, .vec written (%s)" % (model, threads, say.strip()[-300:]))
+            ok(r.returncode == 0 and names == ["topic-vectors.bin", "topic-vectors.json", "topic-vectors.safetensors",
+                                             "topic-vectors.vec"],
+               "recipe %s, %d threads: trained, .bin, .json, .safetensors, .vec written (%s)" % (model, threads, say.strip()[-300:]))
             outs.append([sha(os.path.join(out, n)) for n in names])
             if threads == 1:
                 est = re.search(r"training .* FLOP \((\d+)\)", say)

@@ -14,7 +14,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
-from dmtest import ok, diag, done, trainer, write  # noqa: E402
+from dmtest import ok, diag, done, dpkg_db, trainer, write  # noqa: E402
 
 TRAINER = trainer()
 EXPAT_COPYRIGHT = """Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
@@ -69,23 +69,6 @@ class Tree:
     def card(self):
         return subprocess.run([TRAINER, "card", "out/m.json"], cwd=self.dir, capture_output=True,
                               text=True).stdout
-
-
-def dpkg_db(admindir, packages, diversions=()):
-    """A minimal dpkg database that dpkg-query reads: status with each
-    (name, architecture, Multi-Arch, paths) installed, info/format (1: the
-    lists of Multi-Arch: same packages are PKG:ARCH.list), info/*.list and
-    diversions (from, to, package)."""
-    stanzas = []
-    for name, arch, ma, paths in packages:
-        stanzas.append("Package: %s\nStatus: install ok installed\nMaintainer: Nobody <nobody@example.org>\n"
-                       "Architecture: %s\n%sVersion: 1.0\nDescription: %s for the tests\n"
-                       % (name, arch, "Multi-Arch: %s\n" % ma if ma else "", name))
-        write(os.path.join(admindir, "info", "%s%s.list" % (name, ":" + arch if ma == "same" else "")),
-              "".join(p + "\n" for p in paths))
-    write(os.path.join(admindir, "status"), "\n".join(stanzas))
-    write(os.path.join(admindir, "info/format"), "1\n")
-    write(os.path.join(admindir, "diversions"), "".join("%s\n%s\n%s\n" % d for d in diversions))
 
 
 def verdict_of(tree, recipe_text, **kw):

@@ -103,7 +103,7 @@ static const char USAGE[] =
 	"  card FILE.json              the model card (Markdown) of a provenance record\n"
 	"  audit-container FILE        the members of a zip-like model file (.npz, .pt,\n"
 	"                              .keras; gzipped too) and its class, as JSON\n"
-	"  verify [--threads N] [--data-dir DIR] FILE.safetensors|BUNDLE.tar\n"
+	"  verify [--threads N] [--data-dir DIR] FILE.safetensors|NAME.bin|BUNDLE.tar\n"
 	"        retrain a model from its provenance and compare the weights bit for bit\n"
 	"  bundle --output BUNDLE.tar [--max-data-bytes SIZE] [--data-dir DIR] FILE.safetensors\n"
 	"        a deterministic tar of the recipe, provenance, card, weights and small data\n"

@@ -9,10 +9,8 @@
 #include "fasttext/job.h"
 #include "fasttext/load.h"
 #include "fasttext/vectors_job.h"
-#include "fasttext/provenance.h"
-#include "base/sha256.h"
-#include "output/atomic.h"
-#include "output/safetensors.h"
+#include "fasttext/outputs.h"
+#include "base/file.h"
 
 static void say(const dm_ft_job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(const dm_ft_job *j, const char *fmt, ...)
@@ -55,80 +53,70 @@ static int p_at_1(const dm_ft_model *m, const dm_ft_corpus *c, const char *where
 	return 0;
 }
 
-/* SHA-256 of a matrix's little-endian float bytes, as a reader sees them */
-static void matrix_sha256(const dm_ft_matrix *x, char hex[65])
+/* Upstream-Weights: upstream's .bin on the same held-out or test lines,
+ * read through its own dictionary; P@1 beside ours.  Over
+ * Upstream-Max-Regression: an error (exit 3, like Expect) unless nocheck. */
+static int upstream(const dm_ft_job *j, const dm_ft_holdout *h, const dm_data_limits *lim,
+		    double ours, dm_upstream *u, dm_error *err)
 {
-	dm_sha256 h;
-	unsigned char d[32];
-	size_t n = (size_t)(x->m * x->n);
-	dm_sha256_init(&h);
-	for (size_t i = 0; i < n; i++) {
-		uint32_t u;
-		unsigned char le[4];
-		memcpy(&u, &x->data[i], 4);
-		le[0] = (unsigned char)u, le[1] = (unsigned char)(u >> 8);
-		le[2] = (unsigned char)(u >> 16), le[3] = (unsigned char)(u >> 24);
-		dm_sha256_update(&h, le, 4);
-	}
-	dm_sha256_final(&h, d);
-	dm_sha256_hex(d, hex);
-}
-
-/* NAME.safetensors (with the record in its metadata), NAME.json and, with
- * Export: fasttext, NAME.bin: one set (output/atomic.h), the weights the
- * commit point. */
-static int write_outputs(const dm_ft_job *j, const dm_ft_model *m, dm_ft_facts *f, dm_error *err)
-{
-	char path[4096], jpath[4096], bpath[4096], sha[2][65], bsha[65], bname[320];
-	dm_tensor t[2] = {
-		{"input", 2, {(size_t)m->input.m, (size_t)m->input.n}, (size_t)(m->input.m * m->input.n),
-		 m->input.data},
-		{"output", 2, {(size_t)m->output.m, (size_t)m->output.n},
-		 (size_t)(m->output.m * m->output.n), m->output.data}};
-	dm_meta meta[2];
-	unsigned char *bin = NULL;
-	size_t nbin = 0;
-	char *pretty = NULL, *compact = NULL;
-	dm_atomic *a = NULL;
+	const dm_ft_recipe *r = j->r;
+	dm_ft_model m;
+	dm_ft_predictor p;
+	dm_ft_corpus c = {0};
+	char *bytes;
+	size_t n;
+	double theirs = -1.0;
 	int rc = -1;
-	matrix_sha256(&m->input, sha[0]);
-	matrix_sha256(&m->output, sha[1]);
-	f->tensor_sha256[0] = sha[0];
-	f->tensor_sha256[1] = sha[1];
-	f->tensor_shape[0][0] = m->input.m, f->tensor_shape[0][1] = m->input.n;
-	f->tensor_shape[1][0] = m->output.m, f->tensor_shape[1][1] = m->output.n;
-	if (j->r->export_fasttext) {
-		if (dm_ft_write_mem(m, &bin, &nbin, err))
-			return -1;
-		dm_sha256_hex_of(bin, nbin, bsha);
-		snprintf(bname, sizeof bname, "%s.bin", j->model);
-		f->export_file = bname;
-		f->export_sha256 = bsha;
-		f->export_bytes = nbin;
+	memset(u, 0, sizeof *u);
+	if (!(bytes = dm_read_regular(r->upstream, UINT64_C(1) << 34, &n, u->sha256, err)))
+		return dm_error_prefix(err, "%s: Upstream-Weights", j->where);
+	rc = dm_ft_read_mem(bytes, n, r->upstream, &m, err);
+	free(bytes);
+	if (rc)
+		return dm_error_prefix(err, "%s: Upstream-Weights", j->where);
+	rc = -1;
+	if (dm_ft_predictor_init(&p, &m, r->upstream, err))
+		goto model;
+	if ((r->test.n ? dm_ft_load_rows(r->format, &r->test, r->label_prefix, lim, &p.dict, &c,
+					 NULL, err)
+		       : dm_ft_load_held(r->format, &r->train, r->label_prefix, lim, h, &p.dict, &c,
+					 err)) ||
+	    p_at_1(&m, &c, r->upstream, &theirs, err))
+		goto out;
+	u->done = 1;
+	u->path = r->upstream;
+	u->format = "fasttext";
+	snprintf(u->network, sizeof u->network, "fastText %s, dim %d, %d words, %d labels",
+		 dm_ft_loss_name(m.args.loss), (int)m.args.dim, (int)m.nwords, (int)m.nlabels);
+	u->parameters = (size_t)(m.input.m * m.input.n + m.output.m * m.output.n);
+	u->split = r->test.n ? "test" : "validation";
+	u->rows = c.n;
+	u->classification = u->no_loss = 1;
+	u->mine.accuracy = (float)ours;
+	u->theirs.accuracy = (float)theirs;
+	u->worse_by = (float)(theirs - ours);
+	u->pass = 1;
+	if (r->upstream_max >= 0.0) {
+		u->has_max = 1;
+		u->metric = "accuracy";
+		u->max_regression = (float)r->upstream_max;
+		u->pass = !(theirs - ours > r->upstream_max);
 	}
-	if (!(pretty = dm_ft_provenance_json(j, f, 1, err)) ||
-	    !(compact = dm_ft_provenance_json(j, f, 0, err)))
+	say(j, "%s: upstream's %s: P@1 %.4f; retrained: %.4f (%+.4f) on the same %zu %s lines",
+	    j->model, r->upstream, theirs, ours, ours - theirs, c.n, u->split);
+	if (!u->pass && !(j->ctx && j->ctx->no_expect)) {
+		dm_fail_code(err, DM_EXIT_EXPECT, "%s: line %u: Upstream-Max-Regression: the retrained "
+			     "model's P@1 %.4f is worse than upstream's %.4f by %.4f, more than %g "
+			     "(DEB_BUILD_OPTIONS=nocheck or --no-expect skips it)", j->where,
+			     r->upstream_max_line, ours, theirs, theirs - ours, r->upstream_max);
 		goto out;
-	meta[0] = (dm_meta){"format", "pt"};
-	meta[1] = (dm_meta){"dh-model.provenance", compact};
-	snprintf(path, sizeof path, "%s/%s.safetensors", j->output_dir, j->model);
-	snprintf(jpath, sizeof jpath, "%s/%s.json", j->output_dir, j->model);
-	snprintf(bpath, sizeof bpath, "%s/%s.bin", j->output_dir, j->model);
-	if (!(a = dm_atomic_new(j->cleanup, err)))
-		goto out;
-	dm_atomic_begin(a);
-	if (dm_safetensors_write(a, path, t, 2, meta, 2, err) ||
-	    dm_atomic_write(a, jpath, pretty, strlen(pretty), err) ||
-	    (bin && dm_atomic_write(a, bpath, bin, nbin, err)) ||
-	    dm_atomic_commit(a, err))
-		goto out;
-	say(j, "%s: wrote %s, %s%s%s", j->model, path, jpath, bin ? ", " : "", bin ? bpath : "");
+	}
 	rc = 0;
 out:
-	dm_atomic_free(a);   /* drops what a failure left staged */
-	free(bin);
-	free(pretty);
-	free(compact);
+	dm_ft_corpus_free(&c);
+	dm_ft_predictor_free(&p);
+model:
+	dm_ft_free(&m);
 	return rc;
 }
 
@@ -144,12 +132,18 @@ int dm_ft_job_run(const dm_ft_job *j, dm_ft_job_result *res, dm_error *err)
 	dm_pool *pool = NULL;
 	dm_file_record *trec = dm_calloc(r->train.n + r->test.n + 1, sizeof *trec, err);
 	dm_ft_facts facts;
+	dm_verdict verdict;
+	dm_upstream up;
+	dm_named_metric metric;
+	dm_ft_blob bin = {"fasttext", "bin", NULL, 0};
 	int rc = -1, have_dict = 0;
 	if (r->vectors) {
 		free(trec);
 		return dm_ftv_job_run(j, res, err);
 	}
 	memset(&facts, 0, sizeof facts);
+	memset(&verdict, 0, sizeof verdict);
+	memset(&up, 0, sizeof up);
 	if (!trec)
 		return -1;
 	memset(res, 0, sizeof *res);
@@ -173,6 +167,9 @@ int dm_ft_job_run(const dm_ft_job *j, dm_ft_job_result *res, dm_error *err)
 	    (r->test.n && dm_ft_load_rows(r->format, &r->test, r->label_prefix, &lim, &d, &test,
 					  trec + r->train.n, err)) ||
 	    dm_ft_train_estimate(&d, &train, &r->cfg, &res->flops_estimate, err))
+		goto out;
+	/* the licences, with the inputs (as the MLP's, before any restriction) */
+	if (!j->estimate_only && dm_ft_verdict_facts(j, trec, &verdict, err))
 		goto out;
 	res->ntrain = train.n;
 	res->ntest = test.n;
@@ -202,12 +199,23 @@ int dm_ft_job_run(const dm_ft_job *j, dm_ft_job_result *res, dm_error *err)
 	say(j, "%s: trained %" PRIu64 " line updates, %" PRIu64 " FLOP counted (estimate %" PRIu64
 	    "); P@1 %.4f on %zu %s lines", j->model, w.examples, w.flops, res->flops_estimate,
 	    res->p_at_1, test.n, r->test.n ? "test" : "held-out");
-	facts = (dm_ft_facts){.train_files = trec, .ntrain_files = r->train.n,
+	facts = (dm_ft_facts){.r = r, .train_files = trec, .ntrain_files = r->train.n,
 			      .test_files = trec + r->train.n, .ntest_files = r->test.n,
 			      .nwords = d.nwords, .nlabels = d.nlabels, .rows = w.rows,
 			      .train_lines = train.n, .held_lines = test.n, .train_tokens = train.ntokens,
-			      .examples = w.examples, .flop = w.flops, .p_at_1 = res->p_at_1};
-	if (write_outputs(j, &m, &facts, err))
+			      .examples = w.examples, .flop = w.flops};
+	snprintf(metric.name, sizeof metric.name, "%s-accuracy", r->test.n ? "test" : "validation");
+	metric.value = (float)res->p_at_1;
+	if (r->export_fasttext) {
+		unsigned char *data;
+		if (dm_ft_write_mem(&m, &data, &bin.n, err))
+			goto out;
+		bin.data = data;
+	}
+	if (r->upstream && upstream(j, &h, &lim, res->p_at_1, &up, err))
+		goto out;
+	if (dm_ft_write_outputs(j, &m, &facts, "pt", &metric, res->p_at_1 >= 0.0, &verdict,
+				up.done ? &up : NULL, &bin, bin.data ? 1 : 0, err))
 		goto out;
 	if (r->expect_p1 >= 0.0 && !(res->p_at_1 >= r->expect_p1)) {
 		dm_fail_code(err, DM_EXIT_EXPECT, "%s: Expect (line %u): test-accuracy %.4f, expected "
@@ -216,6 +224,8 @@ int dm_ft_job_run(const dm_ft_job *j, dm_ft_job_result *res, dm_error *err)
 	}
 	rc = 0;
 out:
+	free((void *)bin.data);
+	dm_verdict_free(&verdict);
 	dm_ft_model_view_free(&m);
 	dm_ft_weights_free(&w);
 	dm_pool_free(pool);

@@ -5,15 +5,18 @@
  * lines' rows; the estimate, refused over Max-Compute before the first
  * update with the token count in the message; the training; P@1 on the
  * held-out or test lines (fastText's `test`, by ftpredict); then
- * OUT/NAME.safetensors (the tensors "input" and "output"), OUT/NAME.json
- * (the provenance record, "dh-model-provenance/1", which `dh-model-train
+ * the verdict from the datasets' copyright files; OUT/NAME.safetensors
+ * (the tensors "input" and "output"), OUT/NAME.json (the provenance
+ * record, "dh-model-provenance/1", with the verdict, which `dh-model-train
  * card` reads; also in the safetensors' metadata) and, with Export:
- * fasttext, OUT/NAME.bin, fastText 0.9.2's file.  Nothing is
- * printed: progress lines go to say(). */
+ * fasttext, OUT/NAME.bin, fastText 0.9.2's file (fasttext/outputs.h).
+ * Nothing is printed: progress lines go to say(). */
 #ifndef DM_FT_JOB_H
 #define DM_FT_JOB_H
 
+#include "base/context.h"
 #include "fasttext/recipe.h"
+#include "policy/budget.h"
 #include "recipe/deb822.h"
 #include "recipe/policy.h"
 
@@ -32,6 +35,10 @@ typedef struct dm_ft_job {
 	size_t stanza_index;
 	const dm_stanza *stanza;
 	const char *description, *license;
+	/* for the verdict (licensing/verdict.h) and the record's budget */
+	const struct dm_recipe *recipe;
+	const dm_ctx *ctx;
+	dm_budget *budget;          /* dm_budget_check's; the job adds the counted cost */
 	/* where its writers enter themselves for a signal handler
 	 * (os/cleanup.h; dm_ctx's), or NULL */
 	struct dm_cleanup *cleanup;

@@ -157,3 +157,14 @@ int dm_ft_load(dm_text_format fmt, const dm_text_sources *src, const char *prefi
 	dm_text_ids_free(&a.lab);
 	return rc;
 }
+
+int dm_ft_load_held(dm_text_format fmt, const dm_text_sources *src, const char *prefix,
+		    const dm_data_limits *lim, const dm_ft_holdout *h, dm_text_dict *d,
+		    dm_ft_corpus *test, dm_error *err)
+{
+	adding a = {d, h, NULL, test, {0}, {0}};
+	int rc = each_line(fmt, src, prefix, lim, NULL, add_rows, &a, err);
+	dm_text_ids_free(&a.w);
+	dm_text_ids_free(&a.lab);
+	return rc;
+}

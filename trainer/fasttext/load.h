@@ -41,4 +41,10 @@ int dm_ft_load_rows(dm_text_format fmt, const dm_text_sources *src, const char *
 		    const dm_data_limits *lim, dm_text_dict *d, dm_ft_corpus *c,
 		    dm_file_record *records, dm_error *err);
 
+/* Only the held-out lines' rows, with a finished dictionary (another
+ * model's: Upstream-Weights). */
+int dm_ft_load_held(dm_text_format fmt, const dm_text_sources *src, const char *prefix,
+		    const dm_data_limits *lim, const dm_ft_holdout *h, dm_text_dict *d,
+		    dm_ft_corpus *test, dm_error *err);
+
 #endif

@@ -14,7 +14,7 @@ static const char *const FIELDS[] = {
 	"Model-Type", "Format", "Dataset", "Test-Dataset", "Validation-Split", "Loss", "Dim",
 	"Epochs", "Learning-Rate", "Word-Ngrams", "Min-N", "Max-N", "Bucket", "Min-Count",
 	"Min-Count-Label", "Label-Prefix", "Neg", "Batch-Size", "Seed", "Export", "Expect",
-	"Model", "Description", "License", "Install", "Policy", "Max-Compute", "Max-Memory",
+	"Upstream-Weights", "Upstream-Max-Regression", "Model", "Description", "License", "Install", "Policy", "Max-Compute", "Max-Memory",
 	"Max-Wall-Time", "Max-CPU-Time", "Max-Dataset-Bytes", "Max-Output-Bytes",
 	"Max-Archive-Members", "Data-License", "Unexplained-Models", "Model-Files",
 	"Not-Model-Files",
@@ -114,6 +114,56 @@ static int parse_expect(const char *path, const dm_stanza *s, dm_ft_recipe *r, d
 	return 0;
 }
 
+/* Upstream-Weights: upstream's fastText .bin, evaluated on the same
+ * held-out or test lines; Upstream-Max-Regression: [accuracy] X. */
+static int parse_upstream(const char *path, const dm_stanza *s, dm_ft_recipe *r, dm_error *err)
+{
+	const dm_field *f = dm_stanza_get(s, "Upstream-Weights");
+	const dm_field *g = dm_stanza_get(s, "Upstream-Max-Regression");
+	const char *num;
+	double v;
+	if (!f)
+		return g ? dm_fail(err, "%s: line %u: Upstream-Max-Regression needs Upstream-Weights "
+				   "(upstream's fastText .bin)", path, g->line) : 0;
+	if (!*f->value || strchr(f->value, '\n'))
+		return bad(path, f, "the path of upstream's fastText .bin", err);
+	if (!r->test.n && r->validation_split <= 0.0)
+		return dm_fail(err, "%s: line %u: Upstream-Weights needs a Test-Dataset or a "
+			       "Validation-Split to evaluate both models on", path, f->line);
+	r->upstream = f->value;
+	if (!g)
+		return 0;
+	num = g->value;
+	if (!strncmp(num, "accuracy", 8) && (num[8] == ' ' || num[8] == '\t'))
+		num += 9;
+	while (*num == ' ' || *num == '\t')
+		num++;
+	if (dm_number_parse(num, &v, NULL) || v < 0.0 || v > 1.0)
+		return bad(path, g, "[accuracy] X with X in [0, 1] (how much lower the retrained "
+			   "model's P@1 may be than upstream's)", err);
+	r->upstream_max = v;
+	r->upstream_max_line = g->line;
+	return 0;
+}
+
+/* label=__label__en with Label-Prefix __label__: refused, naming the item */
+int dm_ft_recipe_check_prefixes(const char *path, const dm_stanza *s, const dm_ft_recipe *r,
+				dm_error *err)
+{
+	static const char *const fields[] = {"Dataset", "Test-Dataset"};
+	const dm_text_sources *src[] = {&r->train, &r->test};
+	char where[4096];
+	for (int i = 0; i < 2; i++) {
+		const dm_field *f = dm_stanza_get(s, fields[i]);
+		if (!f)
+			continue;
+		snprintf(where, sizeof where, "%s: line %u", path, f->line);
+		if (dm_text_sources_check_prefix(src[i], r->label_prefix, where, fields[i], err))
+			return -1;
+	}
+	return 0;
+}
+
 static int parse_fields(const char *path, const dm_stanza *s, dm_ft_recipe *r, dm_error *err)
 {
 	const dm_field *f;
@@ -201,12 +251,15 @@ static int parse_fields(const char *path, const dm_stanza *s, dm_ft_recipe *r, d
 	if (f && (!f->value[0] || strpbrk(f->value, " \t\n\r\v\f")))
 		return bad(path, f, "a prefix without blanks", err);
 	r->dict.label_prefix = r->label_prefix;
+	if (dm_ft_recipe_check_prefixes(path, s, r, err))
+		return -1;
 	if ((f = dm_stanza_get(s, "Export"))) {
 		if (strcmp(f->value, "fasttext"))
 			return bad(path, f, "fasttext (the .bin of fastText 0.9.2)", err);
 		r->export_fasttext = 1;
 	}
-	return parse_expect(path, s, r, err);
+	r->upstream_max = -1.0;
+	return parse_expect(path, s, r, err) || parse_upstream(path, s, r, err) ? -1 : 0;
 }
 
 /* skipgram and cbow: vectors_job.c's fields */

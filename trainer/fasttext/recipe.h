@@ -23,6 +23,9 @@ typedef struct dm_ft_recipe {
 	int export_fasttext;          /* Export: fasttext */
 	double expect_p1;             /* Expect: test-accuracy >= X (P@1); < 0: none */
 	unsigned expect_line;
+	const char *upstream;         /* Upstream-Weights: upstream's .bin, or NULL */
+	double upstream_max;          /* Upstream-Max-Regression (P@1); < 0: none */
+	unsigned upstream_max_line;
 	int vectors;                  /* Model-Type: skipgram or cbow (vectors_job.c) */
 	dm_ftv_cfg vec;               /* their training */
 } dm_ft_recipe;
@@ -36,5 +39,10 @@ int dm_ft_recipe_is(const char *path, const dm_stanza *s, dm_error *err);
 int dm_ft_recipe_parse(const char *path, const dm_stanza *s, dm_ft_recipe **out,
 		       dm_error *err);
 void dm_ft_recipe_free(dm_ft_recipe *r);
+
+/* A Dataset or Test-Dataset label= that begins with r->label_prefix:
+ * refused with the field's line (text/source.h); for every text model. */
+int dm_ft_recipe_check_prefixes(const char *path, const dm_stanza *s, const dm_ft_recipe *r,
+				dm_error *err);
 
 #endif

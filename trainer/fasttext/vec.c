@@ -89,8 +89,8 @@ int dm_ftv_print_row(FILE *f, const char *w, size_t len, const float *v, int32_t
 	return fputc('\n', f) == EOF ? -1 : 0;
 }
 
-int dm_ftv_write_vec(dm_atomic *a, const dm_text_dict *d, const float *input, int32_t dim, const char *path,
-		     dm_error *err)
+int dm_ftv_vec_text(const dm_text_dict *d, const float *input, int32_t dim, const char *path,
+		    char **out, size_t *len, dm_error *err)
 {
 	char *buf = NULL;
 	size_t n = 0;
@@ -117,13 +117,28 @@ int dm_ftv_write_vec(dm_atomic *a, const dm_text_dict *d, const float *input, in
 		goto out;
 	}
 	f = NULL;
-	rc = dm_atomic_write(a, path, buf, n, err);
+	*out = buf, *len = n;
+	buf = NULL;
+	rc = 0;
 out:
 	if (f)
 		fclose(f);
 	free(buf);
 	free(v);
 	dm_text_ids_free(&scratch);
+	return rc;
+}
+
+int dm_ftv_write_vec(dm_atomic *a, const dm_text_dict *d, const float *input, int32_t dim,
+		     const char *path, dm_error *err)
+{
+	char *buf;
+	size_t n;
+	int rc;
+	if (dm_ftv_vec_text(d, input, dim, path, &buf, &n, err))
+		return -1;
+	rc = dm_atomic_write(a, path, buf, n, err);
+	free(buf);
 	return rc;
 }
 

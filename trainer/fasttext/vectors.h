@@ -124,5 +124,9 @@ int dm_ftv_print_row(FILE *f, const char *w, size_t len, const float *v, int32_t
  * through a, as dm_ft_write). */
 int dm_ftv_write_vec(dm_atomic *a, const dm_text_dict *d, const float *input, int32_t dim, const char *path,
 		     dm_error *err);
+/* The same text in memory (*out malloc'd, *len bytes); path names it in
+ * messages. */
+int dm_ftv_vec_text(const dm_text_dict *d, const float *input, int32_t dim, const char *path,
+		    char **out, size_t *len, dm_error *err);
 
 #endif

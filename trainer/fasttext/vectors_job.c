@@ -10,6 +10,7 @@
 
 #include "base/number.h"
 #include "fasttext/load.h"
+#include "fasttext/outputs.h"
 #include "fasttext/train.h"
 #include "fasttext/vectors_job.h"
 #include "output/safetensors.h"
@@ -144,6 +145,8 @@ int dm_ftv_recipe_fields(const char *path, const dm_stanza *s, int32_t model, dm
 	if (f && (!f->value[0] || strpbrk(f->value, " \t\n\r\v\f")))
 		return bad(path, f, "a prefix without blanks", err);
 	r->dict.label_prefix = r->label_prefix;
+	if (dm_ft_recipe_check_prefixes(path, s, r, err))
+		return -1;
 	r->expect_p1 = -1.0;
 	if ((f = dm_stanza_get(s, "Export"))) {
 		if (strcmp(f->value, "fasttext"))
@@ -169,7 +172,7 @@ static void say(const dm_ft_job *j, const char *fmt, ...)
 /* One pass over the datasets: the dictionary's counts (c NULL) or the
  * training text (c). */
 static int pass(const dm_ft_recipe *r, const dm_data_limits *lim, dm_text_dict *d,
-		dm_ftv_corpus *c, dm_error *err)
+		dm_ftv_corpus *c, dm_file_record *rec, dm_error *err)
 {
 	dm_text_line l = {0};
 	int rc = 0;
@@ -191,49 +194,35 @@ static int pass(const dm_ft_recipe *r, const dm_data_limits *lim, dm_text_dict *
 			dm_text_reader_abort(rd);
 			rc = -1;
 		} else {
-			rc = dm_text_reader_close(rd, NULL, err);
+			rc = dm_text_reader_close(rd, rec ? &rec[k] : NULL, err);
 		}
 	}
 	dm_text_line_free(&l);
 	return rc;
 }
 
-static int write_files(const dm_ft_job *j, dm_atomic *a, const dm_text_dict *d,
-		       const dm_ft_model *m, dm_error *err)
-{
-	char path[4096];
-	dm_tensor t[2] = {
-		{"input", 2, {(size_t)m->input.m, (size_t)m->input.n}, (size_t)(m->input.m * m->input.n),
-		 m->input.data},
-		{"output", 2, {(size_t)m->output.m, (size_t)m->output.n},
-		 (size_t)(m->output.m * m->output.n), m->output.data}};
-	dm_meta meta[1] = {{"format", m->args.model == DM_FT_MODEL_CBOW ? "fasttext-cbow"
-							      : "fasttext-skipgram"}};
-	snprintf(path, sizeof path, "%s/%s.safetensors", j->output_dir, j->model);
-	if (dm_safetensors_write(a, path, t, 2, meta, 1, err))
-		return -1;
-	say(j, "%s: wrote %s", j->model, path);
-	if (!j->r->export_fasttext)
-		return 0;
-	snprintf(path, sizeof path, "%s/%s.bin", j->output_dir, j->model);
-	if (dm_ft_write(a, m, path, err))
-		return -1;
-	say(j, "%s: wrote %s (fastText 0.9.2)", j->model, path);
-	snprintf(path, sizeof path, "%s/%s.vec", j->output_dir, j->model);
-	if (dm_ftv_write_vec(a, d, m->input.data, m->args.dim, path, err))
-		return -1;
-	say(j, "%s: wrote %s (%d words)", j->model, path, (int)d->nwords);
-	return 0;
-}
-
-/* Each file on its own (no set: they do not describe each other), with
- * the job's registry for a signal handler. */
+/* NAME.safetensors, NAME.json and, with Export: fasttext, NAME.bin and
+ * NAME.vec: one set (fasttext/outputs.h) */
 static int write_outputs(const dm_ft_job *j, const dm_text_dict *d, const dm_ft_model *m,
-			 dm_error *err)
+			 const dm_ft_facts *f, dm_verdict *v, dm_error *err)
 {
-	dm_atomic *a = dm_atomic_new(j->cleanup, err);
-	int rc = a ? write_files(j, a, d, m, err) : -1;
-	dm_atomic_free(a);
+	dm_ft_blob blobs[2] = {{"fasttext", "bin", NULL, 0}, {"vec", "vec", NULL, 0}};
+	unsigned char *bin = NULL;
+	char *vec = NULL, where[4096];
+	int rc = -1;
+	if (j->r->export_fasttext) {
+		snprintf(where, sizeof where, "%s/%s.vec", j->output_dir, j->model);
+		if (dm_ft_write_mem(m, &bin, &blobs[0].n, err) ||
+		    dm_ftv_vec_text(d, m->input.data, m->args.dim, where, &vec, &blobs[1].n, err))
+			goto out;
+		blobs[0].data = bin;
+		blobs[1].data = vec;
+	}
+	rc = dm_ft_write_outputs(j, m, f, m->args.model == DM_FT_MODEL_CBOW ? "fasttext-cbow"
+				 : "fasttext-skipgram", NULL, 0, v, NULL, blobs, bin ? 2 : 0, err);
+out:
+	free(bin);
+	free(vec);
 	return rc;
 }
 
@@ -247,7 +236,13 @@ int dm_ftv_job_run(const dm_ft_job *j, dm_ft_job_result *res, dm_error *err)
 	dm_ft_model m = {0};
 	dm_pool *pool = NULL;
 	uint64_t centres = 0;
+	dm_file_record *rec = dm_calloc(r->train.n + 1, sizeof *rec, err);
+	dm_verdict verdict;
+	dm_ft_facts facts;
 	int rc = -1, have_dict = 0;
+	memset(&verdict, 0, sizeof verdict);
+	if (!rec)
+		return -1;
 	memset(res, 0, sizeof *res);
 	res->p_at_1 = -1.0;
 	if (j->limits) {
@@ -259,8 +254,8 @@ int dm_ftv_job_run(const dm_ft_job *j, dm_ft_job_result *res, dm_error *err)
 	    dm_text_dict_init(&d, &r->dict, err))
 		goto out;
 	have_dict = 1;
-	if (pass(r, &lim, &d, NULL, err) || dm_text_dict_finish(&d, err) ||
-	    pass(r, &lim, &d, &c, err) ||
+	if (pass(r, &lim, &d, NULL, rec, err) || dm_text_dict_finish(&d, err) ||
+	    pass(r, &lim, &d, &c, NULL, err) ||
 	    dm_ftv_estimate(&d, &c, &r->vec, &res->flops_estimate, &centres, err))
 		goto out;
 	res->ntrain = c.n;
@@ -280,6 +275,9 @@ int dm_ftv_job_run(const dm_ft_job *j, dm_ft_job_result *res, dm_error *err)
 		rc = 0;
 		goto out;
 	}
+	/* the licences, with the inputs */
+	if (dm_ft_verdict_facts(j, rec, &verdict, err))
+		goto out;
 	if ((j->threads > 1 && !(pool = dm_pool_new(j->threads, err))) ||
 	    dm_ftv_train(&d, &c, &r->vec, pool, &w, err) ||
 	    dm_ftv_model_view(&d, &r->vec, &w, &m, err))
@@ -287,7 +285,10 @@ int dm_ftv_job_run(const dm_ft_job *j, dm_ft_job_result *res, dm_error *err)
 	res->flops_counted = w.flops;
 	say(j, "%s: trained %" PRIu64 " centres, %" PRIu64 " FLOP counted (estimate %" PRIu64 ")",
 	    j->model, w.centres, w.flops, res->flops_estimate);
-	if (write_outputs(j, &d, &m, err))
+	facts = (dm_ft_facts){.r = r, .train_files = rec, .ntrain_files = r->train.n,
+			      .nwords = d.nwords, .rows = w.rows, .train_lines = res->lines,
+			      .train_tokens = c.ntokens, .examples = w.centres, .flop = w.flops};
+	if (write_outputs(j, &d, &m, &facts, &verdict, err))
 		goto out;
 	rc = 0;
 out:
@@ -297,5 +298,9 @@ out:
 	dm_ftv_corpus_free(&c);
 	if (have_dict)
 		dm_text_dict_free(&d);
+	dm_verdict_free(&verdict);
+	for (size_t i = 0; i < r->train.n; i++)
+		free(rec[i].path);
+	free(rec);
 	return rc;
 }

@@ -480,7 +480,7 @@ static int text_job(dm_recipe *r, const dm_job_opts *o, int estimate_only, dm_er
 	char where[256];
 	dm_ft_job j = {r->text, r->model, where, &b.limits, o->threads, o->output_dir,
 		       estimate_only, o->say, o->say_ctx, r->file->path, r->index, r->stanza,
-		       r->description, r->license, o->cleanup};
+		       r->description, r->license, r, o, &b, o->cleanup};
 	int rc;
 	dm_recipe_where(r, where, sizeof where);
 	rc = dm_budget_check(r, o, &b, err) ? -1 : dm_ft_job_run(&j, &res, err);

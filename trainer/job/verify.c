@@ -27,6 +27,7 @@
 
 #include "base/epoch.h"
 #include "base/text.h"
+#include "job/commands.h"
 #include "os/child.h"
 #include "os/sandbox.h"
 #include "os/tmpdir.h"
@@ -101,6 +102,37 @@ static int compare(const char *what, const dm_safetensors *orig, const dm_record
 	return 0;
 }
 
+/* A fastText .bin against the retrained one, byte for byte. */
+static int compare_bin(const char *what, const char *again_path, const dm_record *rec,
+		       const dm_ctx *o, dm_error *err)
+{
+	char *a = NULL, *b = NULL, line[700];
+	size_t na, nb, k;
+	int rc = -1;
+	if (!(a = dm_read_regular(what, MAX_MEMBER, &na, NULL, err)))
+		return -1;
+	if (!(b = dm_read_regular(again_path, MAX_MEMBER, &nb, NULL, err))) {
+		dm_fail_code(err, DM_EXIT_DIFFER, "%s: the retraining wrote no %s.bin (no Export: "
+			     "fasttext in the recipe of its provenance?)", what, rec->model);
+		goto out;
+	}
+	for (k = 0; k < na && k < nb && a[k] == b[k]; k++)
+		;
+	if (k < na || k < nb) {
+		dm_fail_code(err, DM_EXIT_DIFFER, "%s: differs from the retrained %s.bin at byte %zu "
+			     "(%zu bytes in the file, %zu retrained)", what, rec->model, k, na, nb);
+		goto out;
+	}
+	snprintf(line, sizeof line, "%s: identical: all %zu bytes match the retrained %s.bin",
+		 what, na, rec->model);
+	tell(o, line);
+	rc = 0;
+out:
+	free(a);
+	free(b);
+	return rc;
+}
+
 /* The data hashes recorded at training against those the retraining read. */
 static int same_data(const char *what, const dm_record *rec, const dm_json *now, dm_error *err)
 {
@@ -165,6 +197,8 @@ typedef struct work {
 	dm_record rec;
 	dm_bundle_contents bc;
 	int bundle;
+	int bin;                     /* a fastText .bin: its record is NAME.json beside it */
+	char *record_text;           /* that NAME.json */
 	char *use[DM_RECORD_MAX_DATA];     /* the data paths to train on */
 	char *inside[DM_RECORD_MAX_DATA];  /* a bundle's "data/FILE[:member]" */
 } work;
@@ -311,6 +345,31 @@ out:
 	return rc;
 }
 
+/* A fastText .bin's record: NAME.json beside NAME.bin. */
+static int bin_record(work *w, dm_error *err)
+{
+	size_t n = strlen(w->what), len;
+	char *json;
+	if (n < 5 || strcmp(w->what + n - 4, ".bin"))
+		return dm_fail(err, "%s: a fastText model, but not named NAME.bin; expected its "
+			       "provenance NAME.json beside NAME.bin", w->what);
+	if (!(json = dm_malloc(n + 2, err)))
+		return -1;
+	snprintf(json, n + 2, "%.*s.json", (int)(n - 4), w->what);
+	w->record_text = dm_read_regular(json, MAX_SMALL, &len, NULL, err);
+	if (!w->record_text) {
+		dm_error_prefix(err, "%s: its provenance", w->what);
+		free(json);
+		return -1;
+	}
+	if (dm_record_parse(json, w->record_text, len, &w->rec, err)) {
+		free(json);
+		return -1;
+	}
+	free(json);
+	return 0;
+}
+
 /* Retrain the recipe of the provenance on the checked data into tmp/out,
  * then compare. */
 static int retrain_and_compare(work *w, dm_error *err)
@@ -369,6 +428,11 @@ static int retrain_and_compare(work *w, dm_error *err)
 	    same_data(w->what, &w->rec, now, err))
 		goto out;
 	installed_notes(w->what, &w->rec, now, w->o);
+	if (w->bin) {
+		snprintf(path, sizeof path, "%.4000s/%s.bin", out, w->rec.model);
+		rc = compare_bin(w->what, path, &w->rec, w->o, err);
+		goto out;
+	}
 	snprintf(path, sizeof path, "%.4000s/%s.safetensors", out, w->rec.model);
 	if (dm_safetensors_read(path, &again, err))
 		goto out;
@@ -401,6 +465,8 @@ static int verify_work(work *w, dm_error *err)
 {
 	char weights[4200], what[512];
 	const char *file = w->what;
+	if ((w->bin = dm_is_fasttext_file(file)))
+		return bin_record(w, err) || local_data(w, err) ? -1 : retrain_and_compare(w, err);
 	if ((w->bundle = is_tar(file))) {
 		if (dm_bundle_unpack(file, w->tmpfd, &w->bc, err))
 			return -1;
@@ -451,6 +517,7 @@ static int child_work(const char *file, const char *tmp, const dm_ctx *o, dm_err
 	for (i = 0; i < DM_RECORD_MAX_DATA; i++)
 		free(w.use[i]), free(w.inside[i]);
 	dm_record_free(&w.rec);
+	free(w.record_text);
 	dm_safetensors_free(&w.st);
 	return rc;
 }

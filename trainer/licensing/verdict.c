@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "base/version.h"
+#include "fasttext/recipe.h"
 #include "licensing/dep5.h"
 #include "licensing/license.h"
 #include "policy/locate.h"
@@ -193,8 +194,14 @@ static const dm_dep5_files *catch_all(const dm_dep5 *c)
 
 /* ---- the decision ---- */
 
+typedef struct tree_top {
+	const char *top;
+	int have;
+} tree_top;
+
 typedef struct ctx {
 	const dm_recipe *r;
+	const char (*text_sha256)[65];  /* a text model's datasets' SHA-256, or NULL */
 	const dm_license_list *list;
 	char top[PATH_MAX];
 	int have_top;
@@ -378,17 +385,65 @@ static const char *part_name(int test, int labels)
 		    : (labels ? "training labels" : "training data");
 }
 
+/* One data file of the verdict: (part, path) and its SHA-256 when read. */
+static void add_file(dm_verdict *v, located *loc, const tree_top *t, const char *part,
+		     const char *path, const char *sha256)
+{
+	dm_data_licence *dl = &v->data[v->ndata];
+	char *file = NULL;
+	const char *member;
+	dm_error sub = {"", 0};
+	dl->part = part;
+	dl->path = path;
+	dl->build_depends = -1;
+	if (sha256)
+		memcpy(dl->sha256, sha256, sizeof dl->sha256);
+	if (dm_data_file_of(dl->path, &file, &member, &sub)) {
+		dl->note[0] = 0; /* the message, cut to the note's size */
+		cat(dl->note, sizeof dl->note, "%s", sub.msg);
+		loc->rel[0] = loc->abs[0] = 0;
+	} else {
+		locate(file, t->have ? t->top : NULL, loc, dl->note, sizeof dl->note);
+		free(file);
+	}
+	v->ndata++;
+}
+
+/* A text model's datasets (Model-Type supervised, skipgram, cbow): every
+ * Dataset line, then every Test-Dataset line */
+static int text_files(ctx *c, dm_verdict *v, located *loc, const tree_top *t)
+{
+	const dm_ft_recipe *ft = c->r->text;
+	size_t k, n = ft->train.n + ft->test.n;
+	if (n > DM_VERDICT_MAX_DATA)
+		return dm_fail(c->err, "%s: stanza %zu (%s): %zu datasets, but the verdict checks the "
+			       "licences of %d at most", recipe_shown(c->r), c->r->index, c->r->model,
+			       n, DM_VERDICT_MAX_DATA);
+	for (k = 0; k < n; k++) {
+		int test = k >= ft->train.n;
+		const dm_text_source *s = test ? &ft->test.v[k - ft->train.n] : &ft->train.v[k];
+		add_file(v, &loc[v->ndata], t, part_name(test, 0), s->path,
+			 c->text_sha256 ? c->text_sha256[k] : NULL);
+	}
+	return 0;
+}
+
 static int licences(ctx *c, const dm_prepared *p, dm_verdict *v)
 {
-	const char *abs[4];
-	char *owners[4] = {NULL, NULL, NULL, NULL};
-	located loc[4];
+	const char *abs[DM_VERDICT_MAX_DATA];
+	char *owners[DM_VERDICT_MAX_DATA] = {NULL};
+	located *loc = dm_calloc(DM_VERDICT_MAX_DATA, sizeof *loc, c->err);
+	tree_top top = {c->top, c->have_top};
 	size_t i, nabs = 0;
 	int t, k, rc = -1, have_owners = 0;
 	char dpkg_problem[1024] = ""; /* a whole dm_error message fits */
 	const char *root = c->root;
 	size_t rootlen = strlen(root);
-	for (t = 0; t < 2; t++) {
+	if (!loc)
+		return -1;
+	if (c->r->text && text_files(c, v, loc, &top))
+		goto out;
+	for (t = 0; t < 2 && !c->r->text; t++) {
 		/* the files that were read, with their SHA-256; without p, the
 		 * recipe's paths (features, then labels) */
 		const dm_dataset *d = p ? (t ? &p->test : &p->train) : NULL;
@@ -396,27 +451,10 @@ static int licences(ctx *c, const dm_prepared *p, dm_verdict *v)
 		int nfiles = d ? d->nfiles : !spec->features ? 0 : spec->labels ? 2 : 1;
 		if (t && (p ? !p->have_test : !spec->features))
 			break;
-		for (k = 0; k < nfiles && v->ndata < 4; k++) {
-			dm_data_licence *dl = &v->data[v->ndata];
-			char *file = NULL;
-			const char *member;
-			dm_error sub = {"", 0};
-			dl->part = part_name(t, k);
-			dl->path = d ? d->files[k].path : k ? spec->labels : spec->features;
-			dl->build_depends = -1;
-			if (d)
-				memcpy(dl->sha256, d->files[k].sha256, sizeof dl->sha256);
-			if (dm_data_file_of(dl->path, &file, &member, &sub)) {
-				dl->note[0] = 0; /* the message, cut to the note's size */
-				cat(dl->note, sizeof dl->note, "%s", sub.msg);
-				loc[v->ndata].rel[0] = loc[v->ndata].abs[0] = 0;
-			} else {
-				locate(file, c->have_top ? c->top : NULL, &loc[v->ndata], dl->note,
-				       sizeof dl->note);
-				free(file);
-			}
-			v->ndata++;
-		}
+		for (k = 0; k < nfiles && v->ndata < 4; k++)
+			add_file(v, &loc[v->ndata], &top, part_name(t, k),
+				 d ? d->files[k].path : k ? spec->labels : spec->features,
+				 d ? d->files[k].sha256 : NULL);
 	}
 	for (i = 0; i < v->ndata; i++)
 		if (loc[i].abs[0]) /* dpkg knows the paths below DPKG_ROOT */
@@ -456,8 +494,9 @@ static int licences(ctx *c, const dm_prepared *p, dm_verdict *v)
 	}
 	rc = 0;
 out:
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < DM_VERDICT_MAX_DATA; i++)
 		free(owners[i]);
+	free(loc);
 	return rc;
 }
 
@@ -540,8 +579,8 @@ static void decide(const dm_recipe *r, dm_verdict *v)
 	}
 }
 
-int dm_verdict_facts(const dm_recipe *r, const dm_prepared *p, const dm_ctx *x, dm_verdict *v,
-		     dm_error *err)
+static int facts(const dm_recipe *r, const dm_prepared *p, const char (*text_sha256)[65],
+		 const dm_ctx *x, dm_verdict *v, dm_error *err)
 {
 	dm_license_list list;
 	ctx c;
@@ -554,6 +593,7 @@ int dm_verdict_facts(const dm_recipe *r, const dm_prepared *p, const dm_ctx *x, 
 	dpkg_root(x, c.root, sizeof c.root);
 	c.x = x;
 	c.r = r;
+	c.text_sha256 = text_sha256;
 	c.list = &list;
 	c.err = err;
 	c.have_top = realpath(".", c.top) != NULL;
@@ -610,6 +650,18 @@ fail:
 	dm_license_list_free(&list);
 	dm_verdict_free(v);
 	return -1;
+}
+
+int dm_verdict_facts(const dm_recipe *r, const dm_prepared *p, const dm_ctx *x, dm_verdict *v,
+		     dm_error *err)
+{
+	return facts(r, p, NULL, x, v, err);
+}
+
+int dm_verdict_facts_text(const dm_recipe *r, const char (*sha256)[65], const dm_ctx *x,
+			  dm_verdict *v, dm_error *err)
+{
+	return facts(r, NULL, sha256, x, v, err);
 }
 
 void dm_verdict_classify(const dm_recipe *r, const dm_budget *b, uint64_t flop, dm_verdict *v)

@@ -42,6 +42,10 @@ typedef enum dm_licence_source {
 	DM_LSRC_RECIPE      /* the recipe's Data-License */
 } dm_licence_source;
 
+/* the data files whose licences a verdict checks: a text model may have
+ * a dataset per language */
+#define DM_VERDICT_MAX_DATA 32
+
 typedef struct dm_data_licence {
 	const char *part;        /* "training data", "training labels", "test data", "test labels" */
 	const char *path;        /* as in the recipe */
@@ -68,7 +72,7 @@ typedef struct dm_verdict {
 	char *weights_stanza;    /* "Files: *" when from debian/copyright */
 	unsigned weights_stanza_line;
 	char weights_note[640];  /* how the licence was found, or why there is none */
-	dm_data_licence data[4];
+	dm_data_licence data[DM_VERDICT_MAX_DATA];
 	size_t ndata;
 	int data_license_unused; /* Data-License given, but every file is covered */
 	/* the training */
@@ -94,6 +98,11 @@ const char *dm_verdict_class_name(dm_verdict_class c);
  * says it (through o->say). */
 int dm_verdict_facts(const dm_recipe *r, const dm_prepared *p, const dm_ctx *x, dm_verdict *v,
 		     dm_error *err);
+/* The same for a text model (r->text): its Dataset and Test-Dataset
+ * files in the recipe's order, sha256[i] the SHA-256 of file i as read
+ * (NULL: unread). */
+int dm_verdict_facts_text(const dm_recipe *r, const char (*sha256)[65], const dm_ctx *x,
+			  dm_verdict *v, dm_error *err);
 void dm_verdict_decide(const dm_recipe *r, const dm_budget *b, uint64_t flop,
 		       const dm_ctx *o, dm_verdict *v);
 void dm_verdict_free(dm_verdict *v);

@@ -204,6 +204,13 @@ static int within(const dm_cost *c, const dm_limits *l)
 	       !exceeds(c->output_bytes, (double)l->max_output_bytes);
 }
 
+void dm_budget_text_cost(dm_budget *b, uint64_t flop)
+{
+	b->cost.flop = b->cost.flop_train = flop;
+	b->costed = 1;
+	b->within_main = within(&b->cost, &b->main.limits);
+}
+
 int dm_budget_check(dm_recipe *r, const dm_ctx *x, dm_budget *b, dm_error *err)
 {
 	const char *dirs[3], *name = x->policy;

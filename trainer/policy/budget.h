@@ -41,6 +41,10 @@ typedef struct dm_budget {
 int dm_budget_check(dm_recipe *r, const dm_ctx *x, dm_budget *b, dm_error *err);
 void dm_budget_free(dm_budget *b);
 
+/* A text model's cost, which its job counts from the tokens after
+ * dm_budget_check: the FLOPs, and whether Debian main's limits take them. */
+void dm_budget_text_cost(dm_budget *b, uint64_t flop);
+
 /* "about 2.8 h at 36 GFLOP/s on one amd64 core" */
 void dm_budget_time(const dm_budget *b, double flop, const dm_policy *p,
 		    dm_numerics numerics, char *buf, size_t size);

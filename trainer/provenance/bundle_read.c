@@ -14,7 +14,7 @@
 #include "../base/text.h"
 
 #define MAX_MEMBER (1ull << 32)  /* bytes */
-#define MAX_MEMBERS 16           /* dm_bundle writes 4 and at most 4 data files */
+#define MAX_MEMBERS (8 + DM_BUNDLE_MAX_DATA)  /* dm_bundle writes 4 and the data files */
 
 static const char *why(struct archive *a)
 {

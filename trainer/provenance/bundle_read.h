@@ -15,7 +15,7 @@
 
 #include "../base/error.h"
 
-#define DM_BUNDLE_MAX_DATA 4
+#define DM_BUNDLE_MAX_DATA 32
 
 enum { DM_BUNDLE_JSON = 1, DM_BUNDLE_CARD = 2, DM_BUNDLE_RECIPE = 4, DM_BUNDLE_WEIGHTS = 8 };
 

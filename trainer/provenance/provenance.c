@@ -7,6 +7,7 @@
 
 #include "base/sha256.h"
 #include "base/version.h"
+#include "fasttext/provenance.h"
 #include "output/json.h"
 
 void dm_tensor_sha256(const dm_tensor *t, char hex[65])
@@ -237,9 +238,11 @@ static void upstream_metrics(dm_json_writer *w, const dm_upstream *u, const dm_m
 {
 	char key[48];
 	dm_json_begin_object(w);
-	snprintf(key, sizeof key, "%s-loss", u->split);
-	dm_json_key(w, key);
-	dm_json_float(w, m->loss);
+	if (!u->no_loss) {
+		snprintf(key, sizeof key, "%s-loss", u->split);
+		dm_json_key(w, key);
+		dm_json_float(w, m->loss);
+	}
 	snprintf(key, sizeof key, "%s-%s", u->split, u->classification ? "accuracy" : "rmse");
 	dm_json_key(w, key);
 	dm_json_float(w, u->classification ? m->accuracy : m->rmse);
@@ -264,8 +267,10 @@ static void upstream(dm_json_writer *w, const dm_provenance_in *in)
 	dm_json_string(w, u->network);
 	dm_json_key(w, "parameters");
 	dm_json_uint(w, u->parameters);
-	dm_json_key(w, "normalization");
-	dm_json_string(w, u->normalization);
+	if (u->normalization) {
+		dm_json_key(w, "normalization");
+		dm_json_string(w, u->normalization);
+	}
 	dm_json_key(w, "split");
 	dm_json_string(w, u->split);
 	dm_json_key(w, "rows");
@@ -276,9 +281,11 @@ static void upstream(dm_json_writer *w, const dm_provenance_in *in)
 	upstream_metrics(w, u, &u->theirs);
 	dm_json_key(w, "difference");
 	dm_json_begin_object(w);
-	snprintf(key, sizeof key, "%s-loss", u->split);
-	dm_json_key(w, key);
-	dm_json_float(w, u->mine.loss - u->theirs.loss);
+	if (!u->no_loss) {
+		snprintf(key, sizeof key, "%s-loss", u->split);
+		dm_json_key(w, key);
+		dm_json_float(w, u->mine.loss - u->theirs.loss);
+	}
 	snprintf(key, sizeof key, "%s-%s", u->split, u->classification ? "accuracy" : "rmse");
 	dm_json_key(w, key);
 	dm_json_float(w, u->classification ? u->mine.accuracy - u->theirs.accuracy
@@ -329,13 +336,97 @@ static void audit(dm_json_writer *w, const dm_recipe *r, const dm_budget *b)
 	dm_json_end_object(w);
 }
 
-char *dm_provenance_json(const dm_provenance_in *in, int pretty, dm_error *err)
+/* An MLP's data, network, class names and training. */
+static void mlp_sections(dm_json_writer *w, const dm_provenance_in *in)
 {
 	const dm_recipe *r = in->recipe;
 	const dm_prepared *p = in->prepared;
+	char net[1024];
+	dm_json_key(w, "data");
+	dm_json_begin_object(w);
+	dm_provenance_data_files(w, p, 1);
+	dm_json_key(w, "features");
+	dm_json_uint(w, p->train.dim);
+	dm_json_key(w, "train-rows");
+	dm_json_uint(w, p->ntrain);
+	dm_json_key(w, "validation-rows");
+	dm_json_uint(w, p->nvalid);
+	if (p->have_test) {
+		dm_json_key(w, "test-rows");
+		dm_json_uint(w, p->test.n);
+	}
+	dm_json_key(w, "normalize");
+	normalization(w, r, p);
+	if (p->shift && r->normalize != DM_NORMALIZE_STANDARDIZE) {
+		/* the same for every feature: the card states them */
+		dm_json_key(w, "input-shift");
+		dm_json_float(w, p->shift[0]);
+		dm_json_key(w, "input-scale");
+		dm_json_float(w, p->scale[0]);
+	}
+	dm_json_end_object(w);
+
+	dm_network_format(r->layers, r->nlayers, net, sizeof net);
+	dm_json_key(w, "network");
+	dm_json_begin_object(w);
+	dm_json_key(w, "layers");
+	dm_json_string(w, net);
+	dm_json_key(w, "inputs");
+	dm_json_uint(w, in->net->input_dim);
+	/* the shape of a sample, which a conv layer reads it as */
+	dm_json_key(w, "input-shape");
+	dm_json_begin_array(w);
+	{
+		size_t d;
+		for (d = 0; d < in->net->input_shape.ndim; d++)
+			dm_json_uint(w, in->net->input_shape.d[d]);
+	}
+	dm_json_end_array(w);
+	dm_json_key(w, "outputs");
+	dm_json_uint(w, in->net->output_dim);
+	dm_json_key(w, "parameters");
+	dm_json_uint(w, in->net->nparams);
+	dm_json_end_object(w);
+
+	/* the name of each output, for whatever prints a class */
+	if (r->class_names.n) {
+		size_t k;
+		dm_json_key(w, "class-names");
+		dm_json_begin_array(w);
+		for (k = 0; k < r->class_names.n; k++)
+			dm_json_string(w, r->class_names.v[k]);
+		dm_json_end_array(w);
+	}
+
+	dm_json_key(w, "training");
+	dm_json_begin_object(w);
+	dm_json_key(w, "seed");
+	dm_json_uint(w, r->train_cfg.seed);
+	dm_json_key(w, "loss");
+	dm_json_string(w, dm_loss_name(r->train_cfg.loss));
+	dm_json_key(w, "optimizer");
+	dm_json_string(w, dm_opt_name(r->train_cfg.optim.kind));
+	dm_json_key(w, "epochs");
+	dm_json_uint(w, in->result->epochs_run);
+	dm_json_key(w, "steps");
+	dm_json_uint(w, in->result->steps);
+	if (r->train_cfg.patience) {
+		dm_json_key(w, "stopped-early");
+		dm_json_bool(w, in->result->stopped_early);
+		dm_json_key(w, "best-epoch");
+		dm_json_uint(w, in->result->best_epoch);
+	}
+	dm_json_key(w, "flop");
+	dm_json_uint(w, in->flop);
+	dm_json_end_object(w);
+}
+
+char *dm_provenance_json(const dm_provenance_in *in, int pretty, dm_error *err)
+{
+	const dm_recipe *r = in->recipe;
 	dm_json_writer w;
 	const char *text;
-	char net[1024], hex[65];
+	char hex[65];
 	size_t i;
 	char *copy;
 
@@ -380,7 +471,7 @@ char *dm_provenance_json(const dm_provenance_in *in, int pretty, dm_error *err)
 	dm_json_string(&w, DM_VERSION);
 	dm_json_key(&w, "numerics");
 	dm_json_string(&w, dm_numerics_name(r->numerics));
-	if (r->numerics == DM_NUMERICS_OPENBLAS) {
+	if (r->numerics == DM_NUMERICS_OPENBLAS && in->engine) {
 		/* the only back-end whose bits depend on the machine: say which */
 		dm_json_key(&w, "openblas-core");
 		dm_json_string(&w, dm_openblas_core());
@@ -389,83 +480,10 @@ char *dm_provenance_json(const dm_provenance_in *in, int pretty, dm_error *err)
 	}
 	dm_json_end_object(&w);
 
-	dm_json_key(&w, "data");
-	dm_json_begin_object(&w);
-	dm_provenance_data_files(&w, p, 1);
-	dm_json_key(&w, "features");
-	dm_json_uint(&w, p->train.dim);
-	dm_json_key(&w, "train-rows");
-	dm_json_uint(&w, p->ntrain);
-	dm_json_key(&w, "validation-rows");
-	dm_json_uint(&w, p->nvalid);
-	if (p->have_test) {
-		dm_json_key(&w, "test-rows");
-		dm_json_uint(&w, p->test.n);
-	}
-	dm_json_key(&w, "normalize");
-	normalization(&w, r, p);
-	if (p->shift && r->normalize != DM_NORMALIZE_STANDARDIZE) {
-		/* the same for every feature: the card states them */
-		dm_json_key(&w, "input-shift");
-		dm_json_float(&w, p->shift[0]);
-		dm_json_key(&w, "input-scale");
-		dm_json_float(&w, p->scale[0]);
-	}
-	dm_json_end_object(&w);
-
-	dm_network_format(r->layers, r->nlayers, net, sizeof net);
-	dm_json_key(&w, "network");
-	dm_json_begin_object(&w);
-	dm_json_key(&w, "layers");
-	dm_json_string(&w, net);
-	dm_json_key(&w, "inputs");
-	dm_json_uint(&w, in->net->input_dim);
-	/* the shape of a sample, which a conv layer reads it as */
-	dm_json_key(&w, "input-shape");
-	dm_json_begin_array(&w);
-	{
-		size_t d;
-		for (d = 0; d < in->net->input_shape.ndim; d++)
-			dm_json_uint(&w, in->net->input_shape.d[d]);
-	}
-	dm_json_end_array(&w);
-	dm_json_key(&w, "outputs");
-	dm_json_uint(&w, in->net->output_dim);
-	dm_json_key(&w, "parameters");
-	dm_json_uint(&w, in->net->nparams);
-	dm_json_end_object(&w);
-
-	/* the name of each output, for whatever prints a class */
-	if (r->class_names.n) {
-		size_t k;
-		dm_json_key(&w, "class-names");
-		dm_json_begin_array(&w);
-		for (k = 0; k < r->class_names.n; k++)
-			dm_json_string(&w, r->class_names.v[k]);
-		dm_json_end_array(&w);
-	}
-
-	dm_json_key(&w, "training");
-	dm_json_begin_object(&w);
-	dm_json_key(&w, "seed");
-	dm_json_uint(&w, r->train_cfg.seed);
-	dm_json_key(&w, "loss");
-	dm_json_string(&w, dm_loss_name(r->train_cfg.loss));
-	dm_json_key(&w, "optimizer");
-	dm_json_string(&w, dm_opt_name(r->train_cfg.optim.kind));
-	dm_json_key(&w, "epochs");
-	dm_json_uint(&w, in->result->epochs_run);
-	dm_json_key(&w, "steps");
-	dm_json_uint(&w, in->result->steps);
-	if (r->train_cfg.patience) {
-		dm_json_key(&w, "stopped-early");
-		dm_json_bool(&w, in->result->stopped_early);
-		dm_json_key(&w, "best-epoch");
-		dm_json_uint(&w, in->result->best_epoch);
-	}
-	dm_json_key(&w, "flop");
-	dm_json_uint(&w, in->flop);
-	dm_json_end_object(&w);
+	if (in->text)
+		dm_ft_provenance_sections(&w, in->text);
+	else
+		mlp_sections(&w, in);
 
 	budget(&w, in);
 

@@ -36,6 +36,10 @@ typedef struct dm_export_file {
 	size_t bytes;
 } dm_export_file;
 
+struct dm_ft_facts;   /* fasttext/provenance.h */
+
+/* What the record says.  A text model (recipe->text) sets text instead of
+ * prepared, net, result and engine. */
 typedef struct dm_provenance_in {
 	const dm_recipe *recipe;
 	const dm_prepared *prepared;
@@ -52,7 +56,8 @@ typedef struct dm_provenance_in {
 	const dm_budget *budget;
 	const dm_verdict *verdict;    /* Free Model, ToxicCandy or Non-free, or NULL */
 	const dm_upstream *upstream;  /* the comparison with upstream's weights, or NULL */
-	dm_export_file exports[1];    /* Export:'s files */
+	const struct dm_ft_facts *text; /* a text model's data, model, training; or NULL */
+	dm_export_file exports[2];    /* Export:'s files (.bin and .vec of word vectors) */
 	size_t nexports;
 	int have_source_date;         /* SOURCE_DATE_EPOCH was set: ... */
 	uint64_t source_date;         /* ... to this (base/epoch.h) */

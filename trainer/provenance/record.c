@@ -126,6 +126,54 @@ static int check_part(const char *where, dm_record *r, const char *part, const c
 	return 0;
 }
 
+/* A text model's data.PART: one entry per line of its list field
+ * ("PATH [label=NAME]"), in order. */
+static int check_text_part(const char *where, dm_record *r, const char *part, const char *field,
+			   dm_error *err)
+{
+	const dm_json *arr = member(member(r->json, "data"), part);
+	const char *value = field_value(r->fields, field), *p = value;
+	size_t i = 0;
+	if (!value)
+		return !arr || (arr->type == DM_JSON_ARRAY && arr->len == 0) ? 0 :
+		       dm_fail(err, "%s: the provenance records %s data files, but its recipe has no "
+			       "%s", where, part, field);
+	if (!arr || arr->type != DM_JSON_ARRAY)
+		return dm_fail(err, "%s: the provenance records no %s data files; expected \"data\": "
+			       "{\"%s\": [{\"path\", \"sha256\"}, ...]} with one entry per %s line",
+			       where, part, part, field);
+	while (*p) {
+		size_t n = strcspn(p, "\n"), skip = strspn(p, " \t"), len;
+		const char *path, *sha;
+		dm_record_data *d;
+		if (skip >= n) {
+			p += n + (p[n] != 0);
+			continue;
+		}
+		len = strcspn(p + skip, " \t\n");
+		if (i >= arr->len || r->ndata == DM_RECORD_MAX_DATA)
+			return dm_fail(err, "%s: the provenance records %zu %s data files, but its "
+				       "recipe's %s has more lines (at most %d in all)", where, arr->len,
+				       part, field, DM_RECORD_MAX_DATA);
+		path = string_member(&arr->items[i], "path");
+		sha = string_member(&arr->items[i], "sha256");
+		if (!path || strlen(path) != len || memcmp(path, p + skip, len))
+			return dm_fail(err, "%s: the provenance's data.%s[%zu] is not the file of line "
+				       "%zu of its recipe's %s", where, part, i, i + 1, field);
+		if (!is_sha256(sha))
+			return dm_fail(err, "%s: the provenance's data.%s[%zu] (%s): expected a "
+				       "\"sha256\" of 64 lower-case hex digits", where, part, i, path);
+		d = &r->data[r->ndata++];
+		*d = (dm_record_data){part, field, path, sha, 1, (size_t)(p + skip - value), len};
+		i++;
+		p += n + (p[n] != 0);
+	}
+	if (i != arr->len)
+		return dm_fail(err, "%s: the provenance records %zu %s data files, but its recipe's "
+			       "%s names %zu", where, arr->len, part, field, i);
+	return 0;
+}
+
 int dm_record_parse(const char *where, const char *text, size_t n, dm_record *out,
 		    dm_error *err)
 {
@@ -156,7 +204,10 @@ int dm_record_parse(const char *where, const char *text, size_t n, dm_record *ou
 		dm_fail(err, "%s: the provenance's recipe has no 'Model: %s'", where, out->model);
 		goto fail;
 	}
-	if (check_part(where, out, "train", "Dataset", "Labels", err) ||
+	if (field_value(out->fields, "Model-Type") ?
+	    check_text_part(where, out, "train", "Dataset", err) ||
+	    check_text_part(where, out, "test", "Test-Dataset", err) :
+	    check_part(where, out, "train", "Dataset", "Labels", err) ||
 	    check_part(where, out, "test", "Test-Dataset", "Test-Labels", err))
 		goto fail;
 	if (!out->ndata) {
@@ -233,13 +284,34 @@ static int add_field(text_buf *b, const char *name, const char *value, dm_error 
 	return add(b, "\n", 1, err);
 }
 
-static const char *value_for(const dm_record *r, size_t i, const char *const *paths)
+/* Field i's value, with the data paths replaced by paths[k] where set:
+ * the whole value, or a text model's path on its line (into *owned). */
+static const char *value_for(const dm_record *r, size_t i, const char *const *paths,
+			     char **owned, dm_error *err)
 {
-	size_t k;
-	for (k = 0; paths && k < r->ndata; k++)
-		if (paths[k] && !strcasecmp(r->fields->keys[i], r->data[k].field))
+	const char *value = r->fields->items[i].string;
+	text_buf b = {NULL, 0, 0, 0};
+	size_t k, at = 0;
+	free(*owned);
+	*owned = NULL;
+	for (k = 0; paths && k < r->ndata; k++) {
+		const dm_record_data *d = &r->data[k];
+		if (!paths[k] || strcasecmp(r->fields->keys[i], d->field))
+			continue;
+		if (!d->list)
 			return paths[k];
-	return r->fields->items[i].string;
+		if (add(&b, value + at, d->offset - at, err) || add(&b, paths[k], strlen(paths[k]), err))
+			goto fail;
+		at = d->offset + d->len;
+	}
+	if (!b.s)
+		return value;
+	if (add(&b, value + at, strlen(value + at), err) || add(&b, "", 1, err))
+		goto fail;
+	return *owned = b.s;
+fail:
+	free(b.s);
+	return NULL;
 }
 
 static int skipped(const dm_record *r, size_t i, int flags)
@@ -255,8 +327,11 @@ char *dm_record_recipe(const dm_record *r, const char *const *paths, int flags, 
 	text_buf b = {NULL, 0, 0, 0};
 	dm_deb822 back;
 	size_t i, k = 0;
+	char *owned = NULL;
+	const char *v;
 	for (i = 0; i < r->fields->len; i++)
-		if (!skipped(r, i, flags) && add_field(&b, r->fields->keys[i], value_for(r, i, paths), err))
+		if (!skipped(r, i, flags) && (!(v = value_for(r, i, paths, &owned, err)) ||
+					      add_field(&b, r->fields->keys[i], v, err)))
 			goto fail;
 	/* what a recipe reader makes of it must be these fields, no more,
 	 * no less: white space at either end of a line, an empty first line or
@@ -270,7 +345,11 @@ char *dm_record_recipe(const dm_record *r, const char *const *paths, int flags, 
 		if (skipped(r, i, flags))
 			continue;
 		f = back.n == 1 && k < back.stanzas[0].n ? &back.stanzas[0].fields[k] : NULL;
-		if (!f || strcmp(f->name, r->fields->keys[i]) || strcmp(f->value, value_for(r, i, paths))) {
+		if (!(v = value_for(r, i, paths, &owned, err))) {
+			dm_deb822_free(&back);
+			goto fail;
+		}
+		if (!f || strcmp(f->name, r->fields->keys[i]) || strcmp(f->value, v)) {
 			dm_fail(err, "the recipe in the provenance of %s: field '%s' does not read back "
 				"as written (white space at the start or end of a line, or an empty "
 				"first line?)", r->model, r->fields->keys[i]);
@@ -286,8 +365,10 @@ char *dm_record_recipe(const dm_record *r, const char *const *paths, int flags, 
 		goto fail;
 	}
 	dm_deb822_free(&back);
+	free(owned);
 	return b.s;
 fail:
+	free(owned);
 	free(b.s);
 	return NULL;
 }

@@ -9,7 +9,8 @@
  *    the stanza rebuilt from them reads back field for field as written
  *    (a value can never inject a field);
  *  - every data file that the recipe names (Dataset, Labels, Test-Dataset,
- *    Test-Labels) is recorded with its SHA-256, and nothing else is: what a
+ *    Test-Labels; a text model's Dataset and Test-Dataset lines, "PATH
+ *    [label=NAME]") is recorded with its SHA-256, and nothing else is: what a
  *    retraining opens is exactly what can be checked first;
  *  - the policy is a name (the same rule), never a path.
  */
@@ -22,13 +23,19 @@
 #include "../output/json.h"
 #include "../output/safetensors.h"
 
-#define DM_RECORD_MAX_DATA 4
+/* an MLP's: features and labels, training and test; a text model's: a
+ * file per Dataset or Test-Dataset line */
+#define DM_RECORD_MAX_DATA 32
 
 typedef struct dm_record_data {
 	const char *part;    /* "train" or "test" */
 	const char *field;   /* Dataset, Labels, Test-Dataset or Test-Labels */
 	const char *path;    /* as recorded: that field's value */
 	const char *sha256;  /* 64 lower-case hex digits */
+	/* a text model's list field ("PATH [label=NAME]" a line): the path's
+	 * place in the field's value; list 0: path is the whole value */
+	int list;
+	size_t offset, len;
 } dm_record_data;
 
 typedef struct dm_record {

@@ -34,6 +34,7 @@ typedef struct dm_upstream {
 	const char *split;         /* "test" or "validation" */
 	size_t rows;
 	int classification;
+	int no_loss;               /* a text model: P@1 only */
 	dm_metrics mine, theirs;
 	const char *normalization; /* how upstream's model saw the data */
 	/* Upstream-Max-Regression */

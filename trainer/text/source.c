@@ -138,6 +138,23 @@ int dm_text_sources_parse(const char *value, const char *where, dm_text_format f
 	return 0;
 }
 
+int dm_text_sources_check_prefix(const dm_text_sources *src, const char *prefix,
+				 const char *where, const char *field, dm_error *err)
+{
+	size_t n = strlen(prefix);
+	char shown[96], label[96];
+	for (size_t k = 0; k < src->n; k++) {
+		const char *l = src->v[k].label;
+		if (!l || strncmp(l, prefix, n))
+			continue;
+		return dm_fail(err, "%s: %s item %zu ('%s'): label=%s already begins with the "
+			       "Label-Prefix '%s', which is added to it; expected label=%s",
+			       where, field, k + 1, dm_printable(src->v[k].path, shown, sizeof shown),
+			       l, prefix, dm_printable(l[n] ? l + n : "NAME", label, sizeof label));
+	}
+	return 0;
+}
+
 struct dm_text_reader {
 	dm_text_format fmt;
 	dm_stream *s;

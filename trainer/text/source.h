@@ -64,6 +64,12 @@ typedef struct dm_text_sources {
  * (above) are checked here. */
 int dm_text_sources_parse(const char *value, const char *where, dm_text_format fmt,
 			  dm_text_sources *out, dm_error *err);
+
+/* A label= that already begins with the label prefix (the reader adds
+ * it: label=__label__en would give __label____label__en): an error naming
+ * where (the recipe's "FILE: line N"), field and the item. */
+int dm_text_sources_check_prefix(const dm_text_sources *src, const char *prefix,
+				 const char *where, const char *field, dm_error *err);
 void dm_text_sources_free(dm_text_sources *s);
 
 typedef struct dm_text_reader dm_text_reader;
