@@ -7,8 +7,9 @@
 # neighbours of the first) and Spearman's rank correlation of the cosine
 # with the relatedness written here.
 #
-# make check trains a cheap variant (Dim 10, 1 epoch, window 2: about 6e8
-# FLOP) and asks little of it; DH_MODEL_TEST_FULL=1 (make check-all,
+# make check trains a cheap variant (Dim 20, 1 epoch, Neg 3: 4.4e9 FLOP,
+# some 14 CPU s, on one thread: the 2-thread pool spins under load) and
+# asks less of it; DH_MODEL_TEST_FULL=1 (make check-all,
 # make check-word-vectors) trains the template as shipped (1.6e11 FLOP,
 # minutes) and holds it to the thresholds of docs/text-vectors.md.
 
@@ -54,15 +55,14 @@ system('cp', '-a', "$TOP/tests/fixtures/packages/gcide-vectors", "$tmp/") == 0 o
 my $src = "$tmp/gcide-vectors";
 my $recipe = slurp("$TOP/templates/word-vectors.models");
 if (not $full) {
-	for ([Dim => 10], [Epochs => 1], ['Context-Window' => 2], [Neg => 2],
-	     ['Sampling-Threshold' => '0.00001']) {
+	for ([Dim => 20], [Epochs => 1], [Neg => 3]) {
 		my ($k, $v) = @$_;
 		$recipe =~ s/^\Q$k\E: .*$/$k: $v/m or BAIL_OUT("template: no $k field");
 	}
 }
 write_file("$src/debian/gcide-vectors.models", $recipe);
 
-my $r = run_in($src, {DEB_BUILD_OPTIONS => 'parallel=2'}, 'dpkg-buildpackage', '-us', '-uc', '-b', '-d');
+my $r = run_in($src, {DEB_BUILD_OPTIONS => $full ? 'parallel=2' : 'parallel=1'}, 'dpkg-buildpackage', '-us', '-uc', '-b', '-d');
 my ($flop) = $r->{all} =~ /(\d+) FLOP counted/;
 diag("training: " . ($r->{all} =~ /^(gcide-vectors: \d+ lines.*)$/m ? $1 : '?'));
 # dh_model wants NAME.json, which vector jobs do not write yet (branch
@@ -73,7 +73,7 @@ my $dir = "$tmp/root/usr/share/gcide-vectors";
 TODO: {
 	local $TODO = $no_json ? 'vector jobs write no NAME.json yet (issue-21-outputs)' : undef;
 	is($r->{code}, 0, 'dpkg-buildpackage builds the word-vectors package'
-		. ($full ? ' (the template as shipped)' : ' (Dim 10, 1 epoch)'))
+		. ($full ? ' (the template as shipped)' : ' (Dim 20, 1 epoch)'))
 		or $no_json or diag($r->{all});
 	my $deb = "$tmp/gcide-vectors_0.1_all.deb";
 	my @paths = -f $deb ? deb_contents($deb) : ();
@@ -156,7 +156,7 @@ my ($hits, $related, $h10) = $r->{out} =~ /^hits10 (\d+) (\d+) ([0-9.]+)/m;
 my ($rho) = $r->{out} =~ /^spearman (-?[0-9.]+)/m;
 diag($r->{out}) if $full;
 is($missing, 0, 'every word of the ' . scalar(@PAIRS) . ' pairs is in the dictionary');
-my ($min_h10, $min_rho) = $full ? (0.4, 0.5) : (0.0, 0.3);
+my ($min_h10, $min_rho) = $full ? (0.4, 0.5) : (0.1, 0.25);
 diag(sprintf('word pairs: hits@10 %s (%s of %s related pairs), Spearman %s, %s FLOP',
 	$h10 // '?', $hits // '?', $related // '?', $rho // '?', $flop // '?'));
 cmp_ok($h10 // -1, '>=', $min_h10, "hits\@10 of the related pairs >= $min_h10");
