@@ -1,11 +1,12 @@
 /* fuzz_text.c - the text readers, tokenizer and dictionary (trainer/text/).
  * The first byte chooses the format (bits 0-1: fasttext, tsv, fortune,
  * fasttext with label=), the n-grams (bits 2-3: none, word bigrams,
- * character 1..3-grams, both) and Min-Count (bit 4: 1 or 2); the rest is
- * the file.  Beyond crashes: messages are one line; no token is empty or
+ * character 1..3-grams, both), Min-Count (bit 4: 1 or 2) and, with bit 5,
+ * the words format instead (label=xx with bit 1); the rest is the file.  Beyond crashes: messages are one line; no token is empty or
  * holds a separator; a line ends in "</s>" when and only when it says
  * so, and (fasttext) holds no other; every id is a row of the input matrix and every label
- * index a label; fasttext read a byte at a time gives the same lines. */
+ * index a label; fasttext read a byte at a time gives the same lines;
+ * words' tokens are lower-case letters and UTF-8 bytes only. */
 #include "fuzz_common.h"
 #include "text/dict.h"
 #include "text/source.h"
@@ -33,6 +34,17 @@ static void check_line(const dm_text_line *l, int split_at_eos)
 		if (split_at_eos && dm_text_is_eos(w, l->len[i]))
 			FUZZ_CHECK(i + 1 == l->n);
 	}
+}
+
+/* words: a word, or the label first, or "</s>" last */
+static void check_words(const dm_text_line *l, int labelled)
+{
+	FUZZ_CHECK(l->eos && l->n >= 2u + (unsigned)labelled);
+	for (size_t i = (size_t)labelled; i + 1 < l->n; i++) {
+		const unsigned char *w = (const unsigned char *)dm_text_token(l, i);
+		for (size_t j = 0; j < l->len[i]; j++)
+			FUZZ_CHECK((w[j] >= 'a' && w[j] <= 'z') || w[j] >= 0x80);
+	}
 	FUZZ_CHECK(l->eos == dm_text_is_eos(dm_text_token(l, l->n - 1), l->len[l->n - 1]));
 }
 
@@ -49,6 +61,8 @@ static int read_all(dm_text_format fmt, const dm_text_source *src, dm_text_dict 
 		return -1;
 	while ((got = dm_text_reader_next(r, &l, err)) > 0) {
 		check_line(&l, fmt == DM_TEXT_FASTTEXT);
+		if (fmt == DM_TEXT_WORDS)
+			check_words(&l, src->label != NULL);
 		(*nlines)++;
 		if (!ids) {
 			if (dm_text_dict_add_line(d, &l, err) < 0)
@@ -129,6 +143,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (data[0] & 16)
 		cfg.min_count = 2;
+	if (data[0] & 32) {
+		fmt = DM_TEXT_WORDS;
+		src.label = (data[0] & 2) ? "xx" : NULL;
+	}
 	cfg.bucket = (data[0] & 12) ? 1009 : 0;
 	src.path = (char *)fuzz_file(0, data + 1, size - 1);
 	if (fmt == DM_TEXT_FASTTEXT)

@@ -11,7 +11,7 @@ use Test::More;
 use DhModelTest;
 
 my @templates = map { "$TOP/templates/$_.models" } qw(image-classifier image-cnn tabular-classifier tabular-regression
-	text-classifier fortune-langid word-langid);
+	text-classifier fortune-langid word-langid word-vectors);
 my $example = "$TOP/templates/fashion-mnist-classifier";
 my $example_recipe = "$example/debian/fashion-mnist-classifier.models";
 

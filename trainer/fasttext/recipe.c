@@ -174,7 +174,7 @@ static int parse_fields(const char *path, const dm_stanza *s, dm_ft_recipe *r, d
 		return -1;
 	f = dm_stanza_get(s, "Format");
 	if (dm_text_format_parse(f->value, &r->format))
-		return bad(path, f, "fasttext, tsv or fortune", err);
+		return bad(path, f, "fasttext, tsv, fortune or words", err);
 	f = dm_stanza_get(s, "Dataset");
 	snprintf(where, sizeof where, "%s: line %u", path, f->line);
 	if (dm_text_sources_parse(f->value, where, r->format, &r->train, err))

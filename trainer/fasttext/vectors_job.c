@@ -90,7 +90,7 @@ int dm_ftv_recipe_fields(const char *path, const dm_stanza *s, int32_t model, dm
 	if (!strcmp(f->value, "text"))
 		r->format = DM_TEXT_FASTTEXT;
 	else if (dm_text_format_parse(f->value, &r->format))
-		return bad(path, f, "text, fasttext, tsv or fortune", err);
+		return bad(path, f, "text, words, fasttext, tsv or fortune", err);
 	f = dm_stanza_get(s, "Dataset");
 	snprintf(where, sizeof where, "%s: line %u", path, f->line);
 	if (dm_text_sources_parse(f->value, where, r->format, &r->train, err))

@@ -17,6 +17,8 @@ int dm_text_format_parse(const char *s, dm_text_format *out)
 		*out = DM_TEXT_TSV;
 	else if (!strcmp(s, "fortune"))
 		*out = DM_TEXT_FORTUNE;
+	else if (!strcmp(s, "words"))
+		*out = DM_TEXT_WORDS;
 	else
 		return -1;
 	return 0;
@@ -24,7 +26,10 @@ int dm_text_format_parse(const char *s, dm_text_format *out)
 
 const char *dm_text_format_name(dm_text_format f)
 {
-	return f == DM_TEXT_FASTTEXT ? "fasttext" : f == DM_TEXT_TSV ? "tsv" : "fortune";
+	return f == DM_TEXT_FASTTEXT ? "fasttext"
+	       : f == DM_TEXT_TSV    ? "tsv"
+	       : f == DM_TEXT_WORDS  ? "words"
+				     : "fortune";
 }
 
 /* NULL when name may be a label, else why not. */
@@ -385,6 +390,42 @@ static int next_fortune(dm_text_reader *r, dm_text_line *l, dm_error *err)
 	return 1;
 }
 
+/* words: A-Z lower-cased, a-z and the bytes of UTF-8 characters kept,
+ * every other byte a space. */
+static void reduce_to_words(char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c >= 'A' && c <= 'Z')
+			p[i] = (char)(c - 'A' + 'a');
+		else if (!(c >= 'a' && c <= 'z') && c < 0x80)
+			p[i] = ' ';
+	}
+}
+
+/* A line with a word in it, reduced (above); lines without one are
+ * skipped, so that the text fastText reads is the lines written out. */
+static int next_words(dm_text_reader *r, dm_text_line *l, dm_error *err)
+{
+	int got;
+	while ((got = raw_line(r, err)) > 0) {
+		reduce_to_words(r->line, r->line_len);
+		dm_text_line_clear(l);
+		l->lineno = r->lineno;
+		if (r->label_token && dm_text_line_push(l, r->label_token, r->label_len, err) < 0)
+			return fail_line(r, r->lineno, err);
+		if (tokens_of(r->line, r->line_len, l, err) < 0)
+			return fail_line(r, r->lineno, err);
+		if (l->n == (r->label_token != NULL))
+			continue;
+		if (dm_text_line_push(l, DM_TEXT_EOS, DM_TEXT_EOS_LEN, err) < 0)
+			return fail_line(r, r->lineno, err);
+		l->eos = 1;
+		return 1;
+	}
+	return got;
+}
+
 /* Put the last token of l first. */
 static void last_first(dm_text_line *l)
 {
@@ -424,6 +465,8 @@ int dm_text_reader_next(dm_text_reader *r, dm_text_line *l, dm_error *err)
 		return next_tsv(r, l, err);
 	case DM_TEXT_FORTUNE:
 		return next_fortune(r, l, err);
+	case DM_TEXT_WORDS:
+		return next_words(r, l, err);
 	}
 	return dm_fail(err, "internal: text format %d", (int)r->fmt);
 }

@@ -16,6 +16,14 @@
  *             format of Debian's fortunes-* packages; the newlines inside
  *             a record separate words like spaces; empty records are
  *             skipped.  The label comes from the dataset (label=NAME).
+ *   words     plain text, a record a line, reduced to its words as
+ *             word2vec's demo scripts do: A-Z lower-cased, a-z and the
+ *             bytes >= 0x80 (UTF-8 characters) kept, every other byte
+ *             (digits, punctuation, markup) a space; lines left without
+ *             a word are skipped.  For word vectors from books and
+ *             dictionaries, whose punctuation fastText would keep in the
+ *             words ("horse," "{horse}").  label=NAME is optional and
+ *             goes first in every line, as for fasttext.
  *
  * A dataset's label=NAME is required for fortune, refused for tsv (the
  * label is in each line), and for fasttext puts the label first in every
@@ -40,10 +48,11 @@
 typedef enum dm_text_format {
 	DM_TEXT_FASTTEXT,
 	DM_TEXT_TSV,
-	DM_TEXT_FORTUNE
+	DM_TEXT_FORTUNE,
+	DM_TEXT_WORDS
 } dm_text_format;
 
-/* "fasttext", "tsv" or "fortune"; 0, or -1 for another name. */
+/* "fasttext", "tsv", "fortune" or "words"; 0, or -1 for another name. */
 int dm_text_format_parse(const char *s, dm_text_format *out);
 const char *dm_text_format_name(dm_text_format f);
 
