@@ -4,6 +4,7 @@
  *   ft_vectors skipgram|cbow -input FILE -output PREFIX [-dim N] [-ws N]
  *            [-epoch N] [-minCount N] [-neg N] [-t X] [-minn N] [-maxn N]
  *            [-bucket N] [-lr X] [-seed N] [-thread N] [-batch N]
+ *            [-parallelFlops N]
  *
  * writes PREFIX.bin and PREFIX.vec, and prints "flops ESTIMATE COUNTED",
  * "words N", "tokens N", "centres N".
@@ -121,6 +122,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(o, "-t")) tc.t = strtod(v, NULL);
 		else if (!strcmp(o, "-neg")) tc.neg = atoi(v);
 		else if (!strcmp(o, "-batch")) tc.batch = atoi(v);
+		else if (!strcmp(o, "-parallelFlops")) tc.parallel_flops = strtoull(v, NULL, 10);
 		else if (!strcmp(o, "-seed")) tc.seed = strtoull(v, NULL, 10);
 		else if (!strcmp(o, "-thread")) threads = atoi(v);
 		else if (!strcmp(o, "-minn")) dc.minn = atoi(v);

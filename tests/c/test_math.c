@@ -1,11 +1,14 @@
-/* test_math.c - the numerics core: GEMM bits, own elementary functions, RNG. */
+/* test_math.c - the numerics core: GEMM bits, own elementary functions, RNG,
+ * the thread pool's jobs. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "math/fmath.h"
 #include "math/gemm.h"
+#include "math/pool.h"
 #include "math/rng.h"
 #include "tap.h"
 
@@ -189,6 +192,51 @@ static void test_rng(void)
 	}
 }
 
+/* Every unit of every job runs exactly once, dynamic jobs mixed with
+ * static ones, some units slow so that a worker comes late to a dynamic
+ * job its caller already finished (it must not run the next one twice). */
+#define POOL_JOBS 3000
+#define POOL_UNITS 17
+static unsigned char pool_hits[POOL_JOBS][POOL_UNITS];
+static size_t pool_job;
+
+static void pool_unit(void *arg, size_t begin, size_t end, int worker)
+{
+	(void)arg;
+	for (size_t u = begin; u < end; u++) {
+		pool_hits[pool_job][u]++;
+		if (worker && (pool_job + u) % 97 == 0) {
+			struct timespec ts = {0, 20000};
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
+static void test_pool(void)
+{
+	for (int threads = 2; threads <= 4; threads++) {
+		dm_error err = {0};
+		dm_pool *p = dm_pool_new(threads, &err);
+		size_t bad = 0;
+		if (!ok(p != NULL, "pool of %d threads", threads))
+			continue;
+		memset(pool_hits, 0, sizeof pool_hits);
+		for (pool_job = 0; pool_job < POOL_JOBS; pool_job++) {
+			size_t n = 1 + pool_job % POOL_UNITS;
+			if (pool_job % 3 == 2)
+				dm_pool_run(p, n, 1, pool_unit, NULL);
+			else
+				dm_pool_run_dynamic(p, n, pool_unit, NULL);
+		}
+		for (size_t j = 0; j < POOL_JOBS; j++)
+			for (size_t u = 0; u < POOL_UNITS; u++)
+				bad += pool_hits[j][u] != (u < 1 + j % POOL_UNITS);
+		ok(bad == 0, "%d threads: %d jobs (dynamic and static), every unit run once "
+		   "(%zu wrong)", threads, POOL_JOBS, bad);
+		dm_pool_free(p);
+	}
+}
+
 int main(void)
 {
 	static const size_t shapes[][3] = {
@@ -204,5 +252,6 @@ int main(void)
 			test_gemm_shape(t & 1, t >> 1, shapes[s][0], shapes[s][1], shapes[s][2]);
 	test_fmath();
 	test_rng();
+	test_pool();
 	return done_testing();
 }

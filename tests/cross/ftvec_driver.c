@@ -56,6 +56,7 @@ int main(int argc, char **argv)
 	tc.dim = 8;
 	tc.epoch = 3;
 	tc.seed = 9;
+	tc.parallel_flops = 1;   /* every batch over the threads */
 	dc.min_count = 2;
 	dc.minn = 2;
 	dc.maxn = 4;

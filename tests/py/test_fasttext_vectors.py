@@ -113,7 +113,7 @@ try:
         hashes, stdout1 = [], ""
         for threads in (1, 2, 3):
             out = os.path.join(tmp, "%s-t%d" % (model, threads))
-            rc, stdout, _ = sh([FT_VECTORS, model, "-output", out, "-thread", str(threads)] + common)
+            rc, stdout, _ = sh([FT_VECTORS, model, "-output", out, "-thread", str(threads), "-parallelFlops", "1"] + common)
             if rc != 0:
                 break
             hashes.append(sha(out + ".bin") + sha(out + ".vec"))

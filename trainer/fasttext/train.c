@@ -15,6 +15,8 @@
 #define STREAM_DRAW 0x4654000000000002u   /* a line's target and negatives */
 #define STREAM_INIT 0x4654000100000000u   /* + block: the input rows */
 #define INIT_BLOCK 4096                   /* rows seeded together */
+/* phase 2's row owners: more than threads, taken dynamically */
+#define PARTS_PER_THREAD 4
 
 /* ---- corpus ---- */
 
@@ -573,9 +575,11 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 				phase1(&r, 0, r.ns, 0);
 				phase2(&r, 0, 1, 0);
 			} else {
-				r.parts = threads;
-				dm_pool_run(pool, r.ns, 1, phase1, &r);
-				dm_pool_run(pool, (size_t)r.parts, 1, phase2, &r);
+				/* units taken by whichever thread is free: a thread
+				 * that the system does not run holds up only its unit */
+				r.parts = PARTS_PER_THREAD * threads;
+				dm_pool_run_dynamic(pool, r.ns, phase1, &r);
+				dm_pool_run_dynamic(pool, (size_t)r.parts, phase2, &r);
 			}
 			w->examples += r.ns;
 		}

@@ -17,6 +17,8 @@
 #define STREAM_TABLE 0x4656000000000004u  /* the table's shuffle */
 #define STREAM_INIT 0x4656000100000000u   /* + block: the input rows */
 #define INIT_BLOCK 4096
+/* phase 2's row owners: more than threads, taken dynamically */
+#define PARTS_PER_THREAD 4
 /* fastText's NEGATIVE_TABLE_SIZE; a small vocabulary gets a table of
  * TABLE_PER_WORD places a word instead (the same distribution to 1/1000
  * of a word's share, and no 40 MB shuffle for a tiny corpus) */
@@ -542,7 +544,8 @@ int dm_ftv_train(const dm_text_dict *d, const dm_ftv_corpus *c, const dm_ftv_cfg
 	int32_t *ibuf = NULL;
 	/* in float: x87's double arithmetic rounds twice */
 	const float total = (float)c->ntokens * (float)cfg->epoch;
-	int more = 1, rc = -1;
+	const uint64_t min_parallel = cfg->parallel_flops ? cfg->parallel_flops : DM_FTV_PARALLEL_FLOPS;
+	int more = 1, rc = -1, threads;
 	memset(w, 0, sizeof *w);
 	if (plan_init(&p, d, c, cfg, 1, err))
 		goto out;
@@ -570,20 +573,33 @@ int dm_ftv_train(const dm_text_dict *d, const dm_ftv_corpus *c, const dm_ftv_cfg
 	}
 	r.p = &p;
 	r.w = w;
-	r.parts = pool ? dm_pool_threads(pool) : 1;
+	threads = pool ? dm_pool_threads(pool) : 1;
 	while (more) {
 		/* fastText's linear decay, from the tokens done before the batch */
 		r.lr = f_mul(cfg->lr, f_sub(1.0f, f_div((float)p.done, total)));
+		uint64_t work = 0;
 		r.n = 0;
 		while (r.n < batch && (more = next_item(&p, &r.it[r.n])))
 			if (r.it[r.n].nctx) {
-				w->flops += item_flops(&p, &r.it[r.n]);
+				work += item_flops(&p, &r.it[r.n]);
 				r.n++;
 			}
 		if (!r.n)
 			break;
-		dm_pool_run(pool, r.n, 1, phase1, &r);
-		dm_pool_run(pool, (size_t)r.parts, 1, phase2, &r);
+		w->flops += work;
+		/* who computes changes no bit: a batch too small to pay for
+		 * waking the threads is done here, in one part; otherwise the
+		 * units go to whichever thread is free, so that a thread the
+		 * system does not run holds up only the unit it took */
+		if (work < min_parallel || threads == 1) {
+			r.parts = 1;
+			phase1(&r, 0, r.n, 0);
+			phase2(&r, 0, 1, 0);
+		} else {
+			r.parts = PARTS_PER_THREAD * threads;
+			dm_pool_run_dynamic(pool, r.n, phase1, &r);
+			dm_pool_run_dynamic(pool, (size_t)r.parts, phase2, &r);
+		}
 		w->centres += r.n;
 	}
 	for (size_t i = 0; i < (size_t)d->nwords * dim; i++)

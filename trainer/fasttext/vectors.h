@@ -60,7 +60,12 @@ typedef struct dm_ftv_cfg {
 	double t;         /* Sampling-Threshold, 1e-4 */
 	int32_t batch;    /* Batch-Size: centres per synchronous step */
 	uint64_t seed;
+	/* a batch of fewer FLOPs runs on the calling thread (no bit changes);
+	 * 0: DM_FTV_PARALLEL_FLOPS.  The tests set 1 to split every batch. */
+	uint64_t parallel_flops;
 } dm_ftv_cfg;
+
+#define DM_FTV_PARALLEL_FLOPS 250000
 
 #define DM_FTV_DEFAULT_BATCH 32
 void dm_ftv_defaults(dm_ftv_cfg *cfg, int32_t model);

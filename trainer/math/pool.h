@@ -24,4 +24,10 @@ int dm_pool_threads(const dm_pool *p);
 typedef void (*dm_pool_fn)(void *arg, size_t begin, size_t end, int worker);
 void dm_pool_run(dm_pool *p, size_t n, size_t grain, dm_pool_fn fn, void *arg);
 
+/* fn(arg, u, u + 1, worker) for each unit u of [0, n), each unit taken by
+ * whichever thread is free first: a thread the system does not schedule
+ * holds up only the unit it took, not a fixed share.  The units must
+ * write disjoint outputs, so that who runs which changes no bit. */
+void dm_pool_run_dynamic(dm_pool *p, size_t n, dm_pool_fn fn, void *arg);
+
 #endif
