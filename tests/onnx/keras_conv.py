@@ -64,11 +64,14 @@ def from_torch(net, h, w):
 
 
 def keras_conv_graph(path, h=8, w=8, c=1, classes=3, seed=11, form="optimized",
-                     normalize=False, perm_last=(0, 2, 3, 1), weights=None, scale=0.9):
+                     normalize=False, perm_last=(0, 2, 3, 1), weights=None, scale=0.9,
+                     auto_pad=False):
     """Write the graph to path; normalize: Normalization's Sub and Mul by
     [C] constants, else Rescaling's Mul by the scalar scale.  perm_last
     replaces the Transpose before the Reshape (to make a graph the reader
-    must refuse); weights: from_torch's, else random ones."""
+    must refuse); weights: from_torch's, else random ones; auto_pad: the
+    Convs' padding as auto_pad SAME_UPPER (tf2onnx's where it does not know
+    the shapes) instead of explicit pads."""
     rs = np.random.RandomState(seed)
     inits, nodes = [], []
     flat = 6 * (h // 4) * (w // 4)
@@ -112,8 +115,8 @@ def keras_conv_graph(path, h=8, w=8, c=1, classes=3, seed=11, form="optimized",
         bias = weights["conv%d" % k][1]
         if k and per_layer:
             v = to_nchw(v, conv + "/Conv2D__20")
-        attrs = dict(dilations=[1, 1], kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[1, 1],
-                     group=1)
+        attrs = dict(dilations=[1, 1], kernel_shape=[3, 3], strides=[1, 1], group=1)
+        attrs.update({"auto_pad": "SAME_UPPER"} if auto_pad else {"pads": [1, 1, 1, 1]})
         if per_layer:
             v = node("Conv", [v, weight], conv + "/Conv2D", **attrs)
             v = to_nhwc(v, conv + "/Conv2D__9")
@@ -204,7 +207,10 @@ def evaluate(path, x):
         elif op == "Relu":
             y = np.maximum(ins[0], 0)
         elif op == "Conv":
-            y = _conv(ins[0], ins[1], ins[2] if len(ins) > 2 else None, a["pads"], a["strides"])
+            pads = a.get("pads")
+            if pads is None:  # SAME_UPPER at stride 1: (K-1)/2 each side for odd K
+                pads = [(ins[1].shape[2] - 1) // 2, (ins[1].shape[3] - 1) // 2] * 2
+            y = _conv(ins[0], ins[1], ins[2] if len(ins) > 2 else None, pads, a["strides"])
         elif op == "BatchNormalization":
             sh = (1, -1, 1, 1)
             y = ((ins[0] - ins[3].reshape(sh)) / np.sqrt(ins[4].reshape(sh) + a["epsilon"]) *

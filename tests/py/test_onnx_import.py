@@ -300,11 +300,14 @@ def keras_check(path, h, w, c, what, p_torch=None):
     return acc, loss
 
 
-for h, w, c, form, norm in ((8, 8, 1, "optimized", False), (8, 8, 1, "per-layer", False),
-                            (8, 4, 2, "optimized", True), (8, 4, 2, "per-layer", True)):
+for h, w, c, form, norm, same in ((8, 8, 1, "optimized", False, False),
+                                  (8, 8, 1, "per-layer", False, True),
+                                  (8, 4, 2, "optimized", True, True),
+                                  (8, 4, 2, "per-layer", True, False)):
     path = keras_conv.keras_conv_graph(os.path.join(tmp, "keras-%s-%d.onnx" % (form, c)), h, w, c,
-                                       form=form, normalize=norm)
-    keras_check(path, h, w, c, "(%s%s)" % (form, ", Normalization" if norm else ""))
+                                       form=form, normalize=norm, auto_pad=same)
+    keras_check(path, h, w, c, "(%s%s%s)" % (form, ", Normalization" if norm else "",
+                                             ", auto_pad SAME_UPPER" if same else ""))
 
 # a trained upstream: PyTorch trains the same layers, whose weights are
 # written in Keras' form

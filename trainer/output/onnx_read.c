@@ -251,7 +251,9 @@ static int64_t attr_same(const Onnx__NodeProto *n, const char *name, size_t want
 	return a->ints[0];
 }
 
-/* auto_pad absent, NOTSET or VALID (with pads 0 these are the same) */
+/* auto_pad absent, NOTSET or VALID (with pads 0 these are the same): 1;
+ * SAME_UPPER or SAME_LOWER (tf2onnx's padding="same" where it does not
+ * know the shapes): 2; else 0 */
 static int plain_padding(const Onnx__NodeProto *n)
 {
 	const Onnx__AttributeProto *a = attr(n, "auto_pad");
@@ -259,6 +261,8 @@ static int plain_padding(const Onnx__NodeProto *n)
 	if (!a || !a->has_s)
 		return 1;
 	snprintf(s, sizeof s, "%.*s", (int)(a->s.len < 15 ? a->s.len : 15), (const char *)a->s.data);
+	if (!strcmp(s, "SAME_UPPER") || !strcmp(s, "SAME_LOWER"))
+		return 2;
 	return !strcmp(s, "NOTSET") || !strcmp(s, "VALID") || !a->s.len;
 }
 
@@ -360,12 +364,19 @@ static int conv(reader *r, size_t i)
 	size_t cw, nd, dims[4], cb = 0, bnd, bdims[4], bd[1];
 	float *w, *b = NULL;
 	int64_t k, s, p, ks = attr_same(n, "kernel_shape", 2, 0);
+	int same = plain_padding(n) == 2;
 	dm_layer_spec *l;
 	s = attr_same(n, "strides", 2, 1);
 	p = attr_same(n, "pads", 4, 0);
 	if (attr_same(n, "dilations", 2, 1) != 1 || attr_int(n, "group", 1) != 1 ||
 	    !plain_padding(n))
 		return node_fail(r, i, "only dilation 1, group 1 and explicit pads are read");
+	/* "same" padding is (K-1)/2 on each side for odd K at stride 1 */
+	if (same && (s != 1 || ks < 1 || ks % 2 == 0 || attr(n, "pads")))
+		return node_fail(r, i, "auto_pad SAME_UPPER or SAME_LOWER is read only with stride 1, "
+				 "an odd kernel_shape and no pads");
+	if (same)
+		p = (ks - 1) / 2;
 	if (s < 1 || s > 255 || p < 0 || p > 255)
 		return node_fail(r, i, "only equal strides (1 to 255) and equal pads (0 to 255) "
 				 "are read");
@@ -406,7 +417,7 @@ static int pool(reader *r, size_t i, const char *kind)
 	dm_layer_spec *l;
 	if (attr_same(n, "pads", 4, 0) != 0 || attr_int(n, "ceil_mode", 0) ||
 	    attr_same(n, "dilations", 2, 1) != 1 || attr_int(n, "storage_order", 0) ||
-	    !plain_padding(n))
+	    plain_padding(n) != 1)
 		return node_fail(r, i, "only pools without padding, dilation or ceil_mode are read");
 	if (k < 1 || k > 255 || s < 1 || s > 255)
 		return node_fail(r, i, "only square windows and equal strides (1 to 255) are read");
