@@ -327,6 +327,10 @@ keras_up = keras_conv.keras_conv_graph(os.path.join(tmp, "keras-up.onnx"), 8, 8,
 up_acc, up_loss = keras_check(keras_up, 8, 8, 1, "(optimized, PyTorch-trained weights)", p_torch)
 ok(up_acc == float((p_torch.argmax(axis=1) == y64).mean()),
    "... whose accuracy is PyTorch's own, %.4f" % up_acc)
+r = run(["inspect", "keras-up.onnx"], cwd=tmp)
+ok(r.returncode == 0 and "input [N, 1, 8, 8] (N,H,W,C in the graph)" in r.stdout and
+   "layers.8.weight          F32 [16, 24]" in r.stdout,
+   "inspect: the graph's [N, 8, 8, 1] input is read as 1x8x8") or diag(r.stdout + r.stderr)
 
 # Upstream-Weights: the Keras-form file beside a CNN retrained on the same rows
 CNN64 = ("Dataset: train64.csv\nTest-Dataset: test64.csv\nInput-Shape: 1x8x8\n"

@@ -27,11 +27,10 @@ typedef struct reader {
 	const Onnx__GraphProto *g;
 	dm_onnx_import *m;
 	size_t cap;             /* of m->st.tensors */
-	/* Keras' layout (onnx_nhwc.h): the value is N,H,W,C here (nhwc);
-	 * the graph's input was N,H,W,C (input_nhwc); the value is [N, F]
-	 * (flat); the next dense layer takes a flatten of H,W,C values of
-	 * these dims (hwc[0] = C, 0 when none) */
-	int nhwc, input_nhwc, flat;
+	/* Keras' layout (onnx_nhwc.h): the value is N,H,W,C here (nhwc); it
+	 * is [N, F] (flat); the next dense layer takes a flatten of H,W,C
+	 * values of these dims (hwc[0] = C, 0 when none) */
+	int nhwc, flat;
 	size_t hwc[3];
 	char shown[2][160];     /* node and operator names, printable */
 	dm_error *err;
@@ -508,7 +507,7 @@ static int transpose(reader *r, size_t i, float *shift, float *scale)
 		r->nhwc = 0;
 		return 0;
 	}
-	if (r->m->nlayers || r->input_nhwc)
+	if (r->m->nlayers || r->m->input_nhwc)
 		return node_fail(r, i, "the value is N,C,H,W here: a Transpose with perm [0,3,1,2] "
 				 "is read on the graph's N,H,W,C input, or after one with perm "
 				 "[0,2,3,1]");
@@ -518,7 +517,7 @@ static int transpose(reader *r, size_t i, float *shift, float *scale)
 	if ((shift && dm_hwc_to_chw(shift, 1, c, h, w)) ||
 	    (scale && dm_hwc_to_chw(scale, 1, c, h, w)))
 		return dm_fail(r->err, "out of memory");
-	r->input_nhwc = 1;
+	r->m->input_nhwc = 1;
 	return 0;
 }
 
