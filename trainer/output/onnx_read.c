@@ -527,6 +527,7 @@ static int flatten_nhwc(reader *r, size_t i)
 {
 	dm_onnx_import *m = r->m;
 	dm_shape s = m->input;
+	dm_checked ck = {0};
 	if (m->nlayers) {
 		dm_layer *l = calloc(m->nlayers, sizeof *l);
 		size_t np;
@@ -542,6 +543,8 @@ static int flatten_nhwc(reader *r, size_t i)
 	}
 	if (s.ndim != 3)
 		return node_fail(r, i, "the value before it is not C x H x W");
+	if (dm_shape_count(&s, &ck) > MAX_ELEMENTS || ck.over)
+		return node_fail(r, i, "the value before it has too many elements");
 	r->hwc[0] = s.d[0], r->hwc[1] = s.d[1], r->hwc[2] = s.d[2];
 	r->nhwc = 0;
 	return 0;
