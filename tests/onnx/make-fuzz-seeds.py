@@ -2,8 +2,9 @@
 """make-fuzz-seeds.py - the seeds of the onnx fuzz target
 (tests/fuzz/corpus/onnx/seed-*): small graphs as torch.onnx.export writes
 them (MLP with normalisation and batchnorm, CNN at opsets 11 and 13, a
-binary classifier), Keras' form (MatMul+Add, Reshape) built with
-onnx.helper, one with an operator the trainer has no layer for, and, with
+binary classifier), Keras' forms built with onnx.helper (a dense net:
+MatMul+Add, Reshape; a conv net in tf2onnx's NHWC pattern, as
+keras_conv.py writes it, optimised and per-layer), one with an operator the trainer has no layer for, and, with
 DH_MODEL_TRAIN set, our own export of an MLP and a CNN."""
 import inspect
 import warnings
@@ -17,6 +18,9 @@ import onnx
 import torch
 from onnx import helper, numpy_helper, TensorProto
 from torch import nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import keras_conv  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fuzz", "corpus", "onnx")
 os.makedirs(OUT, exist_ok=True)
@@ -59,6 +63,9 @@ nodes = [helper.make_node("Mul", ["x", "scale"], ["xs"]),
 g = helper.make_graph(nodes, "keras", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])],
                       [helper.make_tensor_value_info("p", TensorProto.FLOAT, ["N", 3])], inits)
 onnx.save(helper.make_model(g, producer_name="tf2onnx"), os.path.join(OUT, "seed-keras"))
+keras_conv.keras_conv_graph(os.path.join(OUT, "seed-keras-conv"), 8, 8, 1)
+keras_conv.keras_conv_graph(os.path.join(OUT, "seed-keras-conv-per-layer"), 4, 4, 2,
+                            form="per-layer", normalize=True)
 
 trainer = os.environ.get("DH_MODEL_TRAIN")
 if trainer:

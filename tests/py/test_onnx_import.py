@@ -17,6 +17,7 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "onnx"))
 from dmtest import ok, diag, done, run, write, csv, trainer, skip_all  # noqa: E402
 
 trainer()
@@ -26,6 +27,7 @@ try:
     from onnx import helper, numpy_helper, TensorProto
     import torch
     from torch import nn
+    import keras_conv
 except ImportError as e:
     skip_all("needs python3-torch, python3-onnx and python3-opencv: %s" % e)
 
@@ -260,6 +262,107 @@ got = metrics(r.stdout)
 ok(r.returncode == 0 and got is not None and abs(got[1] - acc) < 1e-6 and abs(got[0] - loss) < 1e-5,
    "Keras form (MatMul+Add, Reshape, BN epsilon 1e-3): accuracy %s = OpenCV's %.6f, loss "
    "within 1e-5 of %.6f" % (got and got[1], acc, loss)) or diag(r.stdout + r.stderr)
+
+
+# ---- 3b. Keras' conv form (tests/onnx/keras_conv.py: tf2onnx's NHWC input,
+# Transposes, Conv with or without its bias, BN epsilon 1e-3, Reshape of
+# NHWC values before the dense layers).  The oracle: the graph evaluated
+# node by node in numpy (float64), and OpenCV's dnn where it loads it.  The
+# data's features are C,H,W (the trainer's order): the graph gets them as
+# N,H,W,C.
+csv(os.path.join(tmp, "train64.csv"), 240, 64, 3, seed=9)
+csv(os.path.join(tmp, "test64.csv"), 60, 64, 3, seed=10)
+x64, y64 = load_csv(os.path.join(tmp, "test64.csv"))
+
+
+def keras_check(path, h, w, c, what, p_torch=None):
+    xn = x64.reshape(-1, c, h, w).transpose(0, 2, 3, 1)
+    p = keras_conv.evaluate(path, xn)
+    acc = float((p.argmax(axis=1) == y64).mean())
+    loss = float(-np.log(p[np.arange(len(y64)), y64.astype(int)]).mean())
+    try:
+        net = cv2.dnn.readNetFromONNX(path)
+        net.setInput(np.ascontiguousarray(xn, dtype=np.float32))
+        pc = net.forward()
+        cv = "OpenCV's argmax %s" % ("equal" if (pc.argmax(axis=1) == p.argmax(axis=1)).all()
+                                     else "DIFFERS")
+    except cv2.error:
+        pc, cv = None, "OpenCV 4.6 does not load it"
+    r = run(["eval", "--format", "csv", path, "test64.csv"], cwd=tmp)
+    got = metrics(r.stdout)
+    ok(r.returncode == 0 and got is not None and got[1] == round(acc, 6) and
+       abs(got[0] - loss) < 1e-5 and (pc is None or np.abs(pc - p).max() < 1e-5) and
+       (p_torch is None or (p_torch.argmax(axis=1) == p.argmax(axis=1)).all()),
+       "Keras conv %s, %dx%dx%d: eval's accuracy %s = numpy's %.6f, loss %s within 1e-5 of %.6f "
+       "(%s)" % (what, h, w, c, got and got[1], acc, got and got[0], loss, cv)) \
+        or diag(r.stdout + r.stderr)
+    diag(r.stdout.strip())
+    return acc, loss
+
+
+for h, w, c, form, norm, same in ((8, 8, 1, "optimized", False, False),
+                                  (8, 8, 1, "per-layer", False, True),
+                                  (8, 4, 2, "optimized", True, True),
+                                  (8, 4, 2, "per-layer", True, False)):
+    path = keras_conv.keras_conv_graph(os.path.join(tmp, "keras-%s-%d.onnx" % (form, c)), h, w, c,
+                                       form=form, normalize=norm, auto_pad=same)
+    keras_check(path, h, w, c, "(%s%s%s)" % (form, ", Normalization" if norm else "",
+                                             ", auto_pad SAME_UPPER" if same else ""))
+
+# a trained upstream: PyTorch trains the same layers, whose weights are
+# written in Keras' form
+x_tr, y_tr = load_csv(os.path.join(tmp, "train64.csv"))
+tnet = keras_conv.torch_net(1, 8, 8, 3)
+opt = torch.optim.Adam(tnet.parameters(), lr=0.01)
+xt, yt = torch.from_numpy(x_tr).reshape(-1, 1, 8, 8), torch.from_numpy(y_tr).long()
+for epoch in range(15):  # more overfits these 240 rows
+    opt.zero_grad()
+    nn.functional.cross_entropy(tnet(xt), yt).backward()
+    opt.step()
+tnet.eval()
+with torch.no_grad():
+    p_torch = torch.softmax(tnet(torch.from_numpy(x64).reshape(-1, 1, 8, 8)), dim=1).numpy()
+keras_up = keras_conv.keras_conv_graph(os.path.join(tmp, "keras-up.onnx"), 8, 8, 1, scale=1.0,
+                                       weights=keras_conv.from_torch(tnet, 8, 8))
+up_acc, up_loss = keras_check(keras_up, 8, 8, 1, "(optimized, PyTorch-trained weights)", p_torch)
+ok(up_acc == float((p_torch.argmax(axis=1) == y64).mean()),
+   "... whose accuracy is PyTorch's own, %.4f" % up_acc)
+r = run(["inspect", "keras-up.onnx"], cwd=tmp)
+ok(r.returncode == 0 and "input [N, 1, 8, 8] (N,H,W,C in the graph)" in r.stdout and
+   "layers.8.weight          F32 [16, 24]" in r.stdout,
+   "inspect: the graph's [N, 8, 8, 1] input is read as 1x8x8") or diag(r.stdout + r.stderr)
+
+# Upstream-Weights: the Keras-form file beside a CNN retrained on the same rows
+CNN64 = ("Dataset: train64.csv\nTest-Dataset: test64.csv\nInput-Shape: 1x8x8\n"
+         "Network: conv 8 3x3 pad 1 relu, batchnorm, maxpool 2, conv 6 3x3 pad 1 relu, maxpool 2, "
+         "dense 16 relu, dense 3\nLoss: softmax-cross-entropy\n")
+write(os.path.join(tmp, "kup.models"), "Model: kup\n" + CNN64 + COMMON +
+      "Upstream-Weights: keras-up.onnx\n")
+r = run(["train", "--output-dir", "up", "kup.models"], cwd=tmp)
+m = re.search(r"^kup: upstream's keras-up.onnx \(conv 8 3x3 pad 1, relu, batchnorm, maxpool 2, "
+              r"conv 6 3x3 pad 1, relu, maxpool 2, flatten, dense 16, relu, dense 3, (\d+) "
+              r"parameters\) on the 60 test rows: accuracy (\S+) retrained vs (\S+) upstream "
+              r"\(\S+\); loss \S+ retrained vs (\S+) upstream", r.stdout, re.M)
+ok(r.returncode == 0 and m is not None and
+   int(m.group(1)) == 80 + 16 + 438 + 24 * 16 + 16 + 51 and
+   m.group(3) == "%.4f" % up_acc and abs(float(m.group(4)) - up_loss) < 1e-4,
+   "Upstream-Weights: keras-up.onnx: the log shows upstream's accuracy %s (numpy's and "
+   "PyTorch's %.4f) beside the retrained model's %s" % (m and m.group(3), up_acc, m and m.group(2))) \
+    or diag(r.stdout + r.stderr)
+card = run(["card", "up/kup.json"], cwd=tmp).stdout
+ok(re.search(r"^\| test-accuracy \| \d\.\d{4} \| %.4f \| [+-]\d\.\d{4} \|$" % up_acc, card, re.M),
+   "the card shows both accuracies side by side") or diag(card)
+
+# refused: any other Transpose, or one that does not fit the layout here
+for perm, node, why in (((0, 3, 2, 1), "node 10 'sequential/max_pooling2d_1/MaxPool__28' "
+                         "(Transpose): only a Transpose with perm [0,3,1,2] or [0,2,3,1] is read",
+                         "perm [0,3,2,1]"),
+                        ((0, 3, 1, 2), "node 10 'sequential/max_pooling2d_1/MaxPool__28' "
+                         "(Transpose): the value is N,C,H,W here", "a second NHWC-to-NCHW")):
+    path = keras_conv.keras_conv_graph(os.path.join(tmp, "keras-bad.onnx"), perm_last=perm)
+    r = run(["eval", "--format", "csv", path, "test64.csv"], cwd=tmp)
+    ok(r.returncode != 0 and node in r.stderr, "a Transpose with %s is refused, naming its node"
+       % why) or diag(r.stderr)
 
 # ---- 4. refusals: the first operator the trainer has no layer for, named
 keras_graph(os.path.join(tmp, "odd.onnx"), extra_op="Elu")

@@ -11,6 +11,7 @@
 #include "../base/text.h"
 #include "../math/fp.h"
 #include "onnx.pb-c.h"
+#include "onnx_nhwc.h"
 
 #define MAX_ELEMENTS (1u << 30)  /* of one tensor */
 #define MAX_LAYERS 256
@@ -19,13 +20,18 @@
 static const char *const known_ops[] = {
 	"Sub", "Mul", "Div", "Add", "Gemm", "MatMul", "Conv", "MaxPool", "AveragePool",
 	"BatchNormalization", "Relu", "Sigmoid", "Tanh", "Flatten", "Reshape", "Dropout",
-	"Identity", "Softmax", "LogSoftmax", "Constant", "Pad"};
+	"Identity", "Softmax", "LogSoftmax", "Constant", "Pad", "Transpose"};
 
 typedef struct reader {
 	const char *name;
 	const Onnx__GraphProto *g;
 	dm_onnx_import *m;
 	size_t cap;             /* of m->st.tensors */
+	/* Keras' layout (onnx_nhwc.h): the value is N,H,W,C here (nhwc); it
+	 * is [N, F] (flat); the next dense layer takes a flatten of H,W,C
+	 * values of these dims (hwc[0] = C, 0 when none) */
+	int nhwc, flat;
+	size_t hwc[3];
 	char shown[2][160];     /* node and operator names, printable */
 	dm_error *err;
 } reader;
@@ -244,7 +250,9 @@ static int64_t attr_same(const Onnx__NodeProto *n, const char *name, size_t want
 	return a->ints[0];
 }
 
-/* auto_pad absent, NOTSET or VALID (with pads 0 these are the same) */
+/* auto_pad absent, NOTSET or VALID (with pads 0 these are the same): 1;
+ * SAME_UPPER or SAME_LOWER (tf2onnx's padding="same" where it does not
+ * know the shapes): 2; else 0 */
 static int plain_padding(const Onnx__NodeProto *n)
 {
 	const Onnx__AttributeProto *a = attr(n, "auto_pad");
@@ -252,6 +260,8 @@ static int plain_padding(const Onnx__NodeProto *n)
 	if (!a || !a->has_s)
 		return 1;
 	snprintf(s, sizeof s, "%.*s", (int)(a->s.len < 15 ? a->s.len : 15), (const char *)a->s.data);
+	if (!strcmp(s, "SAME_UPPER") || !strcmp(s, "SAME_LOWER"))
+		return 2;
 	return !strcmp(s, "NOTSET") || !strcmp(s, "VALID") || !a->s.len;
 }
 
@@ -300,6 +310,20 @@ static int dense(reader *r, size_t i, float *w, const size_t *dims, int w_in_out
 		free(w);
 		w = t;
 	}
+	if (r->hwc[0]) {
+		size_t c3 = r->hwc[0] * r->hwc[1] * r->hwc[2];
+		if (in != c3) {
+			free(w), free(b);
+			return node_fail(r, i, "its inputs are not the C*H*W values of the flatten "
+					 "before it");
+		}
+		if (dm_hwc_to_chw(w, out, r->hwc[0], r->hwc[1], r->hwc[2])) {
+			free(w), free(b);
+			return dm_fail(r->err, "out of memory");
+		}
+		r->hwc[0] = 0;
+	}
+	r->flat = 1;
 	if (!b && !(b = calloc(out, sizeof *b))) {
 		free(w);
 		return dm_fail(r->err, "out of memory");
@@ -339,12 +363,19 @@ static int conv(reader *r, size_t i)
 	size_t cw, nd, dims[4], cb = 0, bnd, bdims[4], bd[1];
 	float *w, *b = NULL;
 	int64_t k, s, p, ks = attr_same(n, "kernel_shape", 2, 0);
+	int same = plain_padding(n) == 2;
 	dm_layer_spec *l;
 	s = attr_same(n, "strides", 2, 1);
 	p = attr_same(n, "pads", 4, 0);
 	if (attr_same(n, "dilations", 2, 1) != 1 || attr_int(n, "group", 1) != 1 ||
 	    !plain_padding(n))
 		return node_fail(r, i, "only dilation 1, group 1 and explicit pads are read");
+	/* "same" padding is (K-1)/2 on each side for odd K at stride 1 */
+	if (same && (s != 1 || ks < 1 || ks % 2 == 0 || attr(n, "pads")))
+		return node_fail(r, i, "auto_pad SAME_UPPER or SAME_LOWER is read only with stride 1, "
+				 "an odd kernel_shape and no pads");
+	if (same)
+		p = (ks - 1) / 2;
 	if (s < 1 || s > 255 || p < 0 || p > 255)
 		return node_fail(r, i, "only equal strides (1 to 255) and equal pads (0 to 255) "
 				 "are read");
@@ -385,7 +416,7 @@ static int pool(reader *r, size_t i, const char *kind)
 	dm_layer_spec *l;
 	if (attr_same(n, "pads", 4, 0) != 0 || attr_int(n, "ceil_mode", 0) ||
 	    attr_same(n, "dilations", 2, 1) != 1 || attr_int(n, "storage_order", 0) ||
-	    !plain_padding(n))
+	    plain_padding(n) != 1)
 		return node_fail(r, i, "only pools without padding, dilation or ceil_mode are read");
 	if (k < 1 || k > 255 || s < 1 || s > 255)
 		return node_fail(r, i, "only square windows and equal strides (1 to 255) are read");
@@ -444,6 +475,93 @@ static int batchnorm(reader *r, size_t i)
 	if (!(nbt = calloc(1, sizeof *nbt)))
 		return dm_fail(r->err, "out of memory");
 	return layer_tensor(r, "num_batches_tracked", nbt, 0, dims);
+}
+
+/* ---- Keras' layout (onnx_nhwc.h) ---- */
+
+/* A Transpose between N,H,W,C and N,C,H,W values.  shift and scale are
+ * the input's normalisation read so far (or NULL), over the graph's
+ * input as it is. */
+static int transpose(reader *r, size_t i, float *shift, float *scale)
+{
+	const Onnx__AttributeProto *a = attr(r->g->node[i], "perm");
+	dm_shape *in = &r->m->input;
+	enum dm_perm kind = a ? dm_perm_kind(a->ints, a->n_ints) : DM_PERM_OTHER;
+	size_t c, h, w;
+	if (kind == DM_PERM_OTHER)
+		return node_fail(r, i, "only a Transpose with perm [0,3,1,2] or [0,2,3,1] is read "
+				 "(Keras' N,H,W,C values to N,C,H,W and back, around conv layers)");
+	if (!in->ndim)
+		return node_fail(r, i, "the graph's input has no fixed shape to transpose");
+	if (r->flat || in->ndim != 3)
+		return node_fail(r, i, "a Transpose is read only on 4-dimensional values (N,H,W,C or "
+				 "N,C,H,W), before the Flatten");
+	if (kind == DM_PERM_TO_NHWC) {
+		if (r->nhwc)
+			return node_fail(r, i, "the value is N,H,W,C already here: expected a "
+					 "Transpose with perm [0,3,1,2]");
+		r->nhwc = 1;
+		return 0;
+	}
+	if (r->nhwc) {
+		r->nhwc = 0;
+		return 0;
+	}
+	if (r->m->nlayers || r->m->input_nhwc)
+		return node_fail(r, i, "the value is N,C,H,W here: a Transpose with perm [0,3,1,2] "
+				 "is read on the graph's N,H,W,C input, or after one with perm "
+				 "[0,2,3,1]");
+	/* the graph's input is N,H,W,C: samples of C x H x W, as the trainer's */
+	h = in->d[0], w = in->d[1], c = in->d[2];
+	in->d[0] = c, in->d[1] = h, in->d[2] = w;
+	if ((shift && dm_hwc_to_chw(shift, 1, c, h, w)) ||
+	    (scale && dm_hwc_to_chw(scale, 1, c, h, w)))
+		return dm_fail(r->err, "out of memory");
+	r->m->input_nhwc = 1;
+	return 0;
+}
+
+/* A Flatten (or Reshape) of N,H,W,C values: the next dense layer's inputs
+ * are in H,W,C order, of the dims the layers so far give. */
+static int flatten_nhwc(reader *r, size_t i)
+{
+	dm_onnx_import *m = r->m;
+	dm_shape s = m->input;
+	dm_checked ck = {0};
+	if (m->nlayers) {
+		dm_layer *l = calloc(m->nlayers, sizeof *l);
+		size_t np;
+		dm_error sub;
+		if (!l)
+			return dm_fail(r->err, "out of memory");
+		if (dm_net_plan(m->layers, m->nlayers, &m->input, l, &np, &sub)) {
+			free(l);
+			return node_fail(r, i, sub.msg);
+		}
+		s = l[m->nlayers - 1].out_shape;
+		free(l);
+	}
+	if (s.ndim != 3)
+		return node_fail(r, i, "the value before it is not C x H x W");
+	if (dm_shape_count(&s, &ck) > MAX_ELEMENTS || ck.over)
+		return node_fail(r, i, "the value before it has too many elements");
+	r->hwc[0] = s.d[0], r->hwc[1] = s.d[1], r->hwc[2] = s.d[2];
+	r->nhwc = 0;
+	return 0;
+}
+
+/* Whether a conv's bias of dims[nd] holds its n values along the axis'th
+ * dimension from the right (3: [C,1,1] on N,C,H,W values; 1: [C] on
+ * N,H,W,C values), its other dimensions 1. */
+static int conv_bias_fits(size_t nd, const size_t *dims, size_t n, size_t axis)
+{
+	size_t d;
+	if (nd > 4 || nd < axis)
+		return 0;
+	for (d = 0; d < nd; d++)
+		if (dims[d] != (d == nd - axis ? n : 1))
+			return 0;
+	return 1;
 }
 
 /* ---- the input's normalisation ---- */
@@ -604,6 +722,7 @@ static int read_graph(reader *r)
 	const char *v;
 	unsigned char *seen = NULL;
 	long pending_bias = -1;    /* a dense layer from MatMul, its bias to come */
+	int pending_conv = 0;      /* ... or a Conv without bias */
 	size_t i, k, visited = 0, constants = 0;
 	int rc = -1;
 
@@ -617,7 +736,8 @@ static int read_graph(reader *r)
 			return node_fail(r, i, "the trainer has no layer for this operator (it reads "
 					 "Gemm, MatMul, Add, Conv, MaxPool, AveragePool, "
 					 "BatchNormalization, Relu, Sigmoid, Tanh, Flatten, Reshape, "
-					 "Dropout, Identity, Softmax and a leading Sub/Mul/Div)");
+					 "Transpose, Dropout, Identity, Softmax and a leading "
+					 "Sub/Mul/Div)");
 		if (!n->n_output || !n->output[0] || (strcmp(n->op_type, "Constant") &&
 						      (!n->n_input || !n->input[0])))
 			return node_fail(r, i, "it has no input or no output");
@@ -626,6 +746,7 @@ static int read_graph(reader *r)
 	}
 	if (!(v = data_input(r)))
 		return -1;
+	r->flat = m->input.ndim != 3;
 	if (!(seen = calloc(g->n_node ? g->n_node : 1, 1)))
 		return dm_fail(r->err, "out of memory");
 	for (;;) {
@@ -653,8 +774,21 @@ static int read_graph(reader *r)
 			node_fail(r, i, "the value flowing through the layers must be its first input");
 			goto out;
 		}
-		if (pending_bias >= 0 && strcmp(op, "Add")) {
-			pending_bias = -1; /* a MatMul without bias: zeros */
+		if (pending_bias >= 0 && strcmp(op, "Add") && strcmp(op, "Transpose")) {
+			pending_bias = -1; /* a MatMul or Conv without bias: zeros */
+		}
+		if (r->nhwc && (!strcmp(op, "Conv") || !strcmp(op, "MaxPool") ||
+				!strcmp(op, "AveragePool") || !strcmp(op, "BatchNormalization") ||
+				!strcmp(op, "Gemm") || !strcmp(op, "MatMul"))) {
+			node_fail(r, i, "the value is N,H,W,C here (after a Transpose with perm "
+				  "[0,2,3,1]): expected a Transpose with perm [0,3,1,2] before a conv "
+				  "layer, or a Flatten or Reshape before a dense one");
+			goto out;
+		}
+		if (r->hwc[0] && !strcmp(op, "BatchNormalization")) {
+			node_fail(r, i, "a BatchNormalization between the Flatten of N,H,W,C values "
+				  "and the dense layer is not read");
+			goto out;
 		}
 		if (!strcmp(op, "Add") && pending_bias >= 0) {
 			size_t nb, nd, dims[4];
@@ -662,10 +796,13 @@ static int read_graph(reader *r)
 			dm_tensor *t = &m->st.tensors[m->st.ntensors - 1];
 			if (!b)
 				goto out;
-			if (nb != t->count || nd > 2 || (nd == 2 && dims[0] != 1)) {
+			if (pending_conv ? nb != t->count || !conv_bias_fits(nd, dims, nb, r->nhwc ? 1 : 3)
+					 : nb != t->count || nd > 2 || (nd == 2 && dims[0] != 1)) {
 				free(b);
-				node_fail(r, i, "its bias is not one value per output of the MatMul "
-					  "before it");
+				node_fail(r, i, pending_conv
+					  ? "its bias is not one value per output channel of the Conv "
+					    "before it ([C] on N,H,W,C values, [C,1,1] on N,C,H,W)"
+					  : "its bias is not one value per output of the MatMul before it");
 				goto out;
 			}
 			memcpy(t->data, b, nb * sizeof *b);
@@ -690,9 +827,14 @@ static int read_graph(reader *r)
 			}
 			if (dense(r, i, w, dims, 1, NULL, 0))
 				goto out;
-			pending_bias = (long)m->nlayers - 1;
+			pending_bias = (long)m->nlayers - 1, pending_conv = 0;
 		} else if (!strcmp(op, "Conv")) {
 			if (conv(r, i))
+				goto out;
+			if (n->n_input < 3 || !*n->input[2]) /* Keras' bias may follow, an Add */
+				pending_bias = (long)m->nlayers - 1, pending_conv = 1;
+		} else if (!strcmp(op, "Transpose")) {
+			if (transpose(r, i, shift, scale))
 				goto out;
 		} else if (!strcmp(op, "MaxPool") || !strcmp(op, "AveragePool")) {
 			if (pool(r, i, *op == 'M' ? "maxpool" : "avgpool"))
@@ -716,7 +858,8 @@ static int read_graph(reader *r)
 				node_fail(r, i, "only a Flatten with axis 1 is read");
 				goto out;
 			}
-			if (!new_layer(r, i, "flatten"))
+			r->flat = 1;
+			if ((r->nhwc && flatten_nhwc(r, i)) || !new_layer(r, i, "flatten"))
 				goto out;
 		} else if (!strcmp(op, "Reshape")) {
 			int64_t s[4];
@@ -729,7 +872,8 @@ static int read_graph(reader *r)
 					  "read");
 				goto out;
 			}
-			if (!new_layer(r, i, "flatten"))
+			r->flat = 1;
+			if ((r->nhwc && flatten_nhwc(r, i)) || !new_layer(r, i, "flatten"))
 				goto out;
 		} else if (!strcmp(op, "Pad")) {
 			/* PyTorch puts one of zeros before an AvgPool2d at opset 11 */

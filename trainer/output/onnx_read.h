@@ -11,13 +11,15 @@
  *     (input.shift, input.scale; Div by d is a scale of 1/d)
  *   Gemm (alpha = beta = 1, transA = 0, either transB), or MatMul by a
  *     constant followed by an Add of its bias: dense
- *   Conv (square kernel, equal strides and pads, no dilation or group): conv
+ *   Conv (square kernel, equal strides and pads or auto_pad SAME at stride
+ *     1, no dilation or group): conv, its bias in it or an Add after it
  *   MaxPool, AveragePool (square, no padding, floor): maxpool, avgpool
  *   BatchNormalization (inference form, any epsilon): batchnorm
  *   Relu, Sigmoid, Tanh; Flatten (axis 1) and Reshape to [-1 or 0, F]: flatten
  *   Dropout, Identity: nothing (inference passes the input on)
  *   Softmax or LogSoftmax last, or Sigmoid last: the head (probabilities)
  *   Constant: a tensor, as an initializer
+ *   Transpose perm [0,3,1,2] and [0,2,3,1]: Keras' NHWC layout (onnx_nhwc.h)
  *
  * Any other operator (in graph order, the first one) is an error that
  * names it and its node.  Tensors are float32, raw_data or float_data, in
@@ -41,6 +43,8 @@ typedef struct dm_onnx_import {
 	size_t nlayers;
 	dm_shape input;         /* a sample's shape (the graph input without N);
 				 * ndim 0 when the graph does not say */
+	int input_nhwc;         /* the graph's input is N,H,W,C (Keras): input
+				 * is its C x H x W */
 	const char *head;       /* "Softmax" or "Sigmoid" when the graph ends
 				 * in one (dropped from layers), else NULL */
 	dm_safetensors st;      /* the tensors under the trainer's names

@@ -91,7 +91,8 @@ void dm_onnx_summary(const dm_onnx_import *m, char *buf, size_t size)
 		snprintf(in, sizeof in, "[N");
 		for (n = 0; n < m->input.ndim; n++)
 			snprintf(in + strlen(in), sizeof in - strlen(in), ", %zu", m->input.d[n]);
-		snprintf(in + strlen(in), sizeof in - strlen(in), "]");
+		snprintf(in + strlen(in), sizeof in - strlen(in), "]%s",
+			 m->input_nhwc ? " (N,H,W,C in the graph)" : "");
 	}
 	snprintf(buf, size, "ONNX model (%s, opset %ld): input %s; network %s; head %s", m->producer,
 		 m->opset, in, net, m->head ? m->head : "none (the last layer's output)");
