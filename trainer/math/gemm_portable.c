@@ -298,7 +298,16 @@ void dm_gemm_portable_block(const dm_gemm_block *b, float *pack)
 {
 	kernel_fn kernel = chosen_kernel();
 	size_t kc_max = b->trans_c ? DM_KC_T : DM_KC, nc_max = b->trans_c ? DM_NC_T : DM_NC;
-	float *pb = pack, *pa = pack + kc_max * nc_max;
+	float *pb, *pa;
+	if (!b->trans_c && b->K > DM_KC && b->K <= DM_KC + DM_KC / 2) {
+		/* a depth a little over KC (conv 64 3x3 on 32 channels: 288) in
+		 * one block where it fits: a second block of 32 would store and
+		 * reload every tile for a few k; the sums' order is the same */
+		size_t nc = (b->j1 - b->j0 + DM_NR - 1) / DM_NR * DM_NR;
+		if (nc < nc_max && b->K * (nc + DM_MC) <= DM_PACK_FLOATS)
+			kc_max = b->K, nc_max = nc;
+	}
+	pb = pack, pa = pack + kc_max * nc_max;
 	size_t jc, pc, ic, jr, ir;
 	for (jc = b->j0; jc < b->j1; jc += nc_max) {
 		size_t nc = b->j1 - jc < nc_max ? b->j1 - jc : nc_max;
