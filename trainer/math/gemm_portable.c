@@ -24,6 +24,8 @@ _Static_assert(DM_KC_T * DM_NC_T + DM_MR * DM_KC_T <= DM_PACK_FLOATS,
 /* Pack op(A)[i0:i0+mc, k0:k0+kc] into MR-row panels: p[panel][k][r].
  * Packing only moves floats; one loop per layout, each reading its source
  * in order, because packing is a fifth of the time at batch 64. */
+#define PREFETCH_K 8
+
 static void pack_a(const dm_gemm_block *b, size_t i0, size_t mc, size_t k0,
 		   size_t kc, float *p)
 {
@@ -34,6 +36,12 @@ static void pack_a(const dm_gemm_block *b, size_t i0, size_t mc, size_t k0,
 		for (k = 0; k < kc; k++) {
 			const float *src = b->A + (k0 + k) * b->lda + i0;
 			float *q = p + k * DM_MR;
+			/* its floats of a few k later: at a stride of a whole
+			 * row (conv's colT, 50 KB), each k starts a new stream
+			 * that the hardware does not fetch ahead */
+			if (k + PREFETCH_K < kc)
+				for (ip = 0; ip < mc; ip += 16)
+					__builtin_prefetch(src + PREFETCH_K * b->lda + ip);
 			/* whole panels: a copy of a constant size (two moves) */
 			for (ip = 0; ip < full; ip += DM_MR, q += DM_MR * kc)
 				memcpy(q, src + ip, DM_MR * sizeof *q);
