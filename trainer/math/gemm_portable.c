@@ -24,6 +24,8 @@ _Static_assert(DM_KC_T * DM_NC_T + DM_MR * DM_KC_T <= DM_PACK_FLOATS,
 /* Pack op(A)[i0:i0+mc, k0:k0+kc] into MR-row panels: p[panel][k][r].
  * Packing only moves floats; one loop per layout, each reading its source
  * in order, because packing is a fifth of the time at batch 64. */
+#define PREFETCH_K 8
+
 static void pack_a(const dm_gemm_block *b, size_t i0, size_t mc, size_t k0,
 		   size_t kc, float *p)
 {
@@ -34,6 +36,12 @@ static void pack_a(const dm_gemm_block *b, size_t i0, size_t mc, size_t k0,
 		for (k = 0; k < kc; k++) {
 			const float *src = b->A + (k0 + k) * b->lda + i0;
 			float *q = p + k * DM_MR;
+			/* its floats of a few k later: at a stride of a whole
+			 * row (conv's colT, 50 KB), each k starts a new stream
+			 * that the hardware does not fetch ahead */
+			if (k + PREFETCH_K < kc)
+				for (ip = 0; ip < mc; ip += 16)
+					__builtin_prefetch(src + PREFETCH_K * b->lda + ip);
 			/* whole panels: a copy of a constant size (two moves) */
 			for (ip = 0; ip < full; ip += DM_MR, q += DM_MR * kc)
 				memcpy(q, src + ip, DM_MR * sizeof *q);
@@ -296,7 +304,16 @@ void dm_gemm_portable_block(const dm_gemm_block *b, int forced, float *pack)
 {
 	kernel_fn kernel = chosen_kernel(forced);
 	size_t kc_max = b->trans_c ? DM_KC_T : DM_KC, nc_max = b->trans_c ? DM_NC_T : DM_NC;
-	float *pb = pack, *pa = pack + kc_max * nc_max;
+	float *pb, *pa;
+	if (!b->trans_c && b->K > DM_KC && b->K <= DM_KC + DM_KC / 2) {
+		/* a depth a little over KC (conv 64 3x3 on 32 channels: 288) in
+		 * one block where it fits: a second block of 32 would store and
+		 * reload every tile for a few k; the sums' order is the same */
+		size_t nc = (b->j1 - b->j0 + DM_NR - 1) / DM_NR * DM_NR;
+		if (nc < nc_max && b->K * (nc + DM_MC) <= DM_PACK_FLOATS)
+			kc_max = b->K, nc_max = nc;
+	}
+	pb = pack, pa = pack + kc_max * nc_max;
 	size_t jc, pc, ic, jr, ir;
 	for (jc = b->j0; jc < b->j1; jc += nc_max) {
 		size_t nc = b->j1 - jc < nc_max ? b->j1 - jc : nc_max;
