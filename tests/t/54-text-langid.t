@@ -123,6 +123,9 @@ sub dep5_licence {
 	my ($pkg) = @_;
 	my $text = slurp("/usr/share/doc/$pkg/copyright") // '';
 	return undef if $text !~ m{^Format: \S*(?:copyright-format/1\.0|dep5)}m;
+	# a line that starts with a space right after a blank line continues no
+	# field: the file is not deb822 (fortunes-es 1.2's, line 13), no licence
+	return undef if $text =~ m/\n[ \t]*\n[ \t]+\S/;
 	return $1 if $text =~ m/^Files: \*\n(?:[^\n]+\n)*?License: ([^\n]+)/m;
 	return undef;
 }
