@@ -167,7 +167,7 @@ check-cnn: $(TRAINER)
 
 # The two text templates (templates/fortune-langid.models,
 # word-langid.models) built as shipped, all their languages, in a package
-# build (about 3 min under load: word-langid reads 1.85 million words);
+# build (about 5 min under load: word-langid reads 2.8 million words);
 # make check builds them with smaller settings (tests/t/54-text-langid.t).
 check-text-templates: $(TRAINER)
 	DH_MODEL_TRAIN=$(CURDIR)/$(TRAINER) DH_MODEL_TEST_TEXT=full \
