@@ -483,7 +483,28 @@ static int text_job(dm_recipe *r, const dm_job_opts *o, int estimate_only, dm_er
 		       r->description, r->license, r, o, &b, o->cleanup};
 	int rc;
 	dm_recipe_where(r, where, sizeof where);
-	rc = dm_budget_check(r, o, &b, err) ? -1 : dm_ft_job_run(&j, &res, err);
+	rc = dm_budget_check(r, o, &b, err);
+	/* the MLP's caps and sandbox: Landlock takes only the rights that
+	 * write, so the data, the copyright files and dpkg's database are
+	 * still read after it */
+	if (!rc && !estimate_only) {
+		dm_caps_arm(r, &b, o->cleanup);
+		if (o->sandbox_dir && sandbox(o, err))
+			rc = -1;
+	}
+	if (!rc)
+		rc = dm_ft_job_run(&j, &res, err);
+	dm_caps_disarm();
+	if (rc && !estimate_only) {
+		output_cap_error(r, &b, err);
+		if (err->code == DM_EXIT_ERROR && strstr(err->msg, "out of memory") &&
+		    b.limits.max_memory) {
+			char v[48];
+			dm_limit_format(DM_UNIT_BYTES, (double)b.limits.max_memory, v, sizeof v);
+			err->code = DM_EXIT_POLICY;
+			dm_error_prefix(err, "Max-Memory of %s reached", v);
+		}
+	}
 	dm_budget_free(&b);
 	return rc;
 }
