@@ -267,8 +267,8 @@ static void test_bad_input(void)
 	   strstr(err.msg, "Format tsv has the label in each line; expected no label="),
 	   "tsv with label=: %s", err.msg);
 	ok(read_all(DM_TEXT_FASTTEXT, "f lable=fr", &n, &err) < 0 &&
-	   strstr(err.msg, "Dataset item 1: expected 'PATH' or 'PATH label=NAME', found "
-		  "'lable=fr' after the path"), "a misspelt label=: %s", err.msg);
+	   strstr(err.msg, "Dataset item 1: expected 'PATH', then 'label=NAME' and 'lines=N' at "
+		  "most once each, found 'lable=fr' after the path"), "a misspelt label=: %s", err.msg);
 	ok(read_all(DM_TEXT_FASTTEXT, "f label=", &n, &err) < 0 &&
 	   strstr(err.msg, "expected label=NAME with a name of 1 to 256 bytes"),
 	   "an empty label=: %s", err.msg);

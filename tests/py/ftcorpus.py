@@ -1,6 +1,7 @@
-"""The corpus, models and helpers that the fastText training tests share
-(test_fasttext_train.py, which needs Debian's fasttext, and
-test_fasttext_threads.py, which needs only our trainer)."""
+"""The corpus, models and helpers that the fastText tests share
+(test_fasttext.py, test_fasttext_vectors.py, test_fasttext_train.py, which
+need Debian's fasttext, and test_fasttext_threads.py, which needs only our
+trainer)."""
 import hashlib
 import os
 import random
@@ -17,20 +18,32 @@ TOPICS = {
 NAMES = sorted(TOPICS)
 
 
-def corpus(rng, lines):
+FILLER = "the a of and to in is it that with".split()
+
+
+def corpus(rng, lines, prob=0.6, labelled=True, filler=0.0, length=(1, 12), unseen=0.05):
+    """Lines of words drawn from one topic each (from another topic with
+    probability 1 - prob).  labelled: the topic's __label__ first and, in
+    15% of lines, a second one; filler: the share of FILLER words; unseen:
+    the chance of a word "unseenN" after each topic word.  A draw is made
+    only for what is asked for, so that each test keeps its corpus (and
+    the hashes of what is trained on it) as it was."""
     out = []
     for _ in range(lines):
         t = rng.choice(NAMES)
         labels = ["__label__" + t]
-        if rng.random() < 0.15:
+        if labelled and rng.random() < 0.15:
             labels.append("__label__" + rng.choice(NAMES))
         words = []
-        for _ in range(rng.randint(1, 12)):
-            src = t if rng.random() < 0.6 else rng.choice(NAMES)
+        for _ in range(rng.randint(*length)):
+            if filler and rng.random() < filler:
+                words.append(rng.choice(FILLER))
+                continue
+            src = t if rng.random() < prob else rng.choice(NAMES)
             words.append(rng.choice(TOPICS[src].split()))
-            if rng.random() < 0.05:
+            if unseen and rng.random() < unseen:
                 words.append("unseen%d" % rng.randint(0, 99))
-        out.append(" ".join(labels + words))
+        out.append(" ".join((labels if labelled else []) + words))
     return out
 
 

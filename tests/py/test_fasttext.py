@@ -18,38 +18,17 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dmtest import ok, diag, done, run, skip_all, trainer  # noqa: E402
+import ftcorpus  # noqa: E402
 
 FT = shutil.which(os.environ.get("FASTTEXT", "fasttext"))
 if not FT:
     skip_all("fasttext is not installed (Debian's fasttext package)")
 trainer()
 
-TOPICS = {
-    "fruit": "apple pear plum fig grape kiwi mango lemon",
-    "transport": "car bus train tram bike ferry plane taxi",
-    "colour": "rouge vert bleu gr\u00fcn caf\u00e9 \u00e9t\u00e9 noir blanc",
-    "animal": "cat dog cow hen fox owl bee ant",
-    "weather": "rain snow wind sun fog hail storm cloud",
-    "music": "piano drum flute harp song tune choir violin",
-}
-NAMES = sorted(TOPICS)
 
 
-def corpus(rng, lines, labelled=True):
-    out = []
-    for i in range(lines):
-        t = rng.choice(NAMES)
-        labels = ["__label__" + t]
-        if rng.random() < 0.15:
-            labels.append("__label__" + rng.choice(NAMES))
-        words = []
-        for _ in range(rng.randint(1, 12)):
-            src = t if rng.random() < 0.7 else rng.choice(NAMES)
-            words.append(rng.choice(TOPICS[src].split()))
-            if rng.random() < 0.05:
-                words.append("unseen%d" % rng.randint(0, 99))
-        out.append(" ".join((labels if labelled else []) + words))
-    return out
+def corpus(rng, lines):
+    return ftcorpus.corpus(rng, lines, prob=0.7)
 
 
 def awkward(rng):

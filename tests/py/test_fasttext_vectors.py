@@ -22,6 +22,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dmtest import ok, diag, done, run, skip_all, trainer  # noqa: E402
+from ftcorpus import TOPICS  # noqa: E402
+import ftcorpus  # noqa: E402
 
 FT = shutil.which(os.environ.get("FASTTEXT", "fasttext"))
 if not FT:
@@ -31,32 +33,14 @@ if not os.access(FT_VECTORS, os.X_OK):
     skip_all("FT_VECTORS is not the built tests/c/ft_vectors (run through make check)")
 trainer()
 
-TOPICS = {
-    "fruit": "apple pear plum fig grape kiwi mango lemon",
-    "transport": "car bus train tram bike ferry plane taxi",
-    "colour": "rouge vert bleu gr\u00fcn caf\u00e9 \u00e9t\u00e9 noir blanc",
-    "animal": "cat dog cow hen fox owl bee ant",
-    "weather": "rain snow wind sun fog hail storm cloud",
-    "music": "piano drum flute harp song tune choir violin",
-}
 TOPIC_OF = {w: t for t, ws in TOPICS.items() for w in ws.split()}
-FILLER = "the a of and to in is it that with".split()
 OOV = ["apples", "trains", "caf\u00e9s", "zzyzx", "x", "gr\u00fcne", "\u00e9t\u00e9s", "colourful"]
 
 
 def corpus(rng, lines):
-    out = []
-    for _ in range(lines):
-        t = rng.choice(sorted(TOPICS))
-        words = []
-        for _ in range(rng.randint(4, 14)):
-            if rng.random() < 0.3:
-                words.append(rng.choice(FILLER))
-            else:
-                src = t if rng.random() < 0.85 else rng.choice(sorted(TOPICS))
-                words.append(rng.choice(TOPICS[src].split()))
-        out.append(" ".join(words))
-    return out
+    """Unlabelled topic lines with 30% filler words."""
+    return ftcorpus.corpus(rng, lines, prob=0.85, labelled=False, filler=0.3, length=(4, 14),
+                           unseen=0.0)
 
 
 def sh(argv, stdin=None):

@@ -39,9 +39,10 @@ typedef struct dm_ft_job {
 	const struct dm_recipe *recipe;
 	const dm_ctx *ctx;
 	dm_budget *budget;          /* dm_budget_check's; the job adds the counted cost */
-	/* where its writers enter themselves for a signal handler
-	 * (os/cleanup.h; dm_ctx's), or NULL */
-	struct dm_cleanup *cleanup;
+	/* SOURCE_DATE_EPOCH as the caller parsed it (base/epoch.h): the
+	 * record's date when have_source_date */
+	int have_source_date;
+	uint64_t source_date;
 } dm_ft_job;
 
 /* Results, for the caller's verdict. */

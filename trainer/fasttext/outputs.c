@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/epoch.h"
 #include "base/sha256.h"
 #include "fasttext/outputs.h"
 #include "output/atomic.h"
@@ -39,12 +38,8 @@ int dm_ft_write_outputs(const dm_ft_job *j, const dm_ft_model *m, const dm_ft_fa
 	dm_meta meta[2];
 	char *pretty = NULL, *compact = NULL;
 	dm_atomic *a = NULL;
-	uint64_t sde;
-	int have_sde, rc = -1;
+	int rc = -1;
 	memset(&in, 0, sizeof in);
-	if ((have_sde = dm_source_date_epoch(j->ctx ? j->ctx->source_date_epoch : NULL, &sde,
-					     err)) < 0)
-		return -1;
 	if (nblobs > sizeof in.exports / sizeof in.exports[0] ||
 	    nmetrics > sizeof in.metrics / sizeof in.metrics[0])
 		return dm_fail(err, "%s: %zu exports and %zu metrics, more than a record holds",
@@ -62,8 +57,8 @@ int dm_ft_write_outputs(const dm_ft_job *j, const dm_ft_model *m, const dm_ft_fa
 	in.budget = j->budget;
 	in.verdict = v;
 	in.upstream = up;
-	in.have_source_date = have_sde;
-	in.source_date = sde;
+	in.have_source_date = j->have_source_date;
+	in.source_date = j->source_date;
 	for (size_t i = 0; i < nblobs; i++) {
 		dm_export_file *x = &in.exports[in.nexports++];
 		x->format = blobs[i].format;
@@ -79,7 +74,7 @@ int dm_ft_write_outputs(const dm_ft_job *j, const dm_ft_model *m, const dm_ft_fa
 	snprintf(path, sizeof path, "%s/%s.safetensors", j->output_dir, j->model);
 	snprintf(jpath, sizeof jpath, "%s/%s.json", j->output_dir, j->model);
 	/* one set (output/atomic.h), the weights the commit point */
-	if (!(a = dm_atomic_new(j->cleanup, err)))
+	if (!(a = dm_atomic_new(j->ctx ? j->ctx->cleanup : NULL, err)))
 		goto out;
 	dm_atomic_begin(a);
 	if (dm_safetensors_write(a, path, t, 2, meta, 2, err) ||

@@ -2,7 +2,9 @@
  * (provenance.h). */
 #include "fasttext/provenance.h"
 
-static void files(dm_json_writer *w, const dm_file_record *r, size_t n)
+/* each file's path, hash, bytes read and, with lines=N, its N */
+static void files(dm_json_writer *w, const dm_file_record *r, const dm_text_sources *src,
+		  size_t n)
 {
 	dm_json_begin_array(w);
 	for (size_t i = 0; i < n; i++) {
@@ -13,6 +15,10 @@ static void files(dm_json_writer *w, const dm_file_record *r, size_t n)
 		dm_json_string(w, r[i].sha256);
 		dm_json_key(w, "decompressed-bytes");
 		dm_json_uint(w, r[i].bytes);
+		if (i < src->n && src->v[i].lines) {
+			dm_json_key(w, "lines");
+			dm_json_uint(w, src->v[i].lines);
+		}
 		dm_json_end_object(w);
 	}
 	dm_json_end_array(w);
@@ -43,10 +49,10 @@ void dm_ft_provenance_sections(dm_json_writer *w, const dm_ft_facts *f)
 	dm_json_key(w, "data");
 	dm_json_begin_object(w);
 	dm_json_key(w, "train");
-	files(w, f->train_files, f->ntrain_files);
+	files(w, f->train_files, &r->train, f->ntrain_files);
 	if (f->ntest_files) {
 		dm_json_key(w, "test");
-		files(w, f->test_files, f->ntest_files);
+		files(w, f->test_files, &r->test, f->ntest_files);
 	}
 	key_string(w, "format", dm_text_format_name(r->format));
 	key_uint(w, "train-rows", f->train_lines);

@@ -473,14 +473,15 @@ static int output_cap_error(const dm_recipe *r, const dm_budget *b, dm_error *er
 }
 
 /* Model-Type: supervised: the policy's limits, then fasttext/job.c */
-static int text_job(dm_recipe *r, const dm_job_opts *o, int estimate_only, dm_error *err)
+static int text_job(dm_recipe *r, const dm_job_opts *o, int estimate_only, int have_sde,
+		    uint64_t sde, dm_error *err)
 {
 	dm_budget b;
 	dm_ft_job_result res;
 	char where[256];
 	dm_ft_job j = {r->text, r->model, where, &b.limits, o->threads, o->output_dir,
 		       estimate_only, o->say, o->say_ctx, r->file->path, r->index, r->stanza,
-		       r->description, r->license, r, o, &b, o->cleanup};
+		       r->description, r->license, r, o, &b, have_sde, sde};
 	int rc;
 	dm_recipe_where(r, where, sizeof where);
 	rc = dm_budget_check(r, o, &b, err);
@@ -540,7 +541,7 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	if ((have_sde = dm_source_date_epoch(o->source_date_epoch, &sde, err)) < 0)
 		return -1;
 	if (r->text)
-		return text_job(r, o, 0, err);
+		return text_job(r, o, 0, have_sde, sde, err);
 	memset(&in, 0, sizeof in);
 	memset(&p, 0, sizeof p);
 	memset(&verdict, 0, sizeof verdict);
@@ -674,7 +675,7 @@ int dm_job_estimate(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	char line[768], mem[48], out[48], t[96], lim[48], f[4][48];
 	size_t i;
 	if (r->text)
-		return text_job(r, o, 1, err);
+		return text_job(r, o, 1, 0, 0, err);   /* writes nothing: no date */
 	/* over the budget: the figures, then the refusal; refused before the
 	 * costing (a recipe limit above the policy's): the refusal alone */
 	if (dm_budget_check(r, o, &b, err) && (err->code != DM_EXIT_POLICY || !b.costed)) {

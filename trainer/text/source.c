@@ -67,7 +67,24 @@ static char *dup_n(const char *s, size_t n, dm_error *err)
 	return p;
 }
 
-/* One item: "PATH" or "PATH label=NAME", spaces around. */
+/* lines=N: a whole number from 1 to 2^53 (a double holds it), digits only. */
+static int parse_lines(const char *v, size_t n, uint64_t *out)
+{
+	uint64_t x = 0;
+	if (n == 0 || n > 16)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		x = x * 10 + (uint64_t)(v[i] - '0');
+	}
+	if (x == 0 || x > (UINT64_C(1) << 53))
+		return -1;
+	*out = x;
+	return 0;
+}
+
+/* One item: "PATH" then "label=NAME" and "lines=N", spaces around. */
 static int parse_item(const char *s, size_t n, const char *where, size_t item,
 		      dm_text_format fmt, dm_text_source *src, dm_error *err)
 {
@@ -81,25 +98,43 @@ static int parse_item(const char *s, size_t n, const char *where, size_t item,
 		;
 	if (!(src->path = dup_n(s, (size_t)(p - s), err)))
 		return -1;
-	for (q = p; q < end && (*q == ' ' || *q == '\t'); q++)
-		;
-	if (q < end) {
-		if ((size_t)(end - q) < 6 || memcmp(q, "label=", 6)) {
-			if (!(tmp = dup_n(q, (size_t)(end - q), err)))
+	for (;;) {
+		const char *e;
+		for (q = p; q < end && (*q == ' ' || *q == '\t'); q++)
+			;
+		if (q == end)
+			break;
+		for (e = q; e < end && *e != ' ' && *e != '\t'; e++)
+			;
+		p = e;
+		if (!(tmp = dup_n(q, (size_t)(e - q), err)))
+			return -1;
+		if (!strncmp(tmp, "lines=", 6) && !src->lines) {
+			if (parse_lines(tmp + 6, strlen(tmp + 6), &src->lines)) {
+				dm_fail(err, "%s: Dataset item %zu: expected lines=N with N a whole "
+					"number of lines from 1 to 2^53, found '%s'", where, item,
+					dm_printable(tmp, shown, sizeof shown));
+				free(tmp);
 				return -1;
-			dm_fail(err, "%s: Dataset item %zu: expected 'PATH' or 'PATH label=NAME', "
-				"found '%s' after the path", where, item,
-				dm_printable(tmp, shown, sizeof shown));
+			}
+		} else if (!strncmp(tmp, "label=", 6) && !src->label) {
+			src->label = tmp;
+			if (label_problem(tmp + 6, strlen(tmp + 6))) {
+				dm_fail(err, "%s: Dataset item %zu: expected label=NAME with a "
+					"name of 1 to 256 bytes and no space, found '%s'", where,
+					item, dm_printable(tmp, shown, sizeof shown));
+				return -1;
+			}
+			memmove(tmp, tmp + 6, strlen(tmp + 6) + 1);
+			continue;
+		} else {
+			dm_fail(err, "%s: Dataset item %zu: expected 'PATH', then 'label=NAME' "
+				"and 'lines=N' at most once each, found '%s' after the path", where,
+				item, dm_printable(tmp, shown, sizeof shown));
 			free(tmp);
 			return -1;
 		}
-		q += 6;
-		if (!(src->label = dup_n(q, (size_t)(end - q), err)))
-			return -1;
-		if (label_problem(src->label, strlen(src->label)))
-			return dm_fail(err, "%s: Dataset item %zu: expected label=NAME with a "
-				       "name of 1 to 256 bytes and no space, found '%s'", where,
-				       item, dm_printable(src->label, shown, sizeof shown));
+		free(tmp);
 	}
 	if (fmt == DM_TEXT_FORTUNE && !src->label)
 		return dm_fail(err, "%s: Dataset item %zu ('%s'): Format fortune needs the "
@@ -176,11 +211,36 @@ struct dm_text_reader {
 	size_t line_len, line_cap;
 	uint64_t lineno;
 	uint64_t labelled;    /* fasttext: the last line given the label */
+	/* lines=N: the bytes up to the Nth newline are all the readers see */
+	uint64_t max_lines, newlines, delivered;
 };
+
+/* Every reader's bytes: the stream's, cut after the Nth newline with
+ * lines=N, so that each format reads what `head -n N` gives. */
+static ptrdiff_t limited_read(dm_text_reader *r, char *buf, size_t n, dm_error *err)
+{
+	ptrdiff_t got;
+	if (r->max_lines && r->newlines >= r->max_lines)
+		return 0;
+	if ((got = dm_stream_read(r->s, buf, n, err)) <= 0)
+		return got;
+	if (r->max_lines) {
+		const char *p = buf, *end = buf + got;
+		while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
+			p++;
+			if (++r->newlines == r->max_lines) {
+				got = p - buf;
+				break;
+			}
+		}
+	}
+	r->delivered += (uint64_t)got;
+	return got;
+}
 
 static ptrdiff_t read_stream(void *ctx, void *buf, size_t n, dm_error *err)
 {
-	return dm_stream_read(ctx, buf, n, err);
+	return limited_read(ctx, buf, n, err);
 }
 
 dm_text_reader *dm_text_reader_open(dm_text_format fmt, const dm_text_source *src,
@@ -191,6 +251,7 @@ dm_text_reader *dm_text_reader_open(dm_text_format fmt, const dm_text_source *sr
 	if (!r)
 		return NULL;
 	r->fmt = fmt;
+	r->max_lines = src->lines;
 	if (!(r->path = dm_strdup(src->path, err)))
 		goto fail;
 	if (!(r->prefix = dm_strdup(label_prefix ? label_prefix : DM_TEXT_LABEL_PREFIX, err)))
@@ -206,7 +267,7 @@ dm_text_reader *dm_text_reader_open(dm_text_format fmt, const dm_text_source *sr
 	}
 	if (!(r->s = dm_stream_open(src->path, limits, err)))
 		goto fail;
-	dm_text_tokenizer_init(&r->tok, read_stream, r->s, r->path);
+	dm_text_tokenizer_init(&r->tok, read_stream, r, r->path);
 	return r;
 fail:
 	dm_text_reader_abort(r);
@@ -233,7 +294,7 @@ int dm_text_reader_close(dm_text_reader *r, dm_file_record *rec, dm_error *err)
 	r->s = NULL;
 	if (rc == 0 && rec) {
 		memcpy(rec->sha256, sha, sizeof sha);
-		rec->bytes = bytes;
+		rec->bytes = r->max_lines ? r->delivered : bytes;
 		rec->path = r->path;
 		r->path = NULL;
 	}
@@ -253,7 +314,7 @@ static int raw_line(dm_text_reader *r, dm_error *err)
 			ptrdiff_t got;
 			if (r->at_end)
 				break;
-			if ((got = dm_stream_read(r->s, r->buf, sizeof r->buf, err)) < 0)
+			if ((got = limited_read(r, r->buf, sizeof r->buf, err)) < 0)
 				return dm_text_error_at(err, r->path, r->lineno + 1);
 			r->pos = 0;
 			r->len = (size_t)got;

@@ -59,6 +59,8 @@ const char *dm_text_format_name(dm_text_format f);
 typedef struct dm_text_source {
 	char *path;    /* as in stream.h */
 	char *label;   /* label=NAME, or NULL */
+	uint64_t lines; /* lines=N: only the file's first N lines (the bytes
+			 * `head -n N` gives), whatever the format; 0: all */
 } dm_text_source;
 
 typedef struct dm_text_sources {
@@ -67,7 +69,8 @@ typedef struct dm_text_sources {
 } dm_text_sources;
 
 /* A Dataset: value: one dataset a line (deb822 continuation lines), each
- * "PATH" or "PATH label=NAME".  A NAME is 1 to 256 bytes, none of them a
+ * "PATH" followed by options "label=NAME" and "lines=N" (1 <= N <= 2^53),
+ * each at most once, in any order.  A NAME is 1 to 256 bytes, none of them a
  * separator of token.h.  where ("debian/x.models: line 7") starts every
  * message, which also names the item.  The label rules of the format
  * (above) are checked here. */
@@ -90,8 +93,10 @@ dm_text_reader *dm_text_reader_open(dm_text_format fmt, const dm_text_source *sr
 /* The next record.  Returns 1 with one, 0 at the end, -1 on error (the
  * message names the file and the line, and what was expected). */
 int dm_text_reader_next(dm_text_reader *r, dm_text_line *l, dm_error *err);
-/* Finish: the file's SHA-256 and bytes in rec (rec->path is the source's
- * path, strdup'd; NULL rec is fine).  Always frees r. */
+/* Finish: the file's SHA-256 (of the whole file, also with lines=) and the
+ * decompressed bytes read (with lines=N: those of the N lines) in rec
+ * (rec->path is the source's path, strdup'd; NULL rec is fine).  Always
+ * frees r. */
 int dm_text_reader_close(dm_text_reader *r, dm_file_record *rec, dm_error *err);
 /* Free without hashing (on an error path).  NULL is fine. */
 void dm_text_reader_abort(dm_text_reader *r);
