@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fasttext/train.h"
 #include "math/fmath.h"
@@ -336,6 +337,14 @@ out:
 
 /* ---- training ---- */
 
+/* wall seconds, for the logs only */
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
 /* One line of a batch: what phase 1 computes, phase 2 applies. */
 typedef struct slot {
 	size_t line;
@@ -524,6 +533,7 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 	 * machine: a small batch is done on this thread */
 	const uint64_t min_parallel = cfg->parallel_flops ? cfg->parallel_flops : DM_FT_PARALLEL_FLOPS;
 	int rc = -1;
+	double t0 = 0.0;
 	memset(w, 0, sizeof *w);
 	if (plan_init(&p, d, c, cfg, err))
 		goto out;
@@ -541,7 +551,9 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 		goto out;
 	{
 		init_arg ia = {w->input, w->rows, cfg->dim, cfg->seed};
+		t0 = now();
 		dm_pool_run(pool, ((size_t)w->rows + INIT_BLOCK - 1) / INIT_BLOCK, 1, init_rows, &ia);
+		w->init_seconds = now() - t0;
 	}
 	for (size_t i = 0; i < batch; i++) {
 		float *b = bufs + i * (2 * dim + maxout);
@@ -584,6 +596,7 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 			w->examples += r.ns;
 		}
 	}
+	w->train_seconds = now() - t0 - w->init_seconds;
 	for (size_t i = 0; i < (size_t)p.osz * dim; i++)
 		if (!isfinite(w->output[i])) {
 			dm_fail(err, "training diverged (a weight is not finite): expected a lower "

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fasttext/vectors.h"
 #include "math/fmath.h"
@@ -359,6 +360,14 @@ out:
 
 /* ---- training ---- */
 
+/* wall seconds, for the logs only */
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
 typedef struct run {
 	plan *p;
 	dm_ftv_weights *w;
@@ -546,6 +555,7 @@ int dm_ftv_train(const dm_text_dict *d, const dm_ftv_corpus *c, const dm_ftv_cfg
 	const float total = (float)c->ntokens * (float)cfg->epoch;
 	const uint64_t min_parallel = cfg->parallel_flops ? cfg->parallel_flops : DM_FTV_PARALLEL_FLOPS;
 	int more = 1, rc = -1, threads;
+	double t0 = 0.0;
 	memset(w, 0, sizeof *w);
 	if (plan_init(&p, d, c, cfg, 1, err))
 		goto out;
@@ -561,7 +571,9 @@ int dm_ftv_train(const dm_text_dict *d, const dm_ftv_corpus *c, const dm_ftv_cfg
 		goto out;
 	{
 		init_arg ia = {w->input, w->rows, cfg->dim, cfg->seed};
+		t0 = now();
 		dm_pool_run(pool, ((size_t)w->rows + INIT_BLOCK - 1) / INIT_BLOCK, 1, init_rows, &ia);
+		w->init_seconds = now() - t0;
 	}
 	for (size_t i = 0; i < batch; i++) {
 		float *b = bufs + i * (2 * dim + maxout);
@@ -602,6 +614,7 @@ int dm_ftv_train(const dm_text_dict *d, const dm_ftv_corpus *c, const dm_ftv_cfg
 		}
 		w->centres += r.n;
 	}
+	w->train_seconds = now() - t0 - w->init_seconds;
 	for (size_t i = 0; i < (size_t)d->nwords * dim; i++)
 		if (!isfinite(w->output[i])) {
 			dm_fail(err, "training diverged (a weight is not finite): expected a lower "

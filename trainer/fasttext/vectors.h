@@ -79,6 +79,9 @@ typedef struct dm_ftv_weights {
 	float *input, *output;
 	uint64_t flops;
 	uint64_t centres;   /* updates made */
+	/* wall seconds (CLOCK_MONOTONIC) of the initialisation of the rows and
+	 * of the training proper, for the logs: no bit depends on them */
+	double init_seconds, train_seconds;
 } dm_ftv_weights;
 
 /* The FLOPs that training will count: the same serial draws replayed
