@@ -9,9 +9,10 @@
  *
  * writes PREFIX.bin (dm_ft_write) and prints "flops ESTIMATE COUNTED",
  * "lines N", "tokens N", then where the time went, in wall seconds: "time
- * load L estimate E init I train T write W" and fastText's progress figure
- * "words/sec/thread N" (tokens x epochs / T / threads).  As fastText, -bucket becomes 0 when there is no
- * n-gram (wordNgrams 1, maxn 0).  An error: "error: MESSAGE", exit 1.
+ * load L estimate E init I train T (cpu C) write W", C the CPU seconds of
+ * all threads in training, and fastText's progress figure
+ * "words/sec/thread N" (tokens x epochs / T / threads).  As fastText,
+ * -bucket becomes 0 when there is no n-gram (wordNgrams 1, maxn 0).  An error: "error: MESSAGE", exit 1.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -100,8 +101,9 @@ int main(int argc, char **argv)
 	t_write = now();
 	printf("flops %" PRIu64 " %" PRIu64 "\nlines %zu\ntokens %" PRIu64 "\n", est, w.flops,
 	       c.n, c.ntokens);
-	printf("time load %.3f estimate %.3f init %.3f train %.3f write %.3f\n", t_load - t0,
-	       t_est - t_load, w.init_seconds, w.train_seconds, t_write - t_train);
+	printf("time load %.3f estimate %.3f init %.3f train %.3f (cpu %.3f) write %.3f\n",
+	       t_load - t0, t_est - t_load, w.init_seconds, w.train_seconds, w.train_cpu_seconds,
+	       t_write - t_train);
 	printf("words/sec/thread %.0f\n", (double)c.ntokens * tc.epoch /
 	       (w.train_seconds > 0 ? w.train_seconds : 1e-9) / threads);
 	dm_ft_model_view_free(&m);

@@ -8,7 +8,7 @@
  *
  * writes PREFIX.bin and PREFIX.vec, and prints "flops ESTIMATE COUNTED",
  * "words N", "tokens N", "centres N", then where the time went, in wall
- * seconds: "time load L estimate E init I train T bin B vec V" and
+ * seconds: "time load L estimate E init I train T (cpu C) bin B vec V" and
  * fastText's progress figure "words/sec/thread N" (tokens x epochs / T /
  * threads).
  *
@@ -177,9 +177,9 @@ int main(int argc, char **argv)
 	t_vec = now();
 	printf("flops %" PRIu64 " %" PRIu64 "\nwords %d\ntokens %" PRIu64 "\ncentres %" PRIu64
 	       " %" PRIu64 "\n", est, w.flops, (int)d.nwords, c.ntokens, centres, w.centres);
-	printf("time load %.3f estimate %.3f init %.3f train %.3f bin %.3f vec %.3f\n",
-	       t_load - t0, t_est - t_load, w.init_seconds, w.train_seconds, t_bin - t_train,
-	       t_vec - t_bin);
+	printf("time load %.3f estimate %.3f init %.3f train %.3f (cpu %.3f) bin %.3f vec %.3f\n",
+	       t_load - t0, t_est - t_load, w.init_seconds, w.train_seconds, w.train_cpu_seconds,
+	       t_bin - t_train, t_vec - t_bin);
 	printf("words/sec/thread %.0f\n", (double)c.ntokens * tc.epoch /
 	       (w.train_seconds > 0 ? w.train_seconds : 1e-9) / threads);
 	dm_ft_model_view_free(&m);

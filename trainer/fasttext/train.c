@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "fasttext/train.h"
+#include "fasttext/rows.h"
 #include "math/fmath.h"
 #include "math/fp.h"
 #include "math/rng.h"
@@ -15,7 +16,6 @@
 #define STREAM_ORDER 0x4654000000000001u  /* the order of the lines, per epoch */
 #define STREAM_DRAW 0x4654000000000002u   /* a line's target and negatives */
 #define STREAM_INIT 0x4654000100000000u   /* + block: the input rows */
-#define INIT_BLOCK 4096                   /* rows seeded together */
 /* phase 2's row owners: more than threads, taken dynamically */
 #define PARTS_PER_THREAD 4
 
@@ -337,11 +337,11 @@ out:
 
 /* ---- training ---- */
 
-/* wall seconds, for the logs only */
-static double now(void)
+/* seconds of the clock, for the logs only */
+static double seconds(clockid_t clock)
 {
 	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(clock, &t);
 	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
@@ -484,31 +484,6 @@ static void phase2(void *arg, size_t begin, size_t end, int worker)
 	}
 }
 
-typedef struct init_arg {
-	float *input;
-	int64_t rows;
-	int32_t dim;
-	uint64_t seed;
-} init_arg;
-
-/* fastText's uniform(-1/dim, 1/dim), each block of rows from its own
- * stream, so that the blocks can be filled in parallel. */
-static void init_rows(void *arg, size_t begin, size_t end, int worker)
-{
-	init_arg *a = arg;
-	const float bound = (float)(1.0 / (double)a->dim);
-	(void)worker;
-	for (size_t b = begin; b < end; b++) {
-		dm_rng rng;
-		int64_t r0 = (int64_t)b * INIT_BLOCK, r1 = r0 + INIT_BLOCK;
-		dm_rng_seed(&rng, a->seed, STREAM_INIT + b);
-		if (r1 > a->rows)
-			r1 = a->rows;
-		for (size_t i = (size_t)r0 * (size_t)a->dim; i < (size_t)r1 * (size_t)a->dim; i++)
-			a->input[i] = f_mul(f_sub(f_mul(2.0f, dm_rng_uniform(&rng)), 1.0f), bound);
-	}
-}
-
 void dm_ft_weights_free(dm_ft_weights *w)
 {
 	free(w->input);
@@ -533,14 +508,19 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 	 * machine: a small batch is done on this thread */
 	const uint64_t min_parallel = cfg->parallel_flops ? cfg->parallel_flops : DM_FT_PARALLEL_FLOPS;
 	int rc = -1;
-	double t0 = 0.0;
+	double t0 = 0.0, c0 = 0.0;
 	memset(w, 0, sizeof *w);
 	if (plan_init(&p, d, c, cfg, err))
 		goto out;
 	w->dim = cfg->dim;
 	w->nlabels = p.osz;
 	w->rows = (int64_t)d->nwords + (int64_t)d->cfg.bucket;
-	w->input = dm_alloc_floats((size_t)w->rows * dim, err);
+	/* the serial allocations and the parallel initialisation */
+	t0 = seconds(CLOCK_MONOTONIC);
+	if (!(w->input = dm_ft_rows_init(pool, w->rows, cfg->dim, cfg->seed, STREAM_INIT, err)))
+		goto out;
+	w->init_seconds = seconds(CLOCK_MONOTONIC) - t0;
+	c0 = seconds(CLOCK_PROCESS_CPUTIME_ID);
 	w->output = dm_calloc((size_t)p.osz * dim, sizeof *w->output, err);
 	maxout = (size_t)p.osz + (size_t)cfg->neg + 1;
 	r.s = dm_calloc(batch, sizeof *r.s, err);
@@ -549,12 +529,6 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 	rowbuf = dm_malloc(batch * maxout * sizeof *rowbuf, err);
 	if (!w->input || !w->output || !r.s || !r.negs || !bufs || !rowbuf)
 		goto out;
-	{
-		init_arg ia = {w->input, w->rows, cfg->dim, cfg->seed};
-		t0 = now();
-		dm_pool_run(pool, ((size_t)w->rows + INIT_BLOCK - 1) / INIT_BLOCK, 1, init_rows, &ia);
-		w->init_seconds = now() - t0;
-	}
 	for (size_t i = 0; i < batch; i++) {
 		float *b = bufs + i * (2 * dim + maxout);
 		r.s[i].hidden = b;
@@ -596,7 +570,8 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 			w->examples += r.ns;
 		}
 	}
-	w->train_seconds = now() - t0 - w->init_seconds;
+	w->train_seconds = seconds(CLOCK_MONOTONIC) - t0 - w->init_seconds;
+	w->train_cpu_seconds = seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	for (size_t i = 0; i < (size_t)p.osz * dim; i++)
 		if (!isfinite(w->output[i])) {
 			dm_fail(err, "training diverged (a weight is not finite): expected a lower "

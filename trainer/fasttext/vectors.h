@@ -80,8 +80,10 @@ typedef struct dm_ftv_weights {
 	uint64_t flops;
 	uint64_t centres;   /* updates made */
 	/* wall seconds (CLOCK_MONOTONIC) of the initialisation of the rows and
-	 * of the training proper, for the logs: no bit depends on them */
-	double init_seconds, train_seconds;
+	 * of the training proper, and the CPU seconds of all threads in the
+	 * latter (CLOCK_PROCESS_CPUTIME_ID), for the logs: no bit depends on
+	 * them */
+	double init_seconds, train_seconds, train_cpu_seconds;
 } dm_ftv_weights;
 
 /* The FLOPs that training will count: the same serial draws replayed
