@@ -172,7 +172,7 @@ int main(int argc, char **argv)
 		goto fail;
 	t_bin = now();
 	snprintf(path, sizeof path, "%s.vec", output);
-	if (dm_ftv_write_vec(NULL, &d, w.input, w.dim, path, &err))
+	if (dm_ftv_write_vec_pool(pool, NULL, &d, w.input, w.dim, path, &err))
 		goto fail;
 	t_vec = now();
 	printf("flops %" PRIu64 " %" PRIu64 "\nwords %d\ntokens %" PRIu64 "\ncentres %" PRIu64

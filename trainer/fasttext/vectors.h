@@ -138,5 +138,11 @@ int dm_ftv_write_vec(dm_atomic *a, const dm_text_dict *d, const float *input, in
  * messages. */
 int dm_ftv_vec_text(const dm_text_dict *d, const float *input, int32_t dim, const char *path,
 		    char **out, size_t *len, dm_error *err);
+/* The same two, the rows formatted by the threads of pool (NULL: this
+ * one) in parts joined in order: the bytes do not depend on threads. */
+int dm_ftv_vec_text_pool(dm_pool *pool, const dm_text_dict *d, const float *input, int32_t dim,
+			 const char *path, char **out, size_t *len, dm_error *err);
+int dm_ftv_write_vec_pool(dm_pool *pool, dm_atomic *a, const dm_text_dict *d, const float *input,
+			  int32_t dim, const char *path, dm_error *err);
 
 #endif
