@@ -1,5 +1,6 @@
-/* rows.c - the input matrix of the fastText trainers (rows.h). */
+/* rows.c - what the fastText trainers share (rows.h). */
 #include <stdlib.h>
+#include <time.h>
 
 #include "fasttext/rows.h"
 #include "math/fp.h"
@@ -50,4 +51,26 @@ float *dm_ft_rows_init(dm_pool *pool, int64_t rows, int32_t dim, uint64_t seed, 
 	a = (init_arg){p, rows, dim, seed, stream};
 	dm_pool_run(pool, ((size_t)rows + DM_FT_INIT_BLOCK - 1) / DM_FT_INIT_BLOCK, 1, init_rows, &a);
 	return p;
+}
+
+void dm_ft_batch_run(dm_pool *pool, size_t n, uint64_t flops, uint64_t min_parallel,
+		     dm_pool_fn phase1, dm_pool_fn phase2, void *arg, int *parts)
+{
+	int threads = dm_pool_threads(pool);
+	if (flops < min_parallel || threads == 1) {
+		*parts = 1;
+		phase1(arg, 0, n, 0);
+		phase2(arg, 0, 1, 0);
+	} else {
+		*parts = DM_FT_PARTS_PER_THREAD * threads;
+		dm_pool_run_dynamic(pool, n, phase1, arg);
+		dm_pool_run_dynamic(pool, (size_t)*parts, phase2, arg);
+	}
+}
+
+double dm_ft_seconds(int clock)
+{
+	struct timespec t;
+	clock_gettime((clockid_t)clock, &t);
+	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }

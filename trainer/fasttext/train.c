@@ -16,8 +16,6 @@
 #define STREAM_ORDER 0x4654000000000001u  /* the order of the lines, per epoch */
 #define STREAM_DRAW 0x4654000000000002u   /* a line's target and negatives */
 #define STREAM_INIT 0x4654000100000000u   /* + block: the input rows */
-/* phase 2's row owners: more than threads, taken dynamically */
-#define PARTS_PER_THREAD 4
 
 /* ---- corpus ---- */
 
@@ -337,13 +335,6 @@ out:
 
 /* ---- training ---- */
 
-/* seconds of the clock, for the logs only */
-static double seconds(clockid_t clock)
-{
-	struct timespec t;
-	clock_gettime(clock, &t);
-	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* One line of a batch: what phase 1 computes, phase 2 applies. */
 typedef struct slot {
@@ -503,7 +494,6 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 	/* in float: x87's double arithmetic rounds twice */
 	const float total = (float)c->ntokens * (float)cfg->epoch;
 	uint64_t done = 0;
-	int threads;
 	/* waking the threads costs tens of microseconds, far more on a loaded
 	 * machine: a small batch is done on this thread */
 	const uint64_t min_parallel = cfg->parallel_flops ? cfg->parallel_flops : DM_FT_PARALLEL_FLOPS;
@@ -516,11 +506,11 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 	w->nlabels = p.osz;
 	w->rows = (int64_t)d->nwords + (int64_t)d->cfg.bucket;
 	/* the serial allocations and the parallel initialisation */
-	t0 = seconds(CLOCK_MONOTONIC);
+	t0 = dm_ft_seconds(CLOCK_MONOTONIC);
 	if (!(w->input = dm_ft_rows_init(pool, w->rows, cfg->dim, cfg->seed, STREAM_INIT, err)))
 		goto out;
-	w->init_seconds = seconds(CLOCK_MONOTONIC) - t0;
-	c0 = seconds(CLOCK_PROCESS_CPUTIME_ID);
+	w->init_seconds = dm_ft_seconds(CLOCK_MONOTONIC) - t0;
+	c0 = dm_ft_seconds(CLOCK_PROCESS_CPUTIME_ID);
 	w->output = dm_calloc((size_t)p.osz * dim, sizeof *w->output, err);
 	maxout = (size_t)p.osz + (size_t)cfg->neg + 1;
 	r.s = dm_calloc(batch, sizeof *r.s, err);
@@ -538,7 +528,6 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 	}
 	r.p = &p;
 	r.w = w;
-	threads = pool ? dm_pool_threads(pool) : 1;
 	for (int32_t e = 0; e < cfg->epoch; e++) {
 		shuffle(&p);
 		for (size_t i0 = 0; i0 < c->n; i0 += batch) {
@@ -554,24 +543,13 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 				done += c->tokens[s->line];
 			}
 			w->flops += work;
-			/* who computes changes no bit: a batch too small to pay for
-			 * waking the threads is done here, in one part */
-			if (work < min_parallel || threads == 1) {
-				r.parts = 1;
-				phase1(&r, 0, r.ns, 0);
-				phase2(&r, 0, 1, 0);
-			} else {
-				/* units taken by whichever thread is free: a thread
-				 * that the system does not run holds up only its unit */
-				r.parts = PARTS_PER_THREAD * threads;
-				dm_pool_run_dynamic(pool, r.ns, phase1, &r);
-				dm_pool_run_dynamic(pool, (size_t)r.parts, phase2, &r);
-			}
+			/* who computes changes no bit (rows.h) */
+			dm_ft_batch_run(pool, r.ns, work, min_parallel, phase1, phase2, &r, &r.parts);
 			w->examples += r.ns;
 		}
 	}
-	w->train_seconds = seconds(CLOCK_MONOTONIC) - t0 - w->init_seconds;
-	w->train_cpu_seconds = seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
+	w->train_seconds = dm_ft_seconds(CLOCK_MONOTONIC) - t0 - w->init_seconds;
+	w->train_cpu_seconds = dm_ft_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	for (size_t i = 0; i < (size_t)p.osz * dim; i++)
 		if (!isfinite(w->output[i])) {
 			dm_fail(err, "training diverged (a weight is not finite): expected a lower "
