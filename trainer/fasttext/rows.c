@@ -49,7 +49,10 @@ float *dm_ft_rows_init(dm_pool *pool, int64_t rows, int32_t dim, uint64_t seed, 
 		return NULL;
 	}
 	a = (init_arg){p, rows, dim, seed, stream};
-	dm_pool_run(pool, ((size_t)rows + DM_FT_INIT_BLOCK - 1) / DM_FT_INIT_BLOCK, 1, init_rows, &a);
+	/* blocks taken by whichever thread is free: a thread that the system
+	 * does not run holds up one block, not half of the matrix */
+	dm_pool_run_dynamic(pool, ((size_t)rows + DM_FT_INIT_BLOCK - 1) / DM_FT_INIT_BLOCK, init_rows,
+			    &a);
 	return p;
 }
 
