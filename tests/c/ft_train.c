@@ -8,18 +8,30 @@
  *            [-parallelFlops N]   (1: split every batch over the threads)
  *
  * writes PREFIX.bin (dm_ft_write) and prints "flops ESTIMATE COUNTED",
- * "lines N", "tokens N".  As fastText, -bucket becomes 0 when there is no
- * n-gram (wordNgrams 1, maxn 0).  An error: "error: MESSAGE", exit 1.
+ * "lines N", "tokens N", then where the time went, in wall seconds: "time
+ * load L estimate E init I train T (cpu C) write W", C the CPU seconds of
+ * all threads in training, and fastText's progress figure
+ * "words/sec/thread N" (tokens x epochs / T / threads).  As fastText,
+ * -bucket becomes 0 when there is no n-gram (wordNgrams 1, maxn 0).  An error: "error: MESSAGE", exit 1.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fasttext/load.h"
 
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
 int main(int argc, char **argv)
 {
+	double t0, t_load, t_est, t_train, t_write;
 	dm_error err = {0};
 	dm_text_dict_cfg dc = {.label_prefix = DM_TEXT_LABEL_PREFIX, .min_count = 1,
 			       .min_count_label = 0, .word_ngrams = 1, .bucket = 2000000};
@@ -72,15 +84,28 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof path, "%s.bin", output);
 	if (dm_text_dict_init(&d, &dc, &err))
 		goto fail;
+	t0 = now();
 	if (dm_ft_load(DM_TEXT_FASTTEXT, &src, dc.label_prefix, &lim, NULL, &d, &c, NULL, NULL,
-		       &err) ||
-	    dm_ft_train_estimate(&d, &c, &tc, &est, &err) ||
-	    (threads > 1 && !(pool = dm_pool_new(threads, &err))) ||
-	    dm_ft_train(&d, &c, &tc, pool, &w, &err) || dm_ft_model_view(&d, &tc, &w, &m, &err) ||
-	    dm_ft_write(NULL, &m, path, &err))
+		       &err))
 		goto fail;
+	t_load = now();
+	if (dm_ft_train_estimate(&d, &c, &tc, &est, &err))
+		goto fail;
+	t_est = now();
+	if ((threads > 1 && !(pool = dm_pool_new(threads, &err))) ||
+	    dm_ft_train(&d, &c, &tc, pool, &w, &err))
+		goto fail;
+	t_train = now();
+	if (dm_ft_model_view(&d, &tc, &w, &m, &err) || dm_ft_write(NULL, &m, path, &err))
+		goto fail;
+	t_write = now();
 	printf("flops %" PRIu64 " %" PRIu64 "\nlines %zu\ntokens %" PRIu64 "\n", est, w.flops,
 	       c.n, c.ntokens);
+	printf("time load %.3f estimate %.3f init %.3f train %.3f (cpu %.3f) write %.3f\n",
+	       t_load - t0, t_est - t_load, w.init_seconds, w.train_seconds, w.train_cpu_seconds,
+	       t_write - t_train);
+	printf("words/sec/thread %.0f\n", (double)c.ntokens * tc.epoch /
+	       (w.train_seconds > 0 ? w.train_seconds : 1e-9) / threads);
 	dm_ft_model_view_free(&m);
 	dm_ft_weights_free(&w);
 	dm_ft_corpus_free(&c);

@@ -7,7 +7,10 @@
  *            [-parallelFlops N]
  *
  * writes PREFIX.bin and PREFIX.vec, and prints "flops ESTIMATE COUNTED",
- * "words N", "tokens N", "centres N".
+ * "words N", "tokens N", "centres N", then where the time went, in wall
+ * seconds: "time load L estimate E init I train T (cpu C) bin B vec V" and
+ * fastText's progress figure "words/sec/thread N" (tokens x epochs / T /
+ * threads).
  *
  *   ft_vectors print-word-vectors MODEL.bin < WORDS
  *
@@ -20,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fasttext/train.h"
 #include "fasttext/vectors.h"
@@ -85,8 +89,16 @@ static int print_vectors(const char *path, dm_error *err)
 	return 0;
 }
 
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
 int main(int argc, char **argv)
 {
+	double t0, t_load, t_est, t_train, t_bin, t_vec;
 	dm_error err = {0};
 	dm_text_dict_cfg dc;
 	dm_ftv_cfg tc;
@@ -143,20 +155,33 @@ int main(int argc, char **argv)
 	s.path = (char *)input;
 	if (dm_text_dict_init(&d, &dc, &err))
 		goto fail;
+	t0 = now();
 	if (read_all(DM_TEXT_FASTTEXT, &s, &d, NULL, &err) || dm_text_dict_finish(&d, &err) ||
-	    read_all(DM_TEXT_FASTTEXT, &s, &d, &c, &err) ||
-	    dm_ftv_estimate(&d, &c, &tc, &est, &centres, &err) ||
-	    (threads > 1 && !(pool = dm_pool_new(threads, &err))) ||
+	    read_all(DM_TEXT_FASTTEXT, &s, &d, &c, &err))
+		goto fail;
+	t_load = now();
+	if (dm_ftv_estimate(&d, &c, &tc, &est, &centres, &err))
+		goto fail;
+	t_est = now();
+	if ((threads > 1 && !(pool = dm_pool_new(threads, &err))) ||
 	    dm_ftv_train(&d, &c, &tc, pool, &w, &err) || dm_ftv_model_view(&d, &tc, &w, &m, &err))
 		goto fail;
+	t_train = now();
 	snprintf(path, sizeof path, "%s.bin", output);
 	if (dm_ft_write(NULL, &m, path, &err))
 		goto fail;
+	t_bin = now();
 	snprintf(path, sizeof path, "%s.vec", output);
-	if (dm_ftv_write_vec(NULL, &d, w.input, w.dim, path, &err))
+	if (dm_ftv_write_vec_pool(pool, NULL, &d, w.input, w.dim, path, &err))
 		goto fail;
+	t_vec = now();
 	printf("flops %" PRIu64 " %" PRIu64 "\nwords %d\ntokens %" PRIu64 "\ncentres %" PRIu64
 	       " %" PRIu64 "\n", est, w.flops, (int)d.nwords, c.ntokens, centres, w.centres);
+	printf("time load %.3f estimate %.3f init %.3f train %.3f (cpu %.3f) bin %.3f vec %.3f\n",
+	       t_load - t0, t_est - t_load, w.init_seconds, w.train_seconds, w.train_cpu_seconds,
+	       t_bin - t_train, t_vec - t_bin);
+	printf("words/sec/thread %.0f\n", (double)c.ntokens * tc.epoch /
+	       (w.train_seconds > 0 ? w.train_seconds : 1e-9) / threads);
 	dm_ft_model_view_free(&m);
 	dm_ftv_weights_free(&w);
 	dm_ftv_corpus_free(&c);

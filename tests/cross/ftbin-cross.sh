@@ -26,7 +26,7 @@ LIB=(trainer/fasttext/ftbin.c trainer/fasttext/ftpredict.c trainer/text/token.c 
 	trainer/base/text.c trainer/output/atomic.c trainer/os/cleanup.c
 	tests/cross/sha256_stub.c)   # not base/sha256.c: no libmd for the cross compilers
 SRC=(tests/cross/ftbin_driver.c "${LIB[@]}")
-TRAIN_SRC=(tests/cross/fttrain_driver.c trainer/fasttext/train.c trainer/math/pool.c trainer/math/rng.c
+TRAIN_SRC=(tests/cross/fttrain_driver.c trainer/fasttext/train.c trainer/fasttext/rows.c trainer/math/pool.c trainer/math/rng.c
 	trainer/math/fmath.c "${LIB[@]}")
 LOSSES=(softmax ns hs ova)
 FLAGS=(-std=c11 -D_GNU_SOURCE -Itrainer -O2 -ffp-contract=off -fno-fast-math -fno-math-errno

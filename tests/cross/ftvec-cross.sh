@@ -13,7 +13,7 @@ cd "$TOP" || exit 1
 OUT=${CROSS_BUILD_DIR:-$TOP/build/cross}-ftvec
 rm -rf "$OUT"
 mkdir -p "$OUT" || exit 1
-SRC=(tests/cross/ftvec_driver.c trainer/fasttext/vectors.c trainer/fasttext/vec.c
+SRC=(tests/cross/ftvec_driver.c trainer/fasttext/vectors.c trainer/fasttext/vec.c trainer/fasttext/rows.c
 	trainer/fasttext/ftbin.c trainer/fasttext/train.c trainer/text/token.c trainer/text/ngram.c
 	trainer/text/dict.c trainer/text/dict_sort.c trainer/base/error.c trainer/base/file.c
 	trainer/base/text.c tests/cross/sha256_stub.c trainer/output/atomic.c trainer/os/cleanup.c trainer/math/pool.c

@@ -4,8 +4,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fasttext/train.h"
+#include "fasttext/rows.h"
 #include "math/fmath.h"
 #include "math/fp.h"
 #include "math/rng.h"
@@ -14,9 +16,6 @@
 #define STREAM_ORDER 0x4654000000000001u  /* the order of the lines, per epoch */
 #define STREAM_DRAW 0x4654000000000002u   /* a line's target and negatives */
 #define STREAM_INIT 0x4654000100000000u   /* + block: the input rows */
-#define INIT_BLOCK 4096                   /* rows seeded together */
-/* phase 2's row owners: more than threads, taken dynamically */
-#define PARTS_PER_THREAD 4
 
 /* ---- corpus ---- */
 
@@ -336,6 +335,7 @@ out:
 
 /* ---- training ---- */
 
+
 /* One line of a batch: what phase 1 computes, phase 2 applies. */
 typedef struct slot {
 	size_t line;
@@ -475,31 +475,6 @@ static void phase2(void *arg, size_t begin, size_t end, int worker)
 	}
 }
 
-typedef struct init_arg {
-	float *input;
-	int64_t rows;
-	int32_t dim;
-	uint64_t seed;
-} init_arg;
-
-/* fastText's uniform(-1/dim, 1/dim), each block of rows from its own
- * stream, so that the blocks can be filled in parallel. */
-static void init_rows(void *arg, size_t begin, size_t end, int worker)
-{
-	init_arg *a = arg;
-	const float bound = (float)(1.0 / (double)a->dim);
-	(void)worker;
-	for (size_t b = begin; b < end; b++) {
-		dm_rng rng;
-		int64_t r0 = (int64_t)b * INIT_BLOCK, r1 = r0 + INIT_BLOCK;
-		dm_rng_seed(&rng, a->seed, STREAM_INIT + b);
-		if (r1 > a->rows)
-			r1 = a->rows;
-		for (size_t i = (size_t)r0 * (size_t)a->dim; i < (size_t)r1 * (size_t)a->dim; i++)
-			a->input[i] = f_mul(f_sub(f_mul(2.0f, dm_rng_uniform(&rng)), 1.0f), bound);
-	}
-}
-
 void dm_ft_weights_free(dm_ft_weights *w)
 {
 	free(w->input);
@@ -519,18 +494,23 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 	/* in float: x87's double arithmetic rounds twice */
 	const float total = (float)c->ntokens * (float)cfg->epoch;
 	uint64_t done = 0;
-	int threads;
 	/* waking the threads costs tens of microseconds, far more on a loaded
 	 * machine: a small batch is done on this thread */
 	const uint64_t min_parallel = cfg->parallel_flops ? cfg->parallel_flops : DM_FT_PARALLEL_FLOPS;
 	int rc = -1;
+	double t0 = 0.0, c0 = 0.0;
 	memset(w, 0, sizeof *w);
 	if (plan_init(&p, d, c, cfg, err))
 		goto out;
 	w->dim = cfg->dim;
 	w->nlabels = p.osz;
 	w->rows = (int64_t)d->nwords + (int64_t)d->cfg.bucket;
-	w->input = dm_alloc_floats((size_t)w->rows * dim, err);
+	/* the serial allocations and the parallel initialisation */
+	t0 = dm_ft_seconds(CLOCK_MONOTONIC);
+	if (!(w->input = dm_ft_rows_init(pool, w->rows, cfg->dim, cfg->seed, STREAM_INIT, err)))
+		goto out;
+	w->init_seconds = dm_ft_seconds(CLOCK_MONOTONIC) - t0;
+	c0 = dm_ft_seconds(CLOCK_PROCESS_CPUTIME_ID);
 	w->output = dm_calloc((size_t)p.osz * dim, sizeof *w->output, err);
 	maxout = (size_t)p.osz + (size_t)cfg->neg + 1;
 	r.s = dm_calloc(batch, sizeof *r.s, err);
@@ -539,10 +519,6 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 	rowbuf = dm_malloc(batch * maxout * sizeof *rowbuf, err);
 	if (!w->input || !w->output || !r.s || !r.negs || !bufs || !rowbuf)
 		goto out;
-	{
-		init_arg ia = {w->input, w->rows, cfg->dim, cfg->seed};
-		dm_pool_run(pool, ((size_t)w->rows + INIT_BLOCK - 1) / INIT_BLOCK, 1, init_rows, &ia);
-	}
 	for (size_t i = 0; i < batch; i++) {
 		float *b = bufs + i * (2 * dim + maxout);
 		r.s[i].hidden = b;
@@ -552,7 +528,6 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 	}
 	r.p = &p;
 	r.w = w;
-	threads = pool ? dm_pool_threads(pool) : 1;
 	for (int32_t e = 0; e < cfg->epoch; e++) {
 		shuffle(&p);
 		for (size_t i0 = 0; i0 < c->n; i0 += batch) {
@@ -568,22 +543,13 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 				done += c->tokens[s->line];
 			}
 			w->flops += work;
-			/* who computes changes no bit: a batch too small to pay for
-			 * waking the threads is done here, in one part */
-			if (work < min_parallel || threads == 1) {
-				r.parts = 1;
-				phase1(&r, 0, r.ns, 0);
-				phase2(&r, 0, 1, 0);
-			} else {
-				/* units taken by whichever thread is free: a thread
-				 * that the system does not run holds up only its unit */
-				r.parts = PARTS_PER_THREAD * threads;
-				dm_pool_run_dynamic(pool, r.ns, phase1, &r);
-				dm_pool_run_dynamic(pool, (size_t)r.parts, phase2, &r);
-			}
+			/* who computes changes no bit (rows.h) */
+			dm_ft_batch_run(pool, r.ns, work, min_parallel, phase1, phase2, &r, &r.parts);
 			w->examples += r.ns;
 		}
 	}
+	w->train_seconds = dm_ft_seconds(CLOCK_MONOTONIC) - t0 - w->init_seconds;
+	w->train_cpu_seconds = dm_ft_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	for (size_t i = 0; i < (size_t)p.osz * dim; i++)
 		if (!isfinite(w->output[i])) {
 			dm_fail(err, "training diverged (a weight is not finite): expected a lower "

@@ -89,57 +89,120 @@ int dm_ftv_print_row(FILE *f, const char *w, size_t len, const float *v, int32_t
 	return fputc('\n', f) == EOF ? -1 : 0;
 }
 
+/* The rows of words [begin, end) into a buffer of their own. */
+typedef struct vec_part {
+	char *buf;
+	size_t n;
+	int failed;
+	dm_error err;
+} vec_part;
+
+typedef struct vec_arg {
+	const dm_text_dict *d;
+	const float *input;
+	int32_t dim;
+	size_t per;             /* words a part */
+	const char *path;
+	vec_part *parts;
+} vec_arg;
+
+#define VEC_PARTS 64
+
+static void vec_rows(void *arg, size_t begin, size_t end, int worker)
+{
+	vec_arg *a = arg;
+	(void)worker;
+	for (size_t k = begin; k < end; k++) {
+		vec_part *pt = &a->parts[k];
+		size_t w0 = k * a->per, w1 = w0 + a->per;
+		FILE *f = open_memstream(&pt->buf, &pt->n);
+		float *v = dm_alloc_floats((size_t)a->dim, &pt->err);
+		dm_text_ids scratch = {0};
+		if (w1 > (size_t)a->d->nwords)
+			w1 = (size_t)a->d->nwords;
+		pt->failed = !f || !v;
+		if (!f)
+			dm_fail(&pt->err, "%s: out of memory", a->path);
+		for (size_t i = w0; i < w1 && !pt->failed; i++)
+			if (dm_ftv_word_vector(a->d, a->input, a->dim, a->d->e[i].word, a->d->e[i].len,
+					       v, &scratch, &pt->err))
+				pt->failed = 1;
+			else if (dm_ftv_print_row(f, a->d->e[i].word, a->d->e[i].len, v, a->dim)) {
+				dm_fail(&pt->err, "%s: out of memory", a->path);
+				pt->failed = 1;
+			}
+		if (f && fclose(f) && !pt->failed) {
+			dm_fail(&pt->err, "%s: out of memory", a->path);
+			pt->failed = 1;
+		}
+		free(v);
+		dm_text_ids_free(&scratch);
+	}
+}
+
+int dm_ftv_vec_text_pool(dm_pool *pool, const dm_text_dict *d, const float *input, int32_t dim,
+			 const char *path, char **out, size_t *len, dm_error *err)
+{
+	vec_part *parts = dm_calloc(VEC_PARTS, sizeof *parts, err);
+	vec_arg a = {d, input, dim, ((size_t)d->nwords + VEC_PARTS - 1) / VEC_PARTS, path, parts};
+	char head[64], *buf = NULL;
+	size_t n;
+	int rc = -1, h;
+	if (!parts)
+		return -1;
+	/* the parts formatted in parallel, joined in order: the same bytes */
+	dm_pool_run_dynamic(pool, VEC_PARTS, vec_rows, &a);
+	h = snprintf(head, sizeof head, "%d %d\n", (int)d->nwords, (int)dim);
+	n = (size_t)h;
+	for (size_t k = 0; k < VEC_PARTS; k++) {
+		if (parts[k].failed) {
+			*err = parts[k].err;
+			goto out;
+		}
+		n += parts[k].n;
+	}
+	if (!(buf = dm_malloc(n + 1, err)))
+		goto out;
+	memcpy(buf, head, (size_t)h);
+	n = (size_t)h;
+	for (size_t k = 0; k < VEC_PARTS; k++) {
+		if (parts[k].n)
+			memcpy(buf + n, parts[k].buf, parts[k].n);
+		n += parts[k].n;
+	}
+	buf[n] = '\0';
+	*out = buf, *len = n;
+	rc = 0;
+out:
+	for (size_t k = 0; k < VEC_PARTS; k++)
+		free(parts[k].buf);
+	free(parts);
+	return rc;
+}
+
 int dm_ftv_vec_text(const dm_text_dict *d, const float *input, int32_t dim, const char *path,
 		    char **out, size_t *len, dm_error *err)
 {
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
-	float *v = dm_alloc_floats((size_t)dim, err);
-	dm_text_ids scratch = {0};
-	int rc = -1;
-	if (!f || !v) {
-		if (!f)
-			dm_fail(err, "%s: out of memory", path);
-		goto out;
-	}
-	fprintf(f, "%d %d\n", (int)d->nwords, (int)dim);
-	for (int32_t i = 0; i < d->nwords; i++)
-		if (dm_ftv_word_vector(d, input, dim, d->e[i].word, d->e[i].len, v, &scratch, err))
-			goto out;
-		else if (dm_ftv_print_row(f, d->e[i].word, d->e[i].len, v, dim)) {
-			dm_fail(err, "%s: out of memory", path);
-			goto out;
-		}
-	if (fclose(f)) {
-		f = NULL;
-		dm_fail(err, "%s: out of memory", path);
-		goto out;
-	}
-	f = NULL;
-	*out = buf, *len = n;
-	buf = NULL;
-	rc = 0;
-out:
-	if (f)
-		fclose(f);
+	return dm_ftv_vec_text_pool(NULL, d, input, dim, path, out, len, err);
+}
+
+int dm_ftv_write_vec_pool(dm_pool *pool, dm_atomic *a, const dm_text_dict *d, const float *input,
+			  int32_t dim, const char *path, dm_error *err)
+{
+	char *buf;
+	size_t n;
+	int rc;
+	if (dm_ftv_vec_text_pool(pool, d, input, dim, path, &buf, &n, err))
+		return -1;
+	rc = dm_atomic_write(a, path, buf, n, err);
 	free(buf);
-	free(v);
-	dm_text_ids_free(&scratch);
 	return rc;
 }
 
 int dm_ftv_write_vec(dm_atomic *a, const dm_text_dict *d, const float *input, int32_t dim,
 		     const char *path, dm_error *err)
 {
-	char *buf;
-	size_t n;
-	int rc;
-	if (dm_ftv_vec_text(d, input, dim, path, &buf, &n, err))
-		return -1;
-	rc = dm_atomic_write(a, path, buf, n, err);
-	free(buf);
-	return rc;
+	return dm_ftv_write_vec_pool(NULL, a, d, input, dim, path, err);
 }
 
 int dm_ftv_dict_from_model(const dm_ft_model *m, dm_text_dict *d, dm_error *err)

@@ -4,8 +4,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fasttext/vectors.h"
+#include "fasttext/rows.h"
 #include "math/fmath.h"
 #include "math/fp.h"
 #include "math/rng.h"
@@ -16,9 +18,6 @@
 #define STREAM_NEG 0x4656000000000003u    /* a place in the negative table per centre */
 #define STREAM_TABLE 0x4656000000000004u  /* the table's shuffle */
 #define STREAM_INIT 0x4656000100000000u   /* + block: the input rows */
-#define INIT_BLOCK 4096
-/* phase 2's row owners: more than threads, taken dynamically */
-#define PARTS_PER_THREAD 4
 /* fastText's NEGATIVE_TABLE_SIZE; a small vocabulary gets a table of
  * TABLE_PER_WORD places a word instead (the same distribution to 1/1000
  * of a word's share, and no 40 MB shuffle for a tiny corpus) */
@@ -359,6 +358,7 @@ out:
 
 /* ---- training ---- */
 
+
 typedef struct run {
 	plan *p;
 	dm_ftv_weights *w;
@@ -500,31 +500,6 @@ static void phase2(void *arg, size_t begin, size_t end, int worker)
 		}
 }
 
-typedef struct init_arg {
-	float *input;
-	int64_t rows;
-	int32_t dim;
-	uint64_t seed;
-} init_arg;
-
-/* fastText's uniform(-1/dim, 1/dim), each block of rows from its own
- * stream, so that the blocks can be filled in parallel. */
-static void init_rows(void *arg, size_t begin, size_t end, int worker)
-{
-	init_arg *a = arg;
-	const float bound = (float)(1.0 / (double)a->dim);
-	(void)worker;
-	for (size_t b = begin; b < end; b++) {
-		dm_rng rng;
-		int64_t r0 = (int64_t)b * INIT_BLOCK, r1 = r0 + INIT_BLOCK;
-		dm_rng_seed(&rng, a->seed, STREAM_INIT + b);
-		if (r1 > a->rows)
-			r1 = a->rows;
-		for (size_t i = (size_t)r0 * (size_t)a->dim; i < (size_t)r1 * (size_t)a->dim; i++)
-			a->input[i] = f_mul(f_sub(f_mul(2.0f, dm_rng_uniform(&rng)), 1.0f), bound);
-	}
-}
-
 void dm_ftv_weights_free(dm_ftv_weights *w)
 {
 	free(w->input);
@@ -545,24 +520,26 @@ int dm_ftv_train(const dm_text_dict *d, const dm_ftv_corpus *c, const dm_ftv_cfg
 	/* in float: x87's double arithmetic rounds twice */
 	const float total = (float)c->ntokens * (float)cfg->epoch;
 	const uint64_t min_parallel = cfg->parallel_flops ? cfg->parallel_flops : DM_FTV_PARALLEL_FLOPS;
-	int more = 1, rc = -1, threads;
+	int more = 1, rc = -1;
+	double t0 = 0.0, c0 = 0.0;
 	memset(w, 0, sizeof *w);
 	if (plan_init(&p, d, c, cfg, 1, err))
 		goto out;
 	w->dim = cfg->dim;
 	w->nwords = d->nwords;
 	w->rows = (int64_t)d->nwords + (int64_t)d->cfg.bucket;
-	w->input = dm_alloc_floats((size_t)w->rows * dim, err);
+	/* the serial allocations and the parallel initialisation */
+	t0 = dm_ft_seconds(CLOCK_MONOTONIC);
+	if (!(w->input = dm_ft_rows_init(pool, w->rows, cfg->dim, cfg->seed, STREAM_INIT, err)))
+		goto out;
+	w->init_seconds = dm_ft_seconds(CLOCK_MONOTONIC) - t0;
+	c0 = dm_ft_seconds(CLOCK_PROCESS_CPUTIME_ID);
 	w->output = dm_calloc((size_t)d->nwords * dim, sizeof *w->output, err);
 	r.it = dm_calloc(batch, sizeof *r.it, err);
 	bufs = dm_alloc_floats(batch * (2 * dim + maxout), err);
 	ibuf = dm_malloc(batch * (ws2 + maxout) * sizeof *ibuf, err);
 	if (!w->input || !w->output || !r.it || !bufs || !ibuf)
 		goto out;
-	{
-		init_arg ia = {w->input, w->rows, cfg->dim, cfg->seed};
-		dm_pool_run(pool, ((size_t)w->rows + INIT_BLOCK - 1) / INIT_BLOCK, 1, init_rows, &ia);
-	}
 	for (size_t i = 0; i < batch; i++) {
 		float *b = bufs + i * (2 * dim + maxout);
 		r.it[i].hidden = b;
@@ -573,7 +550,6 @@ int dm_ftv_train(const dm_text_dict *d, const dm_ftv_corpus *c, const dm_ftv_cfg
 	}
 	r.p = &p;
 	r.w = w;
-	threads = pool ? dm_pool_threads(pool) : 1;
 	while (more) {
 		/* fastText's linear decay, from the tokens done before the batch */
 		r.lr = f_mul(cfg->lr, f_sub(1.0f, f_div((float)p.done, total)));
@@ -587,21 +563,12 @@ int dm_ftv_train(const dm_text_dict *d, const dm_ftv_corpus *c, const dm_ftv_cfg
 		if (!r.n)
 			break;
 		w->flops += work;
-		/* who computes changes no bit: a batch too small to pay for
-		 * waking the threads is done here, in one part; otherwise the
-		 * units go to whichever thread is free, so that a thread the
-		 * system does not run holds up only the unit it took */
-		if (work < min_parallel || threads == 1) {
-			r.parts = 1;
-			phase1(&r, 0, r.n, 0);
-			phase2(&r, 0, 1, 0);
-		} else {
-			r.parts = PARTS_PER_THREAD * threads;
-			dm_pool_run_dynamic(pool, r.n, phase1, &r);
-			dm_pool_run_dynamic(pool, (size_t)r.parts, phase2, &r);
-		}
+		/* who computes changes no bit (rows.h) */
+		dm_ft_batch_run(pool, r.n, work, min_parallel, phase1, phase2, &r, &r.parts);
 		w->centres += r.n;
 	}
+	w->train_seconds = dm_ft_seconds(CLOCK_MONOTONIC) - t0 - w->init_seconds;
+	w->train_cpu_seconds = dm_ft_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	for (size_t i = 0; i < (size_t)d->nwords * dim; i++)
 		if (!isfinite(w->output[i])) {
 			dm_fail(err, "training diverged (a weight is not finite): expected a lower "

@@ -79,6 +79,11 @@ typedef struct dm_ftv_weights {
 	float *input, *output;
 	uint64_t flops;
 	uint64_t centres;   /* updates made */
+	/* wall seconds (CLOCK_MONOTONIC) of the initialisation of the rows and
+	 * of the training proper, and the CPU seconds of all threads in the
+	 * latter (CLOCK_PROCESS_CPUTIME_ID), for the logs: no bit depends on
+	 * them */
+	double init_seconds, train_seconds, train_cpu_seconds;
 } dm_ftv_weights;
 
 /* The FLOPs that training will count: the same serial draws replayed
@@ -133,5 +138,11 @@ int dm_ftv_write_vec(dm_atomic *a, const dm_text_dict *d, const float *input, in
  * messages. */
 int dm_ftv_vec_text(const dm_text_dict *d, const float *input, int32_t dim, const char *path,
 		    char **out, size_t *len, dm_error *err);
+/* The same two, the rows formatted by the threads of pool (NULL: this
+ * one) in parts joined in order: the bytes do not depend on threads. */
+int dm_ftv_vec_text_pool(dm_pool *pool, const dm_text_dict *d, const float *input, int32_t dim,
+			 const char *path, char **out, size_t *len, dm_error *err);
+int dm_ftv_write_vec_pool(dm_pool *pool, dm_atomic *a, const dm_text_dict *d, const float *input,
+			  int32_t dim, const char *path, dm_error *err);
 
 #endif

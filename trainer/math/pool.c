@@ -35,8 +35,10 @@ struct dm_pool {
 	atomic_int pending;        /* static job: workers still busy with it */
 	atomic_size_t finished;    /* dynamic job: units done */
 	atomic_uint_least64_t claim; /* dynamic job: generation << 32 | next unit */
-	int sleeping_workers;      /* under lock */
-	int main_sleeping;         /* under lock */
+	/* changed under lock; read without it by the other side, which
+	 * takes the lock only to wake a sleeper (see publish, wake_main) */
+	atomic_int sleeping_workers;
+	atomic_int main_sleeping;
 	/* the current job, written while the generation is odd */
 	_Atomic(dm_pool_fn) fn;
 	_Atomic(void *) arg;
@@ -85,10 +87,10 @@ static unsigned long next_job(dm_pool *p, unsigned long seen)
 	if (g != seen && !(g & 1))
 		return g;
 	pthread_mutex_lock(&p->lock);
-	p->sleeping_workers++;
+	atomic_fetch_add(&p->sleeping_workers, 1);
 	while ((g = atomic_load(&p->generation)) == seen || g & 1)
 		pthread_cond_wait(&p->start, &p->lock);
-	p->sleeping_workers--;
+	atomic_fetch_sub(&p->sleeping_workers, 1);
 	pthread_mutex_unlock(&p->lock);
 	return g;
 }
@@ -123,10 +125,17 @@ static size_t claim_units(dm_pool *p, unsigned long g, const job *j, int worker)
 	return mine;
 }
 
+/* Called after the counter main waits on has moved (a seq_cst
+ * read-modify-write): main sets main_sleeping, under the lock, before it
+ * reads the counter a last time, so either main sees the counter or this
+ * sees main_sleeping (both seq_cst).  The lock is taken only to wake main:
+ * when main polls, no cache line of the lock moves between the threads. */
 static void wake_main(dm_pool *p)
 {
+	if (!atomic_load(&p->main_sleeping))
+		return;
 	pthread_mutex_lock(&p->lock);
-	if (p->main_sleeping)
+	if (atomic_load(&p->main_sleeping))
 		pthread_cond_signal(&p->done);
 	pthread_mutex_unlock(&p->lock);
 }
@@ -176,10 +185,13 @@ static unsigned long publish(dm_pool *p, const job *j)
 	atomic_store(&p->finished, 0);
 	atomic_store(&p->claim, (uint_least64_t)((g + 1) & 0xffffffffu) << 32);
 	atomic_store(&p->generation, g + 1);
-	pthread_mutex_lock(&p->lock);
-	if (p->sleeping_workers)
+	/* as wake_main: a worker counts itself in sleeping_workers before
+	 * it reads the generation a last time */
+	if (atomic_load(&p->sleeping_workers)) {
+		pthread_mutex_lock(&p->lock);
 		pthread_cond_broadcast(&p->start);
-	pthread_mutex_unlock(&p->lock);
+		pthread_mutex_unlock(&p->lock);
+	}
 	return g + 1;
 }
 
@@ -191,10 +203,10 @@ static void wait_for(dm_pool *p, atomic_size_t *counter, size_t target, atomic_i
 		relax();
 	if (!DM_POOL_DONE()) {
 		pthread_mutex_lock(&p->lock);
-		p->main_sleeping = 1;
+		atomic_store(&p->main_sleeping, 1);
 		while (!DM_POOL_DONE())
 			pthread_cond_wait(&p->done, &p->lock);
-		p->main_sleeping = 0;
+		atomic_store(&p->main_sleeping, 0);
 		pthread_mutex_unlock(&p->lock);
 	}
 #undef DM_POOL_DONE
@@ -216,6 +228,8 @@ dm_pool *dm_pool_new(int threads, dm_error *err)
 	atomic_init(&p->pending, 0);
 	atomic_init(&p->finished, 0);
 	atomic_init(&p->claim, 0);
+	atomic_init(&p->sleeping_workers, 0);
+	atomic_init(&p->main_sleeping, 0);
 	atomic_init(&p->fn, NULL);
 	atomic_init(&p->arg, NULL);
 	atomic_init(&p->n, 0);

@@ -1,0 +1,79 @@
+/* rows.c - what the fastText trainers share (rows.h). */
+#include <stdlib.h>
+#include <time.h>
+
+#include "fasttext/rows.h"
+#include "math/fp.h"
+#include "math/rng.h"
+
+typedef struct init_arg {
+	float *input;
+	int64_t rows;
+	int32_t dim;
+	uint64_t seed, stream;
+} init_arg;
+
+static void init_rows(void *arg, size_t begin, size_t end, int worker)
+{
+	init_arg *a = arg;
+	const float bound = (float)(1.0 / (double)a->dim);
+	(void)worker;
+	for (size_t b = begin; b < end; b++) {
+		dm_rng rng;
+		int64_t r0 = (int64_t)b * DM_FT_INIT_BLOCK, r1 = r0 + DM_FT_INIT_BLOCK;
+		dm_rng_seed(&rng, a->seed, a->stream + b);
+		if (r1 > a->rows)
+			r1 = a->rows;
+		for (size_t i = (size_t)r0 * (size_t)a->dim; i < (size_t)r1 * (size_t)a->dim; i++)
+			a->input[i] = f_mul(f_sub(f_mul(2.0f, dm_rng_uniform(&rng)), 1.0f), bound);
+	}
+}
+
+float *dm_ft_rows_init(dm_pool *pool, int64_t rows, int32_t dim, uint64_t seed, uint64_t stream,
+		       dm_error *err)
+{
+	size_t n = (size_t)rows * (size_t)dim, bytes = n * sizeof(float);
+	void *p = NULL;
+	init_arg a;
+	if (rows < 0 || dim < 1 || (rows && n / (size_t)rows != (size_t)dim) ||
+	    bytes / sizeof(float) != n || bytes > SIZE_MAX - 64) {
+		dm_fail(err, "out of memory (asked for %lld rows of %d floats)", (long long)rows,
+			(int)dim);
+		return NULL;
+	}
+	bytes = (bytes + 63) / 64 * 64;
+	if (!bytes)
+		bytes = 64;
+	if (posix_memalign(&p, 64, bytes) != 0) {
+		dm_fail(err, "out of memory (asked for %zu bytes)", bytes);
+		return NULL;
+	}
+	a = (init_arg){p, rows, dim, seed, stream};
+	/* blocks taken by whichever thread is free: a thread that the system
+	 * does not run holds up one block, not half of the matrix */
+	dm_pool_run_dynamic(pool, ((size_t)rows + DM_FT_INIT_BLOCK - 1) / DM_FT_INIT_BLOCK, init_rows,
+			    &a);
+	return p;
+}
+
+void dm_ft_batch_run(dm_pool *pool, size_t n, uint64_t flops, uint64_t min_parallel,
+		     dm_pool_fn phase1, dm_pool_fn phase2, void *arg, int *parts)
+{
+	int threads = dm_pool_threads(pool);
+	if (flops < min_parallel || threads == 1) {
+		*parts = 1;
+		phase1(arg, 0, n, 0);
+		phase2(arg, 0, 1, 0);
+	} else {
+		*parts = DM_FT_PARTS_PER_THREAD * threads;
+		dm_pool_run_dynamic(pool, n, phase1, arg);
+		dm_pool_run_dynamic(pool, (size_t)*parts, phase2, arg);
+	}
+}
+
+double dm_ft_seconds(int clock)
+{
+	struct timespec t;
+	clock_gettime((clockid_t)clock, &t);
+	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}

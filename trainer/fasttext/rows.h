@@ -1,0 +1,43 @@
+/* rows.h - what the two fastText trainers (train.c, vectors.c) share: the
+ * input matrix, allocated and given fastText's uniform initialisation in
+ * parallel, and the driving of a synchronous batch's two phases. */
+#ifndef DM_FT_ROWS_H
+#define DM_FT_ROWS_H
+
+#include <stdint.h>
+
+#include "base/error.h"
+#include "math/pool.h"
+
+/* rows x dim floats, each uniform(-1/dim, 1/dim) as fastText's, block
+ * after block of DM_FT_INIT_BLOCK rows drawn from the stream
+ * stream + block of seed, so that the blocks are filled in parallel and
+ * the values do not depend on the thread count.  The memory is not
+ * cleared first (every float is written): an 800 MB matrix is then
+ * faulted in by the threads that fill it, not cleared on one thread
+ * before.  (Huge pages, MADV_HUGEPAGE, were tried: the kernel's
+ * compaction made the first fill slower, 0.7 to 2 s of system time.)
+ * Free it with free(). */
+#define DM_FT_INIT_BLOCK 4096
+float *dm_ft_rows_init(dm_pool *pool, int64_t rows, int32_t dim, uint64_t seed, uint64_t stream,
+		       dm_error *err);
+
+/* One batch of n units (lines, centres) of the given FLOPs: phase1(arg,
+ * u, u + 1, worker) for each unit (reads the weights, writes the unit's
+ * own buffers), then phase2(arg, k, k + 1, worker) for each of *parts row
+ * owners, which apply every unit's updates, in the units' order, to the
+ * rows they own.  *parts is set before the phases run: 1 when the batch
+ * has fewer FLOPs than min_parallel or the pool one thread (waking the
+ * threads would cost more), else DM_FT_PARTS_PER_THREAD a thread, taken
+ * dynamically so that a thread the system does not run holds up only its
+ * unit.  Who computes changes no bit: a row's updates come in the same
+ * order for any partition. */
+#define DM_FT_PARTS_PER_THREAD 4
+void dm_ft_batch_run(dm_pool *pool, size_t n, uint64_t flops, uint64_t min_parallel,
+		     dm_pool_fn phase1, dm_pool_fn phase2, void *arg, int *parts);
+
+/* Seconds of clock (CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID), for the
+ * logs only: no bit depends on them. */
+double dm_ft_seconds(int clock);
+
+#endif
