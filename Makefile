@@ -150,7 +150,7 @@ check: $(TRAINER) $(TEST_BIN) $(B)/tests/layer_oracle $(B)/tests/text_oracle $(B
 	LAYER_ORACLE=$(CURDIR)/$(B)/tests/layer_oracle \
 	TEXT_ORACLE=$(CURDIR)/$(B)/tests/text_oracle FT_TRAIN=$(CURDIR)/$(B)/tests/ft_train \
 	FT_VECTORS=$(CURDIR)/$(B)/tests/ft_vectors \
-	CROSS_BUILD_DIR=$(CURDIR)/$(B)/cross \
+	CROSS_BUILD_DIR=$(CURDIR)/$(B)/cross CROSS_ALL=$(CROSS_ALL) \
 	$(PROVE) $(PROVE_FLAGS) --source Executable --source Perl \
 		$(TEST_BIN) $(sort $(wildcard tests/py/test_*.py)) \
 		$(sort $(wildcard tests/t/*.t)) tests/cross/run-cross.sh tests/cross/ftbin-cross.sh \
@@ -195,7 +195,7 @@ check-all:
 	$(TIMED) tests/repro/reprotest.sh
 	$(TIMED) $(MAKE) --no-print-directory check-sbuild
 	$(TIMED) $(MAKE) --no-print-directory check-text-templates
-	$(MAKE) --no-print-directory check
+	$(MAKE) --no-print-directory check CROSS_ALL=1
 
 # dh-model and the example package built as Debian's buildds build them:
 # sbuild in clean chroots of each suite (tests/repro/sbuild.sh says how),
