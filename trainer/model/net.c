@@ -347,7 +347,8 @@ void dm_net_init(dm_net *net, uint64_t seed)
 
 /* Layer i is a batchnorm followed by a ReLU: the two run as one pass
  * (dm_layer_ctx.relu), which gives the same bits.  The ReLU still counts
- * its FLOP and reports its (empty) span. */
+ * its FLOP (outside its span: the work is in batchnorm's) and reports an
+ * empty span. */
 static int relu_fused(const dm_net *net, size_t i)
 {
 	return i + 1 < net->nlayers && !strcmp(net->layers[i].op->name, "batchnorm") &&
@@ -357,8 +358,8 @@ static int relu_fused(const dm_net *net, size_t i)
 static void fused_relu_span(dm_engine *e, int kind, size_t i, size_t B, const dm_net *net)
 {
 	dm_span mark;
+	e->flop += B * net->layers[i].out; /* relu.c's count, done in batchnorm's pass */
 	dm_span_begin(e, &mark);
-	e->flop += B * net->layers[i].out; /* relu.c's count */
 	dm_span_end(e, kind, i, &mark);
 }
 
