@@ -66,10 +66,9 @@ typedef struct dm_layer_ctx {
 	int training;
 	dm_rng *rng;
 	float *state;   /* its state tensors (batchnorm's running statistics) */
-	/* batchnorm only, set by the net when a ReLU follows it: the ReLU's
-	 * output.  Forward writes max(y, 0) there instead of y; backward's dy is
-	 * the ReLU's, taken where relu > 0 (the ReLU's own rule).  The same
-	 * bits as the two layers apart, one pass over the activations less. */
+	/* batchnorm's forward only, set by the net when a ReLU follows it: the
+	 * ReLU's output, where it writes max(y, 0) instead of y.  The same bits
+	 * as the two layers apart, one pass over the activations less. */
 	float *relu;
 } dm_layer_ctx;
 

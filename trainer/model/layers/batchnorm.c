@@ -12,9 +12,7 @@
  * the running statistics towards the batch's mean and unbiased variance;
  * evaluation normalises with the running statistics.  Sums run over b then
  * h, w in that order, for every channel, each channel on one thread. */
-#include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "../../math/fmath.h"
 #include "../../math/fp.h"
@@ -154,38 +152,21 @@ static void batch_stats(const float *x, size_t B, geom g, size_t c0, size_t n, f
 
 /* dbeta[c0 + r] = the sum of dY, dgamma[c0 + r] that of dY xhat, over
  * b, s in that order, r in [0, n), n <= GROUP */
-/* dY, or with a fused ReLU the ReLU's dY where its output is > 0, else +0
- * (relu.c's rule), by a mask: a branch on the sign of half the
- * activations would be mispredicted half the time */
-static inline __attribute__((always_inline)) float dy_at(const float *dy, const float *relu,
-							   size_t i)
-{
-	float g = dy[i];
-	uint32_t bits;
-	if (!relu)
-		return g;
-	memcpy(&bits, &g, sizeof bits);
-	bits &= -(uint32_t)(relu[i] > 0);
-	memcpy(&g, &bits, sizeof g);
-	return g;
-}
-
 static inline __attribute__((always_inline)) void
-grad_sums_n(const dm_layer_ctx *c, const float *relu, geom g, size_t c0, size_t n,
-	    const float *mean, const float *invstd)
+grad_sums_n(const dm_layer_ctx *c, geom g, size_t c0, size_t n, const float *mean,
+	    const float *invstd)
 {
 	float db[GROUP] = {0}, dg[GROUP] = {0};
 	float *dgamma = c->grads, *dbeta = c->grads + g.C;
 	size_t b, s, r;
 	for (b = 0; b < c->B; b++) {
 		size_t at = (b * g.C + c0) * g.S;
-		const float *x = c->x + at, *dy = c->dy + at, *ry = relu ? relu + at : NULL;
+		const float *x = c->x + at, *dy = c->dy + at;
 		for (s = 0; s < g.S; s++)
 			for (r = 0; r < n; r++) {
 				float xhat = f_mul(f_sub(x[r * g.S + s], mean[r]), invstd[r]);
-				float d = dy_at(dy, ry, r * g.S + s);
-				db[r] = f_add(db[r], d);
-				dg[r] = f_add(dg[r], f_mul(d, xhat));
+				db[r] = f_add(db[r], dy[r * g.S + s]);
+				dg[r] = f_add(dg[r], f_mul(dy[r * g.S + s], xhat));
 			}
 	}
 	for (r = 0; r < n; r++)
@@ -241,7 +222,7 @@ static void channels_run(void *arg, size_t begin, size_t end, int worker)
 					size_t at = (b * g.C + ch) * g.S;
 					const float *x = c->x + at;
 					float *y = (c->relu ? c->relu : c->y) + at;
-					if (c->relu)
+					if (c->relu) /* a fused ReLU: relu.c's expression */
 						for (s = 0; s < g.S; s++) {
 							float v = f_add(f_mul(x[s], scale), shift);
 							y[s] = v > 0 ? v : 0.0f;
@@ -258,12 +239,10 @@ static void channels_run(void *arg, size_t begin, size_t end, int worker)
 				mean[r] = c->work[c0 + r], invstd[r] = c->work[g.C + c0 + r];
 		else
 			batch_stats(c->x, B, g, c0, n, mean, var, invstd);
-		if (n == GROUP && c->relu)
-			grad_sums_n(c, c->relu, g, c0, GROUP, mean, invstd);
-		else if (n == GROUP)
-			grad_sums_n(c, NULL, g, c0, GROUP, mean, invstd);
+		if (n == GROUP)
+			grad_sums_n(c, g, c0, GROUP, mean, invstd);
 		else
-			grad_sums_n(c, c->relu, g, c0, n, mean, invstd);
+			grad_sums_n(c, g, c0, n, mean, invstd);
 		if (!c->dx)
 			continue;
 		for (r = 0; r < n; r++) {
@@ -275,19 +254,11 @@ static void channels_run(void *arg, size_t begin, size_t end, int worker)
 			for (b = 0; b < B; b++) {
 				size_t at = (b * g.C + ch) * g.S;
 				const float *x = c->x + at, *dy = c->dy + at;
-				const float *ry = c->relu ? c->relu + at : NULL;
 				float *dx = c->dx + at, mu = mean[r], is = invstd[r];
-				if (ry)
-					for (s = 0; s < g.S; s++) {
-						float xhat = f_mul(f_sub(x[s], mu), is);
-						float d = dy_at(dy, ry, s);
-						dx[s] = f_mul(k, f_sub(f_sub(d, a), f_mul(xhat, q)));
-					}
-				else
-					for (s = 0; s < g.S; s++) {
-						float xhat = f_mul(f_sub(x[s], mu), is);
-						dx[s] = f_mul(k, f_sub(f_sub(dy[s], a), f_mul(xhat, q)));
-					}
+				for (s = 0; s < g.S; s++) {
+					float xhat = f_mul(f_sub(x[s], mu), is);
+					dx[s] = f_mul(k, f_sub(f_sub(dy[s], a), f_mul(xhat, q)));
+				}
 			}
 		}
 	}
