@@ -10,9 +10,10 @@
  * so both back-ends serve it, and the portable one gives the same bits for
  * any thread count; the rest are loops in a fixed order, split between
  * the threads over independent outputs.  Workspace per sample: its
- * OH*OW columns of colT [C_in*K*K, B*OH*OW] (kept from forward for
- * backward) and of T (the output or its gradient, [B*OH*OW, C] or
- * [C, B*OH*OW]). */
+ * OH*OW columns of colT [C_in*K*K, B*OH*OW] (openblas: stored in forward,
+ * kept for backward; portable: forward's product packs them from X
+ * through im2col_segment, backward stores them) and of T (the output or
+ * its gradient, [B*OH*OW, C] or [C, B*OH*OW]). */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -362,7 +363,8 @@ static void bias_grad(void *arg, size_t begin, size_t end, int worker)
 	}
 }
 
-/* forward:  colT[C*K*K, B*OH*OW] = im2col(X[B, C, H, W])
+/* forward:  colT[C*K*K, B*OH*OW] = im2col(X[B, C, H, W]) (portable: never
+ *           stored, see im2col_src; backward stores it for dW)
  *           T[B*OH*OW, O] = colT^T W[O, C*K*K]^T
  *           Y[B, O, OH, OW] = T transposed per sample + b[O]
  * backward: T[O, B*OH*OW] = dY[B, O, OH, OW] per sample
