@@ -76,7 +76,7 @@ int main(int argc, char **argv)
 	}
 	{
 		dm_layer_ctx c = {l, e, B, x, net->act[0], NULL, NULL, net->params, net->grads,
-				  net->work[0], training, NULL, dm_net_state(net, l)};
+				  net->work[0], training, NULL, dm_net_state(net, l), NULL};
 		memset(net->grads, 0, l->nparams * sizeof *net->grads);
 		l->op->run(&c, DM_LAYER_FORWARD);
 		c.dy = dy, c.dx = dx;

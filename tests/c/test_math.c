@@ -53,6 +53,38 @@ static double max_rel_err(const float *x, const float *ref, size_t n)
 	return worst;
 }
 
+/* A stored matrix read through dm_matrix_fn, as a convolution's im2col
+ * is: each call checked to stay inside the rows x cols matrix. */
+typedef struct fn_matrix {
+	const float *m;
+	size_t rows, cols;
+	int *outside; /* set (never cleared) when a call asks for floats outside */
+} fn_matrix;
+
+static void fn_row(const void *ctx, size_t i, size_t j0, size_t n, float *dst)
+{
+	const fn_matrix *f = ctx;
+	if (i >= f->rows || j0 + n > f->cols || n == 0) {
+		*f->outside = 1;
+		return;
+	}
+	memcpy(dst, f->m + i * f->cols + j0, n * sizeof *dst);
+}
+
+/* dm_gemm_fn with A and B as functions (every packing path that reads
+ * them): the same bits as the definition, every call inside the matrix. */
+static int gemm_fn_same(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
+			const float *A, const float *B, const float *ref, float *C)
+{
+	size_t lda = ta ? M : K, ldb = tb ? K : N;
+	int outside = 0;
+	fn_matrix fa = {A, ta ? K : M, lda, &outside}, fb = {B, tb ? N : K, ldb, &outside};
+	dm_matrix_fn mfa = {fn_row, &fa}, mfb = {fn_row, &fb};
+	memset(C, 0xff, sizeof(float) * M * N);
+	dm_gemm_fn(e, ta, tb, M, N, K, NULL, lda, &mfa, NULL, ldb, &mfb, C, N);
+	return !memcmp(C, ref, sizeof(float) * M * N) && !outside;
+}
+
 static void test_gemm_shape(int ta, int tb, size_t M, size_t N, size_t K)
 {
 	dm_rng r;
@@ -60,7 +92,7 @@ static void test_gemm_shape(int ta, int tb, size_t M, size_t N, size_t K)
 	size_t lda = ta ? M : K, ldb = tb ? K : N;
 	float *A = malloc(sizeof(float) * M * K), *B = malloc(sizeof(float) * K * N);
 	float *ref = malloc(sizeof(float) * M * N), *C = malloc(sizeof(float) * M * N);
-	int threads[] = {1, 2, 3, 8}, t, same = 1;
+	int threads[] = {1, 2, 3, 8}, t, same = 1, fn_same = 1;
 	const char *kernels[] = {"generic", "avx2-fma"};
 	dm_kernel kernel;
 	unsigned kk;
@@ -78,11 +110,16 @@ static void test_gemm_shape(int ta, int tb, size_t M, size_t N, size_t K)
 			dm_gemm(e, ta, tb, M, N, K, A, lda, B, ldb, C, N);
 			if (memcmp(C, ref, sizeof(float) * M * N))
 				same = 0;
+			if ((t == 0 || t == 2) && !gemm_fn_same(e, ta, tb, M, N, K, A, B, ref, C))
+				fn_same = 0;
 			dm_engine_free(e);
 		}
 	}
 	ok(same, "portable gemm %c%c %zux%zux%zu equals the fmaf definition bit for bit "
 	   "(both kernels, 1/2/3/8 threads)", ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K);
+	ok(fn_same, "portable gemm %c%c %zux%zux%zu with A, B or both given by a row "
+	   "function: the same bits, every row asked for inside the matrix (1/3 threads)",
+	   ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K);
 	for (t = 0; t < 3; t++) { /* 2 and 3 threads: bands of C, one call each */
 		dm_engine *e = dm_engine_new(DM_NUMERICS_OPENBLAS, threads[t], &err);
 		double rel;

@@ -92,6 +92,7 @@ typedef struct gemm_job {
 	size_t M, N, K, lda, ldb, ldc;
 	const float *A, *B;
 	float *C;
+	const dm_matrix_fn *fa, *fb;
 } gemm_job;
 
 #ifndef DM_NO_OPENBLAS
@@ -119,7 +120,7 @@ static void gemm_band(void *arg, size_t begin, size_t end, int worker)
 {
 	const gemm_job *j = arg;
 	dm_gemm_block blk = {j->ta, j->tb, j->K, j->A, j->lda, j->B, j->ldb,
-			     j->C, j->ldc, 0, 0, 0, 0, j->trans_c};
+			     j->C, j->ldc, 0, 0, 0, 0, j->trans_c, j->fa, j->fb};
 #ifndef DM_NO_OPENBLAS
 	if (j->e->numerics == DM_NUMERICS_OPENBLAS) {
 		blas_band(j, begin, end);
@@ -160,27 +161,34 @@ void dm_span_end(dm_engine *e, int kind, size_t index, const dm_span *mark)
 }
 
 static void gemm_run(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
-		     const float *A, size_t lda, const float *B, size_t ldb, float *C,
-		     size_t ldc);
+		     const float *A, size_t lda, const dm_matrix_fn *fa, const float *B,
+		     size_t ldb, const dm_matrix_fn *fb, float *C, size_t ldc);
+
+void dm_gemm_fn(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
+		const float *A, size_t lda, const dm_matrix_fn *fa, const float *B,
+		size_t ldb, const dm_matrix_fn *fb, float *C, size_t ldc)
+{
+	uint64_t t0;
+	if (!e->span) {
+		gemm_run(e, ta, tb, M, N, K, A, lda, fa, B, ldb, fb, C, ldc);
+		return;
+	}
+	t0 = dm_clock_ns();
+	gemm_run(e, ta, tb, M, N, K, A, lda, fa, B, ldb, fb, C, ldc);
+	e->gemm_ns += dm_clock_ns() - t0;
+	e->gemm_flop += 2 * (uint64_t)M * N * K;
+}
 
 void dm_gemm(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
 	     const float *A, size_t lda, const float *B, size_t ldb, float *C,
 	     size_t ldc)
 {
-	uint64_t t0;
-	if (!e->span) {
-		gemm_run(e, ta, tb, M, N, K, A, lda, B, ldb, C, ldc);
-		return;
-	}
-	t0 = dm_clock_ns();
-	gemm_run(e, ta, tb, M, N, K, A, lda, B, ldb, C, ldc);
-	e->gemm_ns += dm_clock_ns() - t0;
-	e->gemm_flop += 2 * (uint64_t)M * N * K;
+	dm_gemm_fn(e, ta, tb, M, N, K, A, lda, NULL, B, ldb, NULL, C, ldc);
 }
 
 static void gemm_run(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
-		     const float *A, size_t lda, const float *B, size_t ldb, float *C,
-		     size_t ldc)
+		     const float *A, size_t lda, const dm_matrix_fn *fa, const float *B,
+		     size_t ldb, const dm_matrix_fn *fb, float *C, size_t ldc)
 {
 	size_t i;
 	if (M == 0 || N == 0)
@@ -197,7 +205,7 @@ static void gemm_run(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
 		 * With openblas each band is one single-threaded cblas_sgemm
 		 * call: OpenBLAS's own threads gain little on products this
 		 * small, and our pool's threads are already awake. */
-		gemm_job j = {e, ta, tb, 0, 0, M, N, K, lda, ldb, ldc, A, B, C};
+		gemm_job j = {e, ta, tb, 0, 0, M, N, K, lda, ldb, ldc, A, B, C, fa, fb};
 		size_t grain, n;
 		if (e->numerics == DM_NUMERICS_PORTABLE && !ta && tb && M <= DM_NC_T) {
 			/* C = A B^T (the forward pass, B = W) with a small batch
@@ -207,6 +215,7 @@ static void gemm_run(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
 			 * (gemm_kernel.h). */
 			j.ta = 0, j.tb = 1, j.trans_c = 1, j.M = N, j.N = M;
 			j.A = B, j.lda = ldb, j.B = A, j.ldb = lda;
+			j.fa = fb, j.fb = fa;
 		}
 		j.split_n = j.N >= j.M;
 		grain = e->numerics == DM_NUMERICS_OPENBLAS ? DM_BLAS_GRAIN

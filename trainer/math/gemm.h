@@ -92,6 +92,27 @@ void dm_gemm(dm_engine *e, int trans_a, int trans_b, size_t M, size_t N,
 	     size_t K, const float *A, size_t lda, const float *B, size_t ldb,
 	     float *C, size_t ldc);
 
+/* A matrix that is not stored but computed as it is read: row(ctx, i, j0,
+ * n, dst) writes its row i, columns [j0, j0 + n), to dst[0..n).  It may
+ * run on several threads at once, and must give the same floats each time.
+ * A convolution passes its im2col matrix this way, so that the packing
+ * reads the input image instead of a column matrix ten times its size. */
+typedef struct dm_matrix_fn {
+	void (*row)(const void *ctx, size_t i, size_t j0, size_t n, float *dst);
+	const void *ctx;
+} dm_matrix_fn;
+
+/* dm_gemm with A, B or both given by a function (fa, fb; NULL: the stored
+ * A or B, as in dm_gemm).  A function stands for the matrix as it would
+ * be stored, before op(): [M, K] or, transposed, [K, M] for A, [K, N] or
+ * [N, K] for B.  The packed panels hold the same floats as from memory,
+ * so the bits are dm_gemm's.  Portable back-end only: with openblas the
+ * caller stores the matrix and calls dm_gemm. */
+void dm_gemm_fn(dm_engine *e, int trans_a, int trans_b, size_t M, size_t N,
+		size_t K, const float *A, size_t lda, const dm_matrix_fn *fa,
+		const float *B, size_t ldb, const dm_matrix_fn *fb, float *C,
+		size_t ldc);
+
 /* Which portable kernel e runs: "avx2-fma" or "generic". */
 const char *dm_gemm_kernel(const dm_engine *e);
 

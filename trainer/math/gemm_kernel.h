@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "gemm.h"
+
 /* Micro-tile: MR rows by NR columns of C stay in registers while k runs. */
 #define DM_MR 6
 #define DM_NR 16
@@ -32,6 +34,7 @@ typedef struct dm_gemm_block {
 	size_t ldc;
 	size_t i0, i1, j0, j1; /* the part of C to compute */
 	int trans_c;           /* C[i][j] is stored at C[j * ldc + i] */
+	const dm_matrix_fn *fa, *fb; /* A or B computed (gemm.h), or NULL */
 } dm_gemm_block;
 
 /* Compute C[i0:i1, j0:j1] with pack (DM_PACK_FLOATS floats) as scratch,

@@ -21,6 +21,21 @@ _Static_assert(DM_KC_T * DM_NC_T + DM_MR * DM_KC_T <= DM_PACK_FLOATS,
 #define HAVE_X86_DISPATCH 1
 #endif
 
+/* Row i of A or B as stored, columns [j0, j0 + n): in place, or computed
+ * into buf (ROW_BUF floats) when the matrix is given by a function. */
+#define ROW_BUF DM_KC_T
+_Static_assert(DM_MC <= ROW_BUF && DM_KC + DM_KC / 2 <= ROW_BUF && DM_NR <= ROW_BUF,
+	       "a packed row fits the row buffer");
+
+static const float *row_of(const float *m, size_t ld, const dm_matrix_fn *f, size_t i,
+			   size_t j0, size_t n, float *buf)
+{
+	if (!f)
+		return m + i * ld + j0;
+	f->row(f->ctx, i, j0, n, buf);
+	return buf;
+}
+
 /* Pack op(A)[i0:i0+mc, k0:k0+kc] into MR-row panels: p[panel][k][r].
  * Packing only moves floats; one loop per layout, each reading its source
  * in order, because packing is a fifth of the time at batch 64. */
@@ -30,16 +45,17 @@ static void pack_a(const dm_gemm_block *b, size_t i0, size_t mc, size_t k0,
 		   size_t kc, float *p)
 {
 	size_t ip, r, k;
+	float buf[ROW_BUF];
 	if (b->ta) { /* op(A) rows are A's columns: each k's mc floats are
 		      * adjacent, read once in order for all the panels */
 		size_t full = mc / DM_MR * DM_MR;
 		for (k = 0; k < kc; k++) {
-			const float *src = b->A + (k0 + k) * b->lda + i0;
+			const float *src = row_of(b->A, b->lda, b->fa, k0 + k, i0, mc, buf);
 			float *q = p + k * DM_MR;
 			/* its floats of a few k later: at a stride of a whole
 			 * row (conv's colT, 50 KB), each k starts a new stream
 			 * that the hardware does not fetch ahead */
-			if (k + PREFETCH_K < kc)
+			if (!b->fa && k + PREFETCH_K < kc)
 				for (ip = 0; ip < mc; ip += 16)
 					__builtin_prefetch(src + PREFETCH_K * b->lda + ip);
 			/* whole panels: a copy of a constant size (two moves) */
@@ -59,7 +75,7 @@ static void pack_a(const dm_gemm_block *b, size_t i0, size_t mc, size_t k0,
 		size_t h = mc - ip < DM_MR ? mc - ip : DM_MR;
 		{
 			for (r = 0; r < h; r++) {
-				const float *src = b->A + (i0 + ip + r) * b->lda + k0;
+				const float *src = row_of(b->A, b->lda, b->fa, i0 + ip + r, k0, kc, buf);
 				for (k = 0; k < kc; k++)
 					p[k * DM_MR + r] = src[k];
 			}
@@ -117,27 +133,29 @@ static void pack_b(const dm_gemm_block *b, size_t k0, size_t kc, size_t j0,
 		   size_t nc, float *p)
 {
 	size_t jp, c, k;
+	float buf[ROW_BUF];
 	for (jp = 0; jp < nc; jp += DM_NR, p += DM_NR * kc) {
 		size_t w = nc - jp < DM_NR ? nc - jp : DM_NR;
 #ifdef HAVE_X86_DISPATCH
-		if (b->tb && w == DM_NR && __builtin_cpu_supports("avx2")) {
+		if (b->tb && !b->fb && w == DM_NR && __builtin_cpu_supports("avx2")) {
 			pack_b_t_avx2(b->B + (j0 + jp) * b->ldb + k0, b->ldb, kc, p);
 			continue;
 		}
 #endif
-		if (!b->tb && w == DM_NR) { /* a constant size: vector moves, not rep movs */
+		if (!b->tb && !b->fb && w == DM_NR) { /* a constant size: vector moves, not rep movs */
 			const float *src = b->B + k0 * b->ldb + j0 + jp;
 			for (k = 0; k < kc; k++)
 				memcpy(p + k * DM_NR, src + k * b->ldb, DM_NR * sizeof *p);
 		} else if (!b->tb) { /* rows of B: NR adjacent floats per k */
 			for (k = 0; k < kc; k++) {
-				memcpy(p + k * DM_NR, b->B + (k0 + k) * b->ldb + j0 + jp, w * sizeof *p);
+				memcpy(p + k * DM_NR, row_of(b->B, b->ldb, b->fb, k0 + k, j0 + jp, w, buf),
+				       w * sizeof *p);
 				for (c = w; c < DM_NR; c++)
 					p[k * DM_NR + c] = 0.0f;
 			}
 		} else { /* op(B) columns are B's rows: read each row in order */
 			for (c = 0; c < w; c++) {
-				const float *src = b->B + (j0 + jp + c) * b->ldb + k0;
+				const float *src = row_of(b->B, b->ldb, b->fb, j0 + jp + c, k0, kc, buf);
 				for (k = 0; k < kc; k++)
 					p[k * DM_NR + c] = src[k];
 			}
@@ -335,15 +353,16 @@ void dm_gemm_portable_block(const dm_gemm_block *b, int forced, float *pack)
 					continue;
 				}
 				/* A in place: its MR rows stay in L1 across the
-				 * columns; the last rows are packed with zeros */
+				 * columns; the last rows are packed with zeros, and
+				 * a computed A is packed */
 				for (ir = 0; ir < mc; ir += DM_MR) {
 					size_t mr = mc - ir < DM_MR ? mc - ir : DM_MR;
-					const float *ap = b->A + (ic + ir) * b->lda + pc;
-					size_t a_rs = b->lda, a_ks = 1;
-					if (mr < DM_MR) {
+					const float *ap = pa;
+					size_t a_rs = 1, a_ks = DM_MR;
+					if (mr < DM_MR || b->fa)
 						pack_a(b, ic + ir, mr, pc, kc, pa);
-						ap = pa, a_rs = 1, a_ks = DM_MR;
-					}
+					else
+						ap = b->A + (ic + ir) * b->lda + pc, a_rs = b->lda, a_ks = 1;
 					for (jr = 0; jr < nc; jr += DM_NR)
 						tile(b, kernel, ap, a_rs, a_ks, pb + jr * kc, ic + ir,
 						     jc + jr, mr, nc - jr < DM_NR ? nc - jr : DM_NR, kc, load);

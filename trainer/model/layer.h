@@ -66,6 +66,10 @@ typedef struct dm_layer_ctx {
 	int training;
 	dm_rng *rng;
 	float *state;   /* its state tensors (batchnorm's running statistics) */
+	/* batchnorm's forward only, set by the net when a ReLU follows it: the
+	 * ReLU's output, where it writes max(y, 0) instead of y.  The same bits
+	 * as the two layers apart, one pass over the activations less. */
+	float *relu;
 } dm_layer_ctx;
 
 enum {

@@ -221,9 +221,15 @@ static void channels_run(void *arg, size_t begin, size_t end, int worker)
 				for (b = 0; b < B; b++) {
 					size_t at = (b * g.C + ch) * g.S;
 					const float *x = c->x + at;
-					float *y = c->y + at;
-					for (s = 0; s < g.S; s++)
-						y[s] = f_add(f_mul(x[s], scale), shift);
+					float *y = (c->relu ? c->relu : c->y) + at;
+					if (c->relu) /* a fused ReLU: relu.c's expression */
+						for (s = 0; s < g.S; s++) {
+							float v = f_add(f_mul(x[s], scale), shift);
+							y[s] = v > 0 ? v : 0.0f;
+						}
+					else
+						for (s = 0; s < g.S; s++)
+							y[s] = f_add(f_mul(x[s], scale), shift);
 				}
 			}
 			continue;

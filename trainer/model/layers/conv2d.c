@@ -10,9 +10,10 @@
  * so both back-ends serve it, and the portable one gives the same bits for
  * any thread count; the rest are loops in a fixed order, split between
  * the threads over independent outputs.  Workspace per sample: its
- * OH*OW columns of colT [C_in*K*K, B*OH*OW] (kept from forward for
- * backward) and of T (the output or its gradient, [B*OH*OW, C] or
- * [C, B*OH*OW]). */
+ * OH*OW columns of colT [C_in*K*K, B*OH*OW] (openblas: stored in forward,
+ * kept for backward; portable: forward's product packs them from X
+ * through im2col_segment, backward stores them) and of T (the output or
+ * its gradient, [B*OH*OW, C] or [C, B*OH*OW]). */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -194,6 +195,56 @@ static void im2col_rows(void *arg, size_t begin, size_t end, int worker)
 	}
 }
 
+/* colT computed as the portable GEMM packs it, so that it is never
+ * stored: conv 64's would be 14 MB at batch 64, written and read again */
+typedef struct im2col_src {
+	const geometry *g;
+	const float *x;
+	size_t lo[256], hi[256]; /* per kw: the outputs ow whose tap is inside */
+} im2col_src;
+
+/* colT's row k, columns [q0, q0 + n): the floats im2col_rows writes there
+ * (a dm_matrix_fn) */
+static void im2col_segment(const void *ctx, size_t k, size_t q0, size_t n, float *dst)
+{
+	const im2col_src *s = ctx;
+	const geometry *g = s->g;
+	size_t c = k / (g->K * g->K), kh = k / g->K % g->K, kw = k % g->K;
+	size_t lo = s->lo[kw], hi = s->hi[kw], i;
+	size_t b = q0 / g->np, oh = q0 % g->np / g->OW, ow = q0 % g->OW;
+	while (n > 0) { /* one output row (b, oh) at a time, from ow */
+		size_t end = g->OW - ow < n ? g->OW : ow + n, m = end - ow;
+		size_t ih = oh * g->S + kh;
+		if (ih < g->P || ih - g->P >= g->H) {
+			for (i = 0; i < m; i++)
+				dst[i] = 0.0f;
+		} else {
+			const float *xr = s->x + ((b * g->C + c) * g->H + ih - g->P) * g->W;
+			size_t a = ow > lo ? ow : lo, z = end < hi ? end : hi;
+			for (i = ow; i < end && i < a; i++)
+				dst[i - ow] = 0.0f;
+			if (a < z && g->S == 1)
+				memcpy(dst + (a - ow), xr + a + kw - g->P, (z - a) * sizeof *dst);
+			else
+				for (i = a; i < z; i++)
+					dst[i - ow] = xr[i * g->S + kw - g->P];
+			for (i = a > z ? a : z; i < end; i++)
+				dst[i - ow] = 0.0f;
+		}
+		dst += m, n -= m, ow = 0;
+		if (++oh == g->OH)
+			oh = 0, b++;
+	}
+}
+
+static void im2col_src_init(im2col_src *s, const geometry *g, const float *x)
+{
+	size_t kw;
+	s->g = g, s->x = x;
+	for (kw = 0; kw < g->K; kw++)
+		inside(g->W, g->OW, kw, g->S, g->P, &s->lo[kw], &s->hi[kw]);
+}
+
 /* dX[B, C, H, W] = the sum of dcolT[C*K*K, B*OH*OW] over the places
  * im2col read each input from, from +0 in the order of (oh, ow) ascending,
  * that is of (kh, kw) descending.  Planes (b, c) in [begin, end). */
@@ -312,7 +363,8 @@ static void bias_grad(void *arg, size_t begin, size_t end, int worker)
 	}
 }
 
-/* forward:  colT[C*K*K, B*OH*OW] = im2col(X[B, C, H, W])
+/* forward:  colT[C*K*K, B*OH*OW] = im2col(X[B, C, H, W]) (portable: never
+ *           stored, see im2col_src; backward stores it for dW)
  *           T[B*OH*OW, O] = colT^T W[O, C*K*K]^T
  *           Y[B, O, OH, OW] = T transposed per sample + b[O]
  * backward: T[O, B*OH*OW] = dY[B, O, OH, OW] per sample
@@ -331,9 +383,21 @@ static void run(const dm_layer_ctx *c, int action)
 	float *col = c->work, *t = c->work + rows * g.ckk;
 	dm_engine *e = c->e;
 	conv_job j = {&g, B, rows, c->x, bias, col};
+	/* portable: forward's colT is computed as the GEMM packs it, from X,
+	 * and backward stores it; openblas: stored in forward, kept for
+	 * backward */
+	int virtual_col = e->numerics == DM_NUMERICS_PORTABLE;
+	im2col_src src;
+	dm_matrix_fn colT = {im2col_segment, &src};
+	im2col_src_init(&src, &g, c->x);
 	if (action == DM_LAYER_FORWARD) {
-		dm_pool_run(e->pool, g.ckk, 1, im2col_rows, &j);
-		dm_gemm(e, 1, 1, rows, g.O, g.ckk, col, rows, W, g.ckk, t, g.O);
+		if (virtual_col) {
+			dm_gemm_fn(e, 1, 1, rows, g.O, g.ckk, NULL, rows, &colT, W, g.ckk, NULL,
+				   t, g.O);
+		} else {
+			dm_pool_run(e->pool, g.ckk, 1, im2col_rows, &j);
+			dm_gemm(e, 1, 1, rows, g.O, g.ckk, col, rows, W, g.ckk, t, g.O);
+		}
 		j.src = t, j.dst = c->y;
 		dm_pool_run(e->pool, B, 1, bias_out, &j);
 		e->flop += (uint64_t)rows * g.O;
@@ -343,6 +407,12 @@ static void run(const dm_layer_ctx *c, int action)
 		float *dW = c->grads, *db = c->grads + g.O * g.ckk;
 		j.src = c->dy, j.dst = t;
 		dm_pool_run(e->pool, B, 1, dy_in, &j);
+		/* dW reads colT in place, six rows at a time, faster than
+		 * packing them from X: im2col here, once (measured) */
+		if (virtual_col) {
+			conv_job jc = {&g, B, rows, c->x, bias, col};
+			dm_pool_run(e->pool, g.ckk, 1, im2col_rows, &jc);
+		}
 		dm_gemm(e, 0, 1, g.O, g.ckk, rows, t, rows, col, rows, dW, g.ckk);
 		j.src = t, j.dst = db;
 		dm_pool_run(e->pool, g.O, 8, bias_grad, &j);
