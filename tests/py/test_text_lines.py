@@ -9,7 +9,6 @@ cuts a fortune record, is past the end or is 1; a supervised recipe likewise
 SHA-256 of the whole file.  Bad values are refused naming the recipe, its
 line and the item."""
 import gzip
-import hashlib
 import json
 import os
 import random
@@ -23,14 +22,6 @@ from dmtest import ok, done, run, trainer  # noqa: E402
 import ftcorpus  # noqa: E402
 
 trainer()
-
-
-def sha(path):
-    try:
-        with open(path, "rb") as f:
-            return hashlib.sha256(f.read()).hexdigest()
-    except OSError:
-        return "missing " + path
 
 
 tmp = tempfile.mkdtemp(prefix="dm-lines-")
@@ -87,7 +78,7 @@ for fmt, text in texts.items():
             ok(ra.returncode == rb.returncode,
                "%s, lines=%d: refused as head -n %d is (%s)" % (fmt, n, n, ra.stderr.strip()[-120:]))
             continue
-        same = all(sha(os.path.join(tmp, "a", "a." + e)) == sha(os.path.join(tmp, "b", "b." + e))
+        same = all(ftcorpus.sha(os.path.join(tmp, "a", "a." + e)) == ftcorpus.sha(os.path.join(tmp, "b", "b." + e))
                    for e in ("bin", "vec"))
         ok(ra.returncode == 0 and rb.returncode == 0 and ca == cb and same,
            "%s, lines=%d of %d: the .bin and .vec of head -n %d (lines, tokens %s = %s)%s"
@@ -99,7 +90,7 @@ for fmt, text in texts.items():
                 rec = json.load(f)["data"]["train"][0]
         except (OSError, ValueError, KeyError, IndexError):
             rec = {}
-        ok(rec.get("lines") == n and rec.get("decompressed-bytes") == want and rec.get("sha256") == sha(gz),
+        ok(rec.get("lines") == n and rec.get("decompressed-bytes") == want and rec.get("sha256") == ftcorpus.sha(gz),
            "%s, lines=%d: NAME.json records lines %s, the %d bytes of head -n %d (%s) and the "
            "whole file's SHA-256" % (fmt, n, rec.get("lines"), want, n, rec.get("decompressed-bytes")))
 
@@ -113,7 +104,7 @@ recipe(os.path.join(tmp, "b.models"), "b", "fasttext", head, vectors=False)
 ra, ca = train(os.path.join(tmp, "a.models"), os.path.join(tmp, "sa"))
 rb, cb = train(os.path.join(tmp, "b.models"), os.path.join(tmp, "sb"))
 ok(ra.returncode == 0 and ca == cb and ca and ca[0] == "400"
-   and sha(os.path.join(tmp, "sa", "a.bin")) == sha(os.path.join(tmp, "sb", "b.bin")),
+   and ftcorpus.sha(os.path.join(tmp, "sa", "a.bin")) == ftcorpus.sha(os.path.join(tmp, "sb", "b.bin")),
    "supervised, lines=400: 400 lines read and the .bin of head -n 400 (%s)" % (ca,))
 
 # bad values: the recipe, the Dataset's line and the item named
