@@ -5,6 +5,7 @@ gzip and numpy, none of our C code).  The benchmark's scripts
 import gzip
 import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -59,6 +60,28 @@ def trainer():
 
 def run(args, **kw):
     return subprocess.run([trainer()] + args, capture_output=True, text=True, **kw)
+
+
+def train_confined(recipe, tmp, tag=""):
+    """Train RECIPE (in TMP) three ways: plainly, without any network
+    (unshare -n, as sbuild builds) and under qemu-user, which has neither
+    Landlock nor seccomp (an arm64 sbuild on amd64 runs the trainer so).
+    Yields (how, under_qemu, output directory TMP/TAGhow, CompletedProcess)
+    for each run that could be made; a missing tool or a refused unshare is
+    a TAP skip."""
+    qemu = "qemu-%s-static" % os.uname().machine
+    for how, prefix in (("plain", []), ("unshare -n", ["unshare", "-n"]), ("under " + qemu, [qemu])):
+        if prefix and not shutil.which(prefix[0]):
+            ok(True, "# skip %s is missing" % prefix[0])
+            continue
+        out = os.path.join(tmp, tag + how.replace(" ", "_"))
+        os.mkdir(out)
+        r = subprocess.run(prefix + [trainer(), "train", "--output-dir", out, recipe], cwd=tmp,
+                           capture_output=True, text=True)
+        if prefix and r.returncode and "unshare" in r.stderr:
+            ok(True, "# skip unshare -n is not allowed here: " + r.stderr.strip())
+            continue
+        yield how, prefix[:1] == [qemu], out, r
 
 
 def write(path, text):

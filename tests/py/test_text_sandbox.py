@@ -8,13 +8,12 @@ weights exceed stops the write (exit 4), where before the files were
 written whatever the limit."""
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dmtest import ok, diag, done, trainer, write  # noqa: E402
+from dmtest import ok, diag, done, trainer, train_confined, write  # noqa: E402
 from ftcorpus import topic_recipe  # noqa: E402
 
 
@@ -24,7 +23,6 @@ def sha(path):
 
 
 trainer()
-qemu = "qemu-%s-static" % os.uname().machine
 with tempfile.TemporaryDirectory() as tmp:
     supervised, _ = topic_recipe(tmp)
     text = write(os.path.join(tmp, "words.txt"),
@@ -34,22 +32,12 @@ with tempfile.TemporaryDirectory() as tmp:
                      "Epochs: 2\nMin-Count: 1\nMin-N: 2\nMax-N: 3\nBucket: 2000\nExport: fasttext\n" % text)
     for kind, recipe, name in (("supervised", supervised, "topics"), ("skipgram", skipgram, "vec")):
         outs = {}
-        for how, prefix in (("plain", []), ("unshare -n", ["unshare", "-n"]), ("under " + qemu, [qemu])):
-            if prefix and not shutil.which(prefix[0]):
-                ok(True, "# skip %s is missing" % prefix[0])
-                continue
-            out = os.path.join(tmp, "%s-%s" % (kind, how.replace(" ", "_")))
-            os.mkdir(out)
-            r = subprocess.run(prefix + [trainer(), "train", "--output-dir", out, recipe], cwd=tmp,
-                               capture_output=True, text=True)
-            if prefix and r.returncode and "unshare" in r.stderr:
-                ok(True, "# skip unshare -n is not allowed here: " + r.stderr.strip())
-                continue
+        for how, under_qemu, out, r in train_confined(recipe, tmp, kind + "-"):
             ok(r.returncode == 0, "%s: trains (%s)" % (kind, how)) or diag(r.stderr[-600:])
             said = next((ln for ln in r.stdout.splitlines() if ln.startswith("sandbox:")), "")
-            ok("seccomp" in said and (prefix[:1] == [qemu] or "Landlock" in said),
+            ok("seccomp" in said and (under_qemu or "Landlock" in said),
                "%s, %s: restricts itself and says how: %s" % (kind, how, said or "no sandbox line"))
-            if prefix[:1] == [qemu]:
+            if under_qemu:
                 ok("no seccomp here" in said, "%s, %s: no seccomp there, and it says so" % (kind, how))
             if r.returncode == 0:
                 outs[how] = sha(os.path.join(out, name + ".bin"))
