@@ -472,6 +472,18 @@ static int output_cap_error(const dm_recipe *r, const dm_budget *b, dm_error *er
 			       r->file->path, r->index, r->model, v);
 }
 
+/* An allocation that failed under the RLIMIT_AS of Max-Memory is that cap. */
+static void memory_cap_error(const dm_budget *b, dm_error *err)
+{
+	char v[48];
+	if (err->code != DM_EXIT_ERROR || !strstr(err->msg, "out of memory") ||
+	    !b->limits.max_memory)
+		return;
+	dm_limit_format(DM_UNIT_BYTES, (double)b->limits.max_memory, v, sizeof v);
+	err->code = DM_EXIT_POLICY;
+	dm_error_prefix(err, "Max-Memory of %s reached", v);
+}
+
 /* Model-Type: supervised: the policy's limits, then fasttext/job.c */
 static int text_job(dm_recipe *r, const dm_job_opts *o, int estimate_only, int have_sde,
 		    uint64_t sde, dm_error *err)
@@ -498,13 +510,7 @@ static int text_job(dm_recipe *r, const dm_job_opts *o, int estimate_only, int h
 	dm_caps_disarm();
 	if (rc && !estimate_only) {
 		output_cap_error(r, &b, err);
-		if (err->code == DM_EXIT_ERROR && strstr(err->msg, "out of memory") &&
-		    b.limits.max_memory) {
-			char v[48];
-			dm_limit_format(DM_UNIT_BYTES, (double)b.limits.max_memory, v, sizeof v);
-			err->code = DM_EXIT_POLICY;
-			dm_error_prefix(err, "Max-Memory of %s reached", v);
-		}
+		memory_cap_error(&b, err);
 	}
 	dm_budget_free(&b);
 	return rc;
@@ -634,13 +640,8 @@ int dm_job_train(dm_recipe *r, const dm_job_opts *o, dm_error *err)
 	rc = 0;
 out:
 	dm_caps_disarm();
-	if (rc && err->code == DM_EXIT_ERROR && strstr(err->msg, "out of memory") &&
-	    have_budget && b.limits.max_memory) {
-		char v[48];
-		dm_limit_format(DM_UNIT_BYTES, (double)b.limits.max_memory, v, sizeof v);
-		err->code = DM_EXIT_POLICY;
-		dm_error_prefix(err, "Max-Memory of %s reached", v);
-	}
+	if (rc && have_budget)
+		memory_cap_error(&b, err);
 	if (have_budget)
 		dm_budget_free(&b);
 	dm_verdict_free(&verdict);
