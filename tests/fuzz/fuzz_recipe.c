@@ -24,10 +24,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const dm_recipe *r = &rs.v[i];
 		char where[512], net[4096];
 		FUZZ_CHECK(r->model && *r->model && strlen(r->model) <= 64);
-		if (r->text) {   /* Model-Type: supervised: no network */
+		if (r->text) {   /* Model-Type: supervised, skipgram, cbow: no network */
 			const dm_ft_recipe *t = r->text;
-			FUZZ_CHECK(t->train.n >= 1 && t->cfg.dim >= 1 && t->cfg.epoch >= 1 &&
-				   t->cfg.batch >= 1 && t->label_prefix && *t->label_prefix);
+			FUZZ_CHECK(t->train.n >= 1 && t->label_prefix && *t->label_prefix);
+			if (t->vectors)   /* skipgram, cbow: vectors_job.c's fields */
+				FUZZ_CHECK(t->vec.dim >= 1 && t->vec.epoch >= 1 &&
+					   t->vec.batch >= 1 && t->vec.ws >= 1);
+			else
+				FUZZ_CHECK(t->cfg.dim >= 1 && t->cfg.epoch >= 1 &&
+					   t->cfg.batch >= 1);
 			FUZZ_CHECK(t->dict.bucket > 0 || (t->dict.word_ngrams <= 1 && t->dict.maxn == 0));
 			dm_recipe_where(r, where, sizeof where);
 			continue;
