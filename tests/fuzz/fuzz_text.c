@@ -1,12 +1,15 @@
 /* fuzz_text.c - the text readers, tokenizer and dictionary (trainer/text/).
  * The first byte chooses the format (bits 0-1: fasttext, tsv, fortune,
  * fasttext with label=), the n-grams (bits 2-3: none, word bigrams,
- * character 1..3-grams, both), Min-Count (bit 4: 1 or 2) and, with bit 5,
- * the words format instead (label=xx with bit 1); the rest is the file.  Beyond crashes: messages are one line; no token is empty or
+ * character 1..3-grams, both), Min-Count (bit 4: 1 or 2), with bit 5,
+ * the words format instead (label=xx with bit 1), and with bit 6 lines=N,
+ * N from 1 to 7 (the input's size mod 7, plus 1); the rest is the file.  Beyond crashes: messages are one line; no token is empty or
  * holds a separator; a line ends in "</s>" when and only when it says
  * so, and (fasttext) holds no other; every id is a row of the input matrix and every label
  * index a label; fasttext read a byte at a time gives the same lines;
- * words' tokens are lower-case letters and UTF-8 bytes only. */
+ * words' tokens are lower-case letters and UTF-8 bytes only; lines=N reads
+ * what a file of the first N lines (`head -n N` of the decompressed bytes)
+ * reads: the same lines and the same dictionary. */
 #include "fuzz_common.h"
 #include "text/dict.h"
 #include "text/source.h"
@@ -120,6 +123,49 @@ static void same_lines(const char *path)
 	dm_text_line_free(&b);
 }
 
+/* The first N lines of the decompressed bytes of path, in fuzz file slot 1:
+ * its path, or NULL if the stream fails or they are over 1 MiB. */
+static const char *head_file(const char *path, uint64_t n)
+{
+	static char bytes[1 << 20];
+	dm_data_limits lim = {0};
+	dm_error err = {"", 0};
+	dm_stream *s = dm_stream_open(path, &lim, &err);
+	size_t len = 0;
+	uint64_t newlines = 0;
+	ptrdiff_t got = 1;
+	if (!s)
+		return NULL;
+	while (newlines < n && len < sizeof bytes &&
+	       (got = dm_stream_read(s, bytes + len, 1, &err)) == 1)
+		newlines += bytes[len++] == '\n';
+	dm_stream_abort(s);
+	if (got < 0 || (newlines < n && got != 0))
+		return NULL;
+	return fuzz_file(1, (const uint8_t *)bytes, len);
+}
+
+/* lines=N against a file of those lines: the same lines, the same words
+ * and labels with the same counts, in the same order */
+static void same_as_head(dm_text_format fmt, const dm_text_source *src,
+			 const dm_text_dict_cfg *cfg, const dm_text_dict *d, size_t nlines)
+{
+	dm_text_source head = *src;
+	dm_text_dict h;
+	dm_error err = {"", 0};
+	size_t n;
+	head.lines = 0;
+	if (!(head.path = (char *)head_file(src->path, src->lines)))
+		return;
+	FUZZ_CHECK(dm_text_dict_init(&h, cfg, &err) == 0);
+	FUZZ_CHECK(read_all(fmt, &head, &h, 0, &n, &err) == 0 && dm_text_dict_finish(&h, &err) == 0);
+	FUZZ_CHECK(n == nlines && h.size == d->size && h.nwords == d->nwords);
+	for (size_t i = 0; i < h.size; i++)
+		FUZZ_CHECK(h.e[i].count == d->e[i].count && h.e[i].type == d->e[i].type &&
+			   h.e[i].len == d->e[i].len && !memcmp(h.e[i].word, d->e[i].word, h.e[i].len));
+	dm_text_dict_free(&h);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const dm_text_format fmts[4] = {DM_TEXT_FASTTEXT, DM_TEXT_TSV, DM_TEXT_FORTUNE,
@@ -147,6 +193,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fmt = DM_TEXT_WORDS;
 		src.label = (data[0] & 2) ? "xx" : NULL;
 	}
+	if (data[0] & 64)
+		src.lines = 1 + size % 7;
 	cfg.bucket = (data[0] & 12) ? 1009 : 0;
 	src.path = (char *)fuzz_file(0, data + 1, size - 1);
 	if (fmt == DM_TEXT_FASTTEXT)
@@ -162,6 +210,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(d.e[i - 1].type < d.e[i].type ||
 			   (d.e[i - 1].type == d.e[i].type && d.e[i - 1].count >= d.e[i].count));
 	FUZZ_CHECK(read_all(fmt, &src, &d, 1, &n2, &err) == 0 && n1 == n2);
+	if (src.lines)
+		same_as_head(fmt, &src, &cfg, &d, n1);
 	dm_text_dict_free(&d);
 	return 0;
 }
