@@ -66,9 +66,10 @@ typedef struct dm_layer_ctx {
 	int training;
 	dm_rng *rng;
 	float *state;   /* its state tensors (batchnorm's running statistics) */
-	/* batchnorm's forward only, set by the net when a ReLU follows it: the
-	 * ReLU's output, where it writes max(y, 0) instead of y.  The same bits
-	 * as the two layers apart, one pass over the activations less. */
+	/* batchnorm's only, set by the net when a ReLU follows it: the ReLU's
+	 * output.  Forward writes max(y, 0) there instead of y; backward gets
+	 * the ReLU's dy and masks it by this output > 0.  The same bits as the
+	 * two layers apart, with a pass over the activations less each way. */
 	float *relu;
 } dm_layer_ctx;
 

@@ -348,8 +348,9 @@ void dm_net_init(dm_net *net, uint64_t seed)
 /* Layer i is a batchnorm followed by a ReLU: their forward passes run as
  * one (dm_layer_ctx.relu), which gives the same bits.  The ReLU still
  * counts its FLOP (outside its span: the work is in batchnorm's) and
- * reports an empty span.  Backward stays two passes: batchnorm's sums with
- * the ReLU's mask in them measured slower than the ReLU's own pass. */
+ * reports an empty span.  Backward likewise: batchnorm's backward takes
+ * the ReLU's dY and output and masks dY itself (relu.c's select), so the
+ * ReLU's dX is never written nor read. */
 static int relu_fused(const dm_net *net, size_t i)
 {
 	return i + 1 < net->nlayers && !strcmp(net->layers[i].op->name, "batchnorm") &&
@@ -407,6 +408,12 @@ void dm_net_backward(dm_net *net, dm_engine *e, const float *x, size_t B,
 		dm_span mark;
 		if (i == 0 && !l->nparams)
 			break;
+		if (i > 0 && relu_fused(net, i - 1)) {
+			fused_relu_span(e, DM_SPAN_BACKWARD, i, B, net);
+			continue; /* dy stays the ReLU's; batchnorm masks it */
+		}
+		if (relu_fused(net, i))
+			c.relu = net->act[i + 1];
 		dm_span_begin(e, &mark);
 		l->op->run(&c, DM_LAYER_BACKWARD);
 		dm_span_end(e, DM_SPAN_BACKWARD, i, &mark);

@@ -10,8 +10,8 @@
  *
  * Training normalises with the batch's mean and biased variance and moves
  * the running statistics towards the batch's mean and unbiased variance;
- * evaluation normalises with the running statistics.  Sums run over b then
- * h, w in that order, for every channel, each channel on one thread. */
+ * evaluation normalises with the running statistics.  Each channel is
+ * one thread's, its sums in the lane order described at LANES. */
 #include <stdio.h>
 
 #include "../../math/fmath.h"
@@ -92,85 +92,216 @@ static uint64_t channel_flop(uint64_t m, dm_layer_pass pass, dm_checked *ck)
 	}
 }
 
-/* Channels are worked on GROUP at a time: the sums of a channel run in
- * their one order (b, then s), and the GROUP sums, independent, overlap
- * instead of each waiting for its previous add.  The groups are split
- * between the pool's threads: a channel is one thread's, so neither the
- * grouping nor the thread count changes a bit. */
-#define GROUP 8
+/* The channel sums: value s of a sample goes into lane s mod LANES, each
+ * lane from +0.  The lanes first sum the full blocks of LANES values, in
+ * the order b, s; then the last, partial block of each sample (S mod
+ * LANES values), in the order b; then the LANES lanes are added pairwise
+ * (lane l + lane l + w, for w = LANES/2, ..., 1).  A fixed order, the same
+ * on any thread count, CPU and architecture, whose lanes add as vectors
+ * instead of one chain of dependent adds.  With S < LANES (BatchNorm1d on
+ * a width: S = 1) everything is in lane 0: the plain serial sum over b. */
+#define LANES 16
 
-/* out[r] = the sum over b, s of x[b, c0 + r, s] (minus sub[r], squared,
- * if sub), from +0 in the order b, s; r in [0, n), n <= GROUP */
-static inline __attribute__((always_inline)) void
-sums_n(const float *x, size_t B, geom g, size_t c0, size_t n, const float *sub, float *out)
+static float lanes_fold(float *acc)
 {
-	float acc[GROUP] = {0};
-	size_t b, s, r;
+	size_t w, l;
+	for (w = LANES / 2; w; w /= 2)
+		for (l = 0; l < w; l++)
+			acc[l] = f_add(acc[l], acc[l + w]);
+	return acc[0];
+}
+
+#if defined(__SSE2__) && !defined(DM_PLAIN_LANES) /* -DDM_PLAIN_LANES: plain C, to compare */
+#include <emmintrin.h>
+/* x86-64: the 16 lanes as four SSE2 registers (GCC's vectoriser kept them
+ * in memory, a store-to-load chain).  The same operations, lane by lane,
+ * as the plain C below: the same bits. */
+#define SSE_LANES 1
+
+/* p[0, full) into the lanes a[4] (its (v - mu)^2 if sq) */
+static inline __attribute__((always_inline)) void
+lanes_add_sse(const float *p, size_t full, float mu, int sq, __m128 *a)
+{
+	__m128 m = _mm_set1_ps(mu), a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+	size_t s;
+	for (s = 0; s < full; s += LANES) {
+		__m128 v0 = _mm_loadu_ps(p + s), v1 = _mm_loadu_ps(p + s + 4);
+		__m128 v2 = _mm_loadu_ps(p + s + 8), v3 = _mm_loadu_ps(p + s + 12);
+		if (sq) {
+			v0 = _mm_sub_ps(v0, m), v1 = _mm_sub_ps(v1, m);
+			v2 = _mm_sub_ps(v2, m), v3 = _mm_sub_ps(v3, m);
+			v0 = _mm_mul_ps(v0, v0), v1 = _mm_mul_ps(v1, v1);
+			v2 = _mm_mul_ps(v2, v2), v3 = _mm_mul_ps(v3, v3);
+		}
+		a0 = _mm_add_ps(a0, v0), a1 = _mm_add_ps(a1, v1);
+		a2 = _mm_add_ps(a2, v2), a3 = _mm_add_ps(a3, v3);
+	}
+	a[0] = a0, a[1] = a1, a[2] = a2, a[3] = a3;
+}
+
+/* dY (masked by ry > 0 if masked: an and with the compare, relu.c's
+ * select bit for bit) and dY xhat of p[0, full) into db[4], dg[4] */
+static inline __attribute__((always_inline)) void
+grad_lanes_sse(const float *x, const float *dy, const float *ry, int masked, size_t full,
+	       float mu, float is, __m128 *db, __m128 *dg)
+{
+	__m128 m = _mm_set1_ps(mu), k = _mm_set1_ps(is), z = _mm_setzero_ps();
+	__m128 b0 = db[0], b1 = db[1], b2 = db[2], b3 = db[3];
+	__m128 g0 = dg[0], g1 = dg[1], g2 = dg[2], g3 = dg[3];
+	size_t s;
+	for (s = 0; s < full; s += LANES) {
+#define GRAD_LANE(i, bi, gi)                                                              \
+	{                                                                                 \
+		__m128 d = _mm_loadu_ps(dy + s + 4 * i);                                  \
+		__m128 xh = _mm_mul_ps(_mm_sub_ps(_mm_loadu_ps(x + s + 4 * i), m), k);    \
+		if (masked)                                                               \
+			d = _mm_and_ps(_mm_cmpgt_ps(_mm_loadu_ps(ry + s + 4 * i), z), d); \
+		bi = _mm_add_ps(bi, d);                                                   \
+		gi = _mm_add_ps(gi, _mm_mul_ps(d, xh));                                   \
+	}
+		GRAD_LANE(0, b0, g0)
+		GRAD_LANE(1, b1, g1)
+		GRAD_LANE(2, b2, g2)
+		GRAD_LANE(3, b3, g3)
+#undef GRAD_LANE
+	}
+	db[0] = b0, db[1] = b1, db[2] = b2, db[3] = b3;
+	dg[0] = g0, dg[1] = g1, dg[2] = g2, dg[3] = g3;
+}
+
+static void lanes_store(const __m128 *a, float *acc)
+{
+	size_t i;
+	for (i = 0; i < LANES / 4; i++)
+		_mm_storeu_ps(acc + 4 * i, a[i]);
+}
+#endif
+
+/* (v - mu)^2 if sq, else v */
+static inline __attribute__((always_inline)) float term(float v, float mu, int sq)
+{
+	float d = f_sub(v, mu);
+	return sq ? f_mul(d, d) : v;
+}
+
+/* the sum of x[b, ch, s] over b, s (of (x - mu)^2 if sq), as above */
+static inline __attribute__((always_inline)) float
+channel_sum_sq(const float *x, size_t B, geom g, size_t ch, float mu, int sq)
+{
+	float acc[LANES] = {0};
+	size_t b, s = 0, l, full = g.S - g.S % LANES;
+#ifdef SSE_LANES
+	__m128 a[LANES / 4] = {_mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps(),
+			       _mm_setzero_ps()};
+	for (b = 0; b < B; b++)
+		lanes_add_sse(x + (b * g.C + ch) * g.S, full, mu, sq, a);
+	lanes_store(a, acc);
+#else
 	for (b = 0; b < B; b++) {
-		const float *p = x + (b * g.C + c0) * g.S;
-		for (s = 0; s < g.S; s++)
-			for (r = 0; r < n; r++) {
-				float v = p[r * g.S + s];
-				if (sub) {
-					float d = f_sub(v, sub[r]);
-					v = f_mul(d, d);
-				}
-				acc[r] = f_add(acc[r], v);
-			}
+		const float *p = x + (b * g.C + ch) * g.S;
+		for (s = 0; s < full; s += LANES)
+			for (l = 0; l < LANES; l++)
+				acc[l] = f_add(acc[l], term(p[s + l], mu, sq));
 	}
-	for (r = 0; r < n; r++)
-		out[r] = acc[r];
+#endif
+	for (b = 0; b < B; b++) /* the partial blocks, after the full ones */
+		for (l = 0; full + l < g.S; l++)
+			acc[l] = f_add(acc[l], term(x[(b * g.C + ch) * g.S + full + l], mu, sq));
+	(void)s;
+	return lanes_fold(acc);
 }
 
-static void sums(const float *x, size_t B, geom g, size_t c0, size_t n, const float *sub,
-		 float *out)
+/* the mean and 1/sqrt(biased var + eps) of channel ch of x [B, C, S] */
+static void batch_stats(const float *x, size_t B, geom g, size_t ch, float *mean, float *var,
+			float *invstd)
 {
-	if (n == GROUP && sub)
-		sums_n(x, B, g, c0, GROUP, sub, out);
-	else if (n == GROUP)
-		sums_n(x, B, g, c0, GROUP, NULL, out);
-	else
-		sums_n(x, B, g, c0, n, sub, out);
-}
-
-/* the mean and 1/sqrt(biased var + eps) of channels c0 + r of x [B, C, S],
- * r in [0, n) */
-static void batch_stats(const float *x, size_t B, geom g, size_t c0, size_t n, float *mean,
-			float *var, float *invstd)
-{
-	size_t r;
 	float m = (float)(B * g.S);
-	sums(x, B, g, c0, n, NULL, mean);
-	for (r = 0; r < n; r++)
-		mean[r] = f_div(mean[r], m);
-	sums(x, B, g, c0, n, mean, var);
-	for (r = 0; r < n; r++) {
-		var[r] = f_div(var[r], m);
-		invstd[r] = f_div(1.0f, dm_sqrtf(f_add(var[r], EPS)));
-	}
+	*mean = f_div(channel_sum_sq(x, B, g, ch, 0.0f, 0), m);
+	*var = f_div(channel_sum_sq(x, B, g, ch, *mean, 1), m);
+	*invstd = f_div(1.0f, dm_sqrtf(f_add(*var, EPS)));
 }
 
-/* dbeta[c0 + r] = the sum of dY, dgamma[c0 + r] that of dY xhat, over
- * b, s in that order, r in [0, n), n <= GROUP */
-static inline __attribute__((always_inline)) void
-grad_sums_n(const dm_layer_ctx *c, geom g, size_t c0, size_t n, const float *mean,
-	    const float *invstd)
+/* masked: a fused ReLU, relu_y its output; dY is then relu.c's backward
+ * of its dY: dY where its output is > 0, else 0 */
+static inline __attribute__((always_inline)) float
+masked_dy(const float *dy, const float *ry, size_t i, int masked)
 {
-	float db[GROUP] = {0}, dg[GROUP] = {0};
-	float *dgamma = c->grads, *dbeta = c->grads + g.C;
-	size_t b, s, r;
+	float d = dy[i]; /* read whatever the mask: a select, not a branch */
+	return masked && !(ry[i] > 0) ? 0.0f : d;
+}
+
+/* dbeta[ch] = the sum of dY, dgamma[ch] that of dY xhat, over b, s in
+ * channel_sum_sq's lanes and order */
+static inline __attribute__((always_inline)) void
+grad_sums(const dm_layer_ctx *c, const float *relu_y, int masked, geom g, size_t ch, float mu,
+	  float is)
+{
+	float db[LANES] = {0}, dg[LANES] = {0};
+	size_t b, s = 0, l, full = g.S - g.S % LANES;
+	const float *ry0 = masked ? relu_y : c->dy;
+#ifdef SSE_LANES
+	__m128 vb[LANES / 4], vg[LANES / 4];
+	for (l = 0; l < LANES / 4; l++)
+		vb[l] = _mm_setzero_ps(), vg[l] = _mm_setzero_ps();
 	for (b = 0; b < c->B; b++) {
-		size_t at = (b * g.C + c0) * g.S;
-		const float *x = c->x + at, *dy = c->dy + at;
-		for (s = 0; s < g.S; s++)
-			for (r = 0; r < n; r++) {
-				float xhat = f_mul(f_sub(x[r * g.S + s], mean[r]), invstd[r]);
-				db[r] = f_add(db[r], dy[r * g.S + s]);
-				dg[r] = f_add(dg[r], f_mul(dy[r * g.S + s], xhat));
+		size_t at = (b * g.C + ch) * g.S;
+		grad_lanes_sse(c->x + at, c->dy + at, ry0 + at, masked, full, mu, is, vb, vg);
+	}
+	lanes_store(vb, db), lanes_store(vg, dg);
+#else
+	for (b = 0; b < c->B; b++) {
+		size_t at = (b * g.C + ch) * g.S;
+		const float *x = c->x + at, *dy = c->dy + at, *ry = ry0 + at;
+		for (s = 0; s < full; s += LANES)
+			for (l = 0; l < LANES; l++) {
+				float xhat = f_mul(f_sub(x[s + l], mu), is);
+				float d = masked_dy(dy, ry, s + l, masked);
+				db[l] = f_add(db[l], d);
+				dg[l] = f_add(dg[l], f_mul(d, xhat));
 			}
 	}
-	for (r = 0; r < n; r++)
-		dbeta[c0 + r] = db[r], dgamma[c0 + r] = dg[r];
+#endif
+	for (b = 0; b < c->B; b++) { /* the partial blocks, after the full ones */
+		size_t at = (b * g.C + ch) * g.S + full;
+		const float *x = c->x + at, *dy = c->dy + at, *ry = ry0 + at;
+		for (l = 0; full + l < g.S; l++) {
+			float xhat = f_mul(f_sub(x[l], mu), is);
+			float d = masked_dy(dy, ry, l, masked);
+			db[l] = f_add(db[l], d);
+			dg[l] = f_add(dg[l], f_mul(d, xhat));
+		}
+	}
+	(void)s;
+	c->grads[g.C + ch] = lanes_fold(db);
+	c->grads[ch] = lanes_fold(dg);
+}
+
+/* dX of channel ch: gamma invstd (dY - dbeta/m - xhat dgamma/m) */
+static inline __attribute__((always_inline)) void
+channel_dx(const dm_layer_ctx *c, const float *relu_y, int masked, geom g, size_t ch, float mu,
+	   float is)
+{
+	size_t b, s, m = c->B * g.S;
+	float k = f_mul(c->params[ch], is);
+	float a = f_div(c->grads[g.C + ch], (float)m), q = f_div(c->grads[ch], (float)m);
+	for (b = 0; b < c->B; b++) {
+		size_t at = (b * g.C + ch) * g.S;
+		const float *x = c->x + at, *dy = c->dy + at;
+		const float *ry = (masked ? relu_y : c->dy) + at;
+		float *dx = c->dx + at;
+		if (masked)
+			for (s = 0; s < g.S; s++) {
+				float xhat = f_mul(f_sub(x[s], mu), is);
+				float d = dy[s];
+				d = ry[s] > 0 ? d : 0.0f;
+				dx[s] = f_mul(k, f_sub(f_sub(d, a), f_mul(xhat, q)));
+			}
+		else
+			for (s = 0; s < g.S; s++) {
+				float xhat = f_mul(f_sub(x[s], mu), is);
+				dx[s] = f_mul(k, f_sub(f_sub(dy[s], a), f_mul(xhat, q)));
+			}
+	}
 }
 
 typedef struct bn_job {
@@ -181,85 +312,66 @@ typedef struct bn_job {
 
 /* forward:  Y[B, C, S] = (X - mean[c]) / sqrt(var[c] + eps) * gamma[c] + beta[c],
  *           computed as X * scale[c] + shift[c]; mean, var the batch's
- *           (training, then running stats updated) or the running ones
+ *           (training, then running stats updated) or the running ones;
+ *           with a fused ReLU, max(Y, 0) into its output instead
  * backward: xhat = (X - mean) * invstd, dbeta[c] = sum dY, dgamma[c] =
- *           sum dY xhat, dX = gamma invstd (dY - dbeta/m - xhat dgamma/m)
- * Channels [begin, end), GROUP at a time. */
+ *           sum dY xhat, dX = gamma invstd (dY - dbeta/m - xhat dgamma/m);
+ *           with a fused ReLU, dY is its dY masked by its output > 0
+ * Channels [begin, end): each channel is one thread's, so the thread
+ * count changes no bit. */
 static void channels_run(void *arg, size_t begin, size_t end, int worker)
 {
 	const bn_job *j = arg;
 	const dm_layer_ctx *c = j->c;
 	geom g = j->g;
-	size_t c0, ch, r, b, s, B = c->B, m = B * g.S;
+	size_t ch, b, s, B = c->B, m = B * g.S;
 	const float *gamma = c->params, *beta = c->params + g.C;
 	float *rmean = c->state, *rvar = c->state + g.C;
 	(void)worker;
-	for (c0 = begin; c0 < end; c0 += GROUP) {
-		size_t n = end - c0 < GROUP ? end - c0 : GROUP;
-		float mean[GROUP], var[GROUP], invstd[GROUP];
+	for (ch = begin; ch < end; ch++) {
+		float mean, var, invstd;
 		if (j->action == DM_LAYER_FORWARD) {
+			float scale, shift;
 			if (c->training) {
-				batch_stats(c->x, B, g, c0, n, mean, var, invstd);
-				for (r = 0; r < n; r++) /* for backward */
-					c->work[c0 + r] = mean[r], c->work[g.C + c0 + r] = invstd[r];
+				float unbiased;
+				batch_stats(c->x, B, g, ch, &mean, &var, &invstd);
+				c->work[ch] = mean, c->work[g.C + ch] = invstd; /* for backward */
+				unbiased = f_div(f_mul(var, (float)m), (float)(m - 1));
+				rmean[ch] = f_add(f_mul(KEEP, rmean[ch]), f_mul(MOMENTUM, mean));
+				rvar[ch] = f_add(f_mul(KEEP, rvar[ch]), f_mul(MOMENTUM, unbiased));
+			} else {
+				mean = rmean[ch];
+				invstd = f_div(1.0f, dm_sqrtf(f_add(rvar[ch], EPS)));
 			}
-			for (r = 0; r < n; r++) {
-				float scale, shift;
-				ch = c0 + r;
-				if (c->training) {
-					float unbiased = f_div(f_mul(var[r], (float)m), (float)(m - 1));
-					rmean[ch] = f_add(f_mul(KEEP, rmean[ch]),
-							  f_mul(MOMENTUM, mean[r]));
-					rvar[ch] = f_add(f_mul(KEEP, rvar[ch]),
-							 f_mul(MOMENTUM, unbiased));
-				} else {
-					mean[r] = rmean[ch];
-					invstd[r] = f_div(1.0f, dm_sqrtf(f_add(rvar[ch], EPS)));
-				}
-				scale = f_mul(gamma[ch], invstd[r]);
-				shift = f_sub(beta[ch], f_mul(mean[r], scale));
-				for (b = 0; b < B; b++) {
-					size_t at = (b * g.C + ch) * g.S;
-					const float *x = c->x + at;
-					float *y = (c->relu ? c->relu : c->y) + at;
-					if (c->relu) /* a fused ReLU: relu.c's expression */
-						for (s = 0; s < g.S; s++) {
-							float v = f_add(f_mul(x[s], scale), shift);
-							y[s] = v > 0 ? v : 0.0f;
-						}
-					else
-						for (s = 0; s < g.S; s++)
-							y[s] = f_add(f_mul(x[s], scale), shift);
-				}
+			scale = f_mul(gamma[ch], invstd);
+			shift = f_sub(beta[ch], f_mul(mean, scale));
+			for (b = 0; b < B; b++) {
+				size_t at = (b * g.C + ch) * g.S;
+				const float *x = c->x + at;
+				float *y = (c->relu ? c->relu : c->y) + at;
+				if (c->relu) /* a fused ReLU: relu.c's expression */
+					for (s = 0; s < g.S; s++) {
+						float v = f_add(f_mul(x[s], scale), shift);
+						y[s] = v > 0 ? v : 0.0f;
+					}
+				else
+					for (s = 0; s < g.S; s++)
+						y[s] = f_add(f_mul(x[s], scale), shift);
 			}
 			continue;
 		}
 		if (c->work[2 * g.C] != 0.0f) /* kept by the training forward pass */
-			for (r = 0; r < n; r++)
-				mean[r] = c->work[c0 + r], invstd[r] = c->work[g.C + c0 + r];
+			mean = c->work[ch], invstd = c->work[g.C + ch];
 		else
-			batch_stats(c->x, B, g, c0, n, mean, var, invstd);
-		if (n == GROUP)
-			grad_sums_n(c, g, c0, GROUP, mean, invstd);
-		else
-			grad_sums_n(c, g, c0, n, mean, invstd);
-		if (!c->dx)
-			continue;
-		for (r = 0; r < n; r++) {
-			float *dgamma = c->grads, *dbeta = c->grads + g.C, k, a, q;
-			ch = c0 + r;
-			k = f_mul(gamma[ch], invstd[r]);
-			a = f_div(dbeta[ch], (float)m);
-			q = f_div(dgamma[ch], (float)m);
-			for (b = 0; b < B; b++) {
-				size_t at = (b * g.C + ch) * g.S;
-				const float *x = c->x + at, *dy = c->dy + at;
-				float *dx = c->dx + at, mu = mean[r], is = invstd[r];
-				for (s = 0; s < g.S; s++) {
-					float xhat = f_mul(f_sub(x[s], mu), is);
-					dx[s] = f_mul(k, f_sub(f_sub(dy[s], a), f_mul(xhat, q)));
-				}
-			}
+			batch_stats(c->x, B, g, ch, &mean, &var, &invstd);
+		if (c->relu) {
+			grad_sums(c, c->relu, 1, g, ch, mean, invstd);
+			if (c->dx)
+				channel_dx(c, c->relu, 1, g, ch, mean, invstd);
+		} else {
+			grad_sums(c, NULL, 0, g, ch, mean, invstd);
+			if (c->dx)
+				channel_dx(c, NULL, 0, g, ch, mean, invstd);
 		}
 	}
 }
@@ -275,7 +387,7 @@ static void run(const dm_layer_ctx *c, int action)
 	c->e->flop += j.g.C * channel_flop(m, pass, &ck) + (pass == DM_PASS_TRAIN);
 	if (action == DM_LAYER_FORWARD) /* whether work holds the batch's statistics */
 		c->work[2 * j.g.C] = c->training ? 1.0f : 0.0f;
-	dm_pool_run(c->e->pool, j.g.C, GROUP, channels_run, &j);
+	dm_pool_run(c->e->pool, j.g.C, 1, channels_run, &j);
 	if (action == DM_LAYER_FORWARD && c->training)
 		c->state[2 * j.g.C] = f_add(c->state[2 * j.g.C], 1.0f);
 }

@@ -252,8 +252,10 @@ static void col2im_planes(void *arg, size_t begin, size_t end, int worker)
 {
 	const conv_job *j = arg;
 	const geometry *g = j->g;
-	size_t plane, kh, kw, oh, ow;
+	size_t plane, kh, kw, oh, ow, los[256], his[256];
 	(void)worker;
+	for (kw = 0; kw < g->K; kw++) /* once, not per plane: O(OW) each */
+		inside(g->W, g->OW, kw, g->S, g->P, &los[kw], &his[kw]);
 	for (plane = begin; plane < end; plane++) {
 		size_t b = plane / g->C, c = plane % g->C;
 		float *dxc = j->dst + plane * g->H * g->W;
@@ -263,8 +265,7 @@ static void col2im_planes(void *arg, size_t begin, size_t end, int worker)
 			for (kw = g->K; kw-- > 0;) {
 				const float *src = j->src + ((c * g->K + kh) * g->K + kw) * j->rows +
 						   b * g->OH * g->OW;
-				size_t lo, hi;
-				inside(g->W, g->OW, kw, g->S, g->P, &lo, &hi);
+				size_t lo = los[kw], hi = his[kw];
 				for (oh = 0; oh < g->OH; oh++, src += g->OW) {
 					size_t ih = oh * g->S + kh;
 					float *d;
