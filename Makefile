@@ -144,14 +144,18 @@ $(B)/tests/%: tests/c/%.c tests/c/tap.h $(B)/libdhmodel.a
 # Every test, through prove: C unit tests (TAP executables), Perl tool
 # tests and end-to-end tests (.t), the Python oracles (*.py, TAP), and the
 # cross-architecture weight hashes and fastText .bin reading (tests/cross:
-# parts whose compilers or qemu are missing say "skip" and why).
+# parts whose compilers or qemu are missing say "skip" and why).  `make -jN
+# check` (dh_auto_test with DEB_BUILD_OPTIONS=parallel=N) runs N test files
+# at once: each works in its own temporary directory, and none has a
+# timing in its verdict.
+PROVE_JOBS = $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS)))
 check: $(TRAINER) $(TEST_BIN) $(B)/tests/layer_oracle $(B)/tests/text_oracle $(B)/tests/ft_train $(B)/tests/ft_vectors
 	DH_MODEL_TRAIN=$(CURDIR)/$(TRAINER) PYTHON=$(PYTHON) \
 	LAYER_ORACLE=$(CURDIR)/$(B)/tests/layer_oracle \
 	TEXT_ORACLE=$(CURDIR)/$(B)/tests/text_oracle FT_TRAIN=$(CURDIR)/$(B)/tests/ft_train \
 	FT_VECTORS=$(CURDIR)/$(B)/tests/ft_vectors \
 	CROSS_BUILD_DIR=$(CURDIR)/$(B)/cross CROSS_ALL=$(CROSS_ALL) \
-	$(PROVE) $(PROVE_FLAGS) --source Executable --source Perl \
+	$(PROVE) $(if $(PROVE_JOBS),-j$(PROVE_JOBS)) $(PROVE_FLAGS) --source Executable --source Perl \
 		$(TEST_BIN) $(sort $(wildcard tests/py/test_*.py)) \
 		$(sort $(wildcard tests/t/*.t)) tests/cross/run-cross.sh tests/cross/ftbin-cross.sh \
 		tests/cross/ftvec-cross.sh
