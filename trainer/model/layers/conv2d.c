@@ -252,7 +252,7 @@ static void col2im_planes(void *arg, size_t begin, size_t end, int worker)
 {
 	const conv_job *j = arg;
 	const geometry *g = j->g;
-	size_t plane, kh, kw, oh, ow, los[256], his[256];
+	size_t plane, kh, kw, oh, ow, los[256], his[256]; /* K <= 255: parse() */
 	(void)worker;
 	for (kw = 0; kw < g->K; kw++) /* once, not per plane: O(OW) each */
 		inside(g->W, g->OW, kw, g->S, g->P, &los[kw], &his[kw]);
