@@ -1,5 +1,6 @@
 /* rows.c - what the fastText trainers share (rows.h). */
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -85,6 +86,20 @@ void dm_ft_pause(int *spins)
 	}
 	*spins = 0;
 	sched_yield();
+}
+
+double dm_ft_words_per_sec(const dm_ft_times *t, uint64_t tokens, int32_t epochs, int threads)
+{
+	return (double)tokens * epochs / (t->train_seconds > 0 ? t->train_seconds : 1e-9) /
+	       (threads > 1 ? threads : 1);
+}
+
+void dm_ft_times_text(char *buf, size_t size, const char *model, const dm_ft_times *t,
+		      uint64_t tokens, int32_t epochs, int threads)
+{
+	snprintf(buf, size, "%s: training %.2f s (%.2f s CPU, %.0f words/sec/thread), "
+		 "initialisation %.2f s", model, t->train_seconds, t->train_cpu_seconds,
+		 dm_ft_words_per_sec(t, tokens, epochs, threads), t->init_seconds);
 }
 
 double dm_ft_seconds(int clock)
