@@ -633,7 +633,7 @@ static int advance(run *r, int k)
 	while (role_step(r, k))
 		ran = 1;
 	if (ran && ro->step == ROLE_DONE)
-		atomic_fetch_add_explicit(&r->done, 1, memory_order_release);
+		atomic_fetch_add_explicit(&r->done, 1, memory_order_relaxed);
 	atomic_store_explicit(&ro->busy, 0, memory_order_release);
 	return ran;
 }
