@@ -368,14 +368,11 @@ typedef struct run {
 	/* softmax by owners (owner_batch) */
 	int threads;
 	atomic_int *stage;     /* per slot: threads whose part of the grad is in */
-	float *own;            /* per role: the batch's hidden vectors */
+	float *own;            /* per role: batch hidden vectors, osz exps */
 	float *scores;         /* batch x osz, the slots' score */
 	role *roles;
 	atomic_int next_role;  /* the first role nobody took */
 	atomic_int scored;     /* roles whose scores are in */
-	atomic_int zstage;     /* roles whose exps are in z */
-	float *pmax;           /* roles x batch: the max of a role's scores */
-	float *z;              /* batch: the sum of the exps */
 	atomic_int done;       /* roles done */
 } run;
 
@@ -479,14 +476,14 @@ static void phase1(void *arg, size_t begin, size_t end, int worker)
  * independent operations, so that an output row stays in the cache of
  * one core: role k of T owns the rows [osz*k/T, osz*(k+1)/T), and a
  * thread takes one role a batch.  A role computes the batch's hidden
- * vectors itself, its rows' scores and their max; once every role's
- * scores are in, its rows' exps from the max of the roles' maxima (the
- * same float); z, a sum over the rows in order, is handed from role to
- * role; then its rows' coefficients.  A line's grad, a chain over all rows in order,
+ * vectors itself and its rows' scores; then, once every role's scores
+ * are in, the softmax of every line (the exps of all rows make z) and
+ * its rows' coefficients.  A line's grad, a chain over all rows in order,
  * is begun by role 0 on its rows and handed on, line by line, to role 1,
  * which goes on from there: the same sums in the same order.  Each role
  * then updates its own output rows, and the last one the input rows.
- * Only the maxima, z and a line's grad move between the cores.  A role's steps are run by whichever thread is free once its
+ * Only the scores (osz floats a line) and a line's grad move between
+ * the cores.  A role's steps are run by whichever thread is free once its
  * own thread has waited a while, so that a thread the system does not run
  * holds up at most the step it is in (owner_batch). */
 
@@ -505,7 +502,7 @@ static void line_hidden(run *r, const slot *s, float *hidden)
 
 /* The steps of role k (the owner of one row range), each run when its
  * inputs are in; 1 if it ran. */
-enum { ROLE_DOTS, ROLE_EXPS, ROLE_Z, ROLE_ALPHA, ROLE_CHAIN, ROLE_UPDATE, ROLE_DONE };
+enum { ROLE_DOTS, ROLE_SOFTMAX, ROLE_CHAIN, ROLE_UPDATE, ROLE_DONE };
 
 static int role_step(run *r, int k)
 {
@@ -514,9 +511,10 @@ static int role_step(run *r, int k)
 	const int32_t dim = r->w->dim, osz = r->p->osz;
 	const int32_t o0 = (int32_t)((int64_t)osz * k / T), o1 = (int32_t)((int64_t)osz * (k + 1) / T);
 	const size_t ns = r->ns, batch = (size_t)r->p->cfg.batch;
-	/* the role's own copies of the hidden vectors (computed from the
-	 * input rows rather than waited for) */
-	float *hid = r->own + (size_t)k * batch * (size_t)dim;
+	/* the role's own copies: the hidden vectors (computed from the input
+	 * rows rather than waited for), one line's exps */
+	float *hid = r->own + (size_t)k * (batch * (size_t)dim + (size_t)osz);
+	float *ex = hid + batch * (size_t)dim;
 	float *out = r->w->output;
 	role *ro = &r->roles[k];
 	switch (ro->step) {
@@ -528,54 +526,23 @@ static int role_step(run *r, int k)
 			for (size_t i = 0; i < ns; i++)
 				r->s[i].score[q] = dot(out + (size_t)q * (size_t)dim, hid + i * (size_t)dim,
 						       dim);
-		/* forward()'s max over the own rows, in their order */
-		for (size_t i = 0; i < ns && o0 < o1; i++) {
-			const float *sc = r->s[i].score;
-			float max = sc[o0];
-			for (int32_t q = o0 + 1; q < o1; q++)
-				max = sc[q] > max ? sc[q] : max;
-			r->pmax[(size_t)k * batch + i] = max;
-		}
 		atomic_fetch_add_explicit(&r->scored, 1, memory_order_acq_rel);
 		break;
-	case ROLE_EXPS:
+	case ROLE_SOFTMAX:
 		if (atomic_load_explicit(&r->scored, memory_order_acquire) != T)
 			return 0;
-		/* the roles' maxima joined in row order: forward()'s max (the
-		 * first of the greatest, or a first NaN), then the own exps */
-		for (size_t i = 0; i < ns && o0 < o1; i++) {
-			float *sc = r->s[i].score, max = 0.0f;
-			int first = 1;
-			for (int u = 0; u < T; u++)
-				if ((int64_t)osz * u / T < (int64_t)osz * (u + 1) / T) {
-					float m = r->pmax[(size_t)u * batch + i];
-					max = first ? m : m > max ? m : max;
-					first = 0;
-				}
-			for (int32_t q = o0; q < o1; q++)
-				sc[q] = dm_expf(sc[q] - max);
-		}
-		break;
-	case ROLE_Z:
-		/* z, the sum of the exps in row order, handed on as the grads */
-		if (atomic_load_explicit(&r->zstage, memory_order_acquire) != k)
-			return 0;
-		for (size_t i = 0; i < ns; i++) {
-			float z = k ? r->z[i] : 0.0f;
-			for (int32_t q = o0; q < o1; q++)
-				z += r->s[i].score[q];
-			r->z[i] = z;
-		}
-		atomic_store_explicit(&r->zstage, k + 1, memory_order_release);
-		break;
-	case ROLE_ALPHA:
-		if (atomic_load_explicit(&r->zstage, memory_order_acquire) != T)
-			return 0;
+		/* forward()'s softmax: the exps of all rows make z; the
+		 * coefficients of the own rows are kept */
 		for (size_t i = 0; i < ns; i++) {
 			slot *s = &r->s[i];
+			float max = s->score[0], z = 0.0f;
+			for (int32_t q = 1; q < osz; q++)
+				max = s->score[q] > max ? s->score[q] : max;
+			for (int32_t q = 0; q < osz; q++)
+				z += ex[q] = dm_expf(s->score[q] - max);
 			for (int32_t q = o0; q < o1; q++)
 				s->alpha[q] = f_mul(r->lr, f_sub(q == s->target ? 1.0f : 0.0f,
-								  f_div(s->score[q], r->z[i])));
+								  f_div(ex[q], z)));
 		}
 		ro->line = 0;
 		break;
@@ -735,12 +702,10 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 	if (by_owners) {
 		r.threads = threads;
 		r.stage = dm_calloc(batch, sizeof *r.stage, err);
-		r.own = dm_alloc_floats((size_t)threads * batch * dim, err);
+		r.own = dm_alloc_floats((size_t)threads * (batch * dim + (size_t)p.osz), err);
 		r.scores = dm_alloc_floats(batch * (size_t)p.osz, err);
-		r.pmax = dm_alloc_floats(batch * (size_t)threads, err);
-		r.z = dm_alloc_floats(batch, err);
 		r.roles = dm_calloc((size_t)threads, sizeof *r.roles, err);
-		if (!r.stage || !r.own || !r.roles || !r.scores || !r.pmax || !r.z)
+		if (!r.stage || !r.own || !r.roles || !r.scores)
 			goto out;
 	}
 	if (!w->input || !w->output || !r.s || !r.negs || !bufs || !rowbuf)
@@ -782,7 +747,6 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 				atomic_store_explicit(&r.done, 0, memory_order_relaxed);
 				atomic_store_explicit(&r.next_role, 0, memory_order_relaxed);
 				atomic_store_explicit(&r.scored, 0, memory_order_relaxed);
-				atomic_store_explicit(&r.zstage, 0, memory_order_relaxed);
 				/* a unit a thread; a thread that never comes is not waited for */
 				dm_pool_run_dynamic(pool, (size_t)threads, owner_batch, &r);
 			} else {
@@ -810,8 +774,6 @@ out:
 	free(r.stage);
 	free(r.own);
 	free(r.scores);
-	free(r.pmax);
-	free(r.z);
 	free(r.roles);
 	if (rc)
 		dm_ft_weights_free(w);
