@@ -369,7 +369,6 @@ typedef struct run {
 	int threads;
 	atomic_int *stage;     /* per slot: threads whose part of the grad is in */
 	float *own;            /* per role: batch hidden vectors, osz exps */
-	float *scores;         /* batch x osz, the slots' score */
 	role *roles;
 	atomic_int next_role;  /* the first role nobody took */
 	atomic_int scored;     /* roles whose scores are in */
@@ -697,27 +696,25 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 	maxout = (size_t)p.osz + (size_t)cfg->neg + 1;
 	r.s = dm_calloc(batch, sizeof *r.s, err);
 	r.negs = dm_malloc(batch * ((size_t)cfg->neg + 1) * sizeof *r.negs, err);
-	bufs = dm_alloc_floats(batch * (2 * dim + maxout), err);
+	bufs = dm_alloc_floats(batch * (2 * dim + maxout + (size_t)p.osz), err);
 	rowbuf = dm_malloc(batch * maxout * sizeof *rowbuf, err);
 	if (by_owners) {
 		r.threads = threads;
 		r.stage = dm_calloc(batch, sizeof *r.stage, err);
 		r.own = dm_alloc_floats((size_t)threads * (batch * dim + (size_t)p.osz), err);
-		r.scores = dm_alloc_floats(batch * (size_t)p.osz, err);
 		r.roles = dm_calloc((size_t)threads, sizeof *r.roles, err);
-		if (!r.stage || !r.own || !r.roles || !r.scores)
+		if (!r.stage || !r.own || !r.roles)
 			goto out;
 	}
 	if (!w->input || !w->output || !r.s || !r.negs || !bufs || !rowbuf)
 		goto out;
 	for (size_t i = 0; i < batch; i++) {
-		float *b = bufs + i * (2 * dim + maxout);
+		float *b = bufs + i * (2 * dim + maxout + (size_t)p.osz);
 		r.s[i].hidden = b;
 		r.s[i].grad = b + dim;
 		r.s[i].alpha = b + 2 * dim;
+		r.s[i].score = b + 2 * dim + maxout;
 		r.s[i].rows = rowbuf + i * maxout;
-		if (by_owners)
-			r.s[i].score = r.scores + i * (size_t)p.osz;
 	}
 	r.p = &p;
 	r.w = w;
@@ -773,7 +770,6 @@ out:
 	free(rowbuf);
 	free(r.stage);
 	free(r.own);
-	free(r.scores);
 	free(r.roles);
 	if (rc)
 		dm_ft_weights_free(w);
