@@ -1,5 +1,4 @@
 /* rows.c - what the fastText trainers share (rows.h). */
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -71,21 +70,6 @@ void dm_ft_batch_run(dm_pool *pool, size_t n, uint64_t flops, uint64_t min_paral
 		dm_pool_run_dynamic(pool, n, phase1, arg);
 		dm_pool_run_dynamic(pool, (size_t)*parts, phase2, arg);
 	}
-}
-
-/* about 20 us of polling before each yield */
-#define DM_FT_SPIN 2000
-
-void dm_ft_pause(int *spins)
-{
-	if (++*spins < DM_FT_SPIN) {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-		__builtin_ia32_pause();
-#endif
-		return;
-	}
-	*spins = 0;
-	sched_yield();
 }
 
 double dm_ft_words_per_sec(const dm_ft_times *t, uint64_t tokens, int32_t epochs, int threads)

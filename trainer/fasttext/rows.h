@@ -37,10 +37,6 @@ float *dm_ft_rows_init(dm_pool *pool, int64_t rows, int32_t dim, uint64_t seed, 
 void dm_ft_batch_run(dm_pool *pool, size_t n, uint64_t flops, uint64_t min_parallel,
 		     dm_pool_fn phase1, dm_pool_fn phase2, void *arg, int *parts);
 
-/* Poll once, for a thread that waits for another's part of a batch;
- * after DM_FT_SPIN polls, yield the CPU (and start over). */
-void dm_ft_pause(int *spins);
-
 /* Where a training's time went, for the logs: wall seconds
  * (CLOCK_MONOTONIC) of the initialisation of the rows and of the training
  * proper, and the CPU seconds of all threads in the latter

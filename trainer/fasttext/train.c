@@ -2,7 +2,6 @@
  * (see train.h and docs/text-training.md). */
 #include <inttypes.h>
 #include <math.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -345,17 +344,7 @@ typedef struct slot {
 	float *hidden, *grad;   /* dim each */
 	int32_t *rows;          /* nout output rows (NULL: all, in order) */
 	float *alpha;           /* their coefficients */
-	float *score;           /* softmax by owners: osz scores, then exps */
 } slot;
-
-/* softmax by owners: how far a role is in this batch; more threads than
- * roles use phase1/phase2 */
-#define DM_FT_MAX_ROLES 64
-typedef struct role {
-	atomic_int busy;        /* a thread is running its steps */
-	int step;
-	size_t line;
-} role;
 
 typedef struct run {
 	plan *p;
@@ -365,14 +354,6 @@ typedef struct run {
 	float lr;
 	int parts;             /* phase 2: one part a thread */
 	int32_t *negs;         /* per slot, neg of them */
-	/* softmax by owners (owner_batch) */
-	int threads;
-	atomic_int *stage;     /* per slot: threads whose part of the grad is in */
-	float *own;            /* per role: batch hidden vectors, osz exps */
-	role *roles;
-	atomic_int next_role;  /* the first role nobody took */
-	atomic_int scored;     /* roles whose scores are in */
-	atomic_int done;       /* roles done */
 } run;
 
 static float dot(const float *a, const float *b, int32_t n)
@@ -469,165 +450,6 @@ static void phase1(void *arg, size_t begin, size_t end, int worker)
 		forward(r, &r->s[i], r->negs + i * (size_t)(r->p->cfg.neg + 1));
 }
 
-/* ---- softmax: the same output rows on the same thread in every step ----
- *
- * The same arithmetic as forward() and phase2(), in another order of
- * independent operations, so that an output row stays in the cache of
- * one core: role k of T owns the rows [osz*k/T, osz*(k+1)/T), and a
- * thread takes one role a batch.  A role computes the batch's hidden
- * vectors itself and its rows' scores; then, once every role's scores
- * are in, the softmax of every line (the exps of all rows make z) and
- * its rows' coefficients.  A line's grad, a chain over all rows in order,
- * is begun by role 0 on its rows and handed on, line by line, to role 1,
- * which goes on from there: the same sums in the same order.  Each role
- * then updates its own output rows, and the last one the input rows.
- * Only the scores (osz floats a line) and a line's grad move between
- * the cores.  A role's steps are run by whichever thread is free once its
- * own thread has waited a while, so that a thread the system does not run
- * holds up at most the step it is in (owner_batch). */
-
-static void line_hidden(run *r, const slot *s, float *hidden)
-{
-	const dm_ft_corpus *c = r->p->c;
-	const int32_t dim = r->w->dim;
-	const size_t b = c->start[s->line], e = c->start[s->line + 1];
-	float scale = (float)(1.0 / (double)(e - b));
-	memset(hidden, 0, (size_t)dim * sizeof *hidden);
-	for (size_t i = b; i < e; i++)
-		axpy(hidden, 1.0f, r->w->input + (size_t)c->ids[i] * (size_t)dim, dim);
-	for (int32_t j = 0; j < dim; j++)
-		hidden[j] *= scale;
-}
-
-/* The steps of role k (the owner of one row range), each run when its
- * inputs are in; 1 if it ran. */
-enum { ROLE_DOTS, ROLE_SOFTMAX, ROLE_CHAIN, ROLE_UPDATE, ROLE_DONE };
-
-static int role_step(run *r, int k)
-{
-	const dm_ft_corpus *c = r->p->c;
-	const int T = r->threads;
-	const int32_t dim = r->w->dim, osz = r->p->osz;
-	const int32_t o0 = (int32_t)((int64_t)osz * k / T), o1 = (int32_t)((int64_t)osz * (k + 1) / T);
-	const size_t ns = r->ns, batch = (size_t)r->p->cfg.batch;
-	/* the role's own copies: the hidden vectors (computed from the input
-	 * rows rather than waited for), one line's exps */
-	float *hid = r->own + (size_t)k * (batch * (size_t)dim + (size_t)osz);
-	float *ex = hid + batch * (size_t)dim;
-	float *out = r->w->output;
-	role *ro = &r->roles[k];
-	switch (ro->step) {
-	case ROLE_DOTS:
-		for (size_t i = 0; i < ns; i++)
-			line_hidden(r, &r->s[i], hid + i * (size_t)dim);
-		/* a row against every line while it is hot */
-		for (int32_t q = o0; q < o1; q++)
-			for (size_t i = 0; i < ns; i++)
-				r->s[i].score[q] = dot(out + (size_t)q * (size_t)dim, hid + i * (size_t)dim,
-						       dim);
-		atomic_fetch_add_explicit(&r->scored, 1, memory_order_acq_rel);
-		break;
-	case ROLE_SOFTMAX:
-		if (atomic_load_explicit(&r->scored, memory_order_acquire) != T)
-			return 0;
-		/* forward()'s softmax: the exps of all rows make z; the
-		 * coefficients of the own rows are kept */
-		for (size_t i = 0; i < ns; i++) {
-			slot *s = &r->s[i];
-			float max = s->score[0], z = 0.0f;
-			for (int32_t q = 1; q < osz; q++)
-				max = s->score[q] > max ? s->score[q] : max;
-			for (int32_t q = 0; q < osz; q++)
-				z += ex[q] = dm_expf(s->score[q] - max);
-			for (int32_t q = o0; q < o1; q++)
-				s->alpha[q] = f_mul(r->lr, f_sub(q == s->target ? 1.0f : 0.0f,
-								  f_div(ex[q], z)));
-		}
-		ro->line = 0;
-		break;
-	case ROLE_CHAIN: {
-		/* the own rows' part of a line's grad, after role k - 1's part */
-		slot *s = &r->s[ro->line];
-		if (k == 0)
-			memset(s->grad, 0, (size_t)dim * sizeof *s->grad);
-		else if (atomic_load_explicit(&r->stage[ro->line], memory_order_acquire) != k)
-			return 0;
-		for (int32_t q = o0; q < o1; q++)
-			axpy(s->grad, s->alpha[q], out + (size_t)q * (size_t)dim, dim);
-		if (k == T - 1) {
-			float scale = (float)(1.0 / (double)(c->start[s->line + 1] - c->start[s->line]));
-			for (int32_t j = 0; j < dim; j++)
-				s->grad[j] *= scale;
-		}
-		atomic_store_explicit(&r->stage[ro->line], k + 1, memory_order_release);
-		if (++ro->line < ns)
-			return 1;
-		break;
-	}
-	case ROLE_UPDATE:
-		/* the own output rows, every line's update in the lines' order */
-		for (int32_t q = o0; q < o1; q++)
-			for (size_t i = 0; i < ns; i++)
-				axpy(out + (size_t)q * (size_t)dim, r->s[i].alpha[q], hid + i * (size_t)dim,
-				     dim);
-		/* the input rows, by the role that completes the grads */
-		if (k == T - 1)
-			for (size_t i = 0; i < ns; i++) {
-				const slot *s = &r->s[i];
-				for (size_t q = c->start[s->line]; q < c->start[s->line + 1]; q++)
-					axpy(r->w->input + (size_t)c->ids[q] * (size_t)dim, 1.0f, s->grad,
-					     dim);
-			}
-		break;
-	default:
-		return 0;
-	}
-	ro->step++;
-	return 1;
-}
-
-/* Role k's steps, as many as are ready, if no other thread is running
- * one of them; 1 if one ran. */
-static int advance(run *r, int k)
-{
-	role *ro = &r->roles[k];
-	int expect = 0, ran = 0;
-	if (atomic_load_explicit(&ro->busy, memory_order_relaxed) ||
-	    !atomic_compare_exchange_strong_explicit(&ro->busy, &expect, 1, memory_order_acquire,
-						     memory_order_relaxed))
-		return 0;
-	while (role_step(r, k))
-		ran = 1;
-	if (ran && ro->step == ROLE_DONE)
-		atomic_fetch_add_explicit(&r->done, 1, memory_order_relaxed);
-	atomic_store_explicit(&ro->busy, 0, memory_order_release);
-	return ran;
-}
-
-/* A thread of the batch's job: it takes a role of its own and runs its
- * steps as they become ready.  When it has waited a while, it runs the
- * ready steps of any role no thread is running: a thread the system does
- * not run holds up at most the step it is in. */
-#define STEAL_AFTER 64
-static void owner_batch(void *arg, size_t begin, size_t end, int worker)
-{
-	run *r = arg;
-	const int T = r->threads;
-	int home = atomic_fetch_add_explicit(&r->next_role, 1, memory_order_relaxed);
-	int idle = 0, spins = 0;
-	(void)begin, (void)end, (void)worker;
-	while (atomic_load_explicit(&r->done, memory_order_acquire) < T) {
-		int progress = home < T && advance(r, home);
-		if (!progress && (home >= T || ++idle > STEAL_AFTER))
-			for (int k = 0; k < T; k++)
-				progress |= advance(r, k);
-		if (progress)
-			idle = 0;
-		else
-			dm_ft_pause(&spins);
-	}
-}
-
 /* Part k of parts owns the output rows [osz*k/parts, osz*(k+1)/parts) and
  * the input rows with row % parts == k; it applies, for each line of the
  * batch in order, that line's updates to its rows. */
@@ -669,9 +491,6 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 	size_t maxout;
 	float *bufs = NULL;
 	int32_t *rowbuf = NULL;
-	const int threads = dm_pool_threads(pool);
-	const int by_owners = cfg->loss == DM_FT_LOSS_SOFTMAX && threads > 1 &&
-			      threads <= DM_FT_MAX_ROLES;
 	/* in float: x87's double arithmetic rounds twice */
 	const float total = (float)c->ntokens * (float)cfg->epoch;
 	uint64_t done = 0;
@@ -696,24 +515,15 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 	maxout = (size_t)p.osz + (size_t)cfg->neg + 1;
 	r.s = dm_calloc(batch, sizeof *r.s, err);
 	r.negs = dm_malloc(batch * ((size_t)cfg->neg + 1) * sizeof *r.negs, err);
-	bufs = dm_alloc_floats(batch * (2 * dim + maxout + (size_t)p.osz), err);
+	bufs = dm_alloc_floats(batch * (2 * dim + maxout), err);
 	rowbuf = dm_malloc(batch * maxout * sizeof *rowbuf, err);
-	if (by_owners) {
-		r.threads = threads;
-		r.stage = dm_calloc(batch, sizeof *r.stage, err);
-		r.own = dm_alloc_floats((size_t)threads * (batch * dim + (size_t)p.osz), err);
-		r.roles = dm_calloc((size_t)threads, sizeof *r.roles, err);
-		if (!r.stage || !r.own || !r.roles)
-			goto out;
-	}
 	if (!w->input || !w->output || !r.s || !r.negs || !bufs || !rowbuf)
 		goto out;
 	for (size_t i = 0; i < batch; i++) {
-		float *b = bufs + i * (2 * dim + maxout + (size_t)p.osz);
+		float *b = bufs + i * (2 * dim + maxout);
 		r.s[i].hidden = b;
 		r.s[i].grad = b + dim;
 		r.s[i].alpha = b + 2 * dim;
-		r.s[i].score = b + 2 * dim + maxout;
 		r.s[i].rows = rowbuf + i * maxout;
 	}
 	r.p = &p;
@@ -734,22 +544,7 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 			}
 			w->flops += work;
 			/* who computes changes no bit (rows.h) */
-			if (by_owners && work >= min_parallel) {
-				for (size_t i = 0; i < r.ns; i++)
-					atomic_store_explicit(&r.stage[i], 0, memory_order_relaxed);
-				for (int k = 0; k < threads; k++) {
-					atomic_store_explicit(&r.roles[k].busy, 0, memory_order_relaxed);
-					r.roles[k].step = ROLE_DOTS;
-				}
-				atomic_store_explicit(&r.done, 0, memory_order_relaxed);
-				atomic_store_explicit(&r.next_role, 0, memory_order_relaxed);
-				atomic_store_explicit(&r.scored, 0, memory_order_relaxed);
-				/* a unit a thread; a thread that never comes is not waited for */
-				dm_pool_run_dynamic(pool, (size_t)threads, owner_batch, &r);
-			} else {
-				dm_ft_batch_run(pool, r.ns, work, min_parallel, phase1, phase2, &r,
-						&r.parts);
-			}
+			dm_ft_batch_run(pool, r.ns, work, min_parallel, phase1, phase2, &r, &r.parts);
 			w->examples += r.ns;
 		}
 	}
@@ -768,9 +563,6 @@ out:
 	free(r.negs);
 	free(bufs);
 	free(rowbuf);
-	free(r.stage);
-	free(r.own);
-	free(r.roles);
 	if (rc)
 		dm_ft_weights_free(w);
 	return rc;
