@@ -102,10 +102,9 @@ int main(int argc, char **argv)
 	printf("flops %" PRIu64 " %" PRIu64 "\nlines %zu\ntokens %" PRIu64 "\n", est, w.flops,
 	       c.n, c.ntokens);
 	printf("time load %.3f estimate %.3f init %.3f train %.3f (cpu %.3f) write %.3f\n",
-	       t_load - t0, t_est - t_load, w.init_seconds, w.train_seconds, w.train_cpu_seconds,
+	       t_load - t0, t_est - t_load, w.times.init_seconds, w.times.train_seconds, w.times.train_cpu_seconds,
 	       t_write - t_train);
-	printf("words/sec/thread %.0f\n", (double)c.ntokens * tc.epoch /
-	       (w.train_seconds > 0 ? w.train_seconds : 1e-9) / threads);
+	printf("words/sec/thread %.0f\n", dm_ft_words_per_sec(&w.times, c.ntokens, tc.epoch, threads));
 	dm_ft_model_view_free(&m);
 	dm_ft_weights_free(&w);
 	dm_ft_corpus_free(&c);

@@ -200,10 +200,10 @@ int dm_ft_job_run(const dm_ft_job *j, dm_ft_job_result *res, dm_error *err)
 	    "); P@1 %.4f on %zu %s lines", j->model, w.examples, w.flops, res->flops_estimate,
 	    res->p_at_1, test.n, r->test.n ? "test" : "held-out");
 	/* where the time went, as fastText's progress line (no bit depends on it) */
-	say(j, "%s: training %.2f s (%.2f s CPU, %.0f words/sec/thread), initialisation %.2f s",
-	    j->model, w.train_seconds, w.train_cpu_seconds,
-	    (double)train.ntokens * r->cfg.epoch / (w.train_seconds > 0 ? w.train_seconds : 1e-9) /
-	    (j->threads > 1 ? j->threads : 1), w.init_seconds);
+	char line[256];
+	dm_ft_times_text(line, sizeof line, j->model, &w.times, train.ntokens, r->cfg.epoch,
+			 j->threads);
+	say(j, "%s", line);
 	facts = (dm_ft_facts){.r = r, .train_files = trec, .ntrain_files = r->train.n,
 			      .test_files = trec + r->train.n, .ntest_files = r->test.n,
 			      .nwords = d.nwords, .nlabels = d.nlabels, .rows = w.rows,

@@ -1,4 +1,5 @@
 /* rows.c - what the fastText trainers share (rows.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -69,6 +70,20 @@ void dm_ft_batch_run(dm_pool *pool, size_t n, uint64_t flops, uint64_t min_paral
 		dm_pool_run_dynamic(pool, n, phase1, arg);
 		dm_pool_run_dynamic(pool, (size_t)*parts, phase2, arg);
 	}
+}
+
+double dm_ft_words_per_sec(const dm_ft_times *t, uint64_t tokens, int32_t epochs, int threads)
+{
+	return (double)tokens * epochs / (t->train_seconds > 0 ? t->train_seconds : 1e-9) /
+	       (threads > 1 ? threads : 1);
+}
+
+void dm_ft_times_text(char *buf, size_t size, const char *model, const dm_ft_times *t,
+		      uint64_t tokens, int32_t epochs, int threads)
+{
+	snprintf(buf, size, "%s: training %.2f s (%.2f s CPU, %.0f words/sec/thread), "
+		 "initialisation %.2f s", model, t->train_seconds, t->train_cpu_seconds,
+		 dm_ft_words_per_sec(t, tokens, epochs, threads), t->init_seconds);
 }
 
 double dm_ft_seconds(int clock)

@@ -4,6 +4,7 @@
 #ifndef DM_FT_ROWS_H
 #define DM_FT_ROWS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/error.h"
@@ -35,6 +36,22 @@ float *dm_ft_rows_init(dm_pool *pool, int64_t rows, int32_t dim, uint64_t seed, 
 #define DM_FT_PARTS_PER_THREAD 4
 void dm_ft_batch_run(dm_pool *pool, size_t n, uint64_t flops, uint64_t min_parallel,
 		     dm_pool_fn phase1, dm_pool_fn phase2, void *arg, int *parts);
+
+/* Where a training's time went, for the logs: wall seconds
+ * (CLOCK_MONOTONIC) of the initialisation of the rows and of the training
+ * proper, and the CPU seconds of all threads in the latter
+ * (CLOCK_PROCESS_CPUTIME_ID).  No bit depends on them. */
+typedef struct dm_ft_times {
+	double init_seconds, train_seconds, train_cpu_seconds;
+} dm_ft_times;
+
+/* fastText's progress figure: tokens x epochs / training seconds / threads */
+double dm_ft_words_per_sec(const dm_ft_times *t, uint64_t tokens, int32_t epochs, int threads);
+
+/* The log line "MODEL: training T s (C s CPU, N words/sec/thread),
+ * initialisation I s" into buf (size bytes, truncated). */
+void dm_ft_times_text(char *buf, size_t size, const char *model, const dm_ft_times *t,
+		      uint64_t tokens, int32_t epochs, int threads);
 
 /* Seconds of clock (CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID), for the
  * logs only: no bit depends on them. */

@@ -509,7 +509,7 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 	t0 = dm_ft_seconds(CLOCK_MONOTONIC);
 	if (!(w->input = dm_ft_rows_init(pool, w->rows, cfg->dim, cfg->seed, STREAM_INIT, err)))
 		goto out;
-	w->init_seconds = dm_ft_seconds(CLOCK_MONOTONIC) - t0;
+	w->times.init_seconds = dm_ft_seconds(CLOCK_MONOTONIC) - t0;
 	c0 = dm_ft_seconds(CLOCK_PROCESS_CPUTIME_ID);
 	w->output = dm_calloc((size_t)p.osz * dim, sizeof *w->output, err);
 	maxout = (size_t)p.osz + (size_t)cfg->neg + 1;
@@ -548,8 +548,8 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 			w->examples += r.ns;
 		}
 	}
-	w->train_seconds = dm_ft_seconds(CLOCK_MONOTONIC) - t0 - w->init_seconds;
-	w->train_cpu_seconds = dm_ft_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
+	w->times.train_seconds = dm_ft_seconds(CLOCK_MONOTONIC) - t0 - w->times.init_seconds;
+	w->times.train_cpu_seconds = dm_ft_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	for (size_t i = 0; i < (size_t)p.osz * dim; i++)
 		if (!isfinite(w->output[i])) {
 			dm_fail(err, "training diverged (a weight is not finite): expected a lower "

@@ -23,6 +23,7 @@
 
 #include "base/error.h"
 #include "fasttext/ftbin.h"
+#include "fasttext/rows.h"
 #include "math/pool.h"
 #include "text/dict.h"
 
@@ -74,11 +75,7 @@ typedef struct dm_ft_weights {
 	float *input, *output;
 	uint64_t flops;
 	uint64_t examples; /* line updates made: kept lines x epochs */
-	/* wall seconds (CLOCK_MONOTONIC) of the initialisation of the rows and
-	 * of the training proper, and the CPU seconds of all threads in the
-	 * latter (CLOCK_PROCESS_CPUTIME_ID), for the logs: no bit depends on
-	 * them */
-	double init_seconds, train_seconds, train_cpu_seconds;
+	dm_ft_times times;  /* where the time went (rows.h) */
 } dm_ft_weights;
 
 /* The FLOPs that training will count, from the corpus alone (the order

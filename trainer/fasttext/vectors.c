@@ -532,7 +532,7 @@ int dm_ftv_train(const dm_text_dict *d, const dm_ftv_corpus *c, const dm_ftv_cfg
 	t0 = dm_ft_seconds(CLOCK_MONOTONIC);
 	if (!(w->input = dm_ft_rows_init(pool, w->rows, cfg->dim, cfg->seed, STREAM_INIT, err)))
 		goto out;
-	w->init_seconds = dm_ft_seconds(CLOCK_MONOTONIC) - t0;
+	w->times.init_seconds = dm_ft_seconds(CLOCK_MONOTONIC) - t0;
 	c0 = dm_ft_seconds(CLOCK_PROCESS_CPUTIME_ID);
 	w->output = dm_calloc((size_t)d->nwords * dim, sizeof *w->output, err);
 	r.it = dm_calloc(batch, sizeof *r.it, err);
@@ -567,8 +567,8 @@ int dm_ftv_train(const dm_text_dict *d, const dm_ftv_corpus *c, const dm_ftv_cfg
 		dm_ft_batch_run(pool, r.n, work, min_parallel, phase1, phase2, &r, &r.parts);
 		w->centres += r.n;
 	}
-	w->train_seconds = dm_ft_seconds(CLOCK_MONOTONIC) - t0 - w->init_seconds;
-	w->train_cpu_seconds = dm_ft_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
+	w->times.train_seconds = dm_ft_seconds(CLOCK_MONOTONIC) - t0 - w->times.init_seconds;
+	w->times.train_cpu_seconds = dm_ft_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	for (size_t i = 0; i < (size_t)d->nwords * dim; i++)
 		if (!isfinite(w->output[i])) {
 			dm_fail(err, "training diverged (a weight is not finite): expected a lower "

@@ -25,6 +25,7 @@
 
 #include "base/error.h"
 #include "fasttext/ftbin.h"
+#include "fasttext/rows.h"
 #include "math/pool.h"
 #include "text/dict.h"
 
@@ -79,11 +80,7 @@ typedef struct dm_ftv_weights {
 	float *input, *output;
 	uint64_t flops;
 	uint64_t centres;   /* updates made */
-	/* wall seconds (CLOCK_MONOTONIC) of the initialisation of the rows and
-	 * of the training proper, and the CPU seconds of all threads in the
-	 * latter (CLOCK_PROCESS_CPUTIME_ID), for the logs: no bit depends on
-	 * them */
-	double init_seconds, train_seconds, train_cpu_seconds;
+	dm_ft_times times;  /* where the time went (rows.h) */
 } dm_ftv_weights;
 
 /* The FLOPs that training will count: the same serial draws replayed

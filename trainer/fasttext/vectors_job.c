@@ -286,10 +286,10 @@ int dm_ftv_job_run(const dm_ft_job *j, dm_ft_job_result *res, dm_error *err)
 	say(j, "%s: trained %" PRIu64 " centres, %" PRIu64 " FLOP counted (estimate %" PRIu64 ")",
 	    j->model, w.centres, w.flops, res->flops_estimate);
 	/* where the time went, as fastText's progress line (no bit depends on it) */
-	say(j, "%s: training %.2f s (%.2f s CPU, %.0f words/sec/thread), initialisation %.2f s",
-	    j->model, w.train_seconds, w.train_cpu_seconds,
-	    (double)c.ntokens * r->vec.epoch / (w.train_seconds > 0 ? w.train_seconds : 1e-9) /
-	    (j->threads > 1 ? j->threads : 1), w.init_seconds);
+	char line[256];
+	dm_ft_times_text(line, sizeof line, j->model, &w.times, c.ntokens, r->vec.epoch,
+			 j->threads);
+	say(j, "%s", line);
 	facts = (dm_ft_facts){.r = r, .train_files = rec, .ntrain_files = r->train.n,
 			      .nwords = d.nwords, .rows = w.rows, .train_lines = res->lines,
 			      .train_tokens = c.ntokens, .examples = w.centres, .flop = w.flops};
