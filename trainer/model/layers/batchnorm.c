@@ -289,18 +289,11 @@ channel_dx(const dm_layer_ctx *c, const float *relu_y, int masked, geom g, size_
 		const float *x = c->x + at, *dy = c->dy + at;
 		const float *ry = (masked ? relu_y : c->dy) + at;
 		float *dx = c->dx + at;
-		if (masked)
-			for (s = 0; s < g.S; s++) {
-				float xhat = f_mul(f_sub(x[s], mu), is);
-				float d = dy[s];
-				d = ry[s] > 0 ? d : 0.0f;
-				dx[s] = f_mul(k, f_sub(f_sub(d, a), f_mul(xhat, q)));
-			}
-		else
-			for (s = 0; s < g.S; s++) {
-				float xhat = f_mul(f_sub(x[s], mu), is);
-				dx[s] = f_mul(k, f_sub(f_sub(dy[s], a), f_mul(xhat, q)));
-			}
+		for (s = 0; s < g.S; s++) {
+			float xhat = f_mul(f_sub(x[s], mu), is);
+			float d = masked_dy(dy, ry, s, masked);
+			dx[s] = f_mul(k, f_sub(f_sub(d, a), f_mul(xhat, q)));
+		}
 	}
 }
 
