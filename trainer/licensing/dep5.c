@@ -2,7 +2,6 @@
  * Build-Depends. */
 #include "dep5.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -541,14 +540,18 @@ out:
 
 /* ---- Build-Depends ---- */
 
+/* Is package one of the names in relation field value v?  White space
+ * is deb822's: space, tab and the newline of a folded line.  (It skipped
+ * every isspace() character before a name, but a name ended only at a
+ * space, tab or newline: "foo,\rdebhelper" named debhelper; found by
+ * tests/fuzz/fuzz_dep5.c.) */
 static int relation_names(const char *v, const char *package)
 {
 	const char *s = v;
 	size_t plen = strlen(package);
 	while (*s) {
 		size_t n;
-		while (*s && (isspace((unsigned char)*s) || *s == ',' || *s == '|'))
-			s++;
+		s += strspn(s, " \t\n,|");
 		/* a name ends at a space, '(' version, '[' arch, '<' profile or ':' arch */
 		n = strcspn(s, " \t\n(<[:,|");
 		if (n == plen && !strncmp(s, package, n))
