@@ -99,7 +99,11 @@ def pool_case(kind, B, C, H, W, K, S, ties=False):
 # B, C_in, H, W, C_out, K, stride, pad
 for case in [(1, 1, 5, 5, 2, 3, 1, 0), (2, 3, 7, 6, 4, 3, 2, 1), (3, 2, 6, 7, 3, 2, 2, 0),
              (2, 2, 5, 5, 3, 3, 1, 1), (1, 3, 9, 8, 5, 5, 2, 1), (2, 2, 4, 3, 2, 1, 1, 0),
-             (2, 2, 6, 6, 10, 3, 1, 1)]:  # 16-position blocks, 4 channels at a time
+             (2, 2, 6, 6, 10, 3, 1, 1),  # 16-position blocks, 4 channels at a time
+             # depth C*K*K over the GEMM's block of 256: one block (288,
+             # 270) and two (432); more than 64 output channels (dW not
+             # transposed); three samples on two threads
+             (3, 32, 5, 6, 70, 3, 1, 1), (2, 30, 6, 5, 3, 3, 1, 0), (3, 48, 5, 5, 4, 3, 2, 1)]:
     conv_case(*case)
 # B, C, H, W, K, stride (None: the default, K)
 for kind in ("maxpool", "avgpool"):

@@ -48,7 +48,8 @@ dm_engine *dm_engine_new(dm_numerics numerics, int threads, dm_error *err)
 	e->threads = threads < 1 ? 1 : threads;
 	e->pool = dm_pool_new(e->threads, err);
 	e->pack = dm_calloc((size_t)e->threads, sizeof *e->pack, err);
-	if (!e->pool || !e->pack)
+	e->worker_gemm_ns = dm_calloc((size_t)e->threads, sizeof *e->worker_gemm_ns, err);
+	if (!e->pool || !e->pack || !e->worker_gemm_ns)
 		goto fail;
 	for (i = 0; i < e->threads; i++)
 		if (!(e->pack[i] = dm_alloc_floats(DM_PACK_FLOATS, err)))
@@ -83,6 +84,7 @@ void dm_engine_free(dm_engine *e)
 		for (i = 0; i < e->threads; i++)
 			free(e->pack[i]);
 	free(e->pack);
+	free(e->worker_gemm_ns);
 	free(e);
 }
 
@@ -223,6 +225,40 @@ static void gemm_run(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
 		n = j.split_n ? j.N : j.M;
 		dm_pool_run(e->pool, n, grain, gemm_band, &j);
 	}
+}
+
+void dm_gemm_on_worker(dm_engine *e, int worker, int ta, int tb, size_t M, size_t N,
+		       size_t K, const float *A, size_t lda, const dm_matrix_fn *fa,
+		       const float *B, size_t ldb, const dm_matrix_fn *fb, float *C,
+		       size_t ldc)
+{
+	gemm_job j = {e, ta, tb, 0, 1, M, N, K, lda, ldb, ldc, A, B, C, fa, fb};
+	uint64_t t0 = e->span ? dm_clock_ns() : 0;
+	size_t i;
+	if (M == 0 || N == 0)
+		return;
+	if (K == 0)
+		for (i = 0; i < M; i++)
+			memset(C + i * ldc, 0, N * sizeof *C);
+	else
+		gemm_band(&j, 0, N, worker);
+	if (e->span)
+		e->worker_gemm_ns[worker] += dm_clock_ns() - t0;
+}
+
+void dm_gemm_on_workers_done(dm_engine *e, uint64_t flop)
+{
+	uint64_t longest = 0;
+	int i;
+	e->flop += flop;
+	if (!e->span)
+		return;
+	for (i = 0; i < e->threads; i++) {
+		if (e->worker_gemm_ns[i] > longest)
+			longest = e->worker_gemm_ns[i];
+		e->worker_gemm_ns[i] = 0;
+	}
+	e->gemm_ns += longest, e->gemm_flop += flop;
 }
 
 const char *dm_openblas_core(void)

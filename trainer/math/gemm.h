@@ -74,6 +74,7 @@ typedef struct dm_engine {
 	dm_span_fn span;
 	void *span_ctx;
 	uint64_t gemm_ns, gemm_flop; /* so far, while span is set */
+	uint64_t *worker_gemm_ns;    /* per thread: dm_gemm_on_worker's, not yet counted */
 } dm_engine;
 
 /* A monotonic clock in nanoseconds, for spans. */
@@ -112,6 +113,21 @@ void dm_gemm_fn(dm_engine *e, int trans_a, int trans_b, size_t M, size_t N,
 		size_t K, const float *A, size_t lda, const dm_matrix_fn *fa,
 		const float *B, size_t ldb, const dm_matrix_fn *fb, float *C,
 		size_t ldc);
+
+/* dm_gemm_fn on the calling thread alone, in its own packing space: for a
+ * layer that runs one product per sample inside its own dm_pool_run job
+ * (worker: the job's worker argument) and uses each product's C while it
+ * is still in cache.  The same bits as dm_gemm_fn.  With openblas, A and
+ * B must be stored (fa and fb NULL).  Nothing is counted until
+ * dm_gemm_on_workers_done(e, flop) after the job: no two threads write
+ * the engine's counters. */
+void dm_gemm_on_worker(dm_engine *e, int worker, int trans_a, int trans_b, size_t M,
+		       size_t N, size_t K, const float *A, size_t lda, const dm_matrix_fn *fa,
+		       const float *B, size_t ldb, const dm_matrix_fn *fb, float *C,
+		       size_t ldc);
+/* Count the job's products: flop in all, and (profiling) the longest
+ * time one thread spent in them. */
+void dm_gemm_on_workers_done(dm_engine *e, uint64_t flop);
 
 /* Which portable kernel e runs: "avx2-fma" or "generic". */
 const char *dm_gemm_kernel(const dm_engine *e);

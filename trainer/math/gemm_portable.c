@@ -24,7 +24,8 @@ _Static_assert(DM_KC_T * DM_NC_T + DM_MR * DM_KC_T <= DM_PACK_FLOATS,
 /* Row i of A or B as stored, columns [j0, j0 + n): in place, or computed
  * into buf (ROW_BUF floats) when the matrix is given by a function. */
 #define ROW_BUF DM_KC_T
-_Static_assert(DM_MC <= ROW_BUF && DM_KC + DM_KC / 2 <= ROW_BUF && DM_NR <= ROW_BUF,
+_Static_assert(DM_MC <= ROW_BUF && DM_KC + DM_KC / 2 <= ROW_BUF && DM_NC <= ROW_BUF &&
+	       DM_NC_T <= ROW_BUF,
 	       "a packed row fits the row buffer");
 
 static const float *row_of(const float *m, size_t ld, const dm_matrix_fn *f, size_t i,
@@ -134,6 +135,22 @@ static void pack_b(const dm_gemm_block *b, size_t k0, size_t kc, size_t j0,
 {
 	size_t jp, c, k;
 	float buf[ROW_BUF];
+	if (!b->tb && b->fb) {
+		/* B's rows computed (conv's im2col columns): each k's nc
+		 * floats in one call, long runs, then dealt to the panels */
+		for (k = 0; k < kc; k++) {
+			float *q = p + k * DM_NR;
+			b->fb->row(b->fb->ctx, k0 + k, j0, nc, buf);
+			for (jp = 0; jp + DM_NR <= nc; jp += DM_NR, q += DM_NR * kc)
+				memcpy(q, buf + jp, DM_NR * sizeof *q);
+			for (c = 0; jp + c < nc; c++)
+				q[c] = buf[jp + c];
+			if (c)
+				for (; c < DM_NR; c++)
+					q[c] = 0.0f;
+		}
+		return;
+	}
 	for (jp = 0; jp < nc; jp += DM_NR, p += DM_NR * kc) {
 		size_t w = nc - jp < DM_NR ? nc - jp : DM_NR;
 #ifdef HAVE_X86_DISPATCH
@@ -325,11 +342,12 @@ void dm_gemm_portable_block(const dm_gemm_block *b, int forced, float *pack)
 	float *pb, *pa;
 	if (!b->trans_c && b->K > DM_KC && b->K <= DM_KC + DM_KC / 2) {
 		/* a depth a little over KC (conv 64 3x3 on 32 channels: 288) in
-		 * one block where it fits: a second block of 32 would store and
-		 * reload every tile for a few k; the sums' order is the same */
+		 * one block, with fewer columns a block where they would not
+		 * fit: a second block of 32 would store and reload every tile
+		 * for a few k; the sums' order is the same */
 		size_t nc = (b->j1 - b->j0 + DM_NR - 1) / DM_NR * DM_NR;
-		if (nc < nc_max && b->K * (nc + DM_MC) <= DM_PACK_FLOATS)
-			kc_max = b->K, nc_max = nc;
+		size_t fit = (DM_PACK_FLOATS / b->K - DM_MC) / DM_NR * DM_NR;
+		kc_max = b->K, nc_max = nc < fit ? nc : fit;
 	}
 	pb = pack, pa = pack + kc_max * nc_max;
 	size_t jc, pc, ic, jr, ir;

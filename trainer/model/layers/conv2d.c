@@ -6,14 +6,14 @@
  * C x OH x OW with OH = (H + 2P - K) / S + 1, batch leading (NCHW).
  * Tensors: weight [C, C_in, K, K] (OIHW), bias [C], adjacent in params.
  *
- * The product runs through dm_gemm on im2col columns of the whole batch,
- * so both back-ends serve it, and the portable one gives the same bits for
- * any thread count; the rest are loops in a fixed order, split between
- * the threads over independent outputs.  Workspace per sample: its
- * OH*OW columns of colT [C_in*K*K, B*OH*OW] (openblas: stored in forward,
- * kept for backward; portable: forward's product packs them from X
- * through im2col_segment, backward stores them) and of T (the output or
- * its gradient, [B*OH*OW, C] or [C, B*OH*OW]). */
+ * The products run through the project's GEMM on im2col columns, so both
+ * back-ends serve them, and the portable one gives the same bits for any
+ * thread count; the rest are loops in a fixed order, split between the
+ * threads over independent outputs.  Workspace per sample: its OH*OW
+ * columns of colT [C_in*K*K, B*OH*OW] (openblas: stored in forward, kept
+ * for backward; portable: forward's product packs them from X through
+ * im2col_segment, backward stores them) and of T (the output or its
+ * gradient, [C, B*OH*OW]). */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -199,8 +199,8 @@ static void im2col_rows(void *arg, size_t begin, size_t end, int worker)
  * stored: conv 64's would be 14 MB at batch 64, written and read again */
 typedef struct im2col_src {
 	const geometry *g;
-	const float *x;
-	size_t lo[256], hi[256]; /* per kw: the outputs ow whose tap is inside */
+	const float *x;        /* X[B, C, H, W], or one sample's */
+	const size_t *lo, *hi; /* per kw: the outputs ow whose tap is inside */
 } im2col_src;
 
 /* colT's row k, columns [q0, q0 + n): the floats im2col_rows writes there
@@ -237,13 +237,6 @@ static void im2col_segment(const void *ctx, size_t k, size_t q0, size_t n, float
 	}
 }
 
-static void im2col_src_init(im2col_src *s, const geometry *g, const float *x)
-{
-	size_t kw;
-	s->g = g, s->x = x;
-	for (kw = 0; kw < g->K; kw++)
-		inside(g->W, g->OW, kw, g->S, g->P, &s->lo[kw], &s->hi[kw]);
-}
 
 /* dX[B, C, H, W] = the sum of dcolT[C*K*K, B*OH*OW] over the places
  * im2col read each input from, from +0 in the order of (oh, ow) ascending,
@@ -283,48 +276,18 @@ static void col2im_planes(void *arg, size_t begin, size_t end, int worker)
 	}
 }
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-/* y[o][i] = t[i][o] + bias[o] for a 4 x 4 block (rows of t O apart, of y
- * np apart): a transpose by moves, then the same one add per element. */
-static inline void bias_out4(const float *t, size_t O, const float *bias, float *y, size_t np)
-{
-	__m128 r0 = _mm_loadu_ps(t), r1 = _mm_loadu_ps(t + O);
-	__m128 r2 = _mm_loadu_ps(t + 2 * O), r3 = _mm_loadu_ps(t + 3 * O);
-	_MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-	_mm_storeu_ps(y, _mm_add_ps(r0, _mm_set1_ps(bias[0])));
-	_mm_storeu_ps(y + np, _mm_add_ps(r1, _mm_set1_ps(bias[1])));
-	_mm_storeu_ps(y + 2 * np, _mm_add_ps(r2, _mm_set1_ps(bias[2])));
-	_mm_storeu_ps(y + 3 * np, _mm_add_ps(r3, _mm_set1_ps(bias[3])));
-}
-#endif
-
-/* Y[B, O, OH*OW] = T[B*OH*OW, O] transposed per sample + b[O], samples
- * [begin, end); by blocks of 16 positions, so that both sides stay in L1
- * (on x86-64, 4 x 4 blocks through SSE2 registers where they fit) */
+/* Y[B, O, OH*OW] = T[O, B*OH*OW] per sample + b[O], samples [begin, end) */
 static void bias_out(void *arg, size_t begin, size_t end, int worker)
 {
 	const conv_job *j = arg;
-	size_t b, o, i, i0, O = j->g->O, np = j->g->np;
+	size_t b, o, i, np = j->g->np;
 	(void)worker;
 	for (b = begin; b < end; b++)
-		for (i0 = 0; i0 < np; i0 += 16) {
-			size_t n = np - i0 < 16 ? np - i0 : 16;
-			const float *t = j->src + (b * np + i0) * O;
-			float *y0 = j->dst + b * O * np + i0;
-			o = 0;
-#if defined(__SSE2__)
-			if (n == 16)
-				for (; o + 4 <= O; o += 4)
-					for (i = 0; i < 16; i += 4)
-						bias_out4(t + i * O + o, O, j->bias + o,
-							  y0 + o * np + i, np);
-#endif
-			for (; o < O; o++) {
-				float *y = y0 + o * np, bo = j->bias[o];
-				for (i = 0; i < n; i++)
-					y[i] = f_add(t[i * O + o], bo);
-			}
+		for (o = 0; o < j->g->O; o++) {
+			const float *t = j->src + o * j->rows + b * np;
+			float *y = j->dst + (b * j->g->O + o) * np, bo = j->bias[o];
+			for (i = 0; i < np; i++)
+				y[i] = f_add(t[i], bo);
 		}
 }
 
@@ -340,88 +303,159 @@ static void dy_in(void *arg, size_t begin, size_t end, int worker)
 			       np * sizeof *j->dst);
 }
 
-/* db[o] = the sum of T[o, :] from +0 in column order; channels [begin,
- * end), eight at a time so that the eight sums overlap */
+/* T's row o, columns [q0, q0 + n), read from dY[B, O, OH*OW] (a
+ * dm_matrix_fn: portable, T is never stored) */
+static void dy_row(const void *ctx, size_t o, size_t q0, size_t n, float *dst)
+{
+	const conv_job *j = ctx;
+	size_t np = j->g->np, b = q0 / np, i = q0 % np;
+	while (n > 0) {
+		size_t m = np - i < n ? np - i : n;
+		memcpy(dst, j->src + (b * j->g->O + o) * np + i, m * sizeof *dst);
+		dst += m, n -= m, i = 0, b++;
+	}
+}
+
+/* db[o] = the sum of T[o, :] from +0 in column order, read from dY[B, O,
+ * OH*OW]; channels [begin, end), eight at a time so that the eight sums
+ * overlap */
 static void bias_grad(void *arg, size_t begin, size_t end, int worker)
 {
 	const conv_job *j = arg;
-	size_t o, q, r;
+	size_t o, b, i, r, np = j->g->np, O = j->g->O;
 	(void)worker;
 	for (o = begin; o < end; o += 8) {
 		size_t n = end - o < 8 ? end - o : 8;
 		float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-		const float *t = j->src + o * j->rows;
-		if (n == 8)
-			for (q = 0; q < j->rows; q++)
-				for (r = 0; r < 8; r++)
-					acc[r] = f_add(acc[r], t[r * j->rows + q]);
-		else
-			for (q = 0; q < j->rows; q++)
-				for (r = 0; r < n; r++)
-					acc[r] = f_add(acc[r], t[r * j->rows + q]);
+		for (b = 0; b < j->B; b++) {
+			const float *t = j->src + (b * O + o) * np;
+			if (n == 8)
+				for (i = 0; i < np; i++)
+					for (r = 0; r < 8; r++)
+						acc[r] = f_add(acc[r], t[r * np + i]);
+			else
+				for (i = 0; i < np; i++)
+					for (r = 0; r < n; r++)
+						acc[r] = f_add(acc[r], t[r * np + i]);
+		}
 		for (r = 0; r < n; r++)
 			j->dst[o + r] = acc[r];
 	}
 }
 
+/* One product per sample, and what follows it while its output is still
+ * in cache (2 threads: the samples split between them). */
+typedef struct sample_job {
+	dm_engine *e;
+	const geometry *g;
+	const float *W, *bias, *src; /* src: X (forward) or dY (backward) */
+	float *dst, *col;            /* Y or dX; backward: colT, one sample's a block */
+	const size_t *lo, *hi;       /* im2col_src's */
+} sample_job;
+
+/* Y[b][O, OH*OW] = W[O, C*K*K] colT_b + b[O], colT_b packed from X[b]
+ * (portable), samples [begin, end) */
+static void forward_samples(void *arg, size_t begin, size_t end, int worker)
+{
+	const sample_job *j = arg;
+	const geometry *g = j->g;
+	size_t b, o, i;
+	for (b = begin; b < end; b++) {
+		im2col_src src = {g, j->src + b * g->C * g->H * g->W, j->lo, j->hi};
+		dm_matrix_fn colT = {im2col_segment, &src};
+		float *y = j->dst + b * g->O * g->np;
+		dm_gemm_on_worker(j->e, worker, 0, 0, g->O, g->np, g->ckk, j->W, g->ckk, NULL,
+				  NULL, g->np, &colT, y, g->np);
+		for (o = 0; o < g->O; o++, y += g->np)
+			for (i = 0; i < g->np; i++)
+				y[i] = f_add(y[i], j->bias[o]);
+	}
+}
+
+/* colT_b[C*K*K, OH*OW] = W[O, C*K*K]^T dY[b][O, OH*OW], then dX[b] =
+ * col2im(colT_b), samples [begin, end) */
+static void dx_samples(void *arg, size_t begin, size_t end, int worker)
+{
+	const sample_job *j = arg;
+	const geometry *g = j->g;
+	size_t b;
+	for (b = begin; b < end; b++) {
+		float *colb = j->col + b * g->ckk * g->np;
+		conv_job planes = {g, 1, g->np, colb, NULL, j->dst + b * g->C * g->H * g->W};
+		dm_gemm_on_worker(j->e, worker, 1, 0, g->ckk, g->np, g->O, j->W, g->ckk, NULL,
+				  j->src + b * g->O * g->np, g->np, NULL, colb, g->np);
+		col2im_planes(&planes, 0, g->C, worker);
+	}
+}
+
 /* forward:  colT[C*K*K, B*OH*OW] = im2col(X[B, C, H, W]) (portable: never
  *           stored, see im2col_src; backward stores it for dW)
- *           T[B*OH*OW, O] = colT^T W[O, C*K*K]^T
- *           Y[B, O, OH, OW] = T transposed per sample + b[O]
+ *           T[O, B*OH*OW] = W[O, C*K*K] colT
+ *           Y[B, O, OH, OW] = T per sample + b[O]
+ *           (portable: one product per sample, written into Y[b] and
+ *           the bias added while it is in cache)
  * backward: T[O, B*OH*OW] = dY[B, O, OH, OW] per sample
  *           dW[O, C*K*K] = T colT^T, db[O] = sum over b, oh, ow of dY
- *           unless dx is NULL: colT = W^T T, dX[B, C, H, W] = col2im(colT)
+ *           unless dx is NULL: per sample, colT_b = W^T dY[b], then
+ *           dX[b] = col2im(colT_b) while colT_b is in cache
  * Every output of a product sums over the same index in the same order
- * whichever side the samples are on (gemm.h): the layouts are chosen for
- * speed (the forward product runs faster with the samples as the rows of
- * its output, the backward ones with them as columns) and change no bit. */
+ * however the product is split or laid out (gemm.h), so the layouts and
+ * the split per sample are chosen for speed and change no bit.  With the
+ * samples as the columns of every product, the portable GEMM packs colT a
+ * whole row of a block at a time (long runs of X), and Y needs no
+ * transpose. */
 static void run(const dm_layer_ctx *c, int action)
 {
 	const dm_layer *l = c->l;
 	geometry g = geometry_of(l);
 	const float *W = c->params, *bias = c->params + g.O * g.ckk;
-	size_t B = c->B, rows = B * g.np;
+	size_t B = c->B, rows = B * g.np, kw, lo[256], hi[256]; /* K <= 255: parse() */
 	float *col = c->work, *t = c->work + rows * g.ckk;
 	dm_engine *e = c->e;
 	conv_job j = {&g, B, rows, c->x, bias, col};
+	sample_job sj = {e, &g, W, bias, c->x, c->y, col, lo, hi};
 	/* portable: forward's colT is computed as the GEMM packs it, from X,
 	 * and backward stores it; openblas: stored in forward, kept for
 	 * backward */
 	int virtual_col = e->numerics == DM_NUMERICS_PORTABLE;
-	im2col_src src;
-	dm_matrix_fn colT = {im2col_segment, &src};
-	im2col_src_init(&src, &g, c->x);
+	for (kw = 0; kw < g.K; kw++)
+		inside(g.W, g.OW, kw, g.S, g.P, &lo[kw], &hi[kw]);
 	if (action == DM_LAYER_FORWARD) {
 		if (virtual_col) {
-			dm_gemm_fn(e, 1, 1, rows, g.O, g.ckk, NULL, rows, &colT, W, g.ckk, NULL,
-				   t, g.O);
+			dm_pool_run(e->pool, B, 1, forward_samples, &sj);
+			dm_gemm_on_workers_done(e, 2 * (uint64_t)rows * g.O * g.ckk);
 		} else {
 			dm_pool_run(e->pool, g.ckk, 1, im2col_rows, &j);
-			dm_gemm(e, 1, 1, rows, g.O, g.ckk, col, rows, W, g.ckk, t, g.O);
+			dm_gemm(e, 0, 0, g.O, rows, g.ckk, W, g.ckk, col, rows, t, rows);
+			j.src = t, j.dst = c->y;
+			dm_pool_run(e->pool, B, 1, bias_out, &j);
 		}
-		j.src = t, j.dst = c->y;
-		dm_pool_run(e->pool, B, 1, bias_out, &j);
 		e->flop += (uint64_t)rows * g.O;
 		return;
 	}
 	{
 		float *dW = c->grads, *db = c->grads + g.O * g.ckk;
-		j.src = c->dy, j.dst = t;
-		dm_pool_run(e->pool, B, 1, dy_in, &j);
+		conv_job jdy = {&g, B, rows, c->dy, bias, db};
+		dm_matrix_fn T = {dy_row, &jdy};
 		/* dW reads colT in place, six rows at a time, faster than
-		 * packing them from X: im2col here, once (measured) */
+		 * packing them from X: im2col here, once (measured); T is
+		 * packed from dY */
 		if (virtual_col) {
 			conv_job jc = {&g, B, rows, c->x, bias, col};
 			dm_pool_run(e->pool, g.ckk, 1, im2col_rows, &jc);
+			dm_gemm_fn(e, 0, 1, g.O, g.ckk, rows, NULL, rows, &T, col, rows, NULL, dW,
+				   g.ckk);
+		} else {
+			j.src = c->dy, j.dst = t;
+			dm_pool_run(e->pool, B, 1, dy_in, &j);
+			dm_gemm(e, 0, 1, g.O, g.ckk, rows, t, rows, col, rows, dW, g.ckk);
 		}
-		dm_gemm(e, 0, 1, g.O, g.ckk, rows, t, rows, col, rows, dW, g.ckk);
-		j.src = t, j.dst = db;
-		dm_pool_run(e->pool, g.O, 8, bias_grad, &j);
+		dm_pool_run(e->pool, g.O, 8, bias_grad, &jdy);
 		e->flop += (uint64_t)rows * g.O;
 		if (c->dx) {
-			dm_gemm(e, 1, 0, g.ckk, rows, g.O, W, g.ckk, t, rows, col, rows);
-			j.src = col, j.dst = c->dx;
-			dm_pool_run(e->pool, B * g.C, 1, col2im_planes, &j);
+			sj.src = c->dy, sj.dst = c->dx;
+			dm_pool_run(e->pool, B, 1, dx_samples, &sj);
+			dm_gemm_on_workers_done(e, 2 * (uint64_t)rows * g.O * g.ckk);
 			e->flop += B * g.C * taps_inside(g.H, g.OH, g.K, g.S, g.P) *
 				   taps_inside(g.W, g.OW, g.K, g.S, g.P);
 		}
