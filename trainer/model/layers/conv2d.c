@@ -237,7 +237,6 @@ static void im2col_segment(const void *ctx, size_t k, size_t q0, size_t n, float
 	}
 }
 
-
 /* dX[B, C, H, W] = the sum of dcolT[C*K*K, B*OH*OW] over the places
  * im2col read each input from, from +0 in the order of (oh, ow) ascending,
  * that is of (kh, kw) descending.  Planes (b, c) in [begin, end). */
@@ -303,53 +302,39 @@ static void dy_in(void *arg, size_t begin, size_t end, int worker)
 			       np * sizeof *j->dst);
 }
 
-/* T's row o, columns [q0, q0 + n), read from dY[B, O, OH*OW] (a
- * dm_matrix_fn: portable, T is never stored) */
-static void dy_row(const void *ctx, size_t o, size_t q0, size_t n, float *dst)
-{
-	const conv_job *j = ctx;
-	size_t np = j->g->np, b = q0 / np, i = q0 % np;
-	while (n > 0) {
-		size_t m = np - i < n ? np - i : n;
-		memcpy(dst, j->src + (b * j->g->O + o) * np + i, m * sizeof *dst);
-		dst += m, n -= m, i = 0, b++;
-	}
-}
-
-/* db[o] = the sum of T[o, :] from +0 in column order, read from dY[B, O,
- * OH*OW]; channels [begin, end), eight at a time so that the eight sums
- * overlap */
+/* db[o] = the sum of T[o, :] from +0 in column order; channels [begin,
+ * end), eight at a time so that the eight sums overlap */
 static void bias_grad(void *arg, size_t begin, size_t end, int worker)
 {
 	const conv_job *j = arg;
-	size_t o, b, i, r, np = j->g->np, O = j->g->O;
+	size_t o, q, r;
 	(void)worker;
 	for (o = begin; o < end; o += 8) {
 		size_t n = end - o < 8 ? end - o : 8;
 		float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-		for (b = 0; b < j->B; b++) {
-			const float *t = j->src + (b * O + o) * np;
-			if (n == 8)
-				for (i = 0; i < np; i++)
-					for (r = 0; r < 8; r++)
-						acc[r] = f_add(acc[r], t[r * np + i]);
-			else
-				for (i = 0; i < np; i++)
-					for (r = 0; r < n; r++)
-						acc[r] = f_add(acc[r], t[r * np + i]);
-		}
+		const float *t = j->src + o * j->rows;
+		if (n == 8)
+			for (q = 0; q < j->rows; q++)
+				for (r = 0; r < 8; r++)
+					acc[r] = f_add(acc[r], t[r * j->rows + q]);
+		else
+			for (q = 0; q < j->rows; q++)
+				for (r = 0; r < n; r++)
+					acc[r] = f_add(acc[r], t[r * j->rows + q]);
 		for (r = 0; r < n; r++)
 			j->dst[o + r] = acc[r];
 	}
 }
 
 /* One product per sample, and what follows it while its output is still
- * in cache (2 threads: the samples split between them). */
+ * in cache (2 threads: the samples split between them).  (Backward's
+ * products per sample measured slower: K = 64 and 196 columns leave edge
+ * tiles, where the whole batch has none.) */
 typedef struct sample_job {
 	dm_engine *e;
 	const geometry *g;
-	const float *W, *bias, *src; /* src: X (forward) or dY (backward) */
-	float *dst, *col;            /* Y or dX; backward: colT, one sample's a block */
+	const float *W, *bias, *src; /* src: X */
+	float *dst;
 	const size_t *lo, *hi;       /* im2col_src's */
 } sample_job;
 
@@ -372,22 +357,6 @@ static void forward_samples(void *arg, size_t begin, size_t end, int worker)
 	}
 }
 
-/* colT_b[C*K*K, OH*OW] = W[O, C*K*K]^T dY[b][O, OH*OW], then dX[b] =
- * col2im(colT_b), samples [begin, end) */
-static void dx_samples(void *arg, size_t begin, size_t end, int worker)
-{
-	const sample_job *j = arg;
-	const geometry *g = j->g;
-	size_t b;
-	for (b = begin; b < end; b++) {
-		float *colb = j->col + b * g->ckk * g->np;
-		conv_job planes = {g, 1, g->np, colb, NULL, j->dst + b * g->C * g->H * g->W};
-		dm_gemm_on_worker(j->e, worker, 1, 0, g->ckk, g->np, g->O, j->W, g->ckk, NULL,
-				  j->src + b * g->O * g->np, g->np, NULL, colb, g->np);
-		col2im_planes(&planes, 0, g->C, worker);
-	}
-}
-
 /* forward:  colT[C*K*K, B*OH*OW] = im2col(X[B, C, H, W]) (portable: never
  *           stored, see im2col_src; backward stores it for dW)
  *           T[O, B*OH*OW] = W[O, C*K*K] colT
@@ -396,8 +365,7 @@ static void dx_samples(void *arg, size_t begin, size_t end, int worker)
  *           the bias added while it is in cache)
  * backward: T[O, B*OH*OW] = dY[B, O, OH, OW] per sample
  *           dW[O, C*K*K] = T colT^T, db[O] = sum over b, oh, ow of dY
- *           unless dx is NULL: per sample, colT_b = W^T dY[b], then
- *           dX[b] = col2im(colT_b) while colT_b is in cache
+ *           unless dx is NULL: colT = W^T T, dX[B, C, H, W] = col2im(colT)
  * Every output of a product sums over the same index in the same order
  * however the product is split or laid out (gemm.h), so the layouts and
  * the split per sample are chosen for speed and change no bit.  With the
@@ -413,7 +381,7 @@ static void run(const dm_layer_ctx *c, int action)
 	float *col = c->work, *t = c->work + rows * g.ckk;
 	dm_engine *e = c->e;
 	conv_job j = {&g, B, rows, c->x, bias, col};
-	sample_job sj = {e, &g, W, bias, c->x, c->y, col, lo, hi};
+	sample_job sj = {e, &g, W, bias, c->x, c->y, lo, hi};
 	/* portable: forward's colT is computed as the GEMM packs it, from X,
 	 * and backward stores it; openblas: stored in forward, kept for
 	 * backward */
@@ -435,27 +403,22 @@ static void run(const dm_layer_ctx *c, int action)
 	}
 	{
 		float *dW = c->grads, *db = c->grads + g.O * g.ckk;
-		conv_job jdy = {&g, B, rows, c->dy, bias, db};
-		dm_matrix_fn T = {dy_row, &jdy};
+		j.src = c->dy, j.dst = t;
+		dm_pool_run(e->pool, B, 1, dy_in, &j);
 		/* dW reads colT in place, six rows at a time, faster than
-		 * packing them from X: im2col here, once (measured); T is
-		 * packed from dY */
+		 * packing them from X: im2col here, once (measured) */
 		if (virtual_col) {
 			conv_job jc = {&g, B, rows, c->x, bias, col};
 			dm_pool_run(e->pool, g.ckk, 1, im2col_rows, &jc);
-			dm_gemm_fn(e, 0, 1, g.O, g.ckk, rows, NULL, rows, &T, col, rows, NULL, dW,
-				   g.ckk);
-		} else {
-			j.src = c->dy, j.dst = t;
-			dm_pool_run(e->pool, B, 1, dy_in, &j);
-			dm_gemm(e, 0, 1, g.O, g.ckk, rows, t, rows, col, rows, dW, g.ckk);
 		}
-		dm_pool_run(e->pool, g.O, 8, bias_grad, &jdy);
+		dm_gemm(e, 0, 1, g.O, g.ckk, rows, t, rows, col, rows, dW, g.ckk);
+		j.src = t, j.dst = db;
+		dm_pool_run(e->pool, g.O, 8, bias_grad, &j);
 		e->flop += (uint64_t)rows * g.O;
 		if (c->dx) {
-			sj.src = c->dy, sj.dst = c->dx;
-			dm_pool_run(e->pool, B, 1, dx_samples, &sj);
-			dm_gemm_on_workers_done(e, 2 * (uint64_t)rows * g.O * g.ckk);
+			dm_gemm(e, 1, 0, g.ckk, rows, g.O, W, g.ckk, t, rows, col, rows);
+			j.src = col, j.dst = c->dx;
+			dm_pool_run(e->pool, B * g.C, 1, col2im_planes, &j);
 			e->flop += B * g.C * taps_inside(g.H, g.OH, g.K, g.S, g.P) *
 				   taps_inside(g.W, g.OW, g.K, g.S, g.P);
 		}
