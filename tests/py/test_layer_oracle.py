@@ -103,7 +103,11 @@ for case in [(1, 1, 5, 5, 2, 3, 1, 0), (2, 3, 7, 6, 4, 3, 2, 1), (3, 2, 6, 7, 3,
              # depth C*K*K over the GEMM's block of 256: one block (288,
              # 270) and two (432); more than 64 output channels (dW not
              # transposed); three samples on two threads
-             (3, 32, 5, 6, 70, 3, 1, 1), (2, 30, 6, 5, 3, 3, 1, 0), (3, 48, 5, 5, 4, 3, 2, 1)]:
+             (3, 32, 5, 6, 70, 3, 1, 1), (2, 30, 6, 5, 3, 3, 1, 0), (3, 48, 5, 5, 4, 3, 2, 1),
+             # "same" convolutions (stride 1, OW = W: im2col by runs of a
+             # plane) with taps above, below and beside a small image
+             (2, 3, 1, 1, 4, 5, 1, 2), (3, 2, 1, 6, 3, 3, 1, 1), (2, 1, 3, 3, 2, 7, 1, 3),
+             (2, 2, 2, 2, 3, 5, 1, 2)]:
     conv_case(*case)
 # B, C, H, W, K, stride (None: the default, K)
 for kind in ("maxpool", "avgpool"):

@@ -155,6 +155,40 @@ typedef struct conv_job {
 	float *dst;
 } conv_job;
 
+/* A "same" convolution (stride 1, OW = W: 3x3 pad 1) maps colT's row k,
+ * over whole output rows of one plane, onto one run of that input plane,
+ * shifted by kh - P rows and kw - P columns.  Output rows [oh0, oh0 + n)
+ * of plane xp for tap (kh, kw), with lo, hi its inside outputs: one copy
+ * of the run, then 0 at the ends of each row, where the run read the
+ * neighbouring row (or the rows above and below the image).  Moves only:
+ * the floats of the row-by-row loops, in a few calls instead of one per
+ * row. */
+static void same_rows(const geometry *g, const float *xp, size_t kh, size_t kw, size_t lo,
+		      size_t hi, size_t oh0, size_t n, float *dst)
+{
+	/* the output rows whose input row oh + kh - P is inside [0, H) */
+	size_t first = oh0 + kh < g->P ? g->P - kh : oh0;
+	size_t end = g->H + g->P > kh ? g->H + g->P - kh : 0;
+	size_t last = end < oh0 + n ? end : oh0 + n;
+	size_t oh, ow, W = g->W;
+	if (first >= last || lo >= hi) { /* no tap inside */
+		memset(dst, 0, n * W * sizeof *dst);
+		return;
+	}
+	memset(dst, 0, (first - oh0) * W * sizeof *dst);
+	memset(dst + (last - oh0) * W, 0, (oh0 + n - last) * W * sizeof *dst);
+	dst += (first - oh0) * W;
+	/* from (first, lo) to (last - 1, hi - 1): inside the plane */
+	memcpy(dst + lo, xp + (first + kh - g->P) * W + lo + kw - g->P,
+	       ((last - first - 1) * W + hi - lo) * sizeof *dst);
+	for (oh = first; oh < last; oh++, dst += W) {
+		for (ow = 0; ow < lo; ow++)
+			dst[ow] = 0.0f;
+		for (ow = hi; ow < W; ow++)
+			dst[ow] = 0.0f;
+	}
+}
+
 /* colT[C*K*K, B*OH*OW]: row (c, kh, kw), column (b, oh, ow), the input
  * X[B, C, H, W] at (oh*S - P + kh, ow*S - P + kw), 0 in the padding.
  * Rows [begin, end). */
@@ -170,6 +204,11 @@ static void im2col_rows(void *arg, size_t begin, size_t end, int worker)
 		inside(g->W, g->OW, kw, g->S, g->P, &lo, &hi);
 		for (b = 0; b < j->B; b++) {
 			const float *xc = j->src + (b * g->C + c) * g->H * g->W;
+			if (g->S == 1 && g->OW == g->W) {
+				same_rows(g, xc, kh, kw, lo, hi, 0, g->OH, dst);
+				dst += g->np;
+				continue;
+			}
 			for (oh = 0; oh < g->OH; oh++, dst += g->OW) {
 				size_t ih = oh * g->S + kh;
 				if (ih < g->P || ih - g->P >= g->H) {
@@ -215,6 +254,16 @@ static void im2col_segment(const void *ctx, size_t k, size_t q0, size_t n, float
 	while (n > 0) { /* one output row (b, oh) at a time, from ow */
 		size_t end = g->OW - ow < n ? g->OW : ow + n, m = end - ow;
 		size_t ih = oh * g->S + kh;
+		if (ow == 0 && n >= g->OW && g->S == 1 && g->OW == g->W) {
+			/* whole rows of a "same" convolution, to the plane's end */
+			size_t rows = n / g->OW < g->OH - oh ? n / g->OW : g->OH - oh;
+			same_rows(g, s->x + (b * g->C + c) * g->H * g->W, kh, kw, lo, hi, oh,
+				  rows, dst);
+			dst += rows * g->OW, n -= rows * g->OW, oh += rows;
+			if (oh == g->OH)
+				oh = 0, b++;
+			continue;
+		}
 		if (ih < g->P || ih - g->P >= g->H) {
 			for (i = 0; i < m; i++)
 				dst[i] = 0.0f;
