@@ -279,7 +279,10 @@ int main(void)
 	static const size_t shapes[][3] = {
 		{1, 1, 1}, {5, 7, 3}, {6, 16, 256}, {7, 17, 257}, {64, 256, 784},
 		{64, 784, 256}, {256, 784, 64}, {100, 10, 300}, {13, 1030, 520},
-		{300, 40, 1100}, {7, 520, 2100}, {200, 64, 288}};
+		{300, 40, 1100}, {7, 520, 2100}, {200, 64, 288},
+		/* a depth over KC in one block: all columns (conv 64's forward
+		 * per sample), and fewer columns a block than NC */
+		{64, 196, 288}, {9, 1000, 300}};
 	size_t s;
 	int t;
 	dm_engine auto_kernel = {0};
