@@ -93,16 +93,18 @@ static void test_gemm_shape(int ta, int tb, size_t M, size_t N, size_t K)
 	float *A = malloc(sizeof(float) * M * K), *B = malloc(sizeof(float) * K * N);
 	float *ref = malloc(sizeof(float) * M * N), *C = malloc(sizeof(float) * M * N);
 	int threads[] = {1, 2, 3, 8}, t, same = 1, fn_same = 1;
-	const char *kernels[] = {"generic", "avx2-fma"};
+	const char *kernels[] = {"generic", "avx2-fma", "avx512"};
+	char ran[64] = "";
 	dm_kernel kernel;
 	unsigned kk;
 	dm_rng_seed(&r, M * 1000003 + N * 1009 + K, 7);
 	fill(&r, A, M * K);
 	fill(&r, B, K * N);
 	gemm_definition(ta, tb, M, N, K, A, lda, B, ldb, ref, N);
-	for (kk = 0; kk < 2; kk++) {
+	for (kk = 0; kk < 3; kk++) {
 		if (dm_kernel_parse(kernels[kk], &kernel) != 0)
-			continue; /* this CPU has no AVX2+FMA */
+			continue; /* this CPU has no AVX2+FMA, or no AVX-512 */
+		strcat(strcat(ran, *ran ? ", " : ""), kernels[kk]);
 		for (t = 0; t < 4; t++) {
 			dm_engine *e = dm_engine_new(DM_NUMERICS_PORTABLE, threads[t], &err);
 			e->kernel = kernel;
@@ -116,7 +118,7 @@ static void test_gemm_shape(int ta, int tb, size_t M, size_t N, size_t K)
 		}
 	}
 	ok(same, "portable gemm %c%c %zux%zux%zu equals the fmaf definition bit for bit "
-	   "(both kernels, 1/2/3/8 threads)", ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K);
+	   "(kernels %s; 1/2/3/8 threads)", ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, ran);
 	ok(fn_same, "portable gemm %c%c %zux%zux%zu with A, B or both given by a row "
 	   "function: the same bits, every row asked for inside the matrix (1/3 threads)",
 	   ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K);

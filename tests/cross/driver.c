@@ -8,7 +8,7 @@
  * float operation of the driver itself is rounded on its own (fp.h), like
  * the trainer's, so the data are the same bits on every architecture.
  *
- *   driver [--threads N] [--kernel auto|generic|avx2-fma]
+ *   driver [--threads N] [--kernel auto|generic|avx2-fma|avx512]
  *
  * Without --kernel, DH_MODEL_KERNEL chooses the GEMM kernel as it does for
  * dh-model-train.
@@ -236,7 +236,7 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--kernel") && i + 1 < argc) {
 			kernel = argv[++i];
 		} else {
-			fprintf(stderr, "usage: driver [--threads N] [--kernel auto|generic|avx2-fma]\n");
+			fprintf(stderr, "usage: driver [--threads N] [--kernel auto|generic|avx2-fma|avx512]\n");
 			return 2;
 		}
 	}

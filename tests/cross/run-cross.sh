@@ -8,7 +8,8 @@
 # of the trained weights ("hash ..." lines) of every variant with those of
 # the native -O2 build with one thread:
 #   native: repeated run; threads 2, 3, 8; the generic kernel forced
-#           (DH_MODEL_KERNEL=generic); -O0 (noopt); -O3; clang if present;
+#           (DH_MODEL_KERNEL=generic), and each vector kernel the CPU has
+#           (avx2-fma, avx512); -O0 (noopt); -O3; clang if present;
 #           amd64 without AVX2/FMA (qemu-x86_64 -cpu Nehalem: generic
 #           kernel and glibc's software fmaf)
 #   cross:  arm64, ppc64el, s390x and i386 (x87, Debian's baseline: the
@@ -183,6 +184,23 @@ for t in 2 3 8; do
 done
 variant "native: DH_MODEL_KERNEL=generic, 1 thread" native env DH_MODEL_KERNEL=generic -- --threads 1
 variant "native: DH_MODEL_KERNEL=generic, 3 threads" native env DH_MODEL_KERNEL=generic -- --threads 3
+# each vector kernel this CPU has, forced (auto takes the widest)
+cpu_flags=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2) "
+for k in avx2-fma avx512; do
+	case $k in
+	avx2-fma) need="avx2 fma" ;;
+	avx512) need="avx512f" ;;
+	esac
+	have=1
+	for f in $need; do
+		case $cpu_flags in *" $f "*) ;; *) have=0 ;; esac
+	done
+	if [ $have = 1 ]; then
+		variant "native: DH_MODEL_KERNEL=$k, 3 threads" native env DH_MODEL_KERNEL=$k -- --threads 3
+	else
+		skip "native: DH_MODEL_KERNEL=$k: this CPU has no $need"
+	fi
+done
 
 # native_opt LABEL NAME COMPILER FLAGS...
 native_opt() {

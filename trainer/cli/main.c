@@ -467,8 +467,8 @@ int main(int argc, char **argv)
 	/* DH_MODEL_KERNEL=generic forces the plain C kernel: the tests use it
 	 * to show that the choice of kernel never changes a bit. */
 	if (kernel_name && *kernel_name && dm_kernel_parse(kernel_name, &kernel))
-		return usage_error("DH_MODEL_KERNEL: expected auto, generic or avx2-fma "
-				   "(on a CPU that has it), got '%s'", kernel_name);
+		return usage_error("DH_MODEL_KERNEL: expected auto, generic, avx2-fma or "
+				   "avx512 (on a CPU that has it), got '%s'", kernel_name);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGXFSZ, SIG_IGN); /* a full file becomes EFBIG and an error message */

@@ -11,8 +11,9 @@
  *   CPU, architecture and thread count.  Blocking, packing, vector lanes,
  *   threads and computing A B^T as (B A^T)^T (so that the forward pass
  *   reads W in place) only change which outputs are computed when, never
- *   the order inside one output.  On x86-64 an AVX2+FMA kernel is chosen at run time
- *   when the CPU has it; the generic kernel computes the same bits.
+ *   the order inside one output.  On x86-64 an AVX-512 or an AVX2+FMA
+ *   kernel is chosen at run time when the CPU has it; their vector FMAs
+ *   are fmaf lane by lane, so the generic kernel computes the same bits.
  * openblas: cblas_sgemm, one single-threaded call per thread on its band
  *   of C.  Fast, but its bits depend on the CPU core type and the thread
  *   count (see README, "Reproducible weights").
@@ -57,10 +58,11 @@ typedef void (*dm_span_fn)(void *ctx, int kind, size_t index, const dm_span *s);
 typedef enum dm_kernel {
 	DM_KERNEL_AUTO,
 	DM_KERNEL_GENERIC,
-	DM_KERNEL_AVX2_FMA
+	DM_KERNEL_AVX2_FMA,
+	DM_KERNEL_AVX512
 } dm_kernel;
-/* "auto", "generic" or "avx2-fma"; -1 for another name, or for a kernel
- * this CPU cannot run. */
+/* "auto", "generic", "avx2-fma" or "avx512"; -1 for another name, or for
+ * a kernel this CPU cannot run. */
 int dm_kernel_parse(const char *name, dm_kernel *out);
 
 typedef struct dm_engine {

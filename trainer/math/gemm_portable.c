@@ -264,24 +264,142 @@ static void kernel_avx2(size_t kc, const float *a, size_t a_rs, size_t a_ks,
 }
 #endif
 
+#ifdef HAVE_X86_DISPATCH
+/* The same arithmetic with AVX-512 registers, 16 lanes: one register a
+ * row of the tile.  Six accumulators leave the FMA units waiting on each
+ * other's latency, so this one serves the edges, and kernel_avx512_wide
+ * the full tiles. */
+__attribute__((target("avx512f"), always_inline))
+static inline void kernel_avx512_body(size_t kc, const float *a, size_t a_rs,
+				      size_t a_ks, const float *b, float *c,
+				      size_t ldc, int load)
+{
+	__m512 c0, c1, c2, c3, c4, c5;
+	size_t k;
+	if (load) {
+		c0 = _mm512_loadu_ps(c + 0 * ldc), c1 = _mm512_loadu_ps(c + 1 * ldc);
+		c2 = _mm512_loadu_ps(c + 2 * ldc), c3 = _mm512_loadu_ps(c + 3 * ldc);
+		c4 = _mm512_loadu_ps(c + 4 * ldc), c5 = _mm512_loadu_ps(c + 5 * ldc);
+	} else {
+		c0 = c1 = c2 = c3 = c4 = c5 = _mm512_setzero_ps();
+	}
+	for (k = 0; k < kc; k++, a += a_ks, b += DM_NR) {
+		__m512 bk = _mm512_loadu_ps(b);
+		c0 = _mm512_fmadd_ps(_mm512_set1_ps(a[0 * a_rs]), bk, c0);
+		c1 = _mm512_fmadd_ps(_mm512_set1_ps(a[1 * a_rs]), bk, c1);
+		c2 = _mm512_fmadd_ps(_mm512_set1_ps(a[2 * a_rs]), bk, c2);
+		c3 = _mm512_fmadd_ps(_mm512_set1_ps(a[3 * a_rs]), bk, c3);
+		c4 = _mm512_fmadd_ps(_mm512_set1_ps(a[4 * a_rs]), bk, c4);
+		c5 = _mm512_fmadd_ps(_mm512_set1_ps(a[5 * a_rs]), bk, c5);
+	}
+	_mm512_storeu_ps(c + 0 * ldc, c0), _mm512_storeu_ps(c + 1 * ldc, c1);
+	_mm512_storeu_ps(c + 2 * ldc, c2), _mm512_storeu_ps(c + 3 * ldc, c3);
+	_mm512_storeu_ps(c + 4 * ldc, c4), _mm512_storeu_ps(c + 5 * ldc, c5);
+}
+
+__attribute__((target("avx512f")))
+static void kernel_avx512(size_t kc, const float *a, size_t a_rs, size_t a_ks,
+			  const float *b, float *c, size_t ldc, int load)
+{
+	if (a_ks == 1)
+		kernel_avx512_body(kc, a, a_rs, 1, b, c, ldc, load);
+	else
+		kernel_avx512_body(kc, a, 1, DM_MR, b, c, ldc, load);
+}
+
+/* Two adjacent full tiles, MR x 2 NR: the packed B panels b and b + NR kc
+ * side by side, twelve accumulators.  Each output is still one fmaf chain
+ * over k in order: the same bits as two calls of the kernels above. */
+__attribute__((target("avx512f"), always_inline))
+static inline void kernel_avx512_wide_body(size_t kc, const float *a, size_t a_rs,
+					   size_t a_ks, const float *b, float *c,
+					   size_t ldc, int load)
+{
+	__m512 c0l, c0h, c1l, c1h, c2l, c2h, c3l, c3h, c4l, c4h, c5l, c5h;
+	const float *b2 = b + DM_NR * kc;
+	size_t k;
+	if (load) {
+		c0l = _mm512_loadu_ps(c + 0 * ldc), c0h = _mm512_loadu_ps(c + 0 * ldc + DM_NR);
+		c1l = _mm512_loadu_ps(c + 1 * ldc), c1h = _mm512_loadu_ps(c + 1 * ldc + DM_NR);
+		c2l = _mm512_loadu_ps(c + 2 * ldc), c2h = _mm512_loadu_ps(c + 2 * ldc + DM_NR);
+		c3l = _mm512_loadu_ps(c + 3 * ldc), c3h = _mm512_loadu_ps(c + 3 * ldc + DM_NR);
+		c4l = _mm512_loadu_ps(c + 4 * ldc), c4h = _mm512_loadu_ps(c + 4 * ldc + DM_NR);
+		c5l = _mm512_loadu_ps(c + 5 * ldc), c5h = _mm512_loadu_ps(c + 5 * ldc + DM_NR);
+	} else {
+		c0l = c0h = c1l = c1h = c2l = c2h = _mm512_setzero_ps();
+		c3l = c3h = c4l = c4h = c5l = c5h = _mm512_setzero_ps();
+	}
+	for (k = 0; k < kc; k++, a += a_ks, b += DM_NR, b2 += DM_NR) {
+		__m512 bl = _mm512_loadu_ps(b), bh = _mm512_loadu_ps(b2), ai;
+		ai = _mm512_set1_ps(a[0 * a_rs]);
+		c0l = _mm512_fmadd_ps(ai, bl, c0l), c0h = _mm512_fmadd_ps(ai, bh, c0h);
+		ai = _mm512_set1_ps(a[1 * a_rs]);
+		c1l = _mm512_fmadd_ps(ai, bl, c1l), c1h = _mm512_fmadd_ps(ai, bh, c1h);
+		ai = _mm512_set1_ps(a[2 * a_rs]);
+		c2l = _mm512_fmadd_ps(ai, bl, c2l), c2h = _mm512_fmadd_ps(ai, bh, c2h);
+		ai = _mm512_set1_ps(a[3 * a_rs]);
+		c3l = _mm512_fmadd_ps(ai, bl, c3l), c3h = _mm512_fmadd_ps(ai, bh, c3h);
+		ai = _mm512_set1_ps(a[4 * a_rs]);
+		c4l = _mm512_fmadd_ps(ai, bl, c4l), c4h = _mm512_fmadd_ps(ai, bh, c4h);
+		ai = _mm512_set1_ps(a[5 * a_rs]);
+		c5l = _mm512_fmadd_ps(ai, bl, c5l), c5h = _mm512_fmadd_ps(ai, bh, c5h);
+	}
+	_mm512_storeu_ps(c + 0 * ldc, c0l), _mm512_storeu_ps(c + 0 * ldc + DM_NR, c0h);
+	_mm512_storeu_ps(c + 1 * ldc, c1l), _mm512_storeu_ps(c + 1 * ldc + DM_NR, c1h);
+	_mm512_storeu_ps(c + 2 * ldc, c2l), _mm512_storeu_ps(c + 2 * ldc + DM_NR, c2h);
+	_mm512_storeu_ps(c + 3 * ldc, c3l), _mm512_storeu_ps(c + 3 * ldc + DM_NR, c3h);
+	_mm512_storeu_ps(c + 4 * ldc, c4l), _mm512_storeu_ps(c + 4 * ldc + DM_NR, c4h);
+	_mm512_storeu_ps(c + 5 * ldc, c5l), _mm512_storeu_ps(c + 5 * ldc + DM_NR, c5h);
+}
+
+__attribute__((target("avx512f")))
+static void kernel_avx512_wide(size_t kc, const float *a, size_t a_rs, size_t a_ks,
+			       const float *b, float *c, size_t ldc, int load)
+{
+	if (a_ks == 1)
+		kernel_avx512_wide_body(kc, a, a_rs, 1, b, c, ldc, load);
+	else
+		kernel_avx512_wide_body(kc, a, 1, DM_MR, b, c, ldc, load);
+}
+
+static int have_avx512(void)
+{
+	return __builtin_cpu_supports("avx512f");
+}
+
+static int have_avx2_fma(void)
+{
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+#endif
+
 typedef void (*kernel_fn)(size_t, const float *, size_t, size_t,
 			  const float *, float *, size_t, int);
 
-static kernel_fn chosen_kernel(int forced)
+/* A kernel for one MR x NR tile and, where the CPU has room for it, one
+ * for two adjacent full tiles (MR x 2 NR, wide == NULL otherwise). */
+typedef struct kernels {
+	kernel_fn one, wide;
+	const char *name;
+} kernels;
+
+static kernels chosen_kernels(int forced)
 {
+	kernels k = {kernel_generic, NULL, "generic"};
 	if (forced == DM_KERNEL_GENERIC)
-		return kernel_generic;
+		return k;
 #ifdef HAVE_X86_DISPATCH
-	if (forced == DM_KERNEL_AVX2_FMA ||
-	    (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")))
-		return kernel_avx2;
+	if (forced == DM_KERNEL_AVX512 || (forced == DM_KERNEL_AUTO && have_avx512()))
+		k = (kernels){kernel_avx512, kernel_avx512_wide, "avx512"};
+	else if (forced == DM_KERNEL_AVX2_FMA || (forced == DM_KERNEL_AUTO && have_avx2_fma()))
+		k = (kernels){kernel_avx2, NULL, "avx2-fma"};
 #endif
-	return kernel_generic;
+	return k;
 }
 
 const char *dm_gemm_kernel(const dm_engine *e)
 {
-	return chosen_kernel(e->kernel) == kernel_generic ? "generic" : "avx2-fma";
+	return chosen_kernels(e->kernel).name;
 }
 
 int dm_kernel_parse(const char *name, dm_kernel *out)
@@ -289,9 +407,10 @@ int dm_kernel_parse(const char *name, dm_kernel *out)
 	if (!strcmp(name, "generic"))
 		*out = DM_KERNEL_GENERIC;
 #ifdef HAVE_X86_DISPATCH
-	else if (!strcmp(name, "avx2-fma") && __builtin_cpu_supports("avx2") &&
-		 __builtin_cpu_supports("fma"))
+	else if (!strcmp(name, "avx2-fma") && have_avx2_fma())
 		*out = DM_KERNEL_AVX2_FMA;
+	else if (!strcmp(name, "avx512") && have_avx512())
+		*out = DM_KERNEL_AVX512;
 #endif
 	else if (!strcmp(name, "auto"))
 		*out = DM_KERNEL_AUTO;
@@ -335,9 +454,28 @@ static void tile(const dm_gemm_block *b, kernel_fn kernel, const float *ap,
 		edge_tile(b, kernel, kc, ap, a_rs, a_ks, bp, i, j, mr, nr, load);
 }
 
+/* The tiles C[i:i+mr, j:j+nr] for nr up to 2 NR, from the packed B
+ * panels at bp (NR columns each, kc apart): the wide kernel when there is
+ * one and both tiles are full, else one tile at a time. */
+static void tiles(const dm_gemm_block *b, const kernels *k, const float *ap, size_t a_rs,
+		  size_t a_ks, const float *bp, size_t i, size_t j, size_t mr, size_t nr,
+		  size_t kc, int load)
+{
+	size_t jp;
+	if (k->wide && mr == DM_MR && nr == 2 * DM_NR && !b->trans_c) {
+		k->wide(kc, ap, a_rs, a_ks, bp, b->C + i * b->ldc + j, b->ldc, load);
+		return;
+	}
+	for (jp = 0; jp < nr; jp += DM_NR)
+		tile(b, k->one, ap, a_rs, a_ks, bp + jp * kc, i, j + jp, mr,
+		     nr - jp < DM_NR ? nr - jp : DM_NR, kc, load);
+}
+
 void dm_gemm_portable_block(const dm_gemm_block *b, int forced, float *pack)
 {
-	kernel_fn kernel = chosen_kernel(forced);
+	kernels kern = chosen_kernels(forced);
+	/* columns a step of the tile loops: two panels for a wide kernel */
+	size_t step = kern.wide && !b->trans_c ? 2 * DM_NR : DM_NR;
 	size_t kc_max = b->trans_c ? DM_KC_T : DM_KC, nc_max = b->trans_c ? DM_NC_T : DM_NC;
 	float *pb, *pa;
 	if (!b->trans_c && b->K > DM_KC && b->K <= DM_KC + DM_KC / 2) {
@@ -363,11 +501,11 @@ void dm_gemm_portable_block(const dm_gemm_block *b, int forced, float *pack)
 					/* packed A: its block stays in L2, a B
 					 * micro-panel in L1 across the rows */
 					pack_a(b, ic, mc, pc, kc, pa);
-					for (jr = 0; jr < nc; jr += DM_NR)
+					for (jr = 0; jr < nc; jr += step)
 						for (ir = 0; ir < mc; ir += DM_MR)
-							tile(b, kernel, pa + ir * kc, 1, DM_MR, pb + jr * kc,
-							     ic + ir, jc + jr, mc - ir < DM_MR ? mc - ir : DM_MR,
-							     nc - jr < DM_NR ? nc - jr : DM_NR, kc, load);
+							tiles(b, &kern, pa + ir * kc, 1, DM_MR, pb + jr * kc,
+							      ic + ir, jc + jr, mc - ir < DM_MR ? mc - ir : DM_MR,
+							      nc - jr < step ? nc - jr : step, kc, load);
 					continue;
 				}
 				/* A in place: its MR rows stay in L1 across the
@@ -381,9 +519,9 @@ void dm_gemm_portable_block(const dm_gemm_block *b, int forced, float *pack)
 						pack_a(b, ic + ir, mr, pc, kc, pa);
 					else
 						ap = b->A + (ic + ir) * b->lda + pc, a_rs = b->lda, a_ks = 1;
-					for (jr = 0; jr < nc; jr += DM_NR)
-						tile(b, kernel, ap, a_rs, a_ks, pb + jr * kc, ic + ir,
-						     jc + jr, mr, nc - jr < DM_NR ? nc - jr : DM_NR, kc, load);
+					for (jr = 0; jr < nc; jr += step)
+						tiles(b, &kern, ap, a_rs, a_ks, pb + jr * kc, ic + ir,
+						      jc + jr, mr, nc - jr < step ? nc - jr : step, kc, load);
 				}
 			}
 		}
