@@ -131,7 +131,7 @@ void dm_gemm_on_worker(dm_engine *e, int worker, int trans_a, int trans_b, size_
  * time one thread spent in them. */
 void dm_gemm_on_workers_done(dm_engine *e, uint64_t flop);
 
-/* Which portable kernel e runs: "avx2-fma" or "generic". */
+/* Which portable kernel e runs: "avx512", "avx2-fma" or "generic". */
 const char *dm_gemm_kernel(const dm_engine *e);
 
 /* The OpenBLAS core ("Haswell", "Zen"...) and its thread count, for the

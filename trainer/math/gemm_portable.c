@@ -420,26 +420,27 @@ int dm_kernel_parse(const char *name, dm_kernel *out)
 }
 
 /* A partial tile, or any tile of a transposed C, goes through a full
- * MR x NR one: copy in (for a continued sum), compute, copy out. */
-static void edge_tile(const dm_gemm_block *b, kernel_fn kernel, size_t kc,
+ * MR x width one (width NR, or 2 NR for a wide kernel): copy in (for a
+ * continued sum), compute, copy out. */
+static void edge_tile(const dm_gemm_block *b, kernel_fn kernel, size_t width, size_t kc,
 		      const float *ap, size_t a_rs, size_t a_ks, const float *bp,
 		      size_t i, size_t j, size_t mr, size_t nr, int load)
 {
-	float edge[DM_MR * DM_NR];
+	float edge[DM_MR * 2 * DM_NR];
 	size_t r, c;
 	if (load) /* a new sum (load == 0) does not read the tile */
 		for (r = 0; r < DM_MR; r++)
-			for (c = 0; c < DM_NR; c++)
-				edge[r * DM_NR + c] = r >= mr || c >= nr ? 0.0f :
+			for (c = 0; c < width; c++)
+				edge[r * width + c] = r >= mr || c >= nr ? 0.0f :
 					b->trans_c ? b->C[(j + c) * b->ldc + i + r] : b->C[(i + r) * b->ldc + j + c];
-	kernel(kc, ap, a_rs, a_ks, bp, edge, DM_NR, load);
+	kernel(kc, ap, a_rs, a_ks, bp, edge, width, load);
 	if (b->trans_c) {
 		for (c = 0; c < nr; c++)
 			for (r = 0; r < mr; r++)
-				b->C[(j + c) * b->ldc + i + r] = edge[r * DM_NR + c];
+				b->C[(j + c) * b->ldc + i + r] = edge[r * width + c];
 	} else {
 		for (r = 0; r < mr; r++)
-			memcpy(b->C + (i + r) * b->ldc + j, edge + r * DM_NR, nr * sizeof *b->C);
+			memcpy(b->C + (i + r) * b->ldc + j, edge + r * width, nr * sizeof *b->C);
 	}
 }
 
@@ -451,12 +452,13 @@ static void tile(const dm_gemm_block *b, kernel_fn kernel, const float *ap,
 	if (mr == DM_MR && nr == DM_NR && !b->trans_c)
 		kernel(kc, ap, a_rs, a_ks, bp, b->C + i * b->ldc + j, b->ldc, load);
 	else
-		edge_tile(b, kernel, kc, ap, a_rs, a_ks, bp, i, j, mr, nr, load);
+		edge_tile(b, kernel, DM_NR, kc, ap, a_rs, a_ks, bp, i, j, mr, nr, load);
 }
 
 /* The tiles C[i:i+mr, j:j+nr] for nr up to 2 NR, from the packed B
- * panels at bp (NR columns each, kc apart): the wide kernel when there is
- * one and both tiles are full, else one tile at a time. */
+ * panels at bp (NR columns each, kc apart, zero-padded): the wide kernel
+ * when there is one and there are two panels (straight into C when both
+ * tiles are full and C is not transposed), else one tile at a time. */
 static void tiles(const dm_gemm_block *b, const kernels *k, const float *ap, size_t a_rs,
 		  size_t a_ks, const float *bp, size_t i, size_t j, size_t mr, size_t nr,
 		  size_t kc, int load)
@@ -464,6 +466,10 @@ static void tiles(const dm_gemm_block *b, const kernels *k, const float *ap, siz
 	size_t jp;
 	if (k->wide && mr == DM_MR && nr == 2 * DM_NR && !b->trans_c) {
 		k->wide(kc, ap, a_rs, a_ks, bp, b->C + i * b->ldc + j, b->ldc, load);
+		return;
+	}
+	if (k->wide && nr > DM_NR) { /* partial, or transposed: through a wide edge */
+		edge_tile(b, k->wide, 2 * DM_NR, kc, ap, a_rs, a_ks, bp, i, j, mr, nr, load);
 		return;
 	}
 	for (jp = 0; jp < nr; jp += DM_NR)
@@ -475,7 +481,7 @@ void dm_gemm_portable_block(const dm_gemm_block *b, int forced, float *pack)
 {
 	kernels kern = chosen_kernels(forced);
 	/* columns a step of the tile loops: two panels for a wide kernel */
-	size_t step = kern.wide && !b->trans_c ? 2 * DM_NR : DM_NR;
+	size_t step = kern.wide ? 2 * DM_NR : DM_NR;
 	size_t kc_max = b->trans_c ? DM_KC_T : DM_KC, nc_max = b->trans_c ? DM_NC_T : DM_NC;
 	float *pb, *pa;
 	if (!b->trans_c && b->K > DM_KC && b->K <= DM_KC + DM_KC / 2) {

@@ -382,9 +382,11 @@ static void bias_grad(void *arg, size_t begin, size_t end, int worker)
 typedef struct sample_job {
 	dm_engine *e;
 	const geometry *g;
-	const float *W, *bias, *src; /* src: X */
-	float *dst;
+	const float *W, *bias, *src; /* src: X (forward) or dY (backward) */
+	float *dst;                  /* Y or dX */
 	const size_t *lo, *hi;       /* im2col_src's */
+	float *col;                  /* dx_samples' column blocks */
+	int per_sample;              /* one block a sample, not a thread */
 } sample_job;
 
 /* Y[b][O, OH*OW] = W[O, C*K*K] colT_b + b[O], colT_b packed from X[b]
@@ -403,6 +405,24 @@ static void forward_samples(void *arg, size_t begin, size_t end, int worker)
 		for (o = 0; o < g->O; o++, y += g->np)
 			for (i = 0; i < g->np; i++)
 				y[i] = f_add(y[i], j->bias[o]);
+	}
+}
+
+/* colT_b[C*K*K, OH*OW] = W[O, C*K*K]^T dY[b][O, OH*OW], then dX[b] =
+ * col2im(colT_b) while colT_b is in cache (each thread its own block of
+ * the column space, or each sample its own when there are more threads
+ * than samples), samples [begin, end) */
+static void dx_samples(void *arg, size_t begin, size_t end, int worker)
+{
+	const sample_job *j = arg;
+	const geometry *g = j->g;
+	size_t b, block = (size_t)worker;
+	for (b = begin; b < end; b++) {
+		float *colb = j->col + (j->per_sample ? b : block) * g->ckk * g->np;
+		conv_job planes = {g, 1, g->np, colb, NULL, j->dst + b * g->C * g->H * g->W};
+		dm_gemm_on_worker(j->e, worker, 1, 0, g->ckk, g->np, g->O, j->W, g->ckk, NULL,
+				  j->src + b * g->O * g->np, g->np, NULL, colb, g->np);
+		col2im_planes(&planes, 0, g->C, worker);
 	}
 }
 
@@ -430,7 +450,7 @@ static void run(const dm_layer_ctx *c, int action)
 	float *col = c->work, *t = c->work + rows * g.ckk;
 	dm_engine *e = c->e;
 	conv_job j = {&g, B, rows, c->x, bias, col};
-	sample_job sj = {e, &g, W, bias, c->x, c->y, lo, hi};
+	sample_job sj = {e, &g, W, bias, c->x, c->y, lo, hi, NULL, 0};
 	/* portable: forward's colT is computed as the GEMM packs it, from X,
 	 * and backward stores it; openblas: stored in forward, kept for
 	 * backward */
@@ -464,10 +484,17 @@ static void run(const dm_layer_ctx *c, int action)
 		j.src = t, j.dst = db;
 		dm_pool_run(e->pool, g.O, 8, bias_grad, &j);
 		e->flop += (uint64_t)rows * g.O;
-		if (c->dx) {
+		if (c->dx && virtual_col) {
+			sj.src = c->dy, sj.dst = c->dx, sj.col = col;
+			sj.per_sample = (size_t)dm_pool_threads(e->pool) > B;
+			dm_pool_run(e->pool, B, 1, dx_samples, &sj);
+			dm_gemm_on_workers_done(e, 2 * (uint64_t)rows * g.O * g.ckk);
+		} else if (c->dx) {
 			dm_gemm(e, 1, 0, g.ckk, rows, g.O, W, g.ckk, t, rows, col, rows);
 			j.src = col, j.dst = c->dx;
 			dm_pool_run(e->pool, B * g.C, 1, col2im_planes, &j);
+		}
+		if (c->dx) {
 			e->flop += B * g.C * taps_inside(g.H, g.OH, g.K, g.S, g.P) *
 				   taps_inside(g.W, g.OW, g.K, g.S, g.P);
 		}
