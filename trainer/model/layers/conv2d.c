@@ -12,8 +12,9 @@
  * threads over independent outputs.  Workspace per sample: its OH*OW
  * columns of colT [C_in*K*K, B*OH*OW] (openblas: stored in forward, kept
  * for backward; portable: forward's product packs them from X through
- * im2col_segment, backward stores them) and of T (the output or its
- * gradient, [C, B*OH*OW]). */
+ * im2col_segment, backward stores them, and dX's products use one
+ * sample's block a thread) and of T (the output or its gradient, [C,
+ * B*OH*OW]; the portable forward writes Y in place). */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -153,6 +154,7 @@ typedef struct conv_job {
 	size_t B, rows;
 	const float *src, *bias;
 	float *dst;
+	const size_t *lo, *hi; /* per kw: the outputs ow whose tap is inside */
 } conv_job;
 
 /* A "same" convolution (stride 1, OW = W: 3x3 pad 1) maps colT's row k,
@@ -199,9 +201,9 @@ static void im2col_rows(void *arg, size_t begin, size_t end, int worker)
 	size_t k, b, oh, ow;
 	(void)worker;
 	for (k = begin; k < end; k++) {
-		size_t c = k / (g->K * g->K), kh = k / g->K % g->K, kw = k % g->K, lo, hi;
+		size_t c = k / (g->K * g->K), kh = k / g->K % g->K, kw = k % g->K;
+		size_t lo = j->lo[kw], hi = j->hi[kw];
 		float *dst = j->dst + k * j->rows;
-		inside(g->W, g->OW, kw, g->S, g->P, &lo, &hi);
 		for (b = 0; b < j->B; b++) {
 			const float *xc = j->src + (b * g->C + c) * g->H * g->W;
 			if (g->S == 1 && g->OW == g->W) {
@@ -293,10 +295,8 @@ static void col2im_planes(void *arg, size_t begin, size_t end, int worker)
 {
 	const conv_job *j = arg;
 	const geometry *g = j->g;
-	size_t plane, kh, kw, oh, ow, los[256], his[256]; /* K <= 255: parse() */
+	size_t plane, kh, kw, oh, ow;
 	(void)worker;
-	for (kw = 0; kw < g->K; kw++) /* once, not per plane: O(OW) each */
-		inside(g->W, g->OW, kw, g->S, g->P, &los[kw], &his[kw]);
 	for (plane = begin; plane < end; plane++) {
 		size_t b = plane / g->C, c = plane % g->C;
 		float *dxc = j->dst + plane * g->H * g->W;
@@ -306,7 +306,7 @@ static void col2im_planes(void *arg, size_t begin, size_t end, int worker)
 			for (kw = g->K; kw-- > 0;) {
 				const float *src = j->src + ((c * g->K + kh) * g->K + kw) * j->rows +
 						   b * g->OH * g->OW;
-				size_t lo = los[kw], hi = his[kw];
+				size_t lo = j->lo[kw], hi = j->hi[kw];
 				for (oh = 0; oh < g->OH; oh++, src += g->OW) {
 					size_t ih = oh * g->S + kh;
 					float *d;
@@ -324,19 +324,24 @@ static void col2im_planes(void *arg, size_t begin, size_t end, int worker)
 	}
 }
 
+/* y[O, n] = t[O, n] (row stride ldt) + bias[O]; y may be t */
+static void add_bias(const float *t, size_t ldt, const float *bias, size_t O, size_t n, float *y)
+{
+	size_t o, i;
+	for (o = 0; o < O; o++, t += ldt, y += n)
+		for (i = 0; i < n; i++)
+			y[i] = f_add(t[i], bias[o]);
+}
+
 /* Y[B, O, OH*OW] = T[O, B*OH*OW] per sample + b[O], samples [begin, end) */
 static void bias_out(void *arg, size_t begin, size_t end, int worker)
 {
 	const conv_job *j = arg;
-	size_t b, o, i, np = j->g->np;
+	size_t b, np = j->g->np;
 	(void)worker;
 	for (b = begin; b < end; b++)
-		for (o = 0; o < j->g->O; o++) {
-			const float *t = j->src + o * j->rows + b * np;
-			float *y = j->dst + (b * j->g->O + o) * np, bo = j->bias[o];
-			for (i = 0; i < np; i++)
-				y[i] = f_add(t[i], bo);
-		}
+		add_bias(j->src + b * np, j->rows, j->bias, j->g->O, np,
+			 j->dst + b * j->g->O * np);
 }
 
 /* T[O, B*OH*OW] = dY[B, O, OH*OW], samples [begin, end) */
@@ -395,16 +400,14 @@ static void forward_samples(void *arg, size_t begin, size_t end, int worker)
 {
 	const sample_job *j = arg;
 	const geometry *g = j->g;
-	size_t b, o, i;
+	size_t b;
 	for (b = begin; b < end; b++) {
 		im2col_src src = {g, j->src + b * g->C * g->H * g->W, j->lo, j->hi};
 		dm_matrix_fn colT = {im2col_segment, &src};
 		float *y = j->dst + b * g->O * g->np;
 		dm_gemm_on_worker(j->e, worker, 0, 0, g->O, g->np, g->ckk, j->W, g->ckk, NULL,
 				  NULL, g->np, &colT, y, g->np);
-		for (o = 0; o < g->O; o++, y += g->np)
-			for (i = 0; i < g->np; i++)
-				y[i] = f_add(y[i], j->bias[o]);
+		add_bias(y, g->np, j->bias, g->O, g->np, y);
 	}
 }
 
@@ -419,7 +422,8 @@ static void dx_samples(void *arg, size_t begin, size_t end, int worker)
 	size_t b, block = (size_t)worker;
 	for (b = begin; b < end; b++) {
 		float *colb = j->col + (j->per_sample ? b : block) * g->ckk * g->np;
-		conv_job planes = {g, 1, g->np, colb, NULL, j->dst + b * g->C * g->H * g->W};
+		conv_job planes = {g, 1, g->np, colb, NULL, j->dst + b * g->C * g->H * g->W,
+				   j->lo, j->hi};
 		dm_gemm_on_worker(j->e, worker, 1, 0, g->ckk, g->np, g->O, j->W, g->ckk, NULL,
 				  j->src + b * g->O * g->np, g->np, NULL, colb, g->np);
 		col2im_planes(&planes, 0, g->C, worker);
@@ -435,6 +439,8 @@ static void dx_samples(void *arg, size_t begin, size_t end, int worker)
  * backward: T[O, B*OH*OW] = dY[B, O, OH, OW] per sample
  *           dW[O, C*K*K] = T colT^T, db[O] = sum over b, oh, ow of dY
  *           unless dx is NULL: colT = W^T T, dX[B, C, H, W] = col2im(colT)
+ *           (portable: per sample, colT_b = W^T dY[b], then col2im while
+ *           colT_b is in cache)
  * Every output of a product sums over the same index in the same order
  * however the product is split or laid out (gemm.h), so the layouts and
  * the split per sample are chosen for speed and change no bit.  With the
@@ -449,7 +455,7 @@ static void run(const dm_layer_ctx *c, int action)
 	size_t B = c->B, rows = B * g.np, kw, lo[256], hi[256]; /* K <= 255: parse() */
 	float *col = c->work, *t = c->work + rows * g.ckk;
 	dm_engine *e = c->e;
-	conv_job j = {&g, B, rows, c->x, bias, col};
+	conv_job j = {&g, B, rows, c->x, bias, col, lo, hi};
 	sample_job sj = {e, &g, W, bias, c->x, c->y, lo, hi, NULL, 0};
 	/* portable: forward's colT is computed as the GEMM packs it, from X,
 	 * and backward stores it; openblas: stored in forward, kept for
@@ -475,9 +481,10 @@ static void run(const dm_layer_ctx *c, int action)
 		j.src = c->dy, j.dst = t;
 		dm_pool_run(e->pool, B, 1, dy_in, &j);
 		/* dW reads colT in place, six rows at a time, faster than
-		 * packing them from X: im2col here, once (measured) */
+		 * packing them from X: im2col here, once (measured); T packed
+		 * from dY through a row function measured no faster */
 		if (virtual_col) {
-			conv_job jc = {&g, B, rows, c->x, bias, col};
+			conv_job jc = {&g, B, rows, c->x, bias, col, lo, hi};
 			dm_pool_run(e->pool, g.ckk, 1, im2col_rows, &jc);
 		}
 		dm_gemm(e, 0, 1, g.O, g.ckk, rows, t, rows, col, rows, dW, g.ckk);
