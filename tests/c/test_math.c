@@ -276,6 +276,54 @@ static void test_pool(void)
 	}
 }
 
+/* C = op(A) op(B) over k < K1, then dm_gemm_acc over k >= K1: the bits of
+ * the whole product (portable, every kernel this CPU has, 1 and 3
+ * threads), and within float error of it (openblas, beta = 1).  A [M, K];
+ * B [K, N], or [N, K] if tb: conv's dW is the NT case, summed over chunks
+ * of samples. */
+static void test_gemm_acc(int tb, size_t M, size_t N, size_t K, size_t K1)
+{
+	dm_rng r;
+	dm_error err;
+	size_t ldb = tb ? K : N;
+	float *A = malloc(sizeof(float) * M * K), *B = malloc(sizeof(float) * K * N);
+	float *ref = malloc(sizeof(float) * M * N), *C = malloc(sizeof(float) * M * N);
+	const float *B2 = tb ? B + K1 : B + K1 * N;
+	const char *kernels[] = {"generic", "avx2-fma", "avx512"};
+	int threads[] = {1, 3}, t, same = 1, kk, runs = 0;
+	double rel;
+	dm_kernel kernel;
+	dm_engine *e;
+	dm_rng_seed(&r, M * 31 + N * 7 + K, 11);
+	fill(&r, A, M * K);
+	fill(&r, B, K * N);
+	gemm_definition(0, tb, M, N, K, A, K, B, ldb, ref, N);
+	for (kk = 0; kk < 3; kk++) {
+		if (dm_kernel_parse(kernels[kk], &kernel) != 0)
+			continue;
+		for (t = 0; t < 2; t++, runs++) {
+			e = dm_engine_new(DM_NUMERICS_PORTABLE, threads[t], &err);
+			e->kernel = kernel;
+			memset(C, 0xff, sizeof(float) * M * N);
+			dm_gemm(e, 0, tb, M, N, K1, A, K, B, ldb, C, N);
+			dm_gemm_acc(e, 0, tb, M, N, K - K1, A + K1, K, B2, ldb, C, N);
+			same &= !memcmp(C, ref, sizeof(float) * M * N);
+			dm_engine_free(e);
+		}
+	}
+	ok(same && runs > 0, "portable gemm N%c %zux%zux%zu as k < %zu, then dm_gemm_acc over the "
+	   "rest: the bits of the whole product (%d runs)", tb ? 'T' : 'N', M, N, K, K1, runs);
+	e = dm_engine_new(DM_NUMERICS_OPENBLAS, 2, &err);
+	memset(C, 0xff, sizeof(float) * M * N);
+	dm_gemm(e, 0, tb, M, N, K1, A, K, B, ldb, C, N);
+	dm_gemm_acc(e, 0, tb, M, N, K - K1, A + K1, K, B2, ldb, C, N);
+	rel = max_rel_err(C, ref, M * N);
+	ok(rel < 1e-5, "openblas gemm N%c %zux%zux%zu then dm_gemm_acc agrees within %.2g",
+	   tb ? 'T' : 'N', M, N, K, rel);
+	dm_engine_free(e);
+	free(A), free(B), free(ref), free(C);
+}
+
 int main(void)
 {
 	static const size_t shapes[][3] = {
@@ -292,6 +340,12 @@ int main(void)
 	for (s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
 		for (t = 0; t < 4; t++)
 			test_gemm_shape(t & 1, t >> 1, shapes[s][0], shapes[s][1], shapes[s][2]);
+	/* conv 64's dW in chunks of 5 samples (980 of 12544 columns), a
+	 * chunk inside one depth block, a transposed C (M <= 64) and not */
+	test_gemm_acc(1, 64, 288, 1960, 980);
+	test_gemm_acc(1, 32, 9, 700, 100);
+	test_gemm_acc(0, 100, 70, 300, 1);
+	test_gemm_acc(1, 70, 50, 513, 257);
 	test_fmath();
 	test_rng();
 	test_pool();

@@ -95,6 +95,7 @@ typedef struct gemm_job {
 	const float *A, *B;
 	float *C;
 	const dm_matrix_fn *fa, *fb;
+	int accumulate; /* C += the product: each sum goes on from C's float */
 } gemm_job;
 
 #ifndef DM_NO_OPENBLAS
@@ -113,7 +114,8 @@ static void blas_band(const gemm_job *j, size_t begin, size_t end)
 	}
 	cblas_sgemm(CblasRowMajor, j->ta ? CblasTrans : CblasNoTrans,
 		    j->tb ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)j->K,
-		    1.0f, A, (int)j->lda, B, (int)j->ldb, 0.0f, C, (int)j->ldc);
+		    1.0f, A, (int)j->lda, B, (int)j->ldb, j->accumulate ? 1.0f : 0.0f, C,
+		    (int)j->ldc);
 }
 #endif
 
@@ -122,7 +124,7 @@ static void gemm_band(void *arg, size_t begin, size_t end, int worker)
 {
 	const gemm_job *j = arg;
 	dm_gemm_block blk = {j->ta, j->tb, j->K, j->A, j->lda, j->B, j->ldb,
-			     j->C, j->ldc, 0, 0, 0, 0, j->trans_c, j->fa, j->fb};
+			     j->C, j->ldc, 0, 0, 0, 0, j->trans_c, j->fa, j->fb, j->accumulate};
 #ifndef DM_NO_OPENBLAS
 	if (j->e->numerics == DM_NUMERICS_OPENBLAS) {
 		blas_band(j, begin, end);
@@ -164,21 +166,34 @@ void dm_span_end(dm_engine *e, int kind, size_t index, const dm_span *mark)
 
 static void gemm_run(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
 		     const float *A, size_t lda, const dm_matrix_fn *fa, const float *B,
-		     size_t ldb, const dm_matrix_fn *fb, float *C, size_t ldc);
+		     size_t ldb, const dm_matrix_fn *fb, float *C, size_t ldc, int accumulate);
+
+static void gemm_timed(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
+		       const float *A, size_t lda, const dm_matrix_fn *fa, const float *B,
+		       size_t ldb, const dm_matrix_fn *fb, float *C, size_t ldc, int accumulate)
+{
+	uint64_t t0;
+	if (!e->span) {
+		gemm_run(e, ta, tb, M, N, K, A, lda, fa, B, ldb, fb, C, ldc, accumulate);
+		return;
+	}
+	t0 = dm_clock_ns();
+	gemm_run(e, ta, tb, M, N, K, A, lda, fa, B, ldb, fb, C, ldc, accumulate);
+	e->gemm_ns += dm_clock_ns() - t0;
+	e->gemm_flop += 2 * (uint64_t)M * N * K;
+}
 
 void dm_gemm_fn(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
 		const float *A, size_t lda, const dm_matrix_fn *fa, const float *B,
 		size_t ldb, const dm_matrix_fn *fb, float *C, size_t ldc)
 {
-	uint64_t t0;
-	if (!e->span) {
-		gemm_run(e, ta, tb, M, N, K, A, lda, fa, B, ldb, fb, C, ldc);
-		return;
-	}
-	t0 = dm_clock_ns();
-	gemm_run(e, ta, tb, M, N, K, A, lda, fa, B, ldb, fb, C, ldc);
-	e->gemm_ns += dm_clock_ns() - t0;
-	e->gemm_flop += 2 * (uint64_t)M * N * K;
+	gemm_timed(e, ta, tb, M, N, K, A, lda, fa, B, ldb, fb, C, ldc, 0);
+}
+
+void dm_gemm_acc(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K, const float *A,
+		 size_t lda, const float *B, size_t ldb, float *C, size_t ldc)
+{
+	gemm_timed(e, ta, tb, M, N, K, A, lda, NULL, B, ldb, NULL, C, ldc, 1);
 }
 
 void dm_gemm(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
@@ -190,12 +205,14 @@ void dm_gemm(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
 
 static void gemm_run(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
 		     const float *A, size_t lda, const dm_matrix_fn *fa, const float *B,
-		     size_t ldb, const dm_matrix_fn *fb, float *C, size_t ldc)
+		     size_t ldb, const dm_matrix_fn *fb, float *C, size_t ldc, int accumulate)
 {
 	size_t i;
 	if (M == 0 || N == 0)
 		return;
 	e->flop += 2 * (uint64_t)M * N * K;
+	if (K == 0 && accumulate)
+		return;
 	if (K == 0) {
 		for (i = 0; i < M; i++)
 			memset(C + i * ldc, 0, N * sizeof *C);
@@ -207,7 +224,7 @@ static void gemm_run(dm_engine *e, int ta, int tb, size_t M, size_t N, size_t K,
 		 * With openblas each band is one single-threaded cblas_sgemm
 		 * call: OpenBLAS's own threads gain little on products this
 		 * small, and our pool's threads are already awake. */
-		gemm_job j = {e, ta, tb, 0, 0, M, N, K, lda, ldb, ldc, A, B, C, fa, fb};
+		gemm_job j = {e, ta, tb, 0, 0, M, N, K, lda, ldb, ldc, A, B, C, fa, fb, accumulate};
 		size_t grain, n;
 		if (e->numerics == DM_NUMERICS_PORTABLE && !ta && tb && M <= DM_NC_T) {
 			/* C = A B^T (the forward pass, B = W) with a small batch
@@ -232,7 +249,7 @@ void dm_gemm_on_worker(dm_engine *e, int worker, int ta, int tb, size_t M, size_
 		       const float *B, size_t ldb, const dm_matrix_fn *fb, float *C,
 		       size_t ldc)
 {
-	gemm_job j = {e, ta, tb, 0, 1, M, N, K, lda, ldb, ldc, A, B, C, fa, fb};
+	gemm_job j = {e, ta, tb, 0, 1, M, N, K, lda, ldb, ldc, A, B, C, fa, fb, 0};
 	uint64_t t0 = e->span ? dm_clock_ns() : 0;
 	size_t i;
 	if (M == 0 || N == 0)

@@ -95,6 +95,15 @@ void dm_gemm(dm_engine *e, int trans_a, int trans_b, size_t M, size_t N,
 	     size_t K, const float *A, size_t lda, const float *B, size_t ldb,
 	     float *C, size_t ldc);
 
+/* C[M,N] += op(A) op(B), as a continuation: portable, each output's sum
+ * goes on from the float in C (the chain of fmaf over k stored and
+ * reloaded, as between two depth blocks), so that a product over K1 and
+ * then one over K2 give the bits of one product over K1 followed by K2.
+ * A layer sums its dW over the batch in chunks this way, each chunk's
+ * operands still in cache.  openblas: beta = 1. */
+void dm_gemm_acc(dm_engine *e, int trans_a, int trans_b, size_t M, size_t N, size_t K,
+		 const float *A, size_t lda, const float *B, size_t ldb, float *C, size_t ldc);
+
 /* A matrix that is not stored but computed as it is read: row(ctx, i, j0,
  * n, dst) writes its row i, columns [j0, j0 + n), to dst[0..n).  It may
  * run on several threads at once, and must give the same floats each time.

@@ -35,6 +35,7 @@ typedef struct dm_gemm_block {
 	size_t i0, i1, j0, j1; /* the part of C to compute */
 	int trans_c;           /* C[i][j] is stored at C[j * ldc + i] */
 	const dm_matrix_fn *fa, *fb; /* A or B computed (gemm.h), or NULL */
+	int accumulate;        /* continue each sum from the float in C */
 } dm_gemm_block;
 
 /* Compute C[i0:i1, j0:j1] with pack (DM_PACK_FLOATS floats) as scratch,

@@ -499,7 +499,9 @@ void dm_gemm_portable_block(const dm_gemm_block *b, int forced, float *pack)
 		size_t nc = b->j1 - jc < nc_max ? b->j1 - jc : nc_max;
 		for (pc = 0; pc < b->K; pc += kc_max) {
 			size_t kc = b->K - pc < kc_max ? b->K - pc : kc_max;
-			int load = pc > 0; /* continue the sums of the last block */
+			/* continue the sums of the last block, or of the
+			 * caller's last product */
+			int load = pc > 0 || b->accumulate;
 			pack_b(b, pc, kc, jc, nc, pb);
 			for (ic = b->i0; ic < b->i1; ic += DM_MC) {
 				size_t mc = b->i1 - ic < DM_MC ? b->i1 - ic : DM_MC;

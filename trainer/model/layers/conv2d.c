@@ -356,29 +356,36 @@ static void dy_in(void *arg, size_t begin, size_t end, int worker)
 			       np * sizeof *j->dst);
 }
 
-/* db[o] = the sum of T[o, :] from +0 in column order; channels [begin,
- * end), eight at a time so that the eight sums overlap */
+/* db[o] = the sum of dY[:, o, :, :] from +0 in the order b, oh, ow (T's
+ * row o in column order, read from dY); channels [begin, end), eight at a
+ * time so that the eight sums overlap */
 static void bias_grad(void *arg, size_t begin, size_t end, int worker)
 {
 	const conv_job *j = arg;
-	size_t o, q, r;
+	size_t o, b, i, r, np = j->g->np, O = j->g->O;
 	(void)worker;
 	for (o = begin; o < end; o += 8) {
 		size_t n = end - o < 8 ? end - o : 8;
 		float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-		const float *t = j->src + o * j->rows;
-		if (n == 8)
-			for (q = 0; q < j->rows; q++)
-				for (r = 0; r < 8; r++)
-					acc[r] = f_add(acc[r], t[r * j->rows + q]);
-		else
-			for (q = 0; q < j->rows; q++)
-				for (r = 0; r < n; r++)
-					acc[r] = f_add(acc[r], t[r * j->rows + q]);
+		for (b = 0; b < j->B; b++) {
+			const float *t = j->src + (b * O + o) * np;
+			if (n == 8)
+				for (i = 0; i < np; i++)
+					for (r = 0; r < 8; r++)
+						acc[r] = f_add(acc[r], t[r * np + i]);
+			else
+				for (i = 0; i < np; i++)
+					for (r = 0; r < n; r++)
+						acc[r] = f_add(acc[r], t[r * np + i]);
+		}
 		for (r = 0; r < n; r++)
 			j->dst[o + r] = acc[r];
 	}
 }
+
+/* backward's chunk of samples for dW: about 1 MB of T and colT, this
+ * machine's L2 (a size for speed: the bits do not depend on it) */
+#define CHUNK_FLOATS (256 * 1024)
 
 /* One product per sample, and what follows it while its output is still
  * in cache (2 threads: the samples split between them).  (Backward's
@@ -438,6 +445,8 @@ static void dx_samples(void *arg, size_t begin, size_t end, int worker)
  *           the bias added while it is in cache)
  * backward: T[O, B*OH*OW] = dY[B, O, OH, OW] per sample
  *           dW[O, C*K*K] = T colT^T, db[O] = sum over b, oh, ow of dY
+ *           (portable: T and colT a chunk of samples at a time, dW's
+ *           sums continued from chunk to chunk)
  *           unless dx is NULL: colT = W^T T, dX[B, C, H, W] = col2im(colT)
  *           (portable: per sample, colT_b = W^T dY[b], then col2im while
  *           colT_b is in cache)
@@ -478,18 +487,32 @@ static void run(const dm_layer_ctx *c, int action)
 	}
 	{
 		float *dW = c->grads, *db = c->grads + g.O * g.ckk;
-		j.src = c->dy, j.dst = t;
-		dm_pool_run(e->pool, B, 1, dy_in, &j);
-		/* dW reads colT in place, six rows at a time, faster than
-		 * packing them from X: im2col here, once (measured); T packed
-		 * from dY through a row function measured no faster */
+		conv_job jdy = {&g, B, rows, c->dy, bias, db, lo, hi};
 		if (virtual_col) {
-			conv_job jc = {&g, B, rows, c->x, bias, col, lo, hi};
-			dm_pool_run(e->pool, g.ckk, 1, im2col_rows, &jc);
+			/* dW a chunk of samples at a time, T and colT of the
+			 * chunk stored (dW reads colT in place, six rows at a
+			 * time, faster than packing it from X or T from dY:
+			 * measured) and still in cache when the product reads
+			 * them; each chunk's product continues the sums of the
+			 * last, so the bits are those of one product */
+			size_t per = g.np * (g.ckk + g.O), chunk = CHUNK_FLOATS / per, b0;
+			if (chunk == 0)
+				chunk = 1;
+			for (b0 = 0; b0 < B; b0 += chunk) {
+				size_t n = B - b0 < chunk ? B - b0 : chunk, r = n * g.np;
+				conv_job jt = {&g, n, r, c->dy + b0 * g.O * g.np, bias, t, lo, hi};
+				conv_job jc = {&g, n, r, c->x + b0 * g.C * g.H * g.W, bias, col, lo, hi};
+				dm_pool_run(e->pool, n, 1, dy_in, &jt);
+				dm_pool_run(e->pool, g.ckk, 1, im2col_rows, &jc);
+				(b0 ? dm_gemm_acc : dm_gemm)(e, 0, 1, g.O, g.ckk, r, t, r, col, r, dW,
+							    g.ckk);
+			}
+		} else {
+			j.src = c->dy, j.dst = t;
+			dm_pool_run(e->pool, B, 1, dy_in, &j);
+			dm_gemm(e, 0, 1, g.O, g.ckk, rows, t, rows, col, rows, dW, g.ckk);
 		}
-		dm_gemm(e, 0, 1, g.O, g.ckk, rows, t, rows, col, rows, dW, g.ckk);
-		j.src = t, j.dst = db;
-		dm_pool_run(e->pool, g.O, 8, bias_grad, &j);
+		dm_pool_run(e->pool, g.O, 8, bias_grad, &jdy);
 		e->flop += (uint64_t)rows * g.O;
 		if (c->dx && virtual_col) {
 			sj.src = c->dy, sj.dst = c->dx, sj.col = col;
