@@ -102,6 +102,9 @@ static uint64_t channel_flop(uint64_t m, dm_layer_pass pass, dm_checked *ck)
  * a width: S = 1) everything is in lane 0: the plain serial sum over b. */
 #define LANES 16
 
+/* How backward masks dY for a fused ReLU (masked_dy) */
+enum { MASK_NONE, MASK_RELU_Y, MASK_FROM_X };
+
 static float lanes_fold(float *acc)
 {
 	size_t w, l;
@@ -139,23 +142,26 @@ lanes_add_sse(const float *p, size_t full, float mu, int sq, __m128 *a)
 	a[0] = a0, a[1] = a1, a[2] = a2, a[3] = a3;
 }
 
-/* dY (masked by ry > 0 if masked: an and with the compare, relu.c's
- * select bit for bit) and dY xhat of p[0, full) into db[4], dg[4] */
+/* dY (masked as MASK_... says: an and with the compare, relu.c's select
+ * bit for bit) and dY xhat of p[0, full) into db[4], dg[4] */
 static inline __attribute__((always_inline)) void
 grad_lanes_sse(const float *x, const float *dy, const float *ry, int masked, size_t full,
-	       float mu, float is, __m128 *db, __m128 *dg)
+	       float mu, float is, float sc, float sh, __m128 *db, __m128 *dg)
 {
 	__m128 m = _mm_set1_ps(mu), k = _mm_set1_ps(is), z = _mm_setzero_ps();
+	__m128 scv = _mm_set1_ps(sc), shv = _mm_set1_ps(sh);
 	__m128 b0 = db[0], b1 = db[1], b2 = db[2], b3 = db[3];
 	__m128 g0 = dg[0], g1 = dg[1], g2 = dg[2], g3 = dg[3];
 	size_t s;
 	for (s = 0; s < full; s += LANES) {
 #define GRAD_LANE(i, bi, gi)                                                              \
 	{                                                                                 \
-		__m128 d = _mm_loadu_ps(dy + s + 4 * i);                                  \
-		__m128 xh = _mm_mul_ps(_mm_sub_ps(_mm_loadu_ps(x + s + 4 * i), m), k);    \
-		if (masked)                                                               \
-			d = _mm_and_ps(_mm_cmpgt_ps(_mm_loadu_ps(ry + s + 4 * i), z), d); \
+		__m128 d = _mm_loadu_ps(dy + s + 4 * i), xv = _mm_loadu_ps(x + s + 4 * i); \
+		__m128 xh = _mm_mul_ps(_mm_sub_ps(xv, m), k);                              \
+		if (masked == MASK_RELU_Y)                                                 \
+			d = _mm_and_ps(_mm_cmpgt_ps(_mm_loadu_ps(ry + s + 4 * i), z), d);  \
+		else if (masked == MASK_FROM_X)                                            \
+			d = _mm_and_ps(_mm_cmpgt_ps(_mm_add_ps(_mm_mul_ps(xv, scv), shv), z), d); \
 		bi = _mm_add_ps(bi, d);                                                   \
 		gi = _mm_add_ps(gi, _mm_mul_ps(d, xh));                                   \
 	}
@@ -221,31 +227,40 @@ static void batch_stats(const float *x, size_t B, geom g, size_t ch, float *mean
 	*invstd = f_div(1.0f, dm_sqrtf(f_add(*var, EPS)));
 }
 
-/* masked: a fused ReLU, relu_y its output; dY is then relu.c's backward
- * of its dY: dY where its output is > 0, else 0 */
+/* masked: a fused ReLU; dY is then relu.c's backward of its dY: dY where
+ * its output is > 0, else 0.  MASK_RELU_Y reads that output (relu_y);
+ * MASK_FROM_X computes it again from x with the training forward pass's
+ * scale and shift and the same two roundings, which is the same float
+ * and saves reading a whole activation from memory. */
 static inline __attribute__((always_inline)) float
-masked_dy(const float *dy, const float *ry, size_t i, int masked)
+masked_dy(const float *x, const float *dy, const float *ry, size_t i, int masked, float sc,
+	  float sh)
 {
 	float d = dy[i]; /* read whatever the mask: a select, not a branch */
-	return masked && !(ry[i] > 0) ? 0.0f : d;
+	if (masked == MASK_RELU_Y)
+		return !(ry[i] > 0) ? 0.0f : d;
+	if (masked == MASK_FROM_X)
+		return !(f_add(f_mul(x[i], sc), sh) > 0) ? 0.0f : d;
+	return d;
 }
 
 /* dbeta[ch] = the sum of dY, dgamma[ch] that of dY xhat, over b, s in
  * channel_sum_sq's lanes and order */
 static inline __attribute__((always_inline)) void
 grad_sums(const dm_layer_ctx *c, const float *relu_y, int masked, geom g, size_t ch, float mu,
-	  float is)
+	  float is, float sc, float sh)
 {
 	float db[LANES] = {0}, dg[LANES] = {0};
 	size_t b, s = 0, l, full = g.S - g.S % LANES;
-	const float *ry0 = masked ? relu_y : c->dy;
+	const float *ry0 = masked == MASK_RELU_Y ? relu_y : c->dy; /* never offset NULL */
 #ifdef SSE_LANES
 	__m128 vb[LANES / 4], vg[LANES / 4];
 	for (l = 0; l < LANES / 4; l++)
 		vb[l] = _mm_setzero_ps(), vg[l] = _mm_setzero_ps();
 	for (b = 0; b < c->B; b++) {
 		size_t at = (b * g.C + ch) * g.S;
-		grad_lanes_sse(c->x + at, c->dy + at, ry0 + at, masked, full, mu, is, vb, vg);
+		grad_lanes_sse(c->x + at, c->dy + at, ry0 + at, masked, full, mu, is, sc, sh, vb,
+			       vg);
 	}
 	lanes_store(vb, db), lanes_store(vg, dg);
 #else
@@ -255,7 +270,7 @@ grad_sums(const dm_layer_ctx *c, const float *relu_y, int masked, geom g, size_t
 		for (s = 0; s < full; s += LANES)
 			for (l = 0; l < LANES; l++) {
 				float xhat = f_mul(f_sub(x[s + l], mu), is);
-				float d = masked_dy(dy, ry, s + l, masked);
+				float d = masked_dy(x, dy, ry, s + l, masked, sc, sh);
 				db[l] = f_add(db[l], d);
 				dg[l] = f_add(dg[l], f_mul(d, xhat));
 			}
@@ -266,7 +281,7 @@ grad_sums(const dm_layer_ctx *c, const float *relu_y, int masked, geom g, size_t
 		const float *x = c->x + at, *dy = c->dy + at, *ry = ry0 + at;
 		for (l = 0; full + l < g.S; l++) {
 			float xhat = f_mul(f_sub(x[l], mu), is);
-			float d = masked_dy(dy, ry, l, masked);
+			float d = masked_dy(x, dy, ry, l, masked, sc, sh);
 			db[l] = f_add(db[l], d);
 			dg[l] = f_add(dg[l], f_mul(d, xhat));
 		}
@@ -279,7 +294,7 @@ grad_sums(const dm_layer_ctx *c, const float *relu_y, int masked, geom g, size_t
 /* dX of channel ch: gamma invstd (dY - dbeta/m - xhat dgamma/m) */
 static inline __attribute__((always_inline)) void
 channel_dx(const dm_layer_ctx *c, const float *relu_y, int masked, geom g, size_t ch, float mu,
-	   float is)
+	   float is, float sc, float sh)
 {
 	size_t b, s, m = c->B * g.S;
 	float k = f_mul(c->params[ch], is);
@@ -287,14 +302,22 @@ channel_dx(const dm_layer_ctx *c, const float *relu_y, int masked, geom g, size_
 	for (b = 0; b < c->B; b++) {
 		size_t at = (b * g.C + ch) * g.S;
 		const float *x = c->x + at, *dy = c->dy + at;
-		const float *ry = (masked ? relu_y : c->dy) + at;
+		const float *ry = (masked == MASK_RELU_Y ? relu_y : c->dy) + at;
 		float *dx = c->dx + at;
 		for (s = 0; s < g.S; s++) {
 			float xhat = f_mul(f_sub(x[s], mu), is);
-			float d = masked_dy(dy, ry, s, masked);
+			float d = masked_dy(x, dy, ry, s, masked, sc, sh);
 			dx[s] = f_mul(k, f_sub(f_sub(d, a), f_mul(xhat, q)));
 		}
 	}
+}
+
+/* Y = X scale + shift: scale = gamma invstd, shift = beta - mean scale */
+static void scale_shift(float gamma, float beta, float mean, float invstd, float *scale,
+			float *shift)
+{
+	*scale = f_mul(gamma, invstd);
+	*shift = f_sub(beta, f_mul(mean, *scale));
 }
 
 typedef struct bn_job {
@@ -336,8 +359,7 @@ static void channels_run(void *arg, size_t begin, size_t end, int worker)
 				mean = rmean[ch];
 				invstd = f_div(1.0f, dm_sqrtf(f_add(rvar[ch], EPS)));
 			}
-			scale = f_mul(gamma[ch], invstd);
-			shift = f_sub(beta[ch], f_mul(mean, scale));
+			scale_shift(gamma[ch], beta[ch], mean, invstd, &scale, &shift);
 			for (b = 0; b < B; b++) {
 				size_t at = (b * g.C + ch) * g.S;
 				const float *x = c->x + at;
@@ -353,18 +375,28 @@ static void channels_run(void *arg, size_t begin, size_t end, int worker)
 			}
 			continue;
 		}
-		if (c->work[2 * g.C] != 0.0f) /* kept by the training forward pass */
+		if (c->work[2 * g.C] != 0.0f) { /* kept by the training forward pass */
+			float scale, shift;
 			mean = c->work[ch], invstd = c->work[g.C + ch];
-		else
-			batch_stats(c->x, B, g, ch, &mean, &var, &invstd);
-		if (c->relu) {
-			grad_sums(c, c->relu, 1, g, ch, mean, invstd);
-			if (c->dx)
-				channel_dx(c, c->relu, 1, g, ch, mean, invstd);
+			scale_shift(gamma[ch], beta[ch], mean, invstd, &scale, &shift);
+			if (c->relu) { /* its output as forward computed it */
+				grad_sums(c, NULL, MASK_FROM_X, g, ch, mean, invstd, scale, shift);
+				if (c->dx)
+					channel_dx(c, NULL, MASK_FROM_X, g, ch, mean, invstd, scale,
+						   shift);
+				continue;
+			}
 		} else {
-			grad_sums(c, NULL, 0, g, ch, mean, invstd);
+			batch_stats(c->x, B, g, ch, &mean, &var, &invstd);
+		}
+		if (c->relu) {
+			grad_sums(c, c->relu, MASK_RELU_Y, g, ch, mean, invstd, 0, 0);
 			if (c->dx)
-				channel_dx(c, NULL, 0, g, ch, mean, invstd);
+				channel_dx(c, c->relu, MASK_RELU_Y, g, ch, mean, invstd, 0, 0);
+		} else {
+			grad_sums(c, NULL, MASK_NONE, g, ch, mean, invstd, 0, 0);
+			if (c->dx)
+				channel_dx(c, NULL, MASK_NONE, g, ch, mean, invstd, 0, 0);
 		}
 	}
 }
