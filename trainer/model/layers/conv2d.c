@@ -155,6 +155,7 @@ typedef struct conv_job {
 	const float *src, *bias;
 	float *dst;
 	const size_t *lo, *hi; /* per kw: the outputs ow whose tap is inside */
+	int cont;              /* bias_grad: continue the sums in dst */
 } conv_job;
 
 /* A "same" convolution (stride 1, OW = W: 3x3 pad 1) maps colT's row k,
@@ -356,28 +357,29 @@ static void dy_in(void *arg, size_t begin, size_t end, int worker)
 			       np * sizeof *j->dst);
 }
 
-/* db[o] = the sum of dY[:, o, :, :] from +0 in the order b, oh, ow (T's
- * row o in column order, read from dY); channels [begin, end), eight at a
- * time so that the eight sums overlap */
+/* db[o] = the sum of T[o, :] in column order, from +0, or continued from
+ * db[o] (j->cont: T is the next chunk of samples); channels [begin, end),
+ * eight at a time so that the eight sums overlap */
 static void bias_grad(void *arg, size_t begin, size_t end, int worker)
 {
 	const conv_job *j = arg;
-	size_t o, b, i, r, np = j->g->np, O = j->g->O;
+	size_t o, q, r;
 	(void)worker;
 	for (o = begin; o < end; o += 8) {
 		size_t n = end - o < 8 ? end - o : 8;
 		float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-		for (b = 0; b < j->B; b++) {
-			const float *t = j->src + (b * O + o) * np;
-			if (n == 8)
-				for (i = 0; i < np; i++)
-					for (r = 0; r < 8; r++)
-						acc[r] = f_add(acc[r], t[r * np + i]);
-			else
-				for (i = 0; i < np; i++)
-					for (r = 0; r < n; r++)
-						acc[r] = f_add(acc[r], t[r * np + i]);
-		}
+		const float *t = j->src + o * j->rows;
+		if (j->cont)
+			for (r = 0; r < n; r++)
+				acc[r] = j->dst[o + r];
+		if (n == 8)
+			for (q = 0; q < j->rows; q++)
+				for (r = 0; r < 8; r++)
+					acc[r] = f_add(acc[r], t[r * j->rows + q]);
+		else
+			for (q = 0; q < j->rows; q++)
+				for (r = 0; r < n; r++)
+					acc[r] = f_add(acc[r], t[r * j->rows + q]);
 		for (r = 0; r < n; r++)
 			j->dst[o + r] = acc[r];
 	}
@@ -430,7 +432,7 @@ static void dx_samples(void *arg, size_t begin, size_t end, int worker)
 	for (b = begin; b < end; b++) {
 		float *colb = j->col + (j->per_sample ? b : block) * g->ckk * g->np;
 		conv_job planes = {g, 1, g->np, colb, NULL, j->dst + b * g->C * g->H * g->W,
-				   j->lo, j->hi};
+				   j->lo, j->hi, 0};
 		dm_gemm_on_worker(j->e, worker, 1, 0, g->ckk, g->np, g->O, j->W, g->ckk, NULL,
 				  j->src + b * g->O * g->np, g->np, NULL, colb, g->np);
 		col2im_planes(&planes, 0, g->C, worker);
@@ -464,7 +466,7 @@ static void run(const dm_layer_ctx *c, int action)
 	size_t B = c->B, rows = B * g.np, kw, lo[256], hi[256]; /* K <= 255: parse() */
 	float *col = c->work, *t = c->work + rows * g.ckk;
 	dm_engine *e = c->e;
-	conv_job j = {&g, B, rows, c->x, bias, col, lo, hi};
+	conv_job j = {&g, B, rows, c->x, bias, col, lo, hi, 0};
 	sample_job sj = {e, &g, W, bias, c->x, c->y, lo, hi, NULL, 0};
 	/* portable: forward's colT is computed as the GEMM packs it, from X,
 	 * and backward stores it; openblas: stored in forward, kept for
@@ -487,32 +489,35 @@ static void run(const dm_layer_ctx *c, int action)
 	}
 	{
 		float *dW = c->grads, *db = c->grads + g.O * g.ckk;
-		conv_job jdy = {&g, B, rows, c->dy, bias, db, lo, hi};
 		if (virtual_col) {
 			/* dW a chunk of samples at a time, T and colT of the
 			 * chunk stored (dW reads colT in place, six rows at a
 			 * time, faster than packing it from X or T from dY:
 			 * measured) and still in cache when the product reads
-			 * them; each chunk's product continues the sums of the
-			 * last, so the bits are those of one product */
+			 * them; each chunk's product, and db, continue the sums
+			 * of the last, so the bits are those of one pass */
 			size_t per = g.np * (g.ckk + g.O), chunk = CHUNK_FLOATS / per, b0;
 			if (chunk == 0)
 				chunk = 1;
 			for (b0 = 0; b0 < B; b0 += chunk) {
 				size_t n = B - b0 < chunk ? B - b0 : chunk, r = n * g.np;
-				conv_job jt = {&g, n, r, c->dy + b0 * g.O * g.np, bias, t, lo, hi};
-				conv_job jc = {&g, n, r, c->x + b0 * g.C * g.H * g.W, bias, col, lo, hi};
+				conv_job jt = {&g, n, r, c->dy + b0 * g.O * g.np, bias, t, lo, hi, 0};
+				conv_job jc = {&g, n, r, c->x + b0 * g.C * g.H * g.W, bias, col, lo, hi,
+					       0};
+				conv_job jb = {&g, n, r, t, bias, db, lo, hi, b0 > 0};
 				dm_pool_run(e->pool, n, 1, dy_in, &jt);
 				dm_pool_run(e->pool, g.ckk, 1, im2col_rows, &jc);
 				(b0 ? dm_gemm_acc : dm_gemm)(e, 0, 1, g.O, g.ckk, r, t, r, col, r, dW,
 							    g.ckk);
+				dm_pool_run(e->pool, g.O, 8, bias_grad, &jb);
 			}
 		} else {
 			j.src = c->dy, j.dst = t;
 			dm_pool_run(e->pool, B, 1, dy_in, &j);
 			dm_gemm(e, 0, 1, g.O, g.ckk, rows, t, rows, col, rows, dW, g.ckk);
+			j.src = t, j.dst = db;
+			dm_pool_run(e->pool, g.O, 8, bias_grad, &j);
 		}
-		dm_pool_run(e->pool, g.O, 8, bias_grad, &jdy);
 		e->flop += (uint64_t)rows * g.O;
 		if (c->dx && virtual_col) {
 			sj.src = c->dy, sj.dst = c->dx, sj.col = col;
