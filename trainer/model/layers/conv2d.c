@@ -390,9 +390,10 @@ static void bias_grad(void *arg, size_t begin, size_t end, int worker)
 #define CHUNK_FLOATS (256 * 1024)
 
 /* One product per sample, and what follows it while its output is still
- * in cache (2 threads: the samples split between them).  (Backward's
- * products per sample measured slower: K = 64 and 196 columns leave edge
- * tiles, where the whole batch has none.) */
+ * in cache (2 threads: the samples split between them): forward's Y[b]
+ * and the bias, backward's colT_b and col2im.  (dW per sample measured
+ * slower: conv 32's depth of 9 leaves each product mostly edges; it goes
+ * by chunks of samples instead.) */
 typedef struct sample_job {
 	dm_engine *e;
 	const geometry *g;
@@ -489,34 +490,26 @@ static void run(const dm_layer_ctx *c, int action)
 	}
 	{
 		float *dW = c->grads, *db = c->grads + g.O * g.ckk;
-		if (virtual_col) {
-			/* dW a chunk of samples at a time, T and colT of the
-			 * chunk stored (dW reads colT in place, six rows at a
-			 * time, faster than packing it from X or T from dY:
-			 * measured) and still in cache when the product reads
-			 * them; each chunk's product, and db, continue the sums
-			 * of the last, so the bits are those of one pass */
-			size_t per = g.np * (g.ckk + g.O), chunk = CHUNK_FLOATS / per, b0;
-			if (chunk == 0)
-				chunk = 1;
-			for (b0 = 0; b0 < B; b0 += chunk) {
-				size_t n = B - b0 < chunk ? B - b0 : chunk, r = n * g.np;
-				conv_job jt = {&g, n, r, c->dy + b0 * g.O * g.np, bias, t, lo, hi, 0};
-				conv_job jc = {&g, n, r, c->x + b0 * g.C * g.H * g.W, bias, col, lo, hi,
-					       0};
-				conv_job jb = {&g, n, r, t, bias, db, lo, hi, b0 > 0};
-				dm_pool_run(e->pool, n, 1, dy_in, &jt);
+		/* dW and db a chunk of samples at a time.  Portable: T and
+		 * colT of the chunk stored (dW reads colT in place, six rows at
+		 * a time, faster than packing it from X or T from dY: measured)
+		 * and still in cache when the product reads them; openblas: the
+		 * whole batch is one chunk, colT kept from forward.  Each
+		 * chunk's product, and db, continue the sums of the last, so
+		 * the bits are those of one pass. */
+		size_t chunk = virtual_col ? CHUNK_FLOATS / (g.np * (g.ckk + g.O)) : B, b0;
+		if (chunk == 0)
+			chunk = 1;
+		for (b0 = 0; b0 < B; b0 += chunk) {
+			size_t n = B - b0 < chunk ? B - b0 : chunk, r = n * g.np;
+			conv_job jt = {&g, n, r, c->dy + b0 * g.O * g.np, bias, t, lo, hi, 0};
+			conv_job jc = {&g, n, r, c->x + b0 * g.C * g.H * g.W, bias, col, lo, hi, 0};
+			conv_job jb = {&g, n, r, t, bias, db, lo, hi, b0 > 0};
+			dm_pool_run(e->pool, n, 1, dy_in, &jt);
+			if (virtual_col)
 				dm_pool_run(e->pool, g.ckk, 1, im2col_rows, &jc);
-				(b0 ? dm_gemm_acc : dm_gemm)(e, 0, 1, g.O, g.ckk, r, t, r, col, r, dW,
-							    g.ckk);
-				dm_pool_run(e->pool, g.O, 8, bias_grad, &jb);
-			}
-		} else {
-			j.src = c->dy, j.dst = t;
-			dm_pool_run(e->pool, B, 1, dy_in, &j);
-			dm_gemm(e, 0, 1, g.O, g.ckk, rows, t, rows, col, rows, dW, g.ckk);
-			j.src = t, j.dst = db;
-			dm_pool_run(e->pool, g.O, 8, bias_grad, &j);
+			(b0 ? dm_gemm_acc : dm_gemm)(e, 0, 1, g.O, g.ckk, r, t, r, col, r, dW, g.ckk);
+			dm_pool_run(e->pool, g.O, 8, bias_grad, &jb);
 		}
 		e->flop += (uint64_t)rows * g.O;
 		if (c->dx && virtual_col) {
