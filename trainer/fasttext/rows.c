@@ -1,4 +1,5 @@
 /* rows.c - what the fastText trainers share (rows.h). */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -57,18 +58,83 @@ float *dm_ft_rows_init(dm_pool *pool, int64_t rows, int32_t dim, uint64_t seed, 
 	return p;
 }
 
-void dm_ft_batch_run(dm_pool *pool, size_t n, uint64_t flops, uint64_t min_parallel,
-		     dm_pool_fn phase1, dm_pool_fn phase2, void *arg, int *parts)
+/* Which parts of phase 2 are taken, in this batch. */
+struct dm_ft_claims {
+	int threads, parts;
+	dm_ft_batch *b;
+	atomic_int *taken;
+};
+
+int dm_ft_batch_init(dm_ft_batch *b, dm_pool *pool, dm_error *err)
 {
-	int threads = dm_pool_threads(pool);
-	if (flops < min_parallel || threads == 1) {
-		*parts = 1;
-		phase1(arg, 0, n, 0);
-		phase2(arg, 0, 1, 0);
+	dm_ft_claims *c = dm_calloc(1, sizeof *c, err);
+	b->claims = c;
+	if (!c)
+		return -1;
+	c->threads = dm_pool_threads(pool);
+	c->parts = DM_FT_PARTS_PER_THREAD * c->threads;
+	c->b = b;
+	if (!(c->taken = dm_malloc((size_t)c->parts * sizeof *c->taken, err)))
+		return -1;
+	for (int k = 0; k < c->parts; k++)
+		atomic_init(&c->taken[k], 0);
+	return 0;
+}
+
+void dm_ft_batch_free(dm_ft_batch *b)
+{
+	if (b->claims)
+		free(b->claims->taken);
+	free(b->claims);
+	b->claims = NULL;
+}
+
+/* Phase 1's units for the pool: the side job first (taken by the first
+ * thread to come), then the batch's units. */
+static void phase1_units(void *arg, size_t begin, size_t end, int worker)
+{
+	dm_ft_batch *b = arg;
+	size_t side = b->side != NULL;
+	for (size_t u = begin; u < end; u++)
+		if (u < side)
+			b->side(b->arg);
+		else
+			b->phase1(b->arg, u - side, u - side + 1, worker);
+}
+
+/* A unit of phase 2 for the pool: there are as many units as parts, and
+ * each takes one part not taken yet, the worker's own if one is left. */
+static void phase2_unit(void *arg, size_t begin, size_t end, int worker)
+{
+	dm_ft_claims *c = arg;
+	for (size_t u = begin; u < end; u++) {
+		int k = worker;
+		while (k < c->parts && atomic_exchange(&c->taken[k], 1))
+			k += c->threads;
+		if (k >= c->parts) /* none of its own left: the first part left */
+			for (k = 0; k < c->parts && atomic_exchange(&c->taken[k], 1); k++)
+				;
+		if (k < c->parts) /* always: a unit a part */
+			c->b->phase2(c->b->arg, (size_t)k, (size_t)k + 1, worker);
+	}
+}
+
+void dm_ft_batch_run(dm_pool *pool, size_t n, uint64_t flops, uint64_t min_parallel,
+		     dm_ft_batch *b)
+{
+	dm_ft_claims *c = b->claims;
+	if (flops < min_parallel || c->threads == 1) {
+		b->parts = 1;
+		if (b->side)
+			b->side(b->arg);
+		b->phase1(b->arg, 0, n, 0);
+		b->phase2(b->arg, 0, 1, 0);
 	} else {
-		*parts = DM_FT_PARTS_PER_THREAD * threads;
-		dm_pool_run_dynamic(pool, n, phase1, arg);
-		dm_pool_run_dynamic(pool, (size_t)*parts, phase2, arg);
+		b->parts = c->parts;
+		for (int k = 0; k < c->parts; k++)
+			atomic_store(&c->taken[k], 0);
+		dm_pool_run_dynamic(pool, n + (b->side != NULL), phase1_units, b);
+		dm_pool_run_dynamic(pool, (size_t)c->parts, phase2_unit, c);
 	}
 }
 

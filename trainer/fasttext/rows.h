@@ -23,19 +23,45 @@
 float *dm_ft_rows_init(dm_pool *pool, int64_t rows, int32_t dim, uint64_t seed, uint64_t stream,
 		       dm_error *err);
 
-/* One batch of n units (lines, centres) of the given FLOPs: phase1(arg,
- * u, u + 1, worker) for each unit (reads the weights, writes the unit's
- * own buffers), then phase2(arg, k, k + 1, worker) for each of *parts row
- * owners, which apply every unit's updates, in the units' order, to the
- * rows they own.  *parts is set before the phases run: 1 when the batch
- * has fewer FLOPs than min_parallel or the pool one thread (waking the
- * threads would cost more), else DM_FT_PARTS_PER_THREAD a thread, taken
- * dynamically so that a thread the system does not run holds up only its
- * unit.  Who computes changes no bit: a row's updates come in the same
- * order for any partition. */
+/* One synchronous batch of n units (lines, centres) of the given FLOPs:
+ * phase1(arg, u, u + 1, worker) for each unit (reads the weights, writes
+ * the unit's own buffers), then phase2(arg, k, k + 1, worker) for each of
+ * parts row owners, which apply every unit's updates, in the units'
+ * order, to the rows they own (dm_ft_row_part).  parts is set before the
+ * phases run: 1 when the batch has fewer FLOPs than min_parallel or the
+ * pool one thread (waking the threads would cost more), else
+ * DM_FT_PARTS_PER_THREAD a thread.  A thread takes its own parts first
+ * (part k is thread k % threads'), so that the rows it updates batch after
+ * batch stay in its core's cache, then any part left: a thread the system
+ * does not run holds up only the part it took.  Who computes changes no
+ * bit: a row's updates come in the same order for any partition.
+ *
+ * side(arg), if not NULL, runs once during phase 1, as one more unit
+ * taken before the others: the serial draws of the next batch, which read
+ * no weight, then cost no time of their own. */
 #define DM_FT_PARTS_PER_THREAD 4
+typedef struct dm_ft_claims dm_ft_claims;
+typedef struct dm_ft_batch {
+	dm_pool_fn phase1, phase2;
+	void (*side)(void *arg);
+	void *arg;
+	int parts;
+	dm_ft_claims *claims;   /* dm_ft_batch_init's */
+} dm_ft_batch;
+/* The fields above set, before the first run; free with dm_ft_batch_free. */
+int dm_ft_batch_init(dm_ft_batch *b, dm_pool *pool, dm_error *err);
 void dm_ft_batch_run(dm_pool *pool, size_t n, uint64_t flops, uint64_t min_parallel,
-		     dm_pool_fn phase1, dm_pool_fn phase2, void *arg, int *parts);
+		     dm_ft_batch *b);
+void dm_ft_batch_free(dm_ft_batch *b);
+
+/* Which of parts owners applies the updates of an input row: a
+ * multiplicative hash scaled to [0, parts), no division (phase 2 asks for
+ * every row of every unit), and even for runs of consecutive rows. */
+static inline size_t dm_ft_row_part(int64_t row, int parts)
+{
+	uint32_t h = (uint32_t)row * 0x9e3779b1u;
+	return (size_t)(((uint64_t)h * (uint64_t)parts) >> 32);
+}
 
 /* Where a training's time went, for the logs: wall seconds
  * (CLOCK_MONOTONIC) of the initialisation of the rows and of the training

@@ -122,6 +122,11 @@ typedef struct plan {
 	uint64_t *negcum;   /* ns: cumulative 1024 sqrt(count) of the labels */
 	size_t *order;      /* this epoch's order of the lines */
 	dm_rng order_rng, draw_rng;
+	/* training's place: the epoch, the next line in order, tokens done */
+	int32_t epoch;
+	size_t next;
+	uint64_t done;
+	int ended;
 } plan;
 
 /* fastText's Huffman tree (HierarchicalSoftmaxLoss::buildTree): labels
@@ -346,15 +351,61 @@ typedef struct slot {
 	float *alpha;           /* their coefficients */
 } slot;
 
+/* The lines of one batch, drawn before it runs. */
+typedef struct batch {
+	slot *s;
+	int32_t *negs;         /* per slot, neg + 1 of them */
+	size_t ns;             /* lines */
+	uint64_t work;         /* their FLOPs */
+	float lr;
+} batch;
+
 typedef struct run {
 	plan *p;
 	dm_ft_weights *w;
-	slot *s;
-	size_t ns;             /* lines in this batch */
-	float lr;
-	int parts;             /* phase 2: one part a thread */
-	int32_t *negs;         /* per slot, neg of them */
+	batch *cur, *next;     /* next is drawn while cur's phase 1 runs */
+	size_t size;           /* Batch-Size */
+	float lr0, total;      /* Learning-Rate, tokens x epochs */
+	dm_ft_batch b;
 } run;
+
+/* The next batch's lines and draws, serially (no weight read): the lines
+ * of one epoch in its shuffled order, a batch never across two epochs. */
+static void draw_batch(run *r, batch *b)
+{
+	plan *p = r->p;
+	const dm_ft_corpus *c = p->c;
+	const size_t nneg = (size_t)p->cfg.neg + 1;
+	b->ns = 0;
+	b->work = 0;
+	if (p->next == c->n) {
+		if (++p->epoch >= p->cfg.epoch) {
+			p->ended = 1;
+			return;
+		}
+		shuffle(p);
+		p->next = 0;
+	}
+	/* fastText's linear decay, from the tokens done before the batch */
+	b->lr = f_mul(r->lr0, f_sub(1.0f, f_div((float)p->done, r->total)));
+	b->ns = c->n - p->next < r->size ? c->n - p->next : r->size;
+	for (size_t i = 0; i < b->ns; i++) {
+		slot *s = &b->s[i];
+		s->line = p->order[p->next + i];
+		s->target = draw(p, s->line, b->negs + i * nneg);
+		b->work += flops_of(p, s->line, s->target);
+		p->done += c->tokens[s->line];
+	}
+	p->next += b->ns;
+	if (p->next == c->n && p->epoch + 1 == p->cfg.epoch)
+		p->ended = 1;
+}
+
+static void draw_next(void *arg)
+{
+	run *r = arg;
+	draw_batch(r, r->next);
+}
 
 static float dot(const float *a, const float *b, int32_t n)
 {
@@ -376,7 +427,7 @@ static void logistic(run *r, slot *s, int32_t row, int label)
 	const int32_t dim = r->w->dim;
 	const float *wo = r->w->output + (size_t)row * (size_t)dim;
 	float score = dm_sigmoidf(dot(wo, s->hidden, dim));
-	float alpha = f_mul(r->lr, f_sub((float)label, score));
+	float alpha = f_mul(r->cur->lr, f_sub((float)label, score));
 	axpy(s->grad, alpha, wo, dim);
 	s->rows[s->nout] = row;
 	s->alpha[s->nout++] = alpha;
@@ -406,7 +457,7 @@ static void forward(run *r, slot *s, const int32_t *negs)
 		for (int32_t i = 0; i < osz; i++)
 			z += s->alpha[i] = dm_expf(s->alpha[i] - max);
 		for (int32_t i = 0; i < osz; i++) {
-			float a = f_mul(r->lr, f_sub(i == s->target ? 1.0f : 0.0f, f_div(s->alpha[i], z)));
+			float a = f_mul(r->cur->lr, f_sub(i == s->target ? 1.0f : 0.0f, f_div(s->alpha[i], z)));
 			axpy(s->grad, a, r->w->output + (size_t)i * (size_t)dim, dim);
 			s->rows[i] = i;
 			s->alpha[i] = a;
@@ -447,11 +498,11 @@ static void phase1(void *arg, size_t begin, size_t end, int worker)
 	run *r = arg;
 	(void)worker;
 	for (size_t i = begin; i < end; i++)
-		forward(r, &r->s[i], r->negs + i * (size_t)(r->p->cfg.neg + 1));
+		forward(r, &r->cur->s[i], r->cur->negs + i * (size_t)(r->p->cfg.neg + 1));
 }
 
 /* Part k of parts owns the output rows [osz*k/parts, osz*(k+1)/parts) and
- * the input rows with row % parts == k; it applies, for each line of the
+ * the input rows with dm_ft_row_part(row) == k; it applies, for each line of the
  * batch in order, that line's updates to its rows. */
 static void phase2(void *arg, size_t begin, size_t end, int worker)
 {
@@ -460,16 +511,16 @@ static void phase2(void *arg, size_t begin, size_t end, int worker)
 	const int32_t dim = r->w->dim, osz = r->p->osz;
 	(void)worker;
 	for (size_t k = begin; k < end; k++) {
-		int32_t o0 = (int32_t)((int64_t)osz * (int64_t)k / r->parts);
-		int32_t o1 = (int32_t)((int64_t)osz * (int64_t)(k + 1) / r->parts);
-		for (size_t i = 0; i < r->ns; i++) {
-			const slot *s = &r->s[i];
+		int32_t o0 = (int32_t)((int64_t)osz * (int64_t)k / r->b.parts);
+		int32_t o1 = (int32_t)((int64_t)osz * (int64_t)(k + 1) / r->b.parts);
+		for (size_t i = 0; i < r->cur->ns; i++) {
+			const slot *s = &r->cur->s[i];
 			for (int32_t q = 0; q < s->nout; q++)
 				if (s->rows[q] >= o0 && s->rows[q] < o1)
 					axpy(r->w->output + (size_t)s->rows[q] * (size_t)dim, s->alpha[q],
 					     s->hidden, dim);
 			for (size_t q = c->start[s->line]; q < c->start[s->line + 1]; q++)
-				if ((size_t)c->ids[q] % (size_t)r->parts == k)
+				if (dm_ft_row_part(c->ids[q], r->b.parts) == k)
 					axpy(r->w->input + (size_t)c->ids[q] * (size_t)dim, 1.0f, s->grad, dim);
 		}
 	}
@@ -487,13 +538,13 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 {
 	plan p;
 	run r = {0};
-	const size_t dim = (size_t)(cfg->dim > 0 ? cfg->dim : 1), batch = (size_t)cfg->batch;
+	batch batches[2] = {{0}};
+	const size_t dim = (size_t)(cfg->dim > 0 ? cfg->dim : 1), size = (size_t)cfg->batch;
+	const size_t nneg = (size_t)(cfg->neg > 0 ? cfg->neg : 0) + 1;
 	size_t maxout;
 	float *bufs = NULL;
-	int32_t *rowbuf = NULL;
-	/* in float: x87's double arithmetic rounds twice */
-	const float total = (float)c->ntokens * (float)cfg->epoch;
-	uint64_t done = 0;
+	int32_t *rowbuf = NULL, *negs = NULL;
+	slot *slots = NULL;
 	/* waking the threads costs tens of microseconds, far more on a loaded
 	 * machine: a small batch is done on this thread */
 	const uint64_t min_parallel = cfg->parallel_flops ? cfg->parallel_flops : DM_FT_PARALLEL_FLOPS;
@@ -512,41 +563,48 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 	w->times.init_seconds = dm_ft_seconds(CLOCK_MONOTONIC) - t0;
 	c0 = dm_ft_seconds(CLOCK_PROCESS_CPUTIME_ID);
 	w->output = dm_calloc((size_t)p.osz * dim, sizeof *w->output, err);
-	maxout = (size_t)p.osz + (size_t)cfg->neg + 1;
-	r.s = dm_calloc(batch, sizeof *r.s, err);
-	r.negs = dm_malloc(batch * ((size_t)cfg->neg + 1) * sizeof *r.negs, err);
-	bufs = dm_alloc_floats(batch * (2 * dim + maxout), err);
-	rowbuf = dm_malloc(batch * maxout * sizeof *rowbuf, err);
-	if (!w->input || !w->output || !r.s || !r.negs || !bufs || !rowbuf)
+	maxout = (size_t)p.osz + nneg;
+	/* two batches: the one that runs and the one drawn meanwhile */
+	slots = dm_calloc(2 * size, sizeof *slots, err);
+	negs = dm_malloc(2 * size * nneg * sizeof *negs, err);
+	bufs = dm_alloc_floats(2 * size * (2 * dim + maxout), err);
+	rowbuf = dm_malloc(2 * size * maxout * sizeof *rowbuf, err);
+	if (!w->input || !w->output || !slots || !negs || !bufs || !rowbuf)
 		goto out;
-	for (size_t i = 0; i < batch; i++) {
+	for (size_t i = 0; i < 2 * size; i++) {
 		float *b = bufs + i * (2 * dim + maxout);
-		r.s[i].hidden = b;
-		r.s[i].grad = b + dim;
-		r.s[i].alpha = b + 2 * dim;
-		r.s[i].rows = rowbuf + i * maxout;
+		slots[i].hidden = b;
+		slots[i].grad = b + dim;
+		slots[i].alpha = b + 2 * dim;
+		slots[i].rows = rowbuf + i * maxout;
 	}
+	for (int k = 0; k < 2; k++) {
+		batches[k].s = slots + (size_t)k * size;
+		batches[k].negs = negs + (size_t)k * size * nneg;
+	}
+	p.epoch = -1;
+	p.next = c->n;
 	r.p = &p;
 	r.w = w;
-	for (int32_t e = 0; e < cfg->epoch; e++) {
-		shuffle(&p);
-		for (size_t i0 = 0; i0 < c->n; i0 += batch) {
-			/* fastText's linear decay, from the tokens done before the batch */
-			r.lr = f_mul(cfg->lr, f_sub(1.0f, f_div((float)done, total)));
-			r.ns = c->n - i0 < batch ? c->n - i0 : batch;
-			uint64_t work = 0;
-			for (size_t i = 0; i < r.ns; i++) {
-				slot *s = &r.s[i];
-				s->line = p.order[i0 + i];
-				s->target = draw(&p, s->line, r.negs + i * ((size_t)cfg->neg + 1));
-				work += flops_of(&p, s->line, s->target);
-				done += c->tokens[s->line];
-			}
-			w->flops += work;
-			/* who computes changes no bit (rows.h) */
-			dm_ft_batch_run(pool, r.ns, work, min_parallel, phase1, phase2, &r, &r.parts);
-			w->examples += r.ns;
-		}
+	r.size = size;
+	r.lr0 = cfg->lr;
+	/* in float: x87's double arithmetic rounds twice */
+	r.total = (float)c->ntokens * (float)cfg->epoch;
+	r.cur = &batches[0];
+	r.next = &batches[1];
+	r.b = (dm_ft_batch){phase1, phase2, draw_next, &r, 1, NULL};
+	if (dm_ft_batch_init(&r.b, pool, err))
+		goto out;
+	draw_batch(&r, r.cur);
+	while (r.cur->ns) {
+		batch *t;
+		r.next->ns = 0;
+		r.b.side = p.ended ? NULL : draw_next;
+		w->flops += r.cur->work;
+		/* who computes changes no bit (rows.h) */
+		dm_ft_batch_run(pool, r.cur->ns, r.cur->work, min_parallel, &r.b);
+		w->examples += r.cur->ns;
+		t = r.cur, r.cur = r.next, r.next = t;
 	}
 	w->times.train_seconds = dm_ft_seconds(CLOCK_MONOTONIC) - t0 - w->times.init_seconds;
 	w->times.train_cpu_seconds = dm_ft_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
@@ -558,9 +616,10 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 		}
 	rc = 0;
 out:
+	dm_ft_batch_free(&r.b);
 	plan_free(&p);
-	free(r.s);
-	free(r.negs);
+	free(slots);
+	free(negs);
 	free(bufs);
 	free(rowbuf);
 	if (rc)

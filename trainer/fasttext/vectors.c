@@ -152,7 +152,7 @@ typedef struct plan {
 	dm_rng keep_rng, win_rng, neg_rng;
 	int32_t epoch;
 	size_t chunk, pos, nkept;
-	int in_chunk;
+	int in_chunk, ended;
 	int32_t *kept;          /* the current chunk's words after sub-sampling */
 	uint64_t done;          /* tokens of the chunks finished */
 } plan;
@@ -275,8 +275,10 @@ static int next_item(plan *p, item *it)
 	for (;;) {
 		if (!p->in_chunk) {
 			if (p->chunk == c->n) {
-				if (++p->epoch >= p->cfg.epoch)
+				if (++p->epoch >= p->cfg.epoch) {
+					p->ended = 1;
 					return 0;
+				}
 				p->chunk = 0;
 			}
 			p->nkept = 0;
@@ -359,14 +361,43 @@ out:
 /* ---- training ---- */
 
 
+/* The centres of one batch, drawn before it runs. */
+typedef struct batch {
+	item *it;
+	size_t n;       /* centres */
+	uint64_t work;  /* their FLOPs */
+	float lr;
+} batch;
+
 typedef struct run {
 	plan *p;
 	dm_ftv_weights *w;
-	item *it;
-	size_t n;       /* centres in this batch */
-	float lr;
-	int parts;
+	batch *cur, *next;  /* next is drawn while cur's phase 1 runs */
+	size_t size;        /* Batch-Size */
+	float lr0, total;   /* Learning-Rate, tokens x epochs */
+	dm_ft_batch b;
 } run;
+
+/* The next batch's centres, serially, in corpus order (no weight read). */
+static void draw_batch(run *r, batch *b)
+{
+	plan *p = r->p;
+	/* fastText's linear decay, from the tokens done before the batch */
+	b->lr = f_mul(r->lr0, f_sub(1.0f, f_div((float)p->done, r->total)));
+	b->n = 0;
+	b->work = 0;
+	while (b->n < r->size && !p->ended && next_item(p, &b->it[b->n]))
+		if (b->it[b->n].nctx) {
+			b->work += item_flops(p, &b->it[b->n]);
+			b->n++;
+		}
+}
+
+static void draw_next(void *arg)
+{
+	run *r = arg;
+	draw_batch(r, r->next);
+}
 
 static float dot(const float *a, const float *b, int32_t n)
 {
@@ -394,7 +425,7 @@ static void logistic(run *r, item *it, int32_t row, int label)
 	const int32_t dim = r->w->dim;
 	const float *wo = r->w->output + (size_t)row * (size_t)dim;
 	float score = dm_sigmoidf(dot(wo, it->hidden, dim));
-	float alpha = f_mul(r->lr, f_sub((float)label, score));
+	float alpha = f_mul(r->cur->lr, f_sub((float)label, score));
 	axpy(it->grad, alpha, wo, dim);
 	it->rows[it->nout] = row;
 	it->alpha[it->nout++] = alpha;
@@ -463,41 +494,40 @@ static void phase1(void *arg, size_t begin, size_t end, int worker)
 	run *r = arg;
 	(void)worker;
 	for (size_t i = begin; i < end; i++)
-		forward(r, &r->it[i]);
+		forward(r, &r->cur->it[i]);
 }
 
-static void apply_input(run *r, const item *it, size_t k)
+/* Part k's updates of one centre, to the rows it owns. */
+static void part_updates(run *r, const item *it, size_t k)
 {
 	const int32_t dim = r->w->dim;
+	const int skipgram = r->p->cfg.model == DM_FT_MODEL_SKIPGRAM;
 	size_t nr;
-	const int32_t *rows;
-	for (int32_t j = 0; j < (r->p->cfg.model == DM_FT_MODEL_SKIPGRAM ? 1 : it->nctx); j++) {
-		rows = dm_text_dict_word_rows(r->p->d, r->p->cfg.model == DM_FT_MODEL_SKIPGRAM
-					      ? it->centre : it->ctx[j], &nr);
+	if (!it->nout)
+		return;
+	for (int32_t q = 0; q < it->nout; q++)
+		if (dm_ft_row_part(it->rows[q], r->b.parts) == k)
+			axpy(r->w->output + (size_t)it->rows[q] * (size_t)dim, it->alpha[q], it->hidden,
+			     dim);
+	for (int32_t j = 0; j < (skipgram ? 1 : it->nctx); j++) {
+		const int32_t *rows = dm_text_dict_word_rows(r->p->d, skipgram ? it->centre : it->ctx[j],
+							     &nr);
 		for (size_t q = 0; q < nr; q++)
-			if ((size_t)rows[q] % (size_t)r->parts == k)
+			if (dm_ft_row_part(rows[q], r->b.parts) == k)
 				add(r->w->input + (size_t)rows[q] * (size_t)dim, it->grad, dim);
 	}
 }
 
-/* Part k owns the input and output rows with row % parts == k and applies,
- * centre after centre in the batch's order, their updates to them. */
+/* Part k owns the input and output rows with dm_ft_row_part(row) == k and
+ * applies, centre after centre in the batch's order, their updates to them. */
 static void phase2(void *arg, size_t begin, size_t end, int worker)
 {
 	run *r = arg;
-	const int32_t dim = r->w->dim;
+	const batch *b = r->cur;
 	(void)worker;
 	for (size_t k = begin; k < end; k++)
-		for (size_t i = 0; i < r->n; i++) {
-			const item *it = &r->it[i];
-			if (!it->nout)
-				continue;
-			for (int32_t q = 0; q < it->nout; q++)
-				if ((size_t)it->rows[q] % (size_t)r->parts == k)
-					axpy(r->w->output + (size_t)it->rows[q] * (size_t)dim,
-					     it->alpha[q], it->hidden, dim);
-			apply_input(r, it, k);
-		}
+		for (size_t i = 0; i < b->n; i++)
+			part_updates(r, &b->it[i], k);
 }
 
 void dm_ftv_weights_free(dm_ftv_weights *w)
@@ -512,15 +542,15 @@ int dm_ftv_train(const dm_text_dict *d, const dm_ftv_corpus *c, const dm_ftv_cfg
 {
 	plan p;
 	run r = {0};
-	const size_t dim = (size_t)(cfg->dim > 0 ? cfg->dim : 1), batch = (size_t)cfg->batch;
+	batch batches[2] = {{0}};
+	const size_t dim = (size_t)(cfg->dim > 0 ? cfg->dim : 1), size = (size_t)cfg->batch;
 	const size_t ws2 = 2 * (size_t)(cfg->ws > 0 ? cfg->ws : 1);
 	const size_t maxout = ws2 * ((size_t)(cfg->neg > 0 ? cfg->neg : 0) + 1);
 	float *bufs = NULL;
 	int32_t *ibuf = NULL;
-	/* in float: x87's double arithmetic rounds twice */
-	const float total = (float)c->ntokens * (float)cfg->epoch;
+	item *items = NULL;
 	const uint64_t min_parallel = cfg->parallel_flops ? cfg->parallel_flops : DM_FTV_PARALLEL_FLOPS;
-	int more = 1, rc = -1;
+	int rc = -1;
 	double t0 = 0.0, c0 = 0.0;
 	memset(w, 0, sizeof *w);
 	if (plan_init(&p, d, c, cfg, 1, err))
@@ -535,37 +565,43 @@ int dm_ftv_train(const dm_text_dict *d, const dm_ftv_corpus *c, const dm_ftv_cfg
 	w->times.init_seconds = dm_ft_seconds(CLOCK_MONOTONIC) - t0;
 	c0 = dm_ft_seconds(CLOCK_PROCESS_CPUTIME_ID);
 	w->output = dm_calloc((size_t)d->nwords * dim, sizeof *w->output, err);
-	r.it = dm_calloc(batch, sizeof *r.it, err);
-	bufs = dm_alloc_floats(batch * (2 * dim + maxout), err);
-	ibuf = dm_malloc(batch * (ws2 + maxout) * sizeof *ibuf, err);
-	if (!w->input || !w->output || !r.it || !bufs || !ibuf)
+	/* two batches: the one that runs and the one drawn meanwhile */
+	items = dm_calloc(2 * size, sizeof *items, err);
+	bufs = dm_alloc_floats(2 * size * (2 * dim + maxout), err);
+	ibuf = dm_malloc(2 * size * (ws2 + maxout) * sizeof *ibuf, err);
+	if (!w->input || !w->output || !items || !bufs || !ibuf)
 		goto out;
-	for (size_t i = 0; i < batch; i++) {
+	for (size_t i = 0; i < 2 * size; i++) {
 		float *b = bufs + i * (2 * dim + maxout);
-		r.it[i].hidden = b;
-		r.it[i].grad = b + dim;
-		r.it[i].alpha = b + 2 * dim;
-		r.it[i].ctx = ibuf + i * (ws2 + maxout);
-		r.it[i].rows = r.it[i].ctx + ws2;
+		items[i].hidden = b;
+		items[i].grad = b + dim;
+		items[i].alpha = b + 2 * dim;
+		items[i].ctx = ibuf + i * (ws2 + maxout);
+		items[i].rows = items[i].ctx + ws2;
 	}
+	batches[0].it = items;
+	batches[1].it = items + size;
 	r.p = &p;
 	r.w = w;
-	while (more) {
-		/* fastText's linear decay, from the tokens done before the batch */
-		r.lr = f_mul(cfg->lr, f_sub(1.0f, f_div((float)p.done, total)));
-		uint64_t work = 0;
-		r.n = 0;
-		while (r.n < batch && (more = next_item(&p, &r.it[r.n])))
-			if (r.it[r.n].nctx) {
-				work += item_flops(&p, &r.it[r.n]);
-				r.n++;
-			}
-		if (!r.n)
-			break;
-		w->flops += work;
+	r.size = size;
+	r.lr0 = cfg->lr;
+	/* in float: x87's double arithmetic rounds twice */
+	r.total = (float)c->ntokens * (float)cfg->epoch;
+	r.cur = &batches[0];
+	r.next = &batches[1];
+	r.b = (dm_ft_batch){phase1, phase2, draw_next, &r, 1, NULL};
+	if (dm_ft_batch_init(&r.b, pool, err))
+		goto out;
+	draw_batch(&r, r.cur);
+	while (r.cur->n) {
+		batch *t;
+		r.next->n = 0;
+		r.b.side = p.ended ? NULL : draw_next;
+		w->flops += r.cur->work;
 		/* who computes changes no bit (rows.h) */
-		dm_ft_batch_run(pool, r.n, work, min_parallel, phase1, phase2, &r, &r.parts);
-		w->centres += r.n;
+		dm_ft_batch_run(pool, r.cur->n, r.cur->work, min_parallel, &r.b);
+		w->centres += r.cur->n;
+		t = r.cur, r.cur = r.next, r.next = t;
 	}
 	w->times.train_seconds = dm_ft_seconds(CLOCK_MONOTONIC) - t0 - w->times.init_seconds;
 	w->times.train_cpu_seconds = dm_ft_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
@@ -577,8 +613,9 @@ int dm_ftv_train(const dm_text_dict *d, const dm_ftv_corpus *c, const dm_ftv_cfg
 		}
 	rc = 0;
 out:
+	dm_ft_batch_free(&r.b);
 	plan_free(&p);
-	free(r.it);
+	free(items);
 	free(bufs);
 	free(ibuf);
 	if (rc)
