@@ -89,17 +89,23 @@ void dm_ft_batch_free(dm_ft_batch *b)
 	b->claims = NULL;
 }
 
-/* Phase 1's units for the pool: the side job first (taken by the first
- * thread to come), then the batch's units. */
+/* The next batch, into the buffer that is not running. */
+static void draw_next(dm_ft_batch *b)
+{
+	int t = 1 - b->slot;
+	b->n[t] = b->draw(b->arg, t, &b->flops[t]);
+}
+
+/* Phase 1's units for the pool: the next batch's draws first (taken by
+ * the first thread to come), then the batch's units. */
 static void phase1_units(void *arg, size_t begin, size_t end, int worker)
 {
 	dm_ft_batch *b = arg;
-	size_t side = b->side != NULL;
 	for (size_t u = begin; u < end; u++)
-		if (u < side)
-			b->side(b->arg);
+		if (u == 0)
+			draw_next(b);
 		else
-			b->phase1(b->arg, u - side, u - side + 1, worker);
+			b->phase1(b->arg, u - 1, u, worker);
 }
 
 /* A unit of phase 2 for the pool: there are as many units as parts, and
@@ -119,22 +125,37 @@ static void phase2_unit(void *arg, size_t begin, size_t end, int worker)
 	}
 }
 
-void dm_ft_batch_run(dm_pool *pool, size_t n, uint64_t flops, uint64_t min_parallel,
-		     dm_ft_batch *b)
+/* The batch in buffer b->slot, n units of the given FLOPs. */
+static void batch_run(dm_pool *pool, size_t n, uint64_t flops, uint64_t min_parallel,
+		      dm_ft_batch *b)
 {
 	dm_ft_claims *c = b->claims;
 	if (flops < min_parallel || c->threads == 1) {
 		b->parts = 1;
-		if (b->side)
-			b->side(b->arg);
+		draw_next(b);
 		b->phase1(b->arg, 0, n, 0);
 		b->phase2(b->arg, 0, 1, 0);
 	} else {
 		b->parts = c->parts;
 		for (int k = 0; k < c->parts; k++)
 			atomic_store(&c->taken[k], 0);
-		dm_pool_run_dynamic(pool, n + (b->side != NULL), phase1_units, b);
+		dm_pool_run_dynamic(pool, n + 1, phase1_units, b);
 		dm_pool_run_dynamic(pool, (size_t)c->parts, phase2_unit, c);
+	}
+}
+
+void dm_ft_batch_loop(dm_pool *pool, uint64_t min_parallel, dm_ft_batch *b, uint64_t *units,
+		      uint64_t *flops)
+{
+	b->slot = 0;
+	b->n[0] = b->draw(b->arg, 0, &b->flops[0]);
+	while (b->n[b->slot]) {
+		int s = b->slot;
+		*units += b->n[s];
+		*flops += b->flops[s];
+		/* who computes changes no bit (rows.h) */
+		batch_run(pool, b->n[s], b->flops[s], min_parallel, b);
+		b->slot = 1 - s;
 	}
 }
 

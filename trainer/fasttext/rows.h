@@ -36,22 +36,32 @@ float *dm_ft_rows_init(dm_pool *pool, int64_t rows, int32_t dim, uint64_t seed, 
  * does not run holds up only the part it took.  Who computes changes no
  * bit: a row's updates come in the same order for any partition.
  *
- * side(arg), if not NULL, runs once during phase 1, as one more unit
- * taken before the others: the serial draws of the next batch, which read
- * no weight, then cost no time of their own. */
+ * dm_ft_batch_loop() draws and runs batches until a draw gives none.
+ * Batches are drawn into two buffers in turn: draw(arg, slot, &flops)
+ * fills buffer slot (0 or 1) with the next batch's units and returns
+ * their count (0 at the end), their FLOPs in flops.  It reads no weight,
+ * so it runs during the running batch's phase 1, as one more unit taken
+ * before the others, and the serial draws cost no time of their own.  The
+ * phases find the running batch in buffer slot. */
 #define DM_FT_PARTS_PER_THREAD 4
 typedef struct dm_ft_claims dm_ft_claims;
 typedef struct dm_ft_batch {
 	dm_pool_fn phase1, phase2;
-	void (*side)(void *arg);
+	size_t (*draw)(void *arg, int slot, uint64_t *flops);
 	void *arg;
+	/* set by dm_ft_batch_init and dm_ft_batch_loop */
 	int parts;
-	dm_ft_claims *claims;   /* dm_ft_batch_init's */
+	int slot;               /* the running batch's buffer */
+	size_t n[2];            /* each buffer's units */
+	uint64_t flops[2];      /* and their FLOPs */
+	dm_ft_claims *claims;
 } dm_ft_batch;
-/* The fields above set, before the first run; free with dm_ft_batch_free. */
+/* phase1, phase2, draw and arg set, before the loop; free with
+ * dm_ft_batch_free. */
 int dm_ft_batch_init(dm_ft_batch *b, dm_pool *pool, dm_error *err);
-void dm_ft_batch_run(dm_pool *pool, size_t n, uint64_t flops, uint64_t min_parallel,
-		     dm_ft_batch *b);
+/* Adds the units and FLOPs of the batches run to *units and *flops. */
+void dm_ft_batch_loop(dm_pool *pool, uint64_t min_parallel, dm_ft_batch *b, uint64_t *units,
+		      uint64_t *flops);
 void dm_ft_batch_free(dm_ft_batch *b);
 
 /* Which of parts owners applies the updates of an input row: a

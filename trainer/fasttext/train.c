@@ -126,7 +126,6 @@ typedef struct plan {
 	int32_t epoch;
 	size_t next;
 	uint64_t done;
-	int ended;
 } plan;
 
 /* fastText's Huffman tree (HierarchicalSoftmaxLoss::buildTree): labels
@@ -363,7 +362,7 @@ typedef struct batch {
 typedef struct run {
 	plan *p;
 	dm_ft_weights *w;
-	batch *cur, *next;     /* next is drawn while cur's phase 1 runs */
+	batch *bt;             /* two: the one that runs, the next (rows.h) */
 	size_t size;           /* Batch-Size */
 	float lr0, total;      /* Learning-Rate, tokens x epochs */
 	dm_ft_batch b;
@@ -379,10 +378,8 @@ static void draw_batch(run *r, batch *b)
 	b->ns = 0;
 	b->work = 0;
 	if (p->next == c->n) {
-		if (++p->epoch >= p->cfg.epoch) {
-			p->ended = 1;
+		if (++p->epoch >= p->cfg.epoch)
 			return;
-		}
 		shuffle(p);
 		p->next = 0;
 	}
@@ -397,14 +394,21 @@ static void draw_batch(run *r, batch *b)
 		p->done += c->tokens[s->line];
 	}
 	p->next += b->ns;
-	if (p->next == c->n && p->epoch + 1 == p->cfg.epoch)
-		p->ended = 1;
 }
 
-static void draw_next(void *arg)
+static size_t draw_next(void *arg, int slot, uint64_t *flops)
 {
 	run *r = arg;
-	draw_batch(r, r->next);
+	batch *b = &r->bt[slot];
+	draw_batch(r, b);
+	*flops = b->work;
+	return b->ns;
+}
+
+/* The batch that runs. */
+static const batch *cur(const run *r)
+{
+	return &r->bt[r->b.slot];
 }
 
 static float dot(const float *a, const float *b, int32_t n)
@@ -427,7 +431,7 @@ static void logistic(run *r, slot *s, int32_t row, int label)
 	const int32_t dim = r->w->dim;
 	const float *wo = r->w->output + (size_t)row * (size_t)dim;
 	float score = dm_sigmoidf(dot(wo, s->hidden, dim));
-	float alpha = f_mul(r->cur->lr, f_sub((float)label, score));
+	float alpha = f_mul(cur(r)->lr, f_sub((float)label, score));
 	axpy(s->grad, alpha, wo, dim);
 	s->rows[s->nout] = row;
 	s->alpha[s->nout++] = alpha;
@@ -457,7 +461,7 @@ static void forward(run *r, slot *s, const int32_t *negs)
 		for (int32_t i = 0; i < osz; i++)
 			z += s->alpha[i] = dm_expf(s->alpha[i] - max);
 		for (int32_t i = 0; i < osz; i++) {
-			float a = f_mul(r->cur->lr, f_sub(i == s->target ? 1.0f : 0.0f, f_div(s->alpha[i], z)));
+			float a = f_mul(cur(r)->lr, f_sub(i == s->target ? 1.0f : 0.0f, f_div(s->alpha[i], z)));
 			axpy(s->grad, a, r->w->output + (size_t)i * (size_t)dim, dim);
 			s->rows[i] = i;
 			s->alpha[i] = a;
@@ -498,7 +502,7 @@ static void phase1(void *arg, size_t begin, size_t end, int worker)
 	run *r = arg;
 	(void)worker;
 	for (size_t i = begin; i < end; i++)
-		forward(r, &r->cur->s[i], r->cur->negs + i * (size_t)(r->p->cfg.neg + 1));
+		forward(r, &cur(r)->s[i], cur(r)->negs + i * (size_t)(r->p->cfg.neg + 1));
 }
 
 /* Part k of parts owns the output rows [osz*k/parts, osz*(k+1)/parts) and
@@ -513,8 +517,8 @@ static void phase2(void *arg, size_t begin, size_t end, int worker)
 	for (size_t k = begin; k < end; k++) {
 		int32_t o0 = (int32_t)((int64_t)osz * (int64_t)k / r->b.parts);
 		int32_t o1 = (int32_t)((int64_t)osz * (int64_t)(k + 1) / r->b.parts);
-		for (size_t i = 0; i < r->cur->ns; i++) {
-			const slot *s = &r->cur->s[i];
+		for (size_t i = 0; i < cur(r)->ns; i++) {
+			const slot *s = &cur(r)->s[i];
 			for (int32_t q = 0; q < s->nout; q++)
 				if (s->rows[q] >= o0 && s->rows[q] < o1)
 					axpy(r->w->output + (size_t)s->rows[q] * (size_t)dim, s->alpha[q],
@@ -590,22 +594,11 @@ int dm_ft_train(const dm_text_dict *d, const dm_ft_corpus *c, const dm_ft_train_
 	r.lr0 = cfg->lr;
 	/* in float: x87's double arithmetic rounds twice */
 	r.total = (float)c->ntokens * (float)cfg->epoch;
-	r.cur = &batches[0];
-	r.next = &batches[1];
-	r.b = (dm_ft_batch){phase1, phase2, draw_next, &r, 1, NULL};
+	r.bt = batches;
+	r.b = (dm_ft_batch){.phase1 = phase1, .phase2 = phase2, .draw = draw_next, .arg = &r};
 	if (dm_ft_batch_init(&r.b, pool, err))
 		goto out;
-	draw_batch(&r, r.cur);
-	while (r.cur->ns) {
-		batch *t;
-		r.next->ns = 0;
-		r.b.side = p.ended ? NULL : draw_next;
-		w->flops += r.cur->work;
-		/* who computes changes no bit (rows.h) */
-		dm_ft_batch_run(pool, r.cur->ns, r.cur->work, min_parallel, &r.b);
-		w->examples += r.cur->ns;
-		t = r.cur, r.cur = r.next, r.next = t;
-	}
+	dm_ft_batch_loop(pool, min_parallel, &r.b, &w->examples, &w->flops);
 	w->times.train_seconds = dm_ft_seconds(CLOCK_MONOTONIC) - t0 - w->times.init_seconds;
 	w->times.train_cpu_seconds = dm_ft_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	for (size_t i = 0; i < (size_t)p.osz * dim; i++)

@@ -152,7 +152,7 @@ typedef struct plan {
 	dm_rng keep_rng, win_rng, neg_rng;
 	int32_t epoch;
 	size_t chunk, pos, nkept;
-	int in_chunk, ended;
+	int in_chunk;
 	int32_t *kept;          /* the current chunk's words after sub-sampling */
 	uint64_t done;          /* tokens of the chunks finished */
 } plan;
@@ -275,10 +275,8 @@ static int next_item(plan *p, item *it)
 	for (;;) {
 		if (!p->in_chunk) {
 			if (p->chunk == c->n) {
-				if (++p->epoch >= p->cfg.epoch) {
-					p->ended = 1;
+				if (++p->epoch >= p->cfg.epoch)
 					return 0;
-				}
 				p->chunk = 0;
 			}
 			p->nkept = 0;
@@ -372,7 +370,7 @@ typedef struct batch {
 typedef struct run {
 	plan *p;
 	dm_ftv_weights *w;
-	batch *cur, *next;  /* next is drawn while cur's phase 1 runs */
+	batch *bt;          /* two: the one that runs, the next (rows.h) */
 	size_t size;        /* Batch-Size */
 	float lr0, total;   /* Learning-Rate, tokens x epochs */
 	dm_ft_batch b;
@@ -386,17 +384,26 @@ static void draw_batch(run *r, batch *b)
 	b->lr = f_mul(r->lr0, f_sub(1.0f, f_div((float)p->done, r->total)));
 	b->n = 0;
 	b->work = 0;
-	while (b->n < r->size && !p->ended && next_item(p, &b->it[b->n]))
+	while (b->n < r->size && next_item(p, &b->it[b->n]))
 		if (b->it[b->n].nctx) {
 			b->work += item_flops(p, &b->it[b->n]);
 			b->n++;
 		}
 }
 
-static void draw_next(void *arg)
+static size_t draw_next(void *arg, int slot, uint64_t *flops)
 {
 	run *r = arg;
-	draw_batch(r, r->next);
+	batch *b = &r->bt[slot];
+	draw_batch(r, b);
+	*flops = b->work;
+	return b->n;
+}
+
+/* The batch that runs. */
+static const batch *cur(const run *r)
+{
+	return &r->bt[r->b.slot];
 }
 
 static float dot(const float *a, const float *b, int32_t n)
@@ -425,7 +432,7 @@ static void logistic(run *r, item *it, int32_t row, int label)
 	const int32_t dim = r->w->dim;
 	const float *wo = r->w->output + (size_t)row * (size_t)dim;
 	float score = dm_sigmoidf(dot(wo, it->hidden, dim));
-	float alpha = f_mul(r->cur->lr, f_sub((float)label, score));
+	float alpha = f_mul(cur(r)->lr, f_sub((float)label, score));
 	axpy(it->grad, alpha, wo, dim);
 	it->rows[it->nout] = row;
 	it->alpha[it->nout++] = alpha;
@@ -494,7 +501,7 @@ static void phase1(void *arg, size_t begin, size_t end, int worker)
 	run *r = arg;
 	(void)worker;
 	for (size_t i = begin; i < end; i++)
-		forward(r, &r->cur->it[i]);
+		forward(r, &cur(r)->it[i]);
 }
 
 /* Part k's updates of one centre, to the rows it owns. */
@@ -523,7 +530,7 @@ static void part_updates(run *r, const item *it, size_t k)
 static void phase2(void *arg, size_t begin, size_t end, int worker)
 {
 	run *r = arg;
-	const batch *b = r->cur;
+	const batch *b = cur(r);
 	(void)worker;
 	for (size_t k = begin; k < end; k++)
 		for (size_t i = 0; i < b->n; i++)
@@ -587,22 +594,11 @@ int dm_ftv_train(const dm_text_dict *d, const dm_ftv_corpus *c, const dm_ftv_cfg
 	r.lr0 = cfg->lr;
 	/* in float: x87's double arithmetic rounds twice */
 	r.total = (float)c->ntokens * (float)cfg->epoch;
-	r.cur = &batches[0];
-	r.next = &batches[1];
-	r.b = (dm_ft_batch){phase1, phase2, draw_next, &r, 1, NULL};
+	r.bt = batches;
+	r.b = (dm_ft_batch){.phase1 = phase1, .phase2 = phase2, .draw = draw_next, .arg = &r};
 	if (dm_ft_batch_init(&r.b, pool, err))
 		goto out;
-	draw_batch(&r, r.cur);
-	while (r.cur->n) {
-		batch *t;
-		r.next->n = 0;
-		r.b.side = p.ended ? NULL : draw_next;
-		w->flops += r.cur->work;
-		/* who computes changes no bit (rows.h) */
-		dm_ft_batch_run(pool, r.cur->n, r.cur->work, min_parallel, &r.b);
-		w->centres += r.cur->n;
-		t = r.cur, r.cur = r.next, r.next = t;
-	}
+	dm_ft_batch_loop(pool, min_parallel, &r.b, &w->centres, &w->flops);
 	w->times.train_seconds = dm_ft_seconds(CLOCK_MONOTONIC) - t0 - w->times.init_seconds;
 	w->times.train_cpu_seconds = dm_ft_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	for (size_t i = 0; i < (size_t)d->nwords * dim; i++)
